@@ -1,0 +1,11 @@
+"""Bolt listeners, one module per Slack surface. `register(app)` wires them all."""
+
+from slack_bolt import App
+
+from handlers import actions, commands, events, shortcuts, views
+
+
+def register(app: App) -> None:
+    """Attach every listener to `app`."""
+    for module in (commands, views, actions, shortcuts, events):
+        module.register(app)

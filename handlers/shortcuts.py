@@ -1,0 +1,35 @@
+"""Shortcuts: log a Slack message as a connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from slackapp import ids, services
+from slackapp.blocks.connect import FormContext, connection_form
+
+
+def log_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Open the form prefilled with the message's text and permalink."""
+    ack()
+    valueboard = services.from_context(context)
+    message = shortcut.get("message") or {}
+    channel_id = (shortcut.get("channel") or {}).get("id")
+    start = valueboard.form_from_message(
+        client,
+        team_id=str(context.team_id),
+        user_id=str(context.user_id),
+        channel_id=channel_id,
+        message_ts=message.get("ts"),
+        text=message.get("text") or "",
+        team_domain=(shortcut.get("team") or {}).get("domain"),
+    )
+    view = connection_form(prefill=start.prefill, today=start.today, form=FormContext(channel_id=channel_id))
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+def register(app: App) -> None:
+    """Attach the shortcut listeners."""
+    app.shortcut(ids.LOG_MESSAGE_SHORTCUT)(log_message)

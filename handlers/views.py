@@ -1,0 +1,80 @@
+"""Modal submissions: the connection form, new and edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from slackapp import ids, services
+from slackapp.blocks.connect import (
+    FormContext,
+    change_refused,
+    form_errors,
+    log_confirmation,
+    read_form,
+    updated,
+)
+from slackapp.connections import ChangeStatus
+from slackapp.delivery import tell_member
+
+
+def submit_connection(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Save a new connection from the form; errors show inline."""
+    valueboard = services.from_context(context)
+    team_id, user_id = _ids(body)
+    draft = valueboard.validate_form(team_id=team_id, user_id=user_id, form=read_form(view))
+    if isinstance(draft, dict):
+        ack(response_action="errors", errors=form_errors(draft))
+        return
+    ack()
+    logged = valueboard.log_draft(
+        team_id=team_id,
+        user_id=user_id,
+        draft=draft,
+        source="modal",
+        # The view id is unique per opened modal: a second submission of it saves nothing new.
+        client_token=f"view:{view['id']}",
+    )
+    form = FormContext.load(view.get("private_metadata"))
+    message = log_confirmation(logged.result, today=logged.today)
+    tell_member(client, user_id=user_id, channel_id=form.channel_id, message=message)
+
+
+def submit_edit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Save changes to one of the member's own entries."""
+    valueboard = services.from_context(context)
+    team_id, user_id = _ids(body)
+    draft = valueboard.validate_form(team_id=team_id, user_id=user_id, form=read_form(view))
+    if isinstance(draft, dict):
+        ack(response_action="errors", errors=form_errors(draft))
+        return
+    ack()
+    form = FormContext.load(view.get("private_metadata"))
+    if form.connection_id is None:
+        return
+    result = valueboard.update(
+        team_id=team_id, user_id=user_id, connection_id=form.connection_id, draft=draft
+    )
+    if result.status is ChangeStatus.DONE and result.connection is not None:
+        message = updated(result.connection)
+    else:
+        message = change_refused(result.status)
+    tell_member(client, user_id=user_id, channel_id=form.channel_id, message=message)
+
+
+def _ids(body: dict[str, Any]) -> tuple[str, str]:
+    user = body["user"]
+    team_id = (body.get("team") or {}).get("id") or user.get("team_id")
+    return str(team_id), str(user["id"])
+
+
+def register(app: App) -> None:
+    """Attach the modal listeners."""
+    app.view(ids.CONNECT_VIEW)(submit_connection)
+    app.view(ids.EDIT_VIEW)(submit_edit)

@@ -1,0 +1,123 @@
+"""The app factory: `build_app(settings)` wires Bolt, the database and the listeners."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+import handlers
+from slackapp import services
+from slackapp.blocks.connect import notice
+from slackapp.clock import Clock, system_clock
+from slackapp.config import Settings
+from slackapp.db import Database
+from slackapp.delivery import tell_member
+from slackapp.services import Valueboard
+
+log = logging.getLogger(__name__)
+
+#: Seconds a Web API call may take before we give up on it.
+WEB_API_TIMEOUT = 10
+
+
+def build_client(settings: Settings) -> WebClient:
+    """A WebClient for our bot token and API URL, retrying dropped connections and 429s."""
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=WEB_API_TIMEOUT,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock = system_clock,
+    valueboard: Valueboard | None = None,
+) -> App:
+    """A Bolt app with every listener registered; calls auth.test on the configured API."""
+    settings.require_token()
+    if valueboard is None:
+        valueboard = Valueboard(
+            settings=settings, db=db or Database(settings.database_url), clock=clock
+        )
+    app = App(
+        client=build_client(settings),
+        signing_secret=settings.signing_secret or "",
+        # Explicit: never let SLACK_CLIENT_ID/SECRET in the environment switch on OAuth silently.
+        oauth_settings=None,
+        installation_store=None,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.listener_workers, thread_name_prefix="listener"
+        ),
+        logger=logging.getLogger("slack_bolt"),
+        request_verification_enabled=True,
+    )
+    app.use(_provide(valueboard))
+    app.use(_skip_event_retries)
+    app.error(_on_error)
+    handlers.register(app)
+    return app
+
+
+def _provide(valueboard: Valueboard) -> Any:
+    def provide(context: BoltContext, next: Any) -> None:
+        context[services.CONTEXT_KEY] = valueboard
+        next()
+
+    return provide
+
+
+def _skip_event_retries(body: dict[str, Any], context: BoltContext, next: Any) -> Any:
+    """Slack redelivers events it thinks we missed: act on each event_id once."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if isinstance(event_id, str) and event_id:
+        valueboard = services.from_context(context)
+        if not valueboard.claim_event(event_id=event_id, team_id=body.get("team_id")):
+            log.info("skipping event %s: already handled", event_id)
+            return BoltResponse(status=200, body="")
+    next()
+    return None
+
+
+DB_DOWN = (
+    "Valueboard couldn't reach its database just now, so nothing was saved. "
+    "Please try again in a minute."
+)
+SOMETHING_BROKE = (
+    "Something went wrong on our side and that didn't go through. "
+    "Please try again; if it keeps happening, tell whoever set up Valueboard."
+)
+
+
+def _on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The one place for unexpected failures: log the cause, tell the member if we can."""
+    kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+    log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
+    text = DB_DOWN if isinstance(error, SQLAlchemyError) else SOMETHING_BROKE
+    message = notice(text, emoji=":warning:")
+    user_id = context.user_id
+    try:
+        response_url = body.get("response_url")
+        if isinstance(response_url, str) and response_url:
+            context.respond(response_type="ephemeral", **message.as_kwargs())  # type: ignore[misc]
+        elif user_id and kind in {"view_submission", "block_actions", "message_action", "shortcut"}:
+            tell_member(client, user_id=user_id, channel_id=context.channel_id, message=message)
+    except (SlackApiError, OSError) as send_error:
+        log.error("could not tell %s about the failure: %s", user_id, send_error)

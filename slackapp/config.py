@@ -1,0 +1,163 @@
+"""One typed settings object, read once at start and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///var/valueboard.db"
+
+_WHERE_APP = "your app's page at https://api.slack.com/apps"
+_HINTS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": f"OAuth & Permissions > Bot User OAuth Token (xoxb-…) on {_WHERE_APP}",
+    "SLACK_SIGNING_SECRET": f"Basic Information > App Credentials > Signing Secret on {_WHERE_APP}",
+    "SLACK_APP_TOKEN": (
+        f"Basic Information > App-Level Tokens (xapp-…, scope connections:write) on {_WHERE_APP}"
+    ),
+}
+
+
+class ConfigError(ValueError):
+    """The environment does not describe a runnable app; the message says what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app reads from its environment, validated."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 3000
+    log_level: str = "INFO"
+    daily_goal: int = 10
+    daily_cap: int = 50
+    default_timezone: str = "UTC"
+    admin_user_ids: frozenset[str] = field(default_factory=frozenset)
+    scheduler_enabled: bool = True
+    listener_workers: int = 16
+    web_threads: int = 16
+
+    @property
+    def socket_mode(self) -> bool:
+        """Whether the app should connect over Socket Mode rather than serve HTTP."""
+        return bool(self.app_token)
+
+    def require_http(self) -> None:
+        """Fail with a helpful message unless HTTP mode has what it needs."""
+        _require(self, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+
+    def require_socket(self) -> None:
+        """Fail with a helpful message unless Socket Mode has what it needs."""
+        _require(self, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+
+    def require_token(self) -> None:
+        """Fail with a helpful message unless a bot token is set (for Web API calls)."""
+        _require(self, "SLACK_BOT_TOKEN")
+
+
+def _require(settings: Settings, *names: str) -> None:
+    values = {
+        "SLACK_BOT_TOKEN": settings.bot_token,
+        "SLACK_SIGNING_SECRET": settings.signing_secret,
+        "SLACK_APP_TOKEN": settings.app_token,
+    }
+    missing = [name for name in names if not values[name]]
+    if missing:
+        lines = [f"  {name}: {_HINTS[name]}" for name in missing]
+        raise ConfigError(
+            "Valueboard needs these settings (in the environment or in .env):\n"
+            + "\n".join(lines)
+            + "\nSee .env.example and the README for the walk-through."
+        )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env"
+) -> Settings:
+    """Read settings from `environ` (default: the process environment) over `.env`, and validate them."""
+    env: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+    errors: list[str] = []
+
+    def text(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            errors.append(f"{name} must be a whole number, got {raw!r}")
+            return default
+        if not low <= value <= high:
+            errors.append(f"{name} must be between {low} and {high}, got {value}")
+        return value
+
+    def boolean(name: str, default: bool) -> bool:
+        raw = text(name)
+        if raw is None:
+            return default
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        errors.append(f"{name} must be true or false, got {raw!r}")
+        return default
+
+    bot_token = text("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        errors.append(f"SLACK_BOT_TOKEN must start with xoxb- ({_HINTS['SLACK_BOT_TOKEN']})")
+    app_token = text("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        errors.append(f"SLACK_APP_TOKEN must start with xapp- ({_HINTS['SLACK_APP_TOKEN']})")
+    api_url = text("SLACK_API_URL") or DEFAULT_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        errors.append(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+    if not api_url.endswith("/"):
+        api_url += "/"
+    log_level = (text("LOG_LEVEL") or "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        errors.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    default_tz = text("DEFAULT_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(f"DEFAULT_TIMEZONE must be an IANA time zone like Europe/Berlin, got {default_tz!r}")
+    admins = frozenset(
+        part.strip() for part in (text("ADMIN_USER_IDS") or "").split(",") if part.strip()
+    )
+    settings = Settings(
+        bot_token=bot_token,
+        signing_secret=text("SLACK_SIGNING_SECRET"),
+        app_token=app_token,
+        api_url=api_url,
+        database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        host=text("HOST") or "127.0.0.1",
+        port=integer("PORT", 3000, 1, 65535),
+        log_level=log_level,
+        daily_goal=integer("DAILY_GOAL", 10, 1, 100),
+        daily_cap=integer("DAILY_CAP", 50, 1, 1000),
+        default_timezone=default_tz,
+        admin_user_ids=admins,
+        scheduler_enabled=boolean("SCHEDULER_ENABLED", True),
+        listener_workers=integer("LISTENER_WORKERS", 16, 1, 256),
+        web_threads=integer("WEB_THREADS", 16, 1, 256),
+    )
+    if errors:
+        raise ConfigError("Valueboard's settings need fixing:\n  " + "\n  ".join(errors))
+    return settings

@@ -1,0 +1,18 @@
+"""Identifiers shared by the renderers (blocks) and the listeners (handlers)."""
+
+# Views
+CONNECT_VIEW = "connect_form"
+EDIT_VIEW = "edit_connection_form"
+
+# Actions
+UNDO_ACTION = "undo_connection"
+EDIT_ACTION = "edit_connection"
+DELETE_ACTION = "delete_connection"
+OPEN_FORM_ACTION = "open_connect_form"
+SHARE_BOARD_ACTION = "share_leaderboard"
+
+# Shortcuts
+LOG_MESSAGE_SHORTCUT = "log_message_as_connection"
+
+# Input elements inside each form block (block ids are slackapp.connections.FormField values)
+INPUT_ACTION = "value"

@@ -1,0 +1,137 @@
+"""The schema: SQLAlchemy 2 typed models. Change it only through an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PRINCIPLE_VALUES = ("solve", "care", "laugh", "opportunity")
+NOTE_MAX_LENGTH = 1000
+WHO_MAX_LENGTH = 200
+LINK_MAX_LENGTH = 2000
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Team(Base):
+    """A workspace that installed Valueboard, with its team-wide settings."""
+
+    __tablename__ = "teams"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Weekdays as a bitmask, Monday = bit 0; 31 = Monday to Friday.
+    work_days_mask: Mapped[int] = mapped_column(Integer, default=31)
+    daily_goal: Mapped[int] = mapped_column(Integer, default=10)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint("daily_goal BETWEEN 1 AND 100", name="daily_goal_range"),
+        CheckConstraint("work_days_mask BETWEEN 1 AND 127", name="work_days_range"),
+    )
+
+
+class Member(Base):
+    """A person in a team, with what we cache about them from users.info."""
+
+    __tablename__ = "members"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    profile_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Connection(Base):
+    """One logged value action."""
+
+    __tablename__ = "connections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    principle: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str | None] = mapped_column(String(16))
+    who: Mapped[str | None] = mapped_column(String(WHO_MAX_LENGTH))
+    note: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(LINK_MAX_LENGTH))
+    # The member's own calendar day, in their time zone, when it happened.
+    local_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16), default="command")
+    # Idempotency key of the request that created it (e.g. a modal's view id).
+    client_token: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint(
+            "principle IN ('solve', 'care', 'laugh', 'opportunity')", name="principle_known"
+        ),
+        CheckConstraint(f"length(note) <= {NOTE_MAX_LENGTH}", name="note_length"),
+        UniqueConstraint("team_id", "client_token"),
+        UniqueConstraint("team_id", "user_id", "local_date", "link"),
+        Index("ix_connections_team_day", "team_id", "local_date", "user_id", "principle"),
+        Index("ix_connections_member_day", "team_id", "user_id", "local_date", "principle"),
+        Index("ix_connections_member_recent", "team_id", "user_id", "created_at"),
+    )
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled, so Slack's retries never act twice."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

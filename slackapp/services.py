@@ -1,0 +1,352 @@
+"""Use cases: what a listener asks for, in one call. Joins the domain, the database and Slack look-ups."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from slackapp import connections as domain
+from slackapp.clock import Clock, system_clock
+from slackapp.config import Settings
+from slackapp.connections import (
+    COMMAND_TEXT_MAX,
+    ChangeResult,
+    Draft,
+    FormField,
+    FormInput,
+    LogResult,
+    Prefill,
+)
+from slackapp.days import local_date, zone
+from slackapp.db import Database
+from slackapp.models import NOTE_MAX_LENGTH, WHO_MAX_LENGTH, Member, Team
+from slackapp.parsing import ParsedConnect, parse_connect_text
+
+log = logging.getLogger(__name__)
+
+#: How long a cached users.info answer is trusted.
+PROFILE_TTL = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What we know of a member: how to name them, their zone, whether they administer the workspace."""
+
+    user_id: str
+    display_name: str | None
+    timezone: str
+    is_admin: bool
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A request we refused before saving anything, with the reason for the member."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A log request that reached the database, and the member's today for phrasing the reply."""
+
+    result: LogResult
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class FormStart:
+    """What the connection form opens with."""
+
+    prefill: Prefill
+    today: date
+
+
+LogOutcome = Logged | Rejection
+
+
+class Valueboard:
+    """The app's use cases, shared by every listener and the CLI."""
+
+    def __init__(self, *, settings: Settings, db: Database, clock: Clock = system_clock) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+
+    def now(self) -> datetime:
+        """The current instant (aware UTC)."""
+        return self.clock()
+
+    # -- teams and members -------------------------------------------------------------
+
+    def _team(self, session: Session, team_id: str) -> Team:
+        return domain.ensure_team(
+            session,
+            team_id=team_id,
+            now=self.now(),
+            timezone=self.settings.default_timezone,
+            daily_goal=self.settings.daily_goal,
+        )
+
+    def cached_profile(self, *, team_id: str, user_id: str) -> Profile:
+        """The member's profile from our cache only (never calls Slack); team zone if unknown."""
+        with self.db.session_scope() as session:
+            team = self._team(session, team_id)
+            member = session.get(Member, (team_id, user_id))
+            return _profile(user_id, member, team)
+
+    def profile(self, client: WebClient, *, team_id: str, user_id: str) -> Profile:
+        """The member's profile, refreshed from users.info at most once a day."""
+        now = self.now()
+        with self.db.session_scope() as session:
+            team = self._team(session, team_id)
+            member = session.get(Member, (team_id, user_id))
+            fresh = (
+                member is not None
+                and member.profile_checked_at is not None
+                and now - member.profile_checked_at < PROFILE_TTL
+            )
+            if fresh:
+                return _profile(user_id, member, team)
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            log.warning(
+                "users.info failed for %s/%s: %s; using the team's time zone",
+                team_id,
+                user_id,
+                error.response.get("error"),
+            )
+            with self.db.session_scope() as session:
+                return _profile(user_id, session.get(Member, (team_id, user_id)), self._team(session, team_id))
+        with self.db.session_scope() as session:
+            team = self._team(session, team_id)
+            member = domain.ensure_member(session, team_id=team_id, user_id=user_id, now=now)
+            profile_data = user.get("profile") or {}
+            member.display_name = (
+                profile_data.get("display_name")
+                or profile_data.get("real_name")
+                or user.get("real_name")
+                or user.get("name")
+                or member.display_name
+            )
+            tz_name = user.get("tz")
+            member.timezone = tz_name if isinstance(tz_name, str) and tz_name else None
+            member.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
+            member.profile_checked_at = now
+            return _profile(user_id, member, team)
+
+    def member_today(self, profile: Profile) -> date:
+        """Today's date in the member's own time zone."""
+        return local_date(self.now(), profile.zone)
+
+    # -- logging -----------------------------------------------------------------------
+
+    def log_parsed(
+        self, client: WebClient, *, team_id: str, user_id: str, parsed: ParsedConnect
+    ) -> LogOutcome:
+        """Save a connection understood from /connect text."""
+        assert parsed.principle is not None
+        if len(parsed.note) > NOTE_MAX_LENGTH:
+            return Rejection(
+                f"That note is {len(parsed.note):,} characters; the limit is {NOTE_MAX_LENGTH:,}. "
+                "Nothing was saved. Shorten it, or use `/connect` on its own for the form."
+            )
+        if parsed.who is not None and len(parsed.who) > WHO_MAX_LENGTH:
+            return Rejection("That name is too long to save. Nothing was saved.")
+        if parsed.link is not None and not domain.is_valid_link(parsed.link):
+            return Rejection("That link doesn't look right, so nothing was saved. Check it and try again.")
+        profile = self.profile(client, team_id=team_id, user_id=user_id)
+        draft = Draft(
+            principle=parsed.principle,
+            local_date=self.member_today(profile),
+            platform=parsed.platform,
+            who=parsed.who,
+            note=parsed.note,
+            link=parsed.link,
+        )
+        result = self.save(team_id=team_id, user_id=user_id, draft=draft, source="command")
+        return Logged(result=result, today=draft.local_date)
+
+    def form_start(
+        self,
+        client: WebClient,
+        *,
+        team_id: str,
+        user_id: str,
+        parsed: ParsedConnect | None = None,
+        link: str | None = None,
+    ) -> FormStart:
+        """The form's initial values: what was understood so far, dated the member's today."""
+        profile = self.profile(client, team_id=team_id, user_id=user_id)
+        today = self.member_today(profile)
+        if parsed is None:
+            return FormStart(prefill=Prefill(local_date=today, link=link), today=today)
+        prefill = Prefill(
+            principle=parsed.principle,
+            platform=parsed.platform,
+            who=parsed.who,
+            link=link or parsed.link,
+            note=parsed.note or None,
+            local_date=today,
+        )
+        return FormStart(prefill=prefill, today=today)
+
+    def validate_form(
+        self, *, team_id: str, user_id: str, form: FormInput
+    ) -> Draft | dict[FormField, str]:
+        """Check a submitted form against the member's own today (cache only: this runs before ack)."""
+        profile = self.cached_profile(team_id=team_id, user_id=user_id)
+        return domain.validate_form(form, today=self.member_today(profile))
+
+    def save(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        draft: Draft,
+        source: str,
+        client_token: str | None = None,
+    ) -> LogResult:
+        """Save a validated draft with the team's goal and our daily cap."""
+        with self.db.session_scope() as session:
+            team = self._team(session, team_id)
+            return domain.log_connection(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                draft=draft,
+                now=self.now(),
+                daily_goal=team.daily_goal,
+                daily_cap=self.settings.daily_cap,
+                source=source,
+                client_token=client_token,
+            )
+
+    def log_draft(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        draft: Draft,
+        source: str,
+        client_token: str | None = None,
+    ) -> Logged:
+        """Save a draft from the form, and say what the member's today is."""
+        result = self.save(
+            team_id=team_id, user_id=user_id, draft=draft, source=source, client_token=client_token
+        )
+        today = self.member_today(self.cached_profile(team_id=team_id, user_id=user_id))
+        return Logged(result=result, today=today)
+
+    def form_from_message(
+        self,
+        client: WebClient,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        message_ts: str | None,
+        text: str,
+        team_domain: str | None,
+    ) -> FormStart:
+        """The form for the "Log as a connection" shortcut: the message's text and permalink."""
+        link = self._permalink(
+            client, channel_id=channel_id, message_ts=message_ts, team_domain=team_domain
+        )
+        parsed = parse_connect_text(text[:COMMAND_TEXT_MAX])
+        return self.form_start(client, team_id=team_id, user_id=user_id, parsed=parsed, link=link)
+
+    def _permalink(
+        self,
+        client: WebClient,
+        *,
+        channel_id: str | None,
+        message_ts: str | None,
+        team_domain: str | None,
+    ) -> str | None:
+        if not channel_id or not message_ts:
+            return None
+        try:
+            permalink = client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+            value = permalink.get("permalink")
+            if isinstance(value, str):
+                return value
+        except SlackApiError as error:
+            log.warning("chat.getPermalink failed: %s", error.response.get("error"))
+        if team_domain:
+            # Slack's permalink format, for when the API will not tell us.
+            return (
+                f"https://{team_domain}.slack.com/archives/{channel_id}/p{message_ts.replace('.', '')}"
+            )
+        return None
+
+    def undo(self, *, team_id: str, user_id: str, connection_id: int) -> ChangeResult:
+        """Remove one of the member's own entries."""
+        with self.db.session_scope() as session:
+            return domain.delete_connection(
+                session, team_id=team_id, user_id=user_id, connection_id=connection_id
+            )
+
+    def get_own(self, *, team_id: str, user_id: str, connection_id: int) -> ChangeResult:
+        """One of the member's own entries, for the edit form."""
+        with self.db.session_scope() as session:
+            return domain.get_connection(
+                session, team_id=team_id, user_id=user_id, connection_id=connection_id
+            )
+
+    def update(
+        self, *, team_id: str, user_id: str, connection_id: int, draft: Draft
+    ) -> ChangeResult:
+        """Replace one of the member's own entries."""
+        with self.db.session_scope() as session:
+            return domain.update_connection(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                connection_id=connection_id,
+                draft=draft,
+                now=self.now(),
+            )
+
+    def claim_event(self, *, event_id: str, team_id: str | None) -> bool:
+        """Record an Events API delivery; False when it was handled before (a Slack retry)."""
+        with self.db.session_scope() as session:
+            return domain.claim_event(session, event_id=event_id, team_id=team_id, now=self.now())
+
+
+def too_long_message() -> str:
+    return (
+        f"That's more than Slack's {COMMAND_TEXT_MAX:,} characters for a command, so nothing was "
+        "saved. Use `/connect` on its own to open the form."
+    )
+
+
+def _profile(user_id: str, member: Member | None, team: Team) -> Profile:
+    return Profile(
+        user_id=user_id,
+        display_name=member.display_name if member else None,
+        timezone=(member.timezone if member and member.timezone else team.timezone),
+        is_admin=bool(member and member.is_admin),
+    )
+
+
+CONTEXT_KEY = "valueboard"
+
+
+def from_context(context: Mapping[str, Any]) -> Valueboard:
+    """The Valueboard that build_app placed in Bolt's context."""
+    valueboard = context[CONTEXT_KEY]
+    assert isinstance(valueboard, Valueboard)
+    return valueboard

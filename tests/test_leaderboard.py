@@ -1,0 +1,389 @@
+"""The team leaderboard: ranking, windows, filters, goals and isolation between teams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from slackapp.days import DEFAULT_WORK_DAYS, Period, Window, WorkDays, window_period
+from slackapp.db import Database
+from slackapp.leaderboard import Leaderboard, team_leaderboard
+from slackapp.principles import Principle
+from tests.factories import add_connection, add_connections, add_member, add_team
+
+# A Wednesday: its week, month, last 7 and last 30 days all start on different dates.
+TODAY = date(2026, 11, 18)
+GOAL = 10
+
+
+def board(
+    session: Session,
+    *,
+    window: Window = Window.WEEK,
+    team_id: str = "T1",
+    caller_id: str = "U1",
+    principle: Principle | None = None,
+    limit: int = 10,
+    daily_goal: int = GOAL,
+    work_days: WorkDays = DEFAULT_WORK_DAYS,
+) -> Leaderboard:
+    return team_leaderboard(
+        session,
+        team_id=team_id,
+        period=window_period(window, today=TODAY),
+        caller_id=caller_id,
+        principle=principle,
+        limit=limit,
+        daily_goal=daily_goal,
+        work_days=work_days,
+    )
+
+
+def ranking(result: Leaderboard) -> list[tuple[int, str, int]]:
+    return [(row.rank, row.user_id, row.total) for row in result.rows]
+
+
+def test_ties_share_a_rank_and_the_next_rank_skips(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        for user_id, count in [("U1", 5), ("U2", 3), ("U3", 5), ("U4", 1), ("U5", 3)]:
+            add_member(session, user_id=user_id, display_name=f"name-{user_id}")
+            add_connections(session, count, user_id=user_id, local_date=TODAY)
+
+        result = board(session)
+
+    assert ranking(result) == [
+        (1, "U1", 5),
+        (1, "U3", 5),
+        (3, "U2", 3),
+        (3, "U5", 3),
+        (5, "U4", 1),
+    ]
+
+
+def test_ties_are_ordered_by_display_name_then_user_id(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        names = {"U1": "bea", "U2": "Ann", "U3": None, "U4": "ann", "U5": None, "U6": "Cy"}
+        for user_id, name in names.items():
+            add_member(session, user_id=user_id, display_name=name)
+            add_connections(session, 2, user_id=user_id, local_date=TODAY)
+
+        result = board(session)
+
+    # Case does not matter, equal names fall back to user_id, and unnamed people come last.
+    assert [row.user_id for row in result.rows] == ["U2", "U4", "U1", "U6", "U3", "U5"]
+    assert {row.rank for row in result.rows} == {1}
+    assert [row.display_name for row in result.rows] == ["Ann", "ann", "bea", "Cy", None, None]
+
+
+def test_rows_carry_all_four_counts(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session, user_id="U1")
+        add_connections(session, 2, user_id="U1", principle=Principle.CARE, local_date=TODAY)
+        add_connections(session, 1, user_id="U1", principle=Principle.LAUGH, local_date=TODAY)
+
+        result = board(session)
+
+    (row,) = result.rows
+    assert dict(row.counts) == {
+        Principle.SOLVE: 0,
+        Principle.CARE: 2,
+        Principle.LAUGH: 1,
+        Principle.OPPORTUNITY: 0,
+    }
+    assert row.total == 3
+
+
+def _twelve_people(session: Session) -> None:
+    add_team(session)
+    # U01 logs 12, U02 logs 11, ... U12 logs 1: a strict order with no ties.
+    for index in range(1, 13):
+        user_id = f"U{index:02d}"
+        add_member(session, user_id=user_id)
+        add_connections(session, 13 - index, user_id=user_id, local_date=TODAY)
+
+
+def test_caller_below_the_top_ten_gets_their_own_row(db: Database) -> None:
+    with db.session_scope() as session:
+        _twelve_people(session)
+        result = board(session, caller_id="U12")
+
+    assert len(result.rows) == 10
+    assert [row.user_id for row in result.rows][-1] == "U10"
+    assert result.caller_row is not None
+    assert (result.caller_row.rank, result.caller_row.user_id, result.caller_row.total) == (
+        12,
+        "U12",
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    "caller_id",
+    [
+        pytest.param("U01", id="shown-first"),
+        pytest.param("U10", id="shown-last"),
+        pytest.param("U99", id="no-entries"),
+    ],
+)
+def test_caller_row_is_none_when_shown_or_unranked(db: Database, caller_id: str) -> None:
+    with db.session_scope() as session:
+        _twelve_people(session)
+        add_member(session, user_id="U99")
+        result = board(session, caller_id=caller_id)
+
+    assert result.caller_row is None
+
+
+def test_caller_tied_with_the_last_shown_row_keeps_the_shared_rank(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        for user_id, name, count in [("U1", "a", 4), ("U2", "b", 2), ("U3", "c", 2)]:
+            add_member(session, user_id=user_id, display_name=name)
+            add_connections(session, count, user_id=user_id, local_date=TODAY)
+
+        result = board(session, caller_id="U3", limit=2)
+
+    assert ranking(result) == [(1, "U1", 4), (2, "U2", 2)]
+    assert result.caller_row is not None
+    assert (result.caller_row.rank, result.caller_row.user_id) == (2, "U3")
+
+
+def test_principle_filter_ranks_by_that_principle_only(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        for user_id in ("U1", "U2", "U3"):
+            add_member(session, user_id=user_id)
+        add_connections(session, 5, user_id="U1", principle=Principle.SOLVE, local_date=TODAY)
+        add_connections(session, 1, user_id="U1", principle=Principle.CARE, local_date=TODAY)
+        add_connections(session, 3, user_id="U2", principle=Principle.CARE, local_date=TODAY)
+        add_connections(session, 2, user_id="U3", principle=Principle.LAUGH, local_date=TODAY)
+
+        result = board(session, principle=Principle.CARE)
+
+    assert result.principle is Principle.CARE
+    # U1 leads overall but not on care; U3 logged no care at all, so is not ranked.
+    assert ranking(result) == [(1, "U2", 3), (2, "U1", 1)]
+    assert result.rows[1].counts[Principle.SOLVE] == 5
+    # The team's progress still covers every principle.
+    assert result.team_total == 11
+    assert dict(result.team_counts) == {
+        Principle.SOLVE: 5,
+        Principle.CARE: 4,
+        Principle.LAUGH: 2,
+        Principle.OPPORTUNITY: 0,
+    }
+
+
+# One connection on each of these dates; the windows below must pick exactly the right ones.
+WINDOW_DAYS = [
+    date(2026, 11, 19),  # tomorrow: never counted
+    TODAY,
+    date(2026, 11, 16),  # Monday: first day of the week
+    date(2026, 11, 15),  # Sunday before
+    date(2026, 11, 12),  # first of the last 7 days
+    date(2026, 11, 11),
+    date(2026, 11, 1),  # first of the month
+    date(2026, 10, 31),
+    date(2026, 10, 20),  # first of the last 30 days
+    date(2026, 10, 19),
+]
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        (Window.TODAY, 1),
+        (Window.WEEK, 2),
+        (Window.MONTH, 6),
+        (Window.LAST_7_DAYS, 4),
+        (Window.LAST_30_DAYS, 8),
+        (Window.ALL, 9),
+    ],
+)
+def test_windows_count_exactly_their_days(db: Database, window: Window, expected: int) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session, user_id="U1")
+        for day in WINDOW_DAYS:
+            add_connection(session, user_id="U1", local_date=day)
+
+        result = board(session, window=window)
+
+    assert ranking(result) == [(1, "U1", expected)]
+    assert result.team_total == expected
+    assert result.period.window is window
+
+
+def test_members_with_nothing_in_the_window_are_not_ranked(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        for user_id in ("U1", "U2", "U3"):
+            add_member(session, user_id=user_id)
+        add_connection(session, user_id="U1", local_date=TODAY)
+        add_connection(session, user_id="U2", local_date=date(2026, 11, 13))  # last week
+
+        result = board(session, window=Window.WEEK, caller_id="U2")
+
+    assert [row.user_id for row in result.rows] == ["U1"]
+    assert result.caller_row is None
+    assert result.members == 3
+
+
+def test_empty_board(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session, user_id="U1")
+        result = board(session, window=Window.ALL)
+
+    assert result.rows == ()
+    assert result.caller_row is None
+    assert result.team_total == 0
+    assert dict(result.team_counts) == dict.fromkeys(Principle, 0)
+    # Nothing logged yet means all time has no first day, so no goal either.
+    assert result.team_goal == 0
+    assert result.members == 1
+
+
+@pytest.mark.parametrize(
+    ("window", "work_days", "work_day_count"),
+    [
+        (Window.TODAY, DEFAULT_WORK_DAYS, 1),
+        (Window.WEEK, DEFAULT_WORK_DAYS, 3),  # Mon-Wed
+        (Window.WEEK, frozenset({0, 2, 4}), 2),  # Mon and Wed
+        (Window.MONTH, DEFAULT_WORK_DAYS, 13),  # Nov 2-6, 9-13, 16-18
+        (Window.MONTH, frozenset(range(7)), 18),
+        (Window.LAST_7_DAYS, DEFAULT_WORK_DAYS, 5),  # Thu 12 - Wed 18
+        (Window.LAST_30_DAYS, DEFAULT_WORK_DAYS, 22),  # Tue 20 Oct - Wed 18 Nov
+        (Window.ALL, DEFAULT_WORK_DAYS, 8),  # from the first logged day, Mon 9 Nov
+    ],
+)
+def test_team_goal_is_members_times_goal_times_work_days(
+    db: Database, window: Window, work_days: WorkDays, work_day_count: int
+) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        for user_id in ("U1", "U2", "U3"):
+            add_member(session, user_id=user_id)
+        add_connection(session, user_id="U1", local_date=date(2026, 11, 9))
+        add_connection(session, user_id="U2", local_date=TODAY)
+
+        result = board(session, window=window, work_days=work_days, daily_goal=7)
+
+    assert result.members == 3
+    assert result.team_goal == 3 * 7 * work_day_count
+
+
+def test_people_who_log_before_being_cached_still_count_as_members(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session, user_id="U1")
+        add_connection(session, user_id="U1", local_date=TODAY)
+        add_connection(session, user_id="U2", local_date=TODAY)
+        add_connection(session, user_id="U3", local_date=TODAY)
+
+        result = board(session, window=Window.TODAY)
+
+    assert result.members == 3
+    assert result.team_goal == 3 * GOAL
+    assert {row.display_name for row in result.rows} == {None}
+
+
+def test_other_teams_never_leak_in(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session, team_id="T1")
+        add_team(session, team_id="T2")
+        add_member(session, team_id="T1", user_id="U1", display_name="Ana in T1")
+        add_member(session, team_id="T2", user_id="U1", display_name="Ana in T2")
+        add_member(session, team_id="T2", user_id="U2", display_name="Ben")
+        add_member(session, team_id="T2", user_id="U3", display_name="Cat")
+        add_connection(session, team_id="T1", user_id="U1", local_date=TODAY)
+        add_connections(session, 4, team_id="T2", user_id="U1", local_date=TODAY)
+        add_connections(session, 2, team_id="T2", user_id="U2", local_date=TODAY)
+        # T2's first logged day is earlier than T1's; it must not stretch T1's all-time goal.
+        add_connection(session, team_id="T2", user_id="U2", local_date=date(2026, 1, 5))
+
+        result = board(session, window=Window.ALL, team_id="T1")
+
+    assert result.team_id == "T1"
+    assert [(row.user_id, row.display_name, row.total) for row in result.rows] == [
+        ("U1", "Ana in T1", 1)
+    ]
+    assert result.team_total == 1
+    assert result.members == 1
+    assert result.team_goal == GOAL  # one member, one work day (today)
+
+
+def test_negative_limit_is_rejected(db: Database) -> None:
+    with db.session_scope() as session, pytest.raises(ValueError, match="limit"):
+        board(session, limit=-1)
+
+
+@pytest.fixture
+def captured_sql(db: Database) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement the engine sends, with its parameters."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("window", [Window.WEEK, Window.ALL])
+def test_board_query_uses_the_team_day_index_on_sqlite(
+    db: Database, captured_sql: list[tuple[str, Any]], window: Window
+) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    with db.session_scope() as session:
+        add_team(session)
+        for index in range(20):
+            add_member(session, user_id=f"U{index}")
+            add_connection(session, user_id=f"U{index}", local_date=TODAY)
+    captured_sql.clear()
+    with db.session_scope() as session:
+        board(session, window=window)
+    grouped = [(sql, params) for sql, params in captured_sql if "GROUP BY" in sql.upper()]
+    assert len(grouped) == 1, "the board must be one grouped query"
+    sql, params = grouped[0]
+
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+
+    details = " | ".join(str(row[-1]) for row in plan)
+    assert "ix_connections_team_day" in details, details
+    # A covering index means the table itself is never read for the aggregate.
+    assert "SCAN connections" not in details, details
+
+
+def test_period_with_explicit_dates_is_honoured(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session, user_id="U1")
+        for day in (date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4)):
+            add_connection(session, user_id="U1", local_date=day)
+        period = Period(Window.WEEK, date(2026, 11, 3), date(2026, 11, 4), "custom")
+
+        result = team_leaderboard(
+            session,
+            team_id="T1",
+            period=period,
+            caller_id="U1",
+            daily_goal=GOAL,
+            work_days=DEFAULT_WORK_DAYS,
+        )
+
+    assert ranking(result) == [(1, "U1", 2)]
+    assert result.team_goal == 2 * GOAL

@@ -1,0 +1,374 @@
+"""A member's personal stats, per-day team counts and the team's streak board."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from slackapp.days import DEFAULT_WORK_DAYS, Streaks
+from slackapp.db import Database
+from slackapp.principles import Platform, Principle
+from slackapp.stats import (
+    MemberStats,
+    daily_counts,
+    member_stats,
+    team_daily_counts,
+    team_member_streaks,
+)
+from tests.factories import add_connection, add_connections, add_team
+
+THURSDAY = date(2026, 11, 19)
+MONDAY = date(2026, 11, 23)
+
+
+def stats(
+    session: Session,
+    *,
+    today: date = THURSDAY,
+    user_id: str = "U1",
+    daily_goal: int = 10,
+    recent_limit: int = 10,
+) -> MemberStats:
+    return member_stats(
+        session,
+        team_id="T1",
+        user_id=user_id,
+        today=today,
+        daily_goal=daily_goal,
+        work_days=DEFAULT_WORK_DAYS,
+        recent_limit=recent_limit,
+    )
+
+
+def _noise(session: Session, day: date) -> None:
+    # Rows that must never be counted for T1/U1: another person, and U1 in another team.
+    add_team(session, team_id="T2")
+    add_connections(session, 7, team_id="T1", user_id="U2", local_date=day)
+    add_connections(session, 9, team_id="T2", user_id="U1", local_date=day)
+
+
+def test_today_week_and_totals(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        _noise(session, THURSDAY)
+        add_connections(session, 5, principle=Principle.CARE, local_date=date(2026, 11, 15))
+        add_connections(session, 2, principle=Principle.SOLVE, local_date=date(2026, 11, 16))
+        add_connections(session, 1, principle=Principle.LAUGH, local_date=date(2026, 11, 18))
+        add_connections(session, 1, principle=Principle.SOLVE, local_date=THURSDAY)
+        add_connections(session, 1, principle=Principle.CARE, local_date=THURSDAY)
+
+        result = stats(session)
+
+    assert result.user_id == "U1"
+    assert result.today == THURSDAY
+    assert result.daily_goal == 10
+    assert result.today_count == 2
+    # Monday 16 to today; Sunday 15 belongs to the week before.
+    assert dict(result.week_counts) == {
+        Principle.SOLVE: 3,
+        Principle.CARE: 1,
+        Principle.LAUGH: 1,
+        Principle.OPPORTUNITY: 0,
+    }
+    assert result.least_used is Principle.OPPORTUNITY
+    assert result.total_all_time == 10
+
+
+@pytest.mark.parametrize(
+    ("week", "expected"),
+    [
+        pytest.param({}, Principle.SOLVE, id="nothing-yet"),
+        pytest.param({Principle.SOLVE: 1}, Principle.CARE, id="zeros-tie"),
+        pytest.param({Principle.SOLVE: 1, Principle.CARE: 1}, Principle.LAUGH, id="two-used"),
+        pytest.param(dict.fromkeys(Principle, 1), Principle.SOLVE, id="all-equal"),
+        pytest.param(
+            {Principle.SOLVE: 2, Principle.CARE: 1, Principle.LAUGH: 1, Principle.OPPORTUNITY: 3},
+            Principle.CARE,
+            id="tie-above-zero",
+        ),
+        pytest.param(
+            {Principle.SOLVE: 2, Principle.CARE: 2, Principle.LAUGH: 2, Principle.OPPORTUNITY: 1},
+            Principle.OPPORTUNITY,
+            id="last-in-order",
+        ),
+    ],
+)
+def test_least_used_breaks_ties_in_display_order(
+    db: Database, week: dict[Principle, int], expected: Principle
+) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        for principle, count in week.items():
+            add_connections(session, count, principle=principle, local_date=THURSDAY)
+        # Lots of opportunity last week must not count toward this week.
+        add_connections(session, 4, principle=Principle.OPPORTUNITY, local_date=date(2026, 11, 13))
+
+        result = stats(session)
+
+    assert result.least_used is expected
+
+
+def test_last_7_days_are_zero_filled_oldest_first(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        _noise(session, date(2026, 11, 14))
+        add_connections(session, 4, local_date=date(2026, 11, 12))  # eight days ago: left out
+        add_connections(session, 2, local_date=date(2026, 11, 13))
+        add_connections(session, 1, local_date=date(2026, 11, 15))
+        add_connections(session, 3, local_date=THURSDAY)
+
+        result = stats(session)
+
+    assert result.last_7_days == (
+        (date(2026, 11, 13), 2),
+        (date(2026, 11, 14), 0),
+        (date(2026, 11, 15), 1),
+        (date(2026, 11, 16), 0),
+        (date(2026, 11, 17), 0),
+        (date(2026, 11, 18), 0),
+        (THURSDAY, 3),
+    )
+
+
+def test_recent_is_newest_first_limited_and_fully_mapped(db: Database) -> None:
+    moment = datetime(2026, 11, 19, 15, 0, tzinfo=UTC)
+    with db.session_scope() as session:
+        add_team(session)
+        _noise(session, THURSDAY)
+        oldest = add_connection(session, created_at=moment - timedelta(hours=3))
+        newest = add_connection(
+            session,
+            principle=Principle.LAUGH,
+            platform=Platform.LINKEDIN,
+            who="Dana from the design group",
+            note="Shared the meme about Monday standups",
+            link="https://example.com/post/1",
+            local_date=THURSDAY,
+            created_at=moment,
+        )
+        # Two entries at the same instant: the later id is the more recent one.
+        tied_first = add_connection(session, created_at=moment - timedelta(hours=1))
+        tied_second = add_connection(session, created_at=moment - timedelta(hours=1))
+        middle = add_connection(session, created_at=moment - timedelta(hours=2))
+        ids = [newest.id, tied_second.id, tied_first.id, middle.id, oldest.id]
+
+        limited = stats(session, recent_limit=3)
+        everything = stats(session, recent_limit=50)
+        nothing = stats(session, recent_limit=0)
+
+    assert [entry.id for entry in limited.recent] == ids[:3]
+    assert [entry.id for entry in everything.recent] == ids
+    assert nothing.recent == ()
+    top = everything.recent[0]
+    assert top.principle is Principle.LAUGH
+    assert top.platform is Platform.LINKEDIN
+    assert top.who == "Dana from the design group"
+    assert top.note == "Shared the meme about Monday standups"
+    assert top.link == "https://example.com/post/1"
+    assert top.local_date == THURSDAY
+    assert everything.recent[1].platform is None
+
+
+def test_recent_reads_an_unknown_platform_as_other(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        connection = add_connection(session)
+        connection.platform = "friendster"
+        session.flush()
+
+        result = stats(session)
+
+    assert result.recent[0].platform is Platform.OTHER
+
+
+GOAL = 2
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        pytest.param(
+            # Tue 17 active only; Wed 18 - Fri 20 and Mon 23 meet the goal; weekend empty.
+            {17: 1, 18: 2, 19: 3, 20: 2, 23: 2},
+            Streaks(goal_streak=4, active_streak=5, best_goal_streak=4, best_active_streak=5),
+            id="through-the-weekend",
+        ),
+        pytest.param(
+            {17: 1, 18: 2, 19: 3, 20: 2},
+            Streaks(goal_streak=3, active_streak=4, best_goal_streak=3, best_active_streak=4),
+            id="today-not-logged-yet",
+        ),
+        pytest.param(
+            {18: 2, 19: 3, 23: 2},
+            Streaks(goal_streak=1, active_streak=1, best_goal_streak=2, best_active_streak=2),
+            id="friday-missed",
+        ),
+        pytest.param(
+            {19: 2, 20: 2, 21: 2, 23: 2},
+            Streaks(goal_streak=4, active_streak=4, best_goal_streak=4, best_active_streak=4),
+            id="saturday-is-a-bonus",
+        ),
+        pytest.param(
+            {},
+            Streaks(goal_streak=0, active_streak=0, best_goal_streak=0, best_active_streak=0),
+            id="nothing",
+        ),
+    ],
+)
+def test_streaks_run_through_a_weekend(
+    db: Database, counts: dict[int, int], expected: Streaks
+) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        _noise(session, date(2026, 11, 16))
+        for day_of_month, count in counts.items():
+            add_connections(session, count, local_date=date(2026, 11, day_of_month))
+
+        result = stats(session, today=MONDAY, daily_goal=GOAL)
+
+    assert result.streaks == expected
+
+
+def test_daily_counts_group_by_day_up_to_until(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        _noise(session, THURSDAY)
+        add_connections(session, 2, principle=Principle.SOLVE, local_date=date(2026, 11, 17))
+        add_connections(session, 1, principle=Principle.CARE, local_date=date(2026, 11, 17))
+        add_connections(session, 1, local_date=THURSDAY)
+        add_connections(session, 5, local_date=date(2026, 11, 20))
+
+        result = daily_counts(session, team_id="T1", user_id="U1", until=THURSDAY)
+
+    assert result == {date(2026, 11, 17): 3, THURSDAY: 1}
+
+
+def test_team_daily_counts_fill_every_day_and_principle(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        add_team(session, team_id="T2")
+        add_connections(session, 2, user_id="U1", principle=Principle.CARE, local_date=MONDAY)
+        add_connections(session, 1, user_id="U2", principle=Principle.CARE, local_date=MONDAY)
+        add_connections(session, 1, user_id="U2", principle=Principle.SOLVE, local_date=MONDAY)
+        add_connections(session, 4, user_id="U1", local_date=date(2026, 11, 25))
+        add_connections(session, 3, user_id="U1", local_date=date(2026, 11, 22))  # before start
+        add_connections(session, 3, user_id="U1", local_date=date(2026, 11, 26))  # after end
+        add_connections(session, 6, team_id="T2", user_id="U1", local_date=MONDAY)
+
+        result = team_daily_counts(session, team_id="T1", start=MONDAY, end=date(2026, 11, 25))
+
+    zero = dict.fromkeys(Principle, 0)
+    assert result == {
+        MONDAY: {**zero, Principle.CARE: 3, Principle.SOLVE: 1},
+        date(2026, 11, 24): zero,
+        date(2026, 11, 25): {**zero, Principle.SOLVE: 4},
+    }
+    assert list(result) == sorted(result)
+
+
+def test_team_daily_counts_with_start_after_end_is_empty(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        add_connection(session, local_date=MONDAY)
+        assert team_daily_counts(session, team_id="T1", start=MONDAY, end=THURSDAY) == {}
+
+
+@pytest.fixture
+def connection_selects(db: Database) -> Iterator[list[str]]:
+    """The SELECT statements sent to the connections table while the test runs."""
+    statements: list[str] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "connections" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_team_member_streaks_longest_first_in_one_query(
+    db: Database, connection_selects: list[str]
+) -> None:
+    met = {
+        "U1": [19, 20, 23],  # Thu, Fri, today: 3
+        "U2": [20],  # Fri only: 1
+        "U4": [18],  # Wed, then missed Thu and Fri: broken
+        "U5": [20, 23],  # 2
+        "U6": [20, 23],  # 2, tied with U5
+    }
+    with db.session_scope() as session:
+        add_team(session)
+        add_team(session, team_id="T2")
+        for user_id, days in met.items():
+            for day in days:
+                add_connections(session, GOAL, user_id=user_id, local_date=date(2026, 11, day))
+        # Active every day but never reaching the goal.
+        for day in (19, 20, 23):
+            add_connections(session, GOAL - 1, user_id="U3", local_date=date(2026, 11, day))
+        # A longer streak in another team.
+        for day in (17, 18, 19, 20, 23):
+            add_connections(
+                session, GOAL, team_id="T2", user_id="U9", local_date=date(2026, 11, day)
+            )
+    connection_selects.clear()
+
+    with db.session_scope() as session:
+        result = team_member_streaks(
+            session, team_id="T1", today=MONDAY, daily_goal=GOAL, work_days=DEFAULT_WORK_DAYS
+        )
+        top_two = team_member_streaks(
+            session,
+            team_id="T1",
+            today=MONDAY,
+            daily_goal=GOAL,
+            work_days=DEFAULT_WORK_DAYS,
+            limit=2,
+        )
+
+    assert result == (("U1", 3), ("U5", 2), ("U6", 2), ("U2", 1))
+    assert top_two == (("U1", 3), ("U5", 2))
+    assert len(connection_selects) == 2, "one grouped query per call, however many members"
+
+
+@pytest.mark.parametrize(("lookback_days", "expected"), [(7, 5), (120, 20)])
+def test_team_member_streaks_look_back_a_bounded_window(
+    db: Database, lookback_days: int, expected: int
+) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        # Goal met on every work day of the four weeks up to and including today.
+        day = MONDAY - timedelta(days=27)
+        while day <= MONDAY:
+            if day.weekday() < 5:
+                add_connections(session, GOAL, local_date=day)
+            day += timedelta(days=1)
+
+        result = team_member_streaks(
+            session,
+            team_id="T1",
+            today=MONDAY,
+            daily_goal=GOAL,
+            work_days=DEFAULT_WORK_DAYS,
+            lookback_days=lookback_days,
+        )
+
+    assert result == (("U1", expected),)
+
+
+def test_team_member_streaks_empty_team(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+        assert (
+            team_member_streaks(
+                session, team_id="T1", today=MONDAY, daily_goal=GOAL, work_days=DEFAULT_WORK_DAYS
+            )
+            == ()
+        )
