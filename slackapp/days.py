@@ -100,6 +100,8 @@ def _first_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
 def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Return the half-open UTC range [start, end) covering `day` on the clocks of `tz`."""
     # Going through the wall clock (not start + 24h) is what gives 23- and 25-hour days on DST.
+    # Zones that once turned clocks back across midnight (Newfoundland until 2011) lived some
+    # dates twice; for those historical days this returns the first stretch only.
     return _first_instant(day, time(0), tz), _first_instant(day + timedelta(days=1), time(0), tz)
 
 

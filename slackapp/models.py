@@ -72,10 +72,28 @@ class Team(Base):
     daily_goal: Mapped[int] = mapped_column(Integer, default=10)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The daily nudge: "off", "channel" (post in nudge_channel) or "dm" (each member).
+    nudge_mode: Mapped[str] = mapped_column(String(16), default="off")
+    nudge_channel: Mapped[str | None] = mapped_column(String(32))
+    nudge_time: Mapped[str] = mapped_column(String(5), default="09:00")  # local HH:MM
+    nudge_paused_reason: Mapped[str | None] = mapped_column(String(200))
+    # The digest: "off", "daily" or "weekly" (on digest_weekday, Monday = 0).
+    digest_mode: Mapped[str] = mapped_column(String(16), default="off")
+    digest_channel: Mapped[str | None] = mapped_column(String(32))
+    digest_time: Mapped[str] = mapped_column(String(5), default="16:00")  # local HH:MM
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=4)
+    digest_paused_reason: Mapped[str | None] = mapped_column(String(200))
+    # Who last saved the settings: told when a schedule has to pause.
+    settings_updated_by: Mapped[str | None] = mapped_column(String(32))
+    settings_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    inactive_reason: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         CheckConstraint("daily_goal BETWEEN 1 AND 100", name="daily_goal_range"),
         CheckConstraint("work_days_mask BETWEEN 1 AND 127", name="work_days_range"),
+        CheckConstraint("nudge_mode IN ('off', 'channel', 'dm')", name="nudge_mode_known"),
+        CheckConstraint("digest_mode IN ('off', 'daily', 'weekly')", name="digest_mode_known"),
+        CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="digest_weekday_range"),
     )
 
 
@@ -91,6 +109,7 @@ class Member(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     profile_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    nudges_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Connection(Base):
@@ -135,3 +154,34 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Delivery(Base):
+    """One scheduled post (a nudge or a digest), claimed under a unique key before it is sent."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # "nudge" or "digest"
+    target: Mapped[str] = mapped_column(String(32))  # channel id or user id
+    local_date: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # claimed -> sent; claimed -> retry (transient failure, see next_attempt_at) -> claimed ...;
+    # claimed -> failed (permanent) ; skipped (too late after downtime).
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "target", "local_date"),
+        CheckConstraint(
+            "status IN ('claimed', 'sent', 'retry', 'failed', 'skipped')", name="status_known"
+        ),
+        Index("ix_deliveries_retry", "status", "next_attempt_at"),
+    )

@@ -1,0 +1,513 @@
+"""The /connect free-text parser: exact readings of typical lines, and robustness on any input."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slackapp.parsing import ParsedConnect, parse_connect_text
+from slackapp.principles import Platform, Principle
+
+SOLVE, CARE, LAUGH, OPP = (
+    Principle.SOLVE,
+    Principle.CARE,
+    Principle.LAUGH,
+    Principle.OPPORTUNITY,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "solve @jane on twitter answered her question about webhook retries "
+            "https://x.com/jane/status/1",
+            ParsedConnect(
+                SOLVE,
+                Platform.TWITTER,
+                "@jane",
+                "https://x.com/jane/status/1",
+                "answered her question about webhook retries",
+            ),
+        ),
+        (
+            "care commented on @sam's launch post on linkedin https://www.linkedin.com/posts/sam-1",
+            ParsedConnect(
+                CARE,
+                Platform.LINKEDIN,
+                "@sam",
+                "https://www.linkedin.com/posts/sam-1",
+                "commented on @sam's launch post",
+            ),
+        ),
+        (
+            "laugh shared a meme with @dev_folks on instagram",
+            ParsedConnect(
+                LAUGH, Platform.INSTAGRAM, "@dev_folks", None, "shared a meme with @dev_folks"
+            ),
+        ),
+        (
+            "opportunity spotted @newbie asking for a podcast host on reddit, sent our guide",
+            ParsedConnect(
+                OPP,
+                Platform.REDDIT,
+                "@newbie",
+                None,
+                "spotted @newbie asking for a podcast host, sent our guide",
+            ),
+        ),
+        (
+            "solve <@U0123ABC|jane> on x fixed her webhook "
+            "<https://x.com/jane/status/1|x.com/jane>",
+            ParsedConnect(
+                SOLVE,
+                Platform.TWITTER,
+                "<@U0123ABC>",
+                "https://x.com/jane/status/1",
+                "fixed her webhook",
+            ),
+        ),
+        (
+            "helped @kim with her CSV import https://reddit.com/r/x/1",
+            ParsedConnect(
+                SOLVE,
+                Platform.REDDIT,
+                "@kim",
+                "https://reddit.com/r/x/1",
+                "helped @kim with her CSV import",
+            ),
+        ),
+        (
+            "💡 @ana explained retries",
+            ParsedConnect(SOLVE, None, "@ana", None, "explained retries"),
+        ),
+        (
+            ":dart: spotted a question",
+            ParsedConnect(OPP, None, None, None, "spotted a question"),
+        ),
+        (
+            "just said hi",
+            ParsedConnect(None, None, None, None, "just said hi"),
+        ),
+        # Slack entities are unescaped in the note.
+        (
+            "care thanked @li for the Q&amp;A &lt;3 &gt;_&lt;",
+            ParsedConnect(CARE, None, "@li", None, "thanked @li for the Q&A <3 >_<"),
+        ),
+        # A mailto is not a link; the address stays in the note and is not a handle.
+        (
+            "solve emailed <mailto:ana@example.com|ana@example.com> the fix",
+            ParsedConnect(SOLVE, None, None, None, "emailed ana@example.com the fix"),
+        ),
+        (
+            "helped jane@example.com with SSO",
+            ParsedConnect(SOLVE, None, None, None, "helped jane@example.com with SSO"),
+        ),
+        # Several URLs: the first is the link, all leave the note.
+        (
+            "laugh posted https://example.com/a then https://example.org/b",
+            ParsedConnect(LAUGH, None, None, "https://example.com/a", "posted then"),
+        ),
+        (
+            "care shouted out <#C024BE7LR|launches> folks",
+            ParsedConnect(CARE, None, None, None, "shouted out #launches folks"),
+        ),
+        (
+            "<@U024BE7LH> thanks for the intro",
+            ParsedConnect(CARE, None, "<@U024BE7LH>", None, "thanks for the intro"),
+        ),
+        (
+            "care congrats to @ana@mastodon.social on the release",
+            ParsedConnect(
+                CARE,
+                None,
+                "@ana@mastodon.social",
+                None,
+                "congrats to @ana@mastodon.social on the release",
+            ),
+        ),
+        # Handles stop before sentence punctuation.
+        (
+            "solve answered @jane.doe.",
+            ParsedConnect(SOLVE, None, "@jane.doe", None, "answered @jane.doe."),
+        ),
+        (
+            "solve @jane: answered the SSO question",
+            ParsedConnect(SOLVE, None, "@jane", None, "answered the SSO question"),
+        ),
+        # Broadcast mentions are never echoed as markup, and are nobody in particular.
+        (
+            "care thanked <!here> and <!subteam^S1|design> on fb",
+            ParsedConnect(CARE, Platform.FACEBOOK, None, None, "thanked @here and design"),
+        ),
+        (
+            "solve fixed <https://example.com/?a=1&amp;b=2|the docs> for @mo",
+            ParsedConnect(SOLVE, None, "@mo", "https://example.com/?a=1&b=2", "fixed for @mo"),
+        ),
+        # Raw text with stray angle brackets is left alone.
+        (
+            "laugh a pun about 3 < 5 > 2",
+            ParsedConnect(LAUGH, None, None, None, "a pun about 3 < 5 > 2"),
+        ),
+        (
+            "see (https://en.wikipedia.org/wiki/Foo_(bar)), then thanked @al",
+            ParsedConnect(
+                CARE, None, "@al", "https://en.wikipedia.org/wiki/Foo_(bar)", "see, then thanked @al"
+            ),
+        ),
+        (
+            "solve answered https://x.com/a/1.",
+            ParsedConnect(SOLVE, Platform.TWITTER, None, "https://x.com/a/1", "answered."),
+        ),
+        (
+            "solve on x: fixed it",
+            ParsedConnect(SOLVE, Platform.TWITTER, None, None, "fixed it"),
+        ),
+        (
+            "",
+            ParsedConnect(None, None, None, None, ""),
+        ),
+        (
+            "   \n\t  ",
+            ParsedConnect(None, None, None, None, ""),
+        ),
+    ],
+)
+def test_parses_exactly(text: str, expected: ParsedConnect) -> None:
+    assert parse_connect_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "principle", "note"),
+    [
+        ("solve: fixed it", SOLVE, "fixed it"),
+        ("SOLVE fixed it", SOLVE, "fixed it"),
+        ("care - thanked her", CARE, "thanked her"),
+        ("care — thanked her", CARE, "thanked her"),
+        ("show you care thanked @x", CARE, "thanked @x"),
+        ("Solve a problem: fixed the import", SOLVE, "fixed the import"),
+        ("make them laugh posted a gif", LAUGH, "posted a gif"),
+        ("embrace an opportunity jumped in early", OPP, "jumped in early"),
+        ("opp sent the guide", OPP, "sent the guide"),
+        ("oppty sent the guide", OPP, "sent the guide"),
+        (":bulb: sent the guide", SOLVE, "sent the guide"),
+        (":bulb: solve sent the guide", SOLVE, "sent the guide"),
+        ("❤️ sent the guide", CARE, "sent the guide"),
+        ("❤ sent the guide", CARE, "sent the guide"),
+        (":heart: sent the guide", CARE, "sent the guide"),
+        (":heart_eyes: sent the guide", CARE, "sent the guide"),
+        ("😂 sent the guide", LAUGH, "sent the guide"),
+        ("😄 sent the guide", LAUGH, "sent the guide"),
+        (":laughing: sent the guide", LAUGH, "sent the guide"),
+        (":joy: sent the guide", LAUGH, "sent the guide"),
+        ("🎯 sent the guide", OPP, "sent the guide"),
+        ("🎯sent the guide", OPP, "sent the guide"),
+        # A principle word glued to more letters is just a word.
+        ("careful reply to @x", None, "careful reply to @x"),
+        ("opportunistic reply", None, "opportunistic reply"),
+        # Two different principles up front: only the first is taken.
+        ("solve care package", SOLVE, "care package"),
+    ],
+)
+def test_leading_principle_is_taken_out_of_the_note(
+    text: str, principle: Principle | None, note: str
+) -> None:
+    parsed = parse_connect_text(text)
+    assert (parsed.principle, parsed.note) == (principle, note)
+
+
+@pytest.mark.parametrize(
+    ("text", "principle"),
+    [
+        ("Helped a founder pick a CRM", SOLVE),
+        ("answered a question about SSO", SOLVE),
+        ("troubleshot her DNS", SOLVE),
+        ("debugged the webhook", SOLVE),
+        ("walked  through the setup", SOLVE),
+        ("thanked her after I fixed it", CARE),
+        ("fixed it and thanked her", SOLVE),
+        ("gave a shout-out to the team", CARE),
+        ("Shouted   out the maintainers", CARE),
+        ("congrats on the launch", CARE),
+        ("posted a pun", LAUGH),
+        ("good humour in the replies", LAUGH),
+        ("memes only", LAUGH),
+        ("jumped in on a thread about onboarding", OPP),
+        ("reached out before they asked", OPP),
+        ("proactively sent the checklist", OPP),
+        ("shared a resource with the group", OPP),
+        # Synonyms inside handles, channels and URLs do not count.
+        ("pinged @helpdesk", None),
+        ("posted in #help", None),
+        ("posted https://example.com/help/fix", None),
+        ("helpful chat", None),
+        ("had coffee", None),
+    ],
+)
+def test_synonyms_pick_the_earliest_principle(text: str, principle: Principle | None) -> None:
+    parsed = parse_connect_text(text)
+    assert parsed.principle is principle
+    # Synonyms read as part of the sentence, so they stay.
+    assert parsed.note == " ".join(re.sub(r"https?://\S+", "", text).split())
+
+
+@pytest.mark.parametrize(
+    ("text", "platform", "note"),
+    [
+        ("solve answered via x", Platform.TWITTER, "answered"),
+        ("solve answered in X, then left", Platform.TWITTER, "answered, then left"),
+        ("solve answered a question from x", Platform.TWITTER, "answered a question from x"),
+        ("solve answered at X today", Platform.TWITTER, "answered at X today"),
+        ("solve fixed x and y", None, "fixed x and y"),
+        ("solve fixed it on x-ray day", None, "fixed it on x-ray day"),
+        ("care replied to a tweet", Platform.TWITTER, "replied to a tweet"),
+        ("care tweeted at @ana", Platform.TWITTER, "tweeted at @ana"),
+        # A preposition phrase beats a bare word earlier in the line.
+        ("laugh shared a tiktok meme on Insta", Platform.INSTAGRAM, "shared a tiktok meme"),
+        ("laugh posted on IG", Platform.INSTAGRAM, "posted"),
+        ("solve answered on YT", Platform.YOUTUBE, "answered"),
+        ("solve answered on youtube", Platform.YOUTUBE, "answered"),
+        ("solve answered on bsky", Platform.BLUESKY, "answered"),
+        ("solve answered on Bluesky", Platform.BLUESKY, "answered"),
+        ("solve answered on mastodon", Platform.MASTODON, "answered"),
+        ("solve answered on threads", Platform.THREADS, "answered"),
+        ("solve answered on tiktok", Platform.TIKTOK, "answered"),
+        ("solve answered on facebook", Platform.FACEBOOK, "answered"),
+        ("solve answered in r/webdev", Platform.REDDIT, "answered in r/webdev"),
+        ("solve answered on LinkedIn.", Platform.LINKEDIN, "answered."),
+        # Handles and channels named after a platform are not the platform.
+        ("care thanked @twitter", None, "thanked @twitter"),
+        ("care thanked #reddit", None, "thanked #reddit"),
+        ("care thanked someone", None, "thanked someone"),
+    ],
+)
+def test_platform_from_words(text: str, platform: Platform | None, note: str) -> None:
+    parsed = parse_connect_text(text)
+    assert (parsed.platform, parsed.note) == (platform, note)
+
+
+@pytest.mark.parametrize(
+    ("link", "platform"),
+    [
+        ("https://twitter.com/a/status/1", Platform.TWITTER),
+        ("https://mobile.twitter.com/a/status/1", Platform.TWITTER),
+        ("https://t.co/abc", Platform.TWITTER),
+        ("HTTPS://X.COM/a", Platform.TWITTER),
+        ("https://lnkd.in/abc", Platform.LINKEDIN),
+        ("https://www.instagram.com/p/abc/", Platform.INSTAGRAM),
+        ("https://m.facebook.com/story", Platform.FACEBOOK),
+        ("https://fb.me/abc", Platform.FACEBOOK),
+        ("https://fb.com/abc", Platform.FACEBOOK),
+        ("https://vm.tiktok.com/abc", Platform.TIKTOK),
+        ("https://www.youtube.com/watch?v=abc_", Platform.YOUTUBE),
+        ("https://youtu.be/abc", Platform.YOUTUBE),
+        ("https://old.reddit.com/r/x/1", Platform.REDDIT),
+        ("https://redd.it/abc", Platform.REDDIT),
+        ("https://www.threads.net/@a/post/1", Platform.THREADS),
+        ("https://threads.com/@a/post/1", Platform.THREADS),
+        ("https://bsky.app/profile/a", Platform.BLUESKY),
+        ("https://mastodon.social/@a/1", Platform.MASTODON),
+        ("https://fosstodon.org/@a/1", None),
+        ("https://mastodon.example.org/@a/1", Platform.MASTODON),
+        ("https://user:pw@x.com:443/a", Platform.TWITTER),
+        ("https://notx.com/a", None),
+        ("https://x.com.evil.example/a", None),
+        ("https://example.com/twitter.com", None),
+        ("http://[::1]/a", None),
+    ],
+)
+def test_platform_from_link_domain(link: str, platform: Platform | None) -> None:
+    parsed = parse_connect_text(f"solve answered {link}")
+    assert parsed.platform is platform
+    assert parsed.link is not None
+    assert parsed.link.lower() == link.lower()
+
+
+def test_explicit_platform_word_beats_the_link_domain() -> None:
+    parsed = parse_connect_text("solve answered on linkedin https://x.com/a/1")
+    assert parsed.platform is Platform.LINKEDIN
+
+
+def test_first_known_domain_among_links_names_the_platform() -> None:
+    parsed = parse_connect_text("solve see https://example.com/a and https://redd.it/b")
+    assert (parsed.platform, parsed.link) == (Platform.REDDIT, "https://example.com/a")
+
+
+def test_unknown_domain_is_other_only_when_asked() -> None:
+    link = "https://forum.example.org/t/1"
+    assert parse_connect_text(f"solve answered {link}").platform is None
+    assert parse_connect_text(f"solve answered on some other forum {link}").platform is (
+        Platform.OTHER
+    )
+    # "other" without a link is just a word.
+    assert parse_connect_text("solve helped the other dev").platform is None
+
+
+@pytest.mark.parametrize(
+    ("text", "link", "note"),
+    [
+        ("solve <https://x.com/a>", "https://x.com/a", ""),
+        ("solve <https://x.com/a|x.com/a> done", "https://x.com/a", "done"),
+        ("solve https://x.com/a, done", "https://x.com/a", "done"),
+        ("solve (https://x.com/a) done", "https://x.com/a", "done"),
+        ("solve https://x.com/a?b=c&d=e!", "https://x.com/a?b=c&d=e", "!"),
+        ("solve <https://x.com/a done", "https://x.com/a", "< done"),
+        ("solve https:// is not a link", None, "https:// is not a link"),
+        ("solve ftp://x.com/a", None, "ftp://x.com/a"),
+    ],
+)
+def test_links(text: str, link: str | None, note: str) -> None:
+    parsed = parse_connect_text(text)
+    assert (parsed.link, parsed.note) == (link, note)
+
+
+def test_raw_and_escaped_forms_read_the_same() -> None:
+    raw = parse_connect_text("care thanked <@U1ABC> for Q&A https://x.com/a?b=1&c=2")
+    escaped = parse_connect_text(
+        "care thanked <@U1ABC|ana> for Q&amp;A <https://x.com/a?b=1&amp;c=2>"
+    )
+    assert raw == escaped
+    assert raw.who == "<@U1ABC>"
+    assert raw.note == "thanked <@U1ABC> for Q&A"
+
+
+def test_note_keeps_what_a_person_typed_when_nothing_was_cut() -> None:
+    # Spacing before punctuation is only closed up where we removed something.
+    assert parse_connect_text("said hi , then left").note == "said hi , then left"
+
+
+# --- robustness -----------------------------------------------------------------------------
+
+_HANDLE = re.compile(
+    r"<@[UW][A-Z0-9]+>|@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?(?:@[A-Za-z0-9.\-]+)?"
+)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _check_invariants(text: str, parsed: ParsedConnect) -> None:
+    assert isinstance(parsed, ParsedConnect)
+    assert parsed.principle is None or isinstance(parsed.principle, Principle)
+    assert parsed.platform is None or isinstance(parsed.platform, Platform)
+    assert isinstance(parsed.note, str)
+    assert parsed.note == parsed.note.strip()
+    assert parsed.note == " ".join(parsed.note.split())
+    assert "\x00" not in parsed.note
+    if parsed.link is not None:
+        assert isinstance(parsed.link, str)
+        assert parsed.link.startswith(("http://", "https://"))
+        assert len(parsed.link) > len("https://") - 1
+        # Only the scheme is normalised; the rest is exactly what was typed.
+        tail = parsed.link[parsed.link.index("://") :]
+        assert tail in text or tail in _unescape(text)
+    if parsed.who is not None:
+        assert isinstance(parsed.who, str)
+        assert _HANDLE.fullmatch(parsed.who), parsed.who
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_parses(text: str) -> None:
+    _check_invariants(text, parse_connect_text(text))
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "solve",
+        "care",
+        "laugh",
+        "opportunity",
+        "opp",
+        "show you care",
+        ":bulb:",
+        "💡",
+        "❤️",
+        ":dart:",
+        "helped",
+        "thanked",
+        "meme",
+        "spotted",
+        "jumped in",
+        "on",
+        "via",
+        "in",
+        "x",
+        "twitter",
+        "reddit",
+        "other",
+        "@jane",
+        "@sam's",
+        "@ana@mastodon.social",
+        "jane@example.com",
+        "<@U0123ABC|jane>",
+        "<@U0123ABC>",
+        "<#C1|general>",
+        "<!here>",
+        "<mailto:a@b.co|a@b.co>",
+        "https://x.com/a/1",
+        "https://reddit.com/r/x",
+        "<https://example.com/?a=1&amp;b=2|label>",
+        "http://",
+        "(https://en.wikipedia.org/wiki/A_(b))",
+        "&amp;",
+        "&lt;",
+        "<",
+        ">",
+        "|",
+        ",",
+        ":",
+        "-",
+        "—",
+        "\x00",
+        "\n",
+        "'; DROP TABLE connections; --",
+        "مرحبا",
+    ]
+)
+_MIXED = st.lists(_FRAGMENTS | st.text(max_size=6), max_size=14).flatmap(
+    lambda parts: st.sampled_from([" ".join(parts), "".join(parts)])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED)
+def test_mixed_keywords_markup_and_urls_parse(text: str) -> None:
+    _check_invariants(text, parse_connect_text(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<" * 4000,
+        "@" * 4000,
+        "http://" + "a" * 4000,
+        "<@" * 2000,
+        "<https://" * 450,
+        "@a" * 2000,
+        "@a." * 1333,
+        "on " * 1333,
+        "in" + " " * 4000 + "x",
+        "http://a" + ")" * 4000,
+        "(" * 2000 + ")" * 2000,
+        "-" * 4000,
+        "&amp;" * 800,
+        "shouted " * 500,
+        "solve " + "\x00" * 4000,
+        "💡" * 4000,
+        "\u202e" * 4000,
+        "a" * 10_000,
+    ],
+)
+def test_adversarial_input_is_fast(text: str) -> None:
+    started = time.perf_counter()
+    parsed = parse_connect_text(text)
+    elapsed = time.perf_counter() - started
+    _check_invariants(text, parsed)
+    # Linear work takes milliseconds here; catastrophic backtracking would take far longer.
+    assert elapsed < 1.0
