@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, shortcuts, views
+from handlers import actions, commands, events, home, shortcuts, views
 
 
 def register(app: App) -> None:
     """Attach every listener to `app`."""
-    for module in (commands, views, actions, shortcuts, events):
+    for module in (commands, views, actions, shortcuts, events, home):
         module.register(app)

@@ -1,4 +1,4 @@
-"""Slash commands: /connect."""
+"""Slash commands: /connect, /leaderboard and /mystats."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from slackapp import services
+from slackapp.blocks.board import board_message, board_usage
 from slackapp.blocks.connect import (
     FormContext,
     connection_form,
@@ -15,8 +16,10 @@ from slackapp.blocks.connect import (
     log_confirmation,
     notice,
 )
+from slackapp.blocks.settings import nudges_preference_message, settings_modal, settings_refused
+from slackapp.blocks.stats import mystats_message
 from slackapp.intents import IntentKind, interpret_connect
-from slackapp.services import Rejection
+from slackapp.services import BoardUsage, Rejection
 
 
 def connect(
@@ -50,10 +53,53 @@ def connect(
             respond(**notice(outcome.message, emoji=":warning:").as_kwargs())
         else:
             respond(**log_confirmation(outcome.result, today=outcome.today).as_kwargs())
+            valueboard.publish_home(client, team_id=team_id, user_id=user_id)
+    elif intent.kind is IntentKind.SETTINGS:
+        # users.info may run first (to know who is an admin), so the modal opens right after.
+        if not valueboard.may_edit_settings(client, team_id=team_id, user_id=user_id):
+            respond(**settings_refused().as_kwargs())
+            return
+        view = settings_modal(
+            valueboard.team_settings(team_id=team_id), channel_id=command.get("channel_id")
+        )
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+    elif intent.kind in {IntentKind.NUDGES_ON, IntentKind.NUDGES_OFF}:
+        preference = valueboard.set_nudges(
+            team_id=team_id, user_id=user_id, enabled=intent.kind is IntentKind.NUDGES_ON
+        )
+        respond(**nudges_preference_message(preference).as_kwargs())
+
+
+def leaderboard(
+    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """/leaderboard [window] [principle]: the team board, only for the caller, with Share."""
+    ack()
+    valueboard = services.from_context(context)
+    user_id = command["user_id"]
+    outcome = valueboard.leaderboard(
+        client, team_id=command["team_id"], user_id=user_id, text=command.get("text") or ""
+    )
+    if isinstance(outcome, BoardUsage):
+        message = board_usage(unknown=outcome.unknown, clashes=outcome.clashes)
     else:
-        respond(**notice("That part of Valueboard isn't switched on yet.").as_kwargs())
+        message = board_message(outcome.board, viewer_id=user_id)
+    respond(response_type="ephemeral", **message.as_kwargs())
+
+
+def mystats(
+    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """/mystats: the caller's day, streaks and week, only for them."""
+    ack()
+    valueboard = services.from_context(context)
+    mine = valueboard.my_stats(client, team_id=command["team_id"], user_id=command["user_id"])
+    message = mystats_message(mine.stats, timezone=mine.profile.timezone)
+    respond(response_type="ephemeral", **message.as_kwargs())
 
 
 def register(app: App) -> None:
     """Attach the slash command listeners."""
     app.command("/connect")(connect)
+    app.command("/leaderboard")(leaderboard)
+    app.command("/mystats")(mystats)

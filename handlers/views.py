@@ -16,8 +16,16 @@ from slackapp.blocks.connect import (
     read_form,
     updated,
 )
+from slackapp.blocks.settings import (
+    SettingsContext,
+    read_settings_form,
+    refusal_errors,
+    settings_errors,
+    settings_saved,
+)
 from slackapp.connections import ChangeStatus
 from slackapp.delivery import tell_member
+from slackapp.team_settings import validate_settings
 
 
 def submit_connection(
@@ -42,6 +50,7 @@ def submit_connection(
     form = FormContext.load(view.get("private_metadata"))
     message = log_confirmation(logged.result, today=logged.today)
     tell_member(client, user_id=user_id, channel_id=form.channel_id, message=message)
+    valueboard.publish_home(client, team_id=team_id, user_id=user_id)
 
 
 def submit_edit(
@@ -66,6 +75,27 @@ def submit_edit(
     else:
         message = change_refused(result.status)
     tell_member(client, user_id=user_id, channel_id=form.channel_id, message=message)
+    valueboard.publish_home(client, team_id=team_id, user_id=user_id)
+
+
+def submit_settings(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Save team settings; errors (and a lost admin right) show inline in the modal."""
+    valueboard = services.from_context(context)
+    team_id, user_id = _ids(body)
+    # Cache only: this runs before the ack, which Slack wants within 3 seconds.
+    if not valueboard.may_edit_settings_cached(team_id=team_id, user_id=user_id):
+        ack(response_action="errors", errors=refusal_errors())
+        return
+    update = validate_settings(read_settings_form(view))
+    if isinstance(update, dict):
+        ack(response_action="errors", errors=settings_errors(update))
+        return
+    ack()
+    saved = valueboard.save_team_settings(team_id=team_id, user_id=user_id, update=update)
+    where = SettingsContext.load(view.get("private_metadata"))
+    tell_member(client, user_id=user_id, channel_id=where.channel_id, message=settings_saved(saved))
 
 
 def _ids(body: dict[str, Any]) -> tuple[str, str]:
@@ -78,3 +108,4 @@ def register(app: App) -> None:
     """Attach the modal listeners."""
     app.view(ids.CONNECT_VIEW)(submit_connection)
     app.view(ids.EDIT_VIEW)(submit_edit)
+    app.view(ids.SETTINGS_VIEW)(submit_settings)

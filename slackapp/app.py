@@ -8,20 +8,17 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
 from slackapp import services
-from slackapp.blocks.connect import notice
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
 from slackapp.db import Database
-from slackapp.delivery import tell_member
+from slackapp.listening import report_failure
 from slackapp.services import Valueboard
 
 log = logging.getLogger(__name__)
@@ -62,7 +59,9 @@ def build_app(
         # Explicit: never let SLACK_CLIENT_ID/SECRET in the environment switch on OAuth silently.
         oauth_settings=None,
         installation_store=None,
-        process_before_response=False,
+        # Ack functions answer from the request's own thread; the work runs as lazy functions
+        # (see slackapp.listening), so a busy listener pool never delays an ack.
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(
             max_workers=settings.listener_workers, thread_name_prefix="listener"
         ),
@@ -96,28 +95,6 @@ def _skip_event_retries(body: dict[str, Any], context: BoltContext, next: Any) -
     return None
 
 
-DB_DOWN = (
-    "Valueboard couldn't reach its database just now, so nothing was saved. "
-    "Please try again in a minute."
-)
-SOMETHING_BROKE = (
-    "Something went wrong on our side and that didn't go through. "
-    "Please try again; if it keeps happening, tell whoever set up Valueboard."
-)
-
-
-def _on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """The one place for unexpected failures: log the cause, tell the member if we can."""
-    kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
-    log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
-    text = DB_DOWN if isinstance(error, SQLAlchemyError) else SOMETHING_BROKE
-    message = notice(text, emoji=":warning:")
-    user_id = context.user_id
-    try:
-        response_url = body.get("response_url")
-        if isinstance(response_url, str) and response_url:
-            context.respond(response_type="ephemeral", **message.as_kwargs())  # type: ignore[misc]
-        elif user_id and kind in {"view_submission", "block_actions", "message_action", "shortcut"}:
-            tell_member(client, user_id=user_id, channel_id=context.channel_id, message=message)
-    except (SlackApiError, OSError) as send_error:
-        log.error("could not tell %s about the failure: %s", user_id, send_error)
+def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
+    """Failures in ack functions and middleware (work after the ack reports its own)."""
+    report_failure(error, body=body, context=context)

@@ -1,4 +1,4 @@
-"""`slackapp` / `python -m slackapp`: serve, socket, run, migrate, export."""
+"""`slackapp` / `python -m slackapp`: serve, socket, run, migrate, export, deliver."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
-from typing import Any, TextIO
+from datetime import date, datetime
+from typing import TextIO
 
 from slackapp.config import ConfigError, Settings, load_settings
 from slackapp.connections import EXPORT_FIELDS, export_connections
@@ -32,6 +32,21 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-27") from None
 
 
+def _instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO-8601 instant like 2027-03-15T13:00:00Z"
+        ) from None
+    if instant.utcoffset() is None:
+        # A bare wall time means a different instant in every zone: make the caller say which.
+        raise argparse.ArgumentTypeError(
+            f"{value!r} has no UTC offset; add one, like 2027-03-15T09:00-04:00 or ...T13:00Z"
+        )
+    return instant
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slackapp", description="Valueboard: log real connections from Slack."
@@ -49,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", type=_date, help="last local date to include (YYYY-MM-DD)")
     export.add_argument("--user", help="only this Slack user id")
     export.add_argument("--team", help="only this Slack team id")
+    deliver = sub.add_parser(
+        "deliver", help="send the nudges and digests that are due (one scheduler tick)"
+    )
+    deliver.add_argument(
+        "--at",
+        type=_instant,
+        help="act as if the clock read this ISO-8601 instant, with its offset (default: now)",
+    )
     return parser
 
 
@@ -77,9 +100,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(db)
         if args.since and args.until and args.since > args.until:
             raise CliError("--since must not be after --until")
-        export(db, out=sys.stdout, fmt=args.format, since=args.since, until=args.until,
-               user_id=args.user, team_id=args.team)
+        export(
+            db,
+            out=sys.stdout,
+            fmt=args.format,
+            since=args.since,
+            until=args.until,
+            user_id=args.user,
+            team_id=args.team,
+        )
         return 0
+    if args.command == "deliver":
+        return deliver(settings, at=args.at)
     if args.command == "run":
         if settings.socket_mode:
             return run_socket(settings)
@@ -128,10 +160,34 @@ def export(
         else:
             out.write("[")
             for row in rows:
-                out.write(("," if count else "") + "\n" + json.dumps(dataclasses.asdict(row), ensure_ascii=False))
+                out.write(
+                    ("," if count else "")
+                    + "\n"
+                    + json.dumps(dataclasses.asdict(row), ensure_ascii=False)
+                )
                 count += 1
             out.write("\n]\n" if count else "]\n")
     return count
+
+
+def deliver(settings: Settings, *, at: datetime | None) -> int:
+    """Run one delivery tick and print what it sent and skipped."""
+    settings.require_token()
+    from slackapp.app import build_client
+    from slackapp.scheduler import describe_report, resume_reinstalled_team, run_tick
+    from slackapp.services import Valueboard
+
+    db = Database(settings.database_url)
+    upgrade(db)
+    valueboard = Valueboard(settings=settings, db=db)
+    client = build_client(settings)
+    resume_reinstalled_team(valueboard, client)
+    report = run_tick(valueboard=valueboard, client=client, at=at or valueboard.now())
+    for line in describe_report(report):
+        print(line)
+    db.dispose()
+    # Per-delivery failures are normal outcomes; only a tick that could not do its job fails.
+    return 1 if report.errors else 0
 
 
 def run_http(settings: Settings, *, host: str | None, port: int | None) -> int:
@@ -150,13 +206,16 @@ def run_socket(settings: Settings) -> int:
     settings.require_socket()
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from slackapp.app import build_app
+    from slackapp.app import build_app, build_client
+    from slackapp.scheduler import start_scheduler
+    from slackapp.services import Valueboard
 
     db = Database(settings.database_url)
     upgrade(db)
-    app = build_app(settings, db=db)
+    valueboard = Valueboard(settings=settings, db=db)
+    app = build_app(settings, valueboard=valueboard)
+    if settings.scheduler_enabled:
+        start_scheduler(valueboard=valueboard, client=build_client(settings))
     log.info("Valueboard is connecting to Slack over Socket Mode")
-    SocketModeHandler(app, settings.app_token).start()
+    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
     return 0
-
-

@@ -44,6 +44,8 @@ class Settings:
     default_timezone: str = "UTC"
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
     scheduler_enabled: bool = True
+    # How late a scheduled post may still go out after downtime; older ones are skipped.
+    delivery_grace_minutes: int = 120
     listener_workers: int = 16
     web_threads: int = 16
 
@@ -84,7 +86,7 @@ def _require(settings: Settings, *names: str) -> None:
 def load_settings(
     environ: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env"
 ) -> Settings:
-    """Read settings from `environ` (default: the process environment) over `.env`, and validate them."""
+    """Read settings from `environ` (default: the process environment) over `.env`; validate."""
     env: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
         env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
@@ -137,7 +139,9 @@ def load_settings(
     try:
         ZoneInfo(default_tz)
     except (ZoneInfoNotFoundError, ValueError):
-        errors.append(f"DEFAULT_TIMEZONE must be an IANA time zone like Europe/Berlin, got {default_tz!r}")
+        errors.append(
+            f"DEFAULT_TIMEZONE must be an IANA time zone like Europe/Berlin, got {default_tz!r}"
+        )
     admins = frozenset(
         part.strip() for part in (text("ADMIN_USER_IDS") or "").split(",") if part.strip()
     )
@@ -155,6 +159,7 @@ def load_settings(
         default_timezone=default_tz,
         admin_user_ids=admins,
         scheduler_enabled=boolean("SCHEDULER_ENABLED", True),
+        delivery_grace_minutes=integer("DELIVERY_GRACE_MINUTES", 120, 1, 24 * 60),
         listener_workers=integer("LISTENER_WORKERS", 16, 1, 256),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
     )

@@ -234,15 +234,18 @@ def ensure_member(session: Session, *, team_id: str, user_id: str, now: datetime
 
 def day_count(session: Session, *, team_id: str, user_id: str, day: date) -> int:
     """How many connections the member logged for `day`."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Connection)
-        .where(
-            Connection.team_id == team_id,
-            Connection.user_id == user_id,
-            Connection.local_date == day,
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Connection)
+            .where(
+                Connection.team_id == team_id,
+                Connection.user_id == user_id,
+                Connection.local_date == day,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def log_connection(
@@ -257,7 +260,7 @@ def log_connection(
     source: str = "command",
     client_token: str | None = None,
 ) -> LogResult:
-    """Save one value action unless it repeats a request, a link already logged that day, or the cap."""
+    """Save one value action unless it repeats a request or a day's link, or the cap is hit."""
 
     def result(status: LogStatus, row: Connection | None) -> LogResult:
         count = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)

@@ -23,9 +23,7 @@ def redact(text: str) -> str:
 def configure_logging(level: str) -> None:
     """Send logs to stderr at `level`, with tokens redacted."""
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -110,6 +110,9 @@ class Member(Base):
     profile_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     nudges_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Slack's users.info flags; a DM nudge never goes to a bot or a deactivated account.
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Connection(Base):

@@ -30,7 +30,7 @@ class ParsedConnect:
 
 # Marks the spot where something was cut out of the note, so tidying can close the gap
 # ("host on reddit, sent" -> "host, sent") without touching spacing the person typed.
-# NUL can never survive into the note anyway: PostgreSQL text columns reject it.
+# A NUL in the input is read as a space: PostgreSQL text columns reject it anyway.
 _GAP = "\x00"
 
 _SEPARATORS = ",;:|-–—"
@@ -273,7 +273,7 @@ def parse_connect_text(text: str) -> ParsedConnect:
     """Pull principle, platform, who, link and a tidy note out of `/connect` text; never raises."""
     # Unescaping first lets one scan serve both Slack's escaped text and raw text; the only
     # cost is that a literal "&lt;@U1&gt;" reads as a mention, which is what it spells anyway.
-    plain = _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(1)], text.replace(_GAP, ""))
+    plain = _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(1)], text.replace(_GAP, " "))
     body, urls = _scan(plain)
 
     principle, body = _take_leading_principle(body)
@@ -449,9 +449,7 @@ def _take_who(text: str) -> tuple[str | None, str]:
         if who[1:].casefold() in _BROADCASTS:
             continue
         after = text[match.end() : match.end() + 1]
-        if match.start() == opening and (
-            not after or after.isspace() or after in _WHO_FOLLOWERS
-        ):
+        if match.start() == opening and (not after or after.isspace() or after in _WHO_FOLLOWERS):
             text = _cut(text, match.start(), match.end())
         return who, text
     return None, text
@@ -461,31 +459,31 @@ def _tidy(text: str) -> str:
     """Collapse whitespace and close the gaps left by what was cut out."""
     words: list[str] = []
     gap = False
-    for token in text.replace(_GAP, f" {_GAP} ").split():
-        if token == _GAP:
+    for piece in text.replace(_GAP, f" {_GAP} ").split():
+        if piece == _GAP:
             gap = True
             continue
-        if words and gap and (token[0] in _CLOSERS or token == ":"):
-            opener = _URL_PAIRS.get(token[0])
+        if words and gap and (piece[0] in _CLOSERS or piece == ":"):
+            opener = _URL_PAIRS.get(piece[0])
             if opener is not None and words[-1].endswith(opener):
                 # "(https://...)" leaves "()" behind; drop the empty brackets.
                 words[-1] = words[-1][:-1]
-                token = token[1:]
+                piece = piece[1:]
                 if not words[-1]:
                     words.pop()
-            if not token:
+            if not piece:
                 continue
             if words:
-                words[-1] += token
+                words[-1] += piece
                 gap = False
                 continue
         if not words:
-            stripped = token.lstrip(_SEPARATORS)
+            stripped = piece.lstrip(_SEPARATORS)
             if not stripped:
                 continue  # a dash or colon left dangling at the start
-            words.append(stripped if gap else token)
+            words.append(stripped if gap else piece)
         else:
-            words.append(token)
+            words.append(piece)
         gap = False
     while gap and words:
         last = words[-1].rstrip(_SEPARATORS)

@@ -7,9 +7,11 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from slackapp.app import build_app
+from slackapp.app import build_app, build_client
 from slackapp.config import Settings
 from slackapp.db import Database
+from slackapp.scheduler import start_scheduler
+from slackapp.services import Valueboard
 from slackapp.web import create_wsgi_app
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,17 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         # Built in the worker process, so each process has its own database pool.
         db = Database(self.settings.database_url)
-        app = build_app(self.settings, db=db)
-        log.info("Valueboard listening on http://%s:%s/slack/events", self.settings.host, self.settings.port)
+        valueboard = Valueboard(settings=self.settings, db=db)
+        app = build_app(self.settings, valueboard=valueboard)
+        if self.settings.scheduler_enabled:
+            # In the worker, after the fork: a scheduler thread started before it would not
+            # survive into the process that serves.
+            start_scheduler(valueboard=valueboard, client=build_client(self.settings))
+        log.info(
+            "Valueboard listening on http://%s:%s/slack/events",
+            self.settings.host,
+            self.settings.port,
+        )
         return create_wsgi_app(app, db=db)
 
 

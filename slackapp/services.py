@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,21 +14,36 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from slackapp import connections as domain
+from slackapp.blocks.home import home_view
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
 from slackapp.connections import (
     COMMAND_TEXT_MAX,
     ChangeResult,
+    ChangeStatus,
     Draft,
     FormField,
     FormInput,
     LogResult,
     Prefill,
 )
-from slackapp.days import local_date, zone
+from slackapp.days import Window, local_date, parse_window, window_period, zone
 from slackapp.db import Database
+from slackapp.leaderboard import BoardRow, Leaderboard, team_leaderboard
 from slackapp.models import NOTE_MAX_LENGTH, WHO_MAX_LENGTH, Member, Team
 from slackapp.parsing import ParsedConnect, parse_connect_text
+from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
+from slackapp.stats import MemberStats, member_stats
+from slackapp.team_settings import (
+    NudgePreference,
+    SettingsUpdate,
+    TeamSettings,
+    can_edit_settings,
+    get_settings,
+    save_settings,
+    set_member_nudges,
+    work_days_from_mask,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +89,54 @@ class FormStart:
 
 
 LogOutcome = Logged | Rejection
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRequest:
+    """Which leaderboard someone asked for: a window and, optionally, one principle."""
+
+    window: Window = Window.WEEK
+    principle: Principle | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardUsage:
+    """/leaderboard arguments we could not use; the reply explains the options instead."""
+
+    unknown: tuple[str, ...] = ()
+    clashes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TeamBoard:
+    """A leaderboard with names filled in, and who is looking at it."""
+
+    board: Leaderboard
+    viewer: Profile
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalStats:
+    """A member's progress, and the profile whose time zone dated it."""
+
+    stats: MemberStats
+    profile: Profile
+
+
+@dataclass(frozen=True, slots=True)
+class HomeData:
+    """Everything the App Home shows one member."""
+
+    stats: MemberStats
+    board: Leaderboard
+    profile: Profile
+
+
+#: How many entries the App Home lists, and how many people of the team board it shows.
+HOME_RECENT = 10
+HOME_BOARD_SIZE = 5
+#: The full board's length; the caller's own row is added below it when they rank lower.
+BOARD_SIZE = 10
 
 
 class Valueboard:
@@ -320,10 +383,272 @@ class Valueboard:
                 now=self.now(),
             )
 
+    # -- team settings and nudge opt-out -----------------------------------------------
+
+    def may_edit_settings(self, client: WebClient, *, team_id: str, user_id: str) -> bool:
+        """Whether the member may change team settings: admin/owner per users.info, or listed."""
+        if user_id in self.settings.admin_user_ids:
+            return True
+        profile = self.profile(client, team_id=team_id, user_id=user_id)
+        return can_edit_settings(
+            user_id=user_id,
+            is_admin=profile.is_admin,
+            admin_user_ids=self.settings.admin_user_ids,
+        )
+
+    def may_edit_settings_cached(self, *, team_id: str, user_id: str) -> bool:
+        """The same check from our cache only (never calls Slack), for use before an ack."""
+        profile = self.cached_profile(team_id=team_id, user_id=user_id)
+        return can_edit_settings(
+            user_id=user_id,
+            is_admin=profile.is_admin,
+            admin_user_ids=self.settings.admin_user_ids,
+        )
+
+    def team_settings(self, *, team_id: str) -> TeamSettings:
+        """The team's current settings (the team's row is created with defaults if new)."""
+        with self.db.session_scope() as session:
+            self._team(session, team_id)
+            return get_settings(session, team_id=team_id)
+
+    def save_team_settings(
+        self, *, team_id: str, user_id: str, update: SettingsUpdate
+    ) -> TeamSettings:
+        """Store checked settings, noting who saved them."""
+        with self.db.session_scope() as session:
+            return save_settings(
+                session, team_id=team_id, update=update, user_id=user_id, now=self.now()
+            )
+
+    def set_nudges(self, *, team_id: str, user_id: str, enabled: bool) -> NudgePreference:
+        """Opt the member out of (or back into) the daily DM nudge."""
+        with self.db.session_scope() as session:
+            return set_member_nudges(
+                session,
+                team_id=team_id,
+                user_id=user_id,
+                enabled=enabled,
+                now=self.now(),
+                default_timezone=self.settings.default_timezone,
+                default_goal=self.settings.daily_goal,
+            )
+
+    # -- leaderboard, personal progress and the App Home -------------------------------
+
+    def leaderboard(
+        self, client: WebClient, *, team_id: str, user_id: str, text: str
+    ) -> TeamBoard | BoardUsage:
+        """The board `/leaderboard <text>` asks for (top 10 plus the caller), or what to type."""
+        request = parse_board_args(text)
+        if isinstance(request, BoardUsage):
+            return request
+        viewer = self.profile(client, team_id=team_id, user_id=user_id)
+        with self.db.session_scope() as session:
+            board = self._board(
+                session, team_id=team_id, caller_id=user_id, request=request, limit=BOARD_SIZE
+            )
+        return TeamBoard(board=self._named(client, team_id=team_id, board=board), viewer=viewer)
+
+    def my_stats(self, client: WebClient, *, team_id: str, user_id: str) -> PersonalStats:
+        """The member's progress as of their own today, for /mystats."""
+        profile = self.profile(client, team_id=team_id, user_id=user_id)
+        with self.db.session_scope() as session:
+            stats = self._stats(session, team_id=team_id, profile=profile, recent_limit=0)
+        return PersonalStats(stats=stats, profile=profile)
+
+    def home(self, client: WebClient, *, team_id: str, user_id: str) -> HomeData:
+        """What the member's App Home shows: their progress and entries, and the team's top 5."""
+        profile = self.profile(client, team_id=team_id, user_id=user_id)
+        # A handful of GROUP BY queries in one transaction, so the tab is consistent and fast.
+        with self.db.session_scope() as session:
+            stats = self._stats(session, team_id=team_id, profile=profile, recent_limit=HOME_RECENT)
+            board = self._board(
+                session,
+                team_id=team_id,
+                caller_id=user_id,
+                request=BoardRequest(),
+                limit=HOME_BOARD_SIZE,
+            )
+        board = self._named(client, team_id=team_id, board=board)
+        return HomeData(stats=stats, board=board, profile=profile)
+
+    def publish_home(self, client: WebClient, *, team_id: str, user_id: str) -> None:
+        """Build the member's App Home and publish it; Slack refusing is logged, not raised."""
+        data = self.home(client, team_id=team_id, user_id=user_id)
+        view = home_view(
+            stats=data.stats,
+            board=data.board,
+            display_name=data.profile.display_name,
+            timezone=data.profile.timezone,
+        )
+        try:
+            client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as error:
+            # The member's own action already succeeded and was answered; a stale tab must not
+            # turn that into an error message. The next refresh will try again.
+            log.warning(
+                "views.publish failed for %s/%s: %s",
+                team_id,
+                user_id,
+                error.response.get("error"),
+            )
+
+    def edit_form(
+        self, *, team_id: str, user_id: str, connection_id: int
+    ) -> FormStart | ChangeStatus:
+        """The edit form's values for one of the member's own entries, or why it won't open."""
+        # Cache only: the trigger_id for views.open expires three seconds after the click.
+        profile = self.cached_profile(team_id=team_id, user_id=user_id)
+        result = self.get_own(team_id=team_id, user_id=user_id, connection_id=connection_id)
+        entry = result.connection
+        if result.status is not ChangeStatus.DONE or entry is None:
+            return result.status
+        prefill = Prefill(
+            principle=entry.principle,
+            platform=entry.platform,
+            who=entry.who,
+            link=entry.link,
+            note=entry.note or None,
+            local_date=entry.local_date,
+        )
+        return FormStart(prefill=prefill, today=self.member_today(profile))
+
+    def delete(self, *, team_id: str, user_id: str, connection_id: int) -> ChangeResult:
+        """Delete one of the member's own entries; anyone else's stays exactly as it is."""
+        with self.db.session_scope() as session:
+            return domain.delete_connection(
+                session, team_id=team_id, user_id=user_id, connection_id=connection_id
+            )
+
+    def _board(
+        self,
+        session: Session,
+        *,
+        team_id: str,
+        caller_id: str,
+        request: BoardRequest,
+        limit: int,
+    ) -> Leaderboard:
+        team = self._team(session, team_id)
+        # Team windows follow the team's calendar, whoever is asking.
+        today = local_date(self.now(), zone(team.timezone, fallback=self.settings.default_timezone))
+        return team_leaderboard(
+            session,
+            team_id=team_id,
+            period=window_period(request.window, today=today),
+            caller_id=caller_id,
+            principle=request.principle,
+            limit=limit,
+            daily_goal=team.daily_goal,
+            work_days=work_days_from_mask(team.work_days_mask),
+        )
+
+    def _stats(
+        self, session: Session, *, team_id: str, profile: Profile, recent_limit: int
+    ) -> MemberStats:
+        team = self._team(session, team_id)
+        return member_stats(
+            session,
+            team_id=team_id,
+            user_id=profile.user_id,
+            today=self.member_today(profile),
+            daily_goal=team.daily_goal,
+            work_days=work_days_from_mask(team.work_days_mask),
+            recent_limit=recent_limit,
+        )
+
+    def _named(self, client: WebClient, *, team_id: str, board: Leaderboard) -> Leaderboard:
+        """The board with display names looked up for people we have not cached yet."""
+
+        def named(row: BoardRow) -> BoardRow:
+            if row.display_name:
+                return row
+            # At most one users.info per unnamed row shown (11), and then cached for a day.
+            profile = self.profile(client, team_id=team_id, user_id=row.user_id)
+            return replace(row, display_name=profile.display_name)
+
+        caller_row = named(board.caller_row) if board.caller_row is not None else None
+        return replace(board, rows=tuple(named(row) for row in board.rows), caller_row=caller_row)
+
     def claim_event(self, *, event_id: str, team_id: str | None) -> bool:
         """Record an Events API delivery; False when it was handled before (a Slack retry)."""
         with self.db.session_scope() as session:
             return domain.claim_event(session, event_id=event_id, team_id=team_id, now=self.now())
+
+
+# "" is what a lone "?" (or any word of only punctuation) trims down to: a request for help too.
+_BOARD_HELP_WORDS = frozenset({"help", "options", ""})
+# Brackets and punctuation people copy from the usage hint ("[today]") or type after a word.
+_BOARD_TRIM = "[](){}<>,;.!?\"'`*_"
+
+
+def _principle_words() -> dict[str, Principle]:
+    words: dict[str, Principle] = {}
+    for principle in PRINCIPLE_ORDER:
+        words[principle.value] = principle
+        words[principle.value + "s"] = principle
+        words[PRINCIPLES[principle].emoji] = principle
+    extra = {
+        "solving": Principle.SOLVE,
+        "solved": Principle.SOLVE,
+        "problem": Principle.SOLVE,
+        "problems": Principle.SOLVE,
+        "caring": Principle.CARE,
+        "laughs": Principle.LAUGH,
+        "laughing": Principle.LAUGH,
+        "humor": Principle.LAUGH,
+        "humour": Principle.LAUGH,
+        "opportunities": Principle.OPPORTUNITY,
+        "opp": Principle.OPPORTUNITY,
+        "opps": Principle.OPPORTUNITY,
+    }
+    return {**words, **extra}
+
+
+_PRINCIPLE_WORDS = _principle_words()
+
+
+def _board_token(phrase: str) -> Window | Principle | None:
+    cleaned = phrase.strip(_BOARD_TRIM).casefold()
+    if not cleaned:
+        return None
+    return _PRINCIPLE_WORDS.get(cleaned) or parse_window(cleaned)
+
+
+def parse_board_args(text: str) -> BoardRequest | BoardUsage:
+    """Read `/leaderboard` arguments in any order: a window, a principle, both or neither."""
+    if any(word.strip(_BOARD_TRIM).casefold() in _BOARD_HELP_WORDS for word in text.split()):
+        return BoardUsage()
+    words = [word for word in text.split() if word.strip(_BOARD_TRIM)]
+    windows: list[tuple[str, Window]] = []
+    principles: list[tuple[str, Principle]] = []
+    unknown: list[str] = []
+    position = 0
+    while position < len(words):
+        # Longest phrase first, so "last 7 days" and "this week" read as one window.
+        for span in (3, 2, 1):
+            phrase = " ".join(words[position : position + span])
+            found = _board_token(phrase) if position + span <= len(words) else None
+            if found is not None:
+                break
+        if isinstance(found, Principle):
+            principles.append((phrase, found))
+        elif isinstance(found, Window):
+            windows.append((phrase, found))
+        else:
+            unknown.append(words[position])
+            span = 1
+        position += span
+    clashes: list[str] = []
+    for given in (windows, principles):
+        if len({value for _, value in given}) > 1:
+            clashes.extend(phrase for phrase, _ in given)
+    if unknown or clashes:
+        return BoardUsage(unknown=tuple(unknown), clashes=tuple(clashes))
+    return BoardRequest(
+        window=windows[0][1] if windows else Window.WEEK,
+        principle=principles[0][1] if principles else None,
+    )
 
 
 def too_long_message() -> str:

@@ -1003,7 +1003,7 @@ class SlackStandIn:
                 raise _ApiError("invalid_cursor") from None
             if kind != "user" or user_id not in self._users:
                 raise _ApiError("invalid_cursor")
-            start = 0
+            start = ids.index(user_id)
         # Slack treats a missing or zero limit as "as many as fit"; the fake returns all.
         end = len(ids) if limit == 0 else min(len(ids), start + limit)
         next_cursor = ""

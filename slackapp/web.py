@@ -23,12 +23,17 @@ SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def create_wsgi_app(app: App, *, db: Database) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
+def create_wsgi_app(
+    app: App, *, db: Database
+) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
     """A WSGI callable serving `app` and the health check."""
     slack = SlackRequestHandler(app, path=SLACK_PATH)
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {
+            "GET",
+            "HEAD",
+        }:
             healthy = db.ping()
             if not healthy:
                 log.error("health check failed: the database does not answer")

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-from socketserver import ThreadingMixIn
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -46,6 +46,8 @@ class Reply:
     status: int
     body: bytes
     elapsed: float
+    #: The response_url key the request carried, for `SlackDriver.response_to`.
+    response_key: str | None = None
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -118,7 +120,7 @@ class SlackDriver:
     ) -> Reply:
         """A slash command, as Slack posts it."""
         n = next(self._ids)
-        return self.post_form(
+        reply = self.post_form(
             {
                 "token": "deprecated-verification-token",
                 "team_id": self.team_id,
@@ -135,6 +137,8 @@ class SlackDriver:
             },
             **kwargs,
         )
+        reply.response_key = f"cmd{n}"
+        return reply
 
     def _user(self, user: str) -> dict[str, Any]:
         return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team_id}
@@ -177,7 +181,9 @@ class SlackDriver:
             payload["response_url"] = self.standin.response_url(f"act{n}")
         if view is not None:
             payload["view"] = view
-        return self.post_payload(payload)
+        reply = self.post_payload(payload)
+        reply.response_key = f"act{n}" if channel else None
+        return reply
 
     def submit_view(
         self,
@@ -225,7 +231,11 @@ class SlackDriver:
         )
 
     def event(
-        self, event: dict[str, Any], *, event_id: str | None = None, headers: dict[str, str] | None = None
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         """An Events API delivery."""
         n = next(self._ids)
@@ -238,16 +248,42 @@ class SlackDriver:
             "event_id": event_id or f"Ev{n:08d}",
             "event_time": int(time.time()),
             "authorizations": [
-                {"team_id": self.team_id, "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}
+                {
+                    "team_id": self.team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
             ],
         }
-        return self.post(json.dumps(body).encode(), content_type="application/json", headers=headers)
+        return self.post(
+            json.dumps(body).encode(), content_type="application/json", headers=headers
+        )
 
     # -- reading back ---------------------------------------------------------------------
 
     def responses(self, *, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Bodies posted to response_urls (our listeners send after ack)."""
-        return [call.params for call in self.standin.wait_for("response_url", count=count, timeout=timeout)]
+        return [
+            call.params
+            for call in self.standin.wait_for("response_url", count=count, timeout=timeout)
+        ]
+
+    def response_to(self, reply: Reply, *, count: int = 1, timeout: float = 5.0) -> dict[str, Any]:
+        """The `count`-th body posted to the response_url of the request that got `reply`."""
+        assert reply.response_key is not None, "that request carried no response_url"
+        deadline = time.monotonic() + timeout
+        while True:
+            bodies = [
+                call.params
+                for call in self.standin.calls("response_url")
+                if call.params.get("_key") == reply.response_key
+            ]
+            if len(bodies) >= count:
+                return bodies[count - 1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no response #{count} to {reply.response_key}")
+            time.sleep(0.01)
 
     def last_response(self) -> dict[str, Any]:
         return self.standin.calls("response_url")[-1].params
@@ -281,8 +317,11 @@ def serve_app(
     valueboard = Valueboard(settings=settings, db=db, clock=clock)
     app = build_app(settings, valueboard=valueboard)
     server = make_server(
-        "127.0.0.1", 0, create_wsgi_app(app, db=db),
-        server_class=_ThreadingWSGIServer, handler_class=_QuietHandler,
+        "127.0.0.1",
+        0,
+        create_wsgi_app(app, db=db),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -135,6 +135,11 @@ SOLVE, CARE, LAUGH, OPP = (
             "solve answered @jane.doe.",
             ParsedConnect(SOLVE, None, "@jane.doe", None, "answered @jane.doe."),
         ),
+        # A possessive handle opening the note is part of the sentence, so it stays.
+        (
+            "care @sam's launch post got my comment",
+            ParsedConnect(CARE, None, "@sam", None, "@sam's launch post got my comment"),
+        ),
         (
             "solve @jane: answered the SSO question",
             ParsedConnect(SOLVE, None, "@jane", None, "answered the SSO question"),
@@ -156,7 +161,11 @@ SOLVE, CARE, LAUGH, OPP = (
         (
             "see (https://en.wikipedia.org/wiki/Foo_(bar)), then thanked @al",
             ParsedConnect(
-                CARE, None, "@al", "https://en.wikipedia.org/wiki/Foo_(bar)", "see, then thanked @al"
+                CARE,
+                None,
+                "@al",
+                "https://en.wikipedia.org/wiki/Foo_(bar)",
+                "see, then thanked @al",
             ),
         ),
         (
@@ -402,9 +411,9 @@ def _check_invariants(text: str, parsed: ParsedConnect) -> None:
     if parsed.link is not None:
         assert isinstance(parsed.link, str)
         assert parsed.link.startswith(("http://", "https://"))
-        assert len(parsed.link) > len("https://") - 1
-        # Only the scheme is normalised; the rest is exactly what was typed.
+        # Only the scheme is normalised; the rest is exactly what was typed, host included.
         tail = parsed.link[parsed.link.index("://") :]
+        assert len(tail) > len("://")
         assert tail in text or tail in _unescape(text)
     if parsed.who is not None:
         assert isinstance(parsed.who, str)

@@ -406,11 +406,15 @@ def test_wait_for_returns_calls_sent_later(standin: SlackStandIn, client: WebCli
         client.chat_postMessage(channel="C1", text="after ack")
 
     thread = threading.Thread(target=post_later)
+    started = time.monotonic()
     thread.start()
     calls = standin.wait_for("chat.postMessage", timeout=5)
+    waited = time.monotonic() - started
     thread.join()
 
     assert calls[0].params["text"] == "after ack"
+    # Woken by the arrival itself, not by the timeout running out.
+    assert waited < 2
 
 
 def test_wait_for_timeout_names_what_did_arrive(standin: SlackStandIn, client: WebClient) -> None:
@@ -453,10 +457,19 @@ def test_users_list_pages_with_cursors(standin: SlackStandIn, client: WebClient)
     for user_id in ids:
         standin.add_user(user_id)
 
-    pages = [[m["id"] for m in page["members"]] for page in client.users_list(limit=2)]
+    pages: list[list[str]] = []
+    cursor = ""
+    for _ in range(10):  # a bounded loop, so a cursor that never advances fails instead of hangs
+        page = client.users_list(limit=2, cursor=cursor or None)
+        pages.append([m["id"] for m in page["members"]])
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
 
     assert pages == [["U0", "U1"], ["U2", "U3"], ["U4"]]
     assert [c.params["limit"] for c in standin.calls("users.list")] == ["2", "2", "2"]
+    # slack_sdk's own pagination follows the same cursors.
+    assert len(list(client.users_list(limit=2))) == 3
     assert [m["id"] for m in client.users_list()["members"]] == ids
     with pytest.raises(SlackApiError) as excinfo:
         client.users_list(cursor="bm9wZQ==")

@@ -140,9 +140,7 @@ def connection_form(
         "initial_date": (prefill.local_date or today).isoformat(),
     }
     blocks: list[Block] = [
-        _input(
-            FormField.PRINCIPLE, "What kind of value?", principle_element, optional=False
-        ),
+        _input(FormField.PRINCIPLE, "What kind of value?", principle_element, optional=False),
         _input(FormField.PLATFORM, "Platform", platform_element),
         _input(
             FormField.WHO,
@@ -152,9 +150,7 @@ def connection_form(
         _input(
             FormField.LINK,
             "Link",
-            _text_input(
-                prefill.link, placeholder="https://…", max_length=LINK_MAX_LENGTH
-            ),
+            _text_input(prefill.link, placeholder="https://…", max_length=LINK_MAX_LENGTH),
             hint="The post, reply or thread, so the team can see it.",
         ),
         _input(
@@ -189,7 +185,9 @@ def describe(connection: SavedConnection) -> str:
     """One mrkdwn line saying what a stored connection is."""
     parts = [f"*{PRINCIPLES[connection.principle].label}*"]
     if connection.who:
-        parts.append(f"with {escape(connection.who) if not connection.who.startswith('<@') else connection.who}")
+        # Slack user markup stays as is (it renders as a name); anything else is escaped.
+        who = connection.who if connection.who.startswith("<@") else escape(connection.who)
+        parts.append(f"with {who}")
     if connection.platform is not None:
         parts.append(f"on {PLATFORM_LABELS[connection.platform]}")
     line = f"{PRINCIPLES[connection.principle].emoji} " + " ".join(parts)
@@ -220,7 +218,9 @@ def log_confirmation(result: LogResult, *, today: date) -> Message:
         return Message(text=text, blocks=[section(f":raised_hands: {text}")])
     assert saved is not None
     if result.status is LogStatus.DUPLICATE_LINK:
-        text = f"Already logged: you saved this link {_day_phrase(day, today)}. Nothing new was saved."
+        text = (
+            f"Already logged: you saved this link {_day_phrase(day, today)}. Nothing new was saved."
+        )
         return Message(
             text=text, blocks=[section(f":information_source: {text}\n{describe(saved)}")]
         )
@@ -229,7 +229,9 @@ def log_confirmation(result: LogResult, *, today: date) -> Message:
         return Message(text=text, blocks=[section(f":white_check_mark: {text}\n{describe(saved)}")])
     cheer = ""
     if result.day_count == result.daily_goal:
-        cheer = "\n:tada: That's your goal for the day. Ten real people got something real from you."
+        cheer = (
+            "\n:tada: That's your goal for the day. Ten real people got something real from you."
+        )
     elif result.day_count > result.daily_goal:
         cheer = "\n:star2: Past the goal. Keep it human; the number follows."
     text = f"Saved: {PRINCIPLES[saved.principle].label}. {progress}."
@@ -265,16 +267,19 @@ def help_message(*, daily_goal: int) -> Message:
     )
     examples = "\n".join(
         [
-            "`/connect solve @jane on twitter answered her question about webhook retries https://x.com/jane/status/1`",
+            "`/connect solve @jane on twitter answered her question about webhook retries "
+            "https://x.com/jane/status/1`",
             "`/connect care commented on @sam's launch post on linkedin`",
             "`/connect laugh shared a meme with @dev_folks on instagram`",
-            "`/connect opportunity spotted @newbie asking for a podcast host on reddit, sent our guide`",
+            "`/connect opportunity spotted @newbie asking for a podcast host on reddit, "
+            "sent our guide`",
             "`/connect` on its own opens a form.",
         ]
     )
     commands = "\n".join(
         [
-            "`/leaderboard [today|week|month|all|7d|30d] [solve|care|laugh|opportunity]`: where the team stands",
+            "`/leaderboard [today|week|month|all|7d|30d] [solve|care|laugh|opportunity]`: "
+            "where the team stands",
             "`/mystats`: your day, your streaks and your week",
             "`/connect help`: this message",
         ]

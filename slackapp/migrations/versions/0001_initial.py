@@ -91,9 +91,7 @@ def upgrade() -> None:
         sa.Column("received_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name="pk_processed_events"),
     )
-    op.create_index(
-        "ix_processed_events_received_at", "processed_events", ["received_at"]
-    )
+    op.create_index("ix_processed_events_received_at", "processed_events", ["received_at"])
 
 
 def downgrade() -> None:

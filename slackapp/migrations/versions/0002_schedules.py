@@ -18,21 +18,29 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("teams") as batch:
-        batch.add_column(sa.Column("nudge_mode", sa.String(16), nullable=False, server_default="off"))
+        batch.add_column(
+            sa.Column("nudge_mode", sa.String(16), nullable=False, server_default="off")
+        )
         batch.add_column(sa.Column("nudge_channel", sa.String(32), nullable=True))
-        batch.add_column(sa.Column("nudge_time", sa.String(5), nullable=False, server_default="09:00"))
+        batch.add_column(
+            sa.Column("nudge_time", sa.String(5), nullable=False, server_default="09:00")
+        )
         batch.add_column(sa.Column("nudge_paused_reason", sa.String(200), nullable=True))
-        batch.add_column(sa.Column("digest_mode", sa.String(16), nullable=False, server_default="off"))
+        batch.add_column(
+            sa.Column("digest_mode", sa.String(16), nullable=False, server_default="off")
+        )
         batch.add_column(sa.Column("digest_channel", sa.String(32), nullable=True))
-        batch.add_column(sa.Column("digest_time", sa.String(5), nullable=False, server_default="16:00"))
-        batch.add_column(sa.Column("digest_weekday", sa.Integer(), nullable=False, server_default="4"))
+        batch.add_column(
+            sa.Column("digest_time", sa.String(5), nullable=False, server_default="16:00")
+        )
+        batch.add_column(
+            sa.Column("digest_weekday", sa.Integer(), nullable=False, server_default="4")
+        )
         batch.add_column(sa.Column("digest_paused_reason", sa.String(200), nullable=True))
         batch.add_column(sa.Column("settings_updated_by", sa.String(32), nullable=True))
         batch.add_column(sa.Column("settings_updated_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("inactive_reason", sa.String(64), nullable=True))
-        batch.create_check_constraint(
-            "nudge_mode_known", "nudge_mode IN ('off', 'channel', 'dm')"
-        )
+        batch.create_check_constraint("nudge_mode_known", "nudge_mode IN ('off', 'channel', 'dm')")
         batch.create_check_constraint(
             "digest_mode_known", "digest_mode IN ('off', 'daily', 'weekly')"
         )

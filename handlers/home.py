@@ -1,0 +1,24 @@
+"""The App Home tab: published whenever a member opens it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from slackapp import services
+
+
+def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """app_home_opened: publish the member's Home tab, fresh from the database."""
+    # The same event fires for the Messages tab, which has nothing for us to draw.
+    if event.get("tab") != "home":
+        return
+    valueboard = services.from_context(context)
+    valueboard.publish_home(client, team_id=str(context.team_id), user_id=str(event["user"]))
+
+
+def register(app: App) -> None:
+    """Attach the App Home listener."""
+    app.event("app_home_opened")(home_opened)
