@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -14,6 +14,7 @@ from slackapp.blocks.connect import FormContext, change_refused, connection_form
 from slackapp.blocks.home import notice_modal
 from slackapp.blocks.settings import settings_modal, settings_refused_view
 from slackapp.connections import ChangeStatus
+from slackapp.listening import acknowledge, after_ack
 from slackapp.services import BoardUsage
 
 #: chat.postMessage errors that mean "not in this channel": the member can fix these themselves.
@@ -21,7 +22,6 @@ SHARE_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
 def undo(
-    ack: Ack,
     action: dict[str, Any],
     body: dict[str, Any],
     client: WebClient,
@@ -29,7 +29,6 @@ def undo(
     context: BoltContext,
 ) -> None:
     """Undo a connection just logged."""
-    ack()
     valueboard = services.from_context(context)
     connection_id = _int(action.get("value"))
     result = valueboard.undo(
@@ -42,19 +41,21 @@ def undo(
     valueboard.publish_home(client, team_id=str(context.team_id), user_id=str(context.user_id))
 
 
-def open_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """The "Log a connection" button: open the form."""
-    ack()
     valueboard = services.from_context(context)
-    start = valueboard.form_start(client, team_id=str(context.team_id), user_id=str(context.user_id))
+    start = valueboard.form_start(
+        client, team_id=str(context.team_id), user_id=str(context.user_id)
+    )
     channel_id = (body.get("channel") or {}).get("id")
-    view = connection_form(prefill=start.prefill, today=start.today, form=FormContext(channel_id=channel_id))
+    view = connection_form(
+        prefill=start.prefill, today=start.today, form=FormContext(channel_id=channel_id)
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def open_settings(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def open_settings(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """The "Team settings" button (App Home): the settings modal, or a kind refusal in one."""
-    ack()
     valueboard = services.from_context(context)
     team_id, user_id = str(context.team_id), str(context.user_id)
     if not valueboard.may_edit_settings(client, team_id=team_id, user_id=user_id):
@@ -67,7 +68,6 @@ def open_settings(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
 
 
 def share_board(
-    ack: Ack,
     action: dict[str, Any],
     body: dict[str, Any],
     client: WebClient,
@@ -75,7 +75,6 @@ def share_board(
     context: BoltContext,
 ) -> None:
     """Share in channel: post the board the member is looking at, saying who shared it."""
-    ack()
     valueboard = services.from_context(context)
     user_id = str(context.user_id)
     outcome = valueboard.leaderboard(
@@ -102,10 +101,9 @@ def share_board(
 
 
 def edit_entry(
-    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Edit (App Home): open the form prefilled with one of the member's own entries."""
-    ack()
     valueboard = services.from_context(context)
     connection_id = _int(action.get("value"))
     start = valueboard.edit_form(
@@ -122,10 +120,9 @@ def edit_entry(
 
 
 def delete_entry(
-    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Delete (App Home, after Slack's confirm dialog): remove one of the member's own entries."""
-    ack()
     valueboard = services.from_context(context)
     team_id, user_id = str(context.team_id), str(context.user_id)
     result = valueboard.delete(
@@ -146,9 +143,9 @@ def _int(value: Any) -> int:
 
 def register(app: App) -> None:
     """Attach the button listeners."""
-    app.action(ids.UNDO_ACTION)(undo)
-    app.action(ids.OPEN_FORM_ACTION)(open_form)
-    app.action(ids.OPEN_SETTINGS_ACTION)(open_settings)
-    app.action(ids.SHARE_BOARD_ACTION)(share_board)
-    app.action(ids.EDIT_ACTION)(edit_entry)
-    app.action(ids.DELETE_ACTION)(delete_entry)
+    app.action(ids.UNDO_ACTION)(ack=acknowledge, lazy=[after_ack(undo)])
+    app.action(ids.OPEN_FORM_ACTION)(ack=acknowledge, lazy=[after_ack(open_form)])
+    app.action(ids.OPEN_SETTINGS_ACTION)(ack=acknowledge, lazy=[after_ack(open_settings)])
+    app.action(ids.SHARE_BOARD_ACTION)(ack=acknowledge, lazy=[after_ack(share_board)])
+    app.action(ids.EDIT_ACTION)(ack=acknowledge, lazy=[after_ack(edit_entry)])
+    app.action(ids.DELETE_ACTION)(ack=acknowledge, lazy=[after_ack(delete_entry)])

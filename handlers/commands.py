@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from slackapp import services
@@ -19,14 +19,14 @@ from slackapp.blocks.connect import (
 from slackapp.blocks.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.blocks.stats import mystats_message
 from slackapp.intents import IntentKind, interpret_connect
+from slackapp.listening import acknowledge, after_ack
 from slackapp.services import BoardUsage, Rejection
 
 
 def connect(
-    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """/connect [text|help]: log a connection, open the form, or explain."""
-    ack()
     valueboard = services.from_context(context)
     team_id, user_id = command["team_id"], command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -71,10 +71,9 @@ def connect(
 
 
 def leaderboard(
-    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """/leaderboard [window] [principle]: the team board, only for the caller, with Share."""
-    ack()
     valueboard = services.from_context(context)
     user_id = command["user_id"]
     outcome = valueboard.leaderboard(
@@ -88,10 +87,9 @@ def leaderboard(
 
 
 def mystats(
-    ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """/mystats: the caller's day, streaks and week, only for them."""
-    ack()
     valueboard = services.from_context(context)
     mine = valueboard.my_stats(client, team_id=command["team_id"], user_id=command["user_id"])
     message = mystats_message(mine.stats, timezone=mine.profile.timezone)
@@ -100,6 +98,6 @@ def mystats(
 
 def register(app: App) -> None:
     """Attach the slash command listeners."""
-    app.command("/connect")(connect)
-    app.command("/leaderboard")(leaderboard)
-    app.command("/mystats")(mystats)
+    app.command("/connect")(ack=acknowledge, lazy=[after_ack(connect)])
+    app.command("/leaderboard")(ack=acknowledge, lazy=[after_ack(leaderboard)])
+    app.command("/mystats")(ack=acknowledge, lazy=[after_ack(mystats)])

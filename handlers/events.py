@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
 from slackapp import services
-from slackapp.deliveries import deactivate_team
-
-log = logging.getLogger(__name__)
+from slackapp.listening import acknowledge, after_ack
 
 
 def app_uninstalled(event: dict[str, Any], context: BoltContext) -> None:
@@ -26,17 +23,11 @@ def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
 
 
 def _deactivate(context: BoltContext, *, reason: str) -> None:
-    team_id = context.team_id
-    if not team_id:
-        return
-    valueboard = services.from_context(context)
-    with valueboard.db.session_scope() as session:
-        changed = deactivate_team(session, team_id=team_id, reason=reason)
-    if changed:
-        log.warning("team %s is now inactive (%s): its schedules are stopped", team_id, reason)
+    if context.team_id:
+        services.from_context(context).deactivate_team(team_id=context.team_id, reason=reason)
 
 
 def register(app: App) -> None:
     """Attach the event listeners."""
-    app.event("app_uninstalled")(app_uninstalled)
-    app.event("tokens_revoked")(tokens_revoked)
+    app.event("app_uninstalled")(ack=acknowledge, lazy=[after_ack(app_uninstalled)])
+    app.event("tokens_revoked")(ack=acknowledge, lazy=[after_ack(tokens_revoked)])

@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from slackapp import services
+from slackapp.listening import acknowledge, after_ack
 
 
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -21,4 +22,4 @@ def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) 
 
 def register(app: App) -> None:
     """Attach the App Home listener."""
-    app.event("app_home_opened")(home_opened)
+    app.event("app_home_opened")(ack=acknowledge, lazy=[after_ack(home_opened)])

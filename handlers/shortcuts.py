@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from slackapp import ids, services
 from slackapp.blocks.connect import FormContext, connection_form
+from slackapp.listening import acknowledge, after_ack
 
 
-def log_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def log_message(shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Open the form prefilled with the message's text and permalink."""
-    ack()
     valueboard = services.from_context(context)
     message = shortcut.get("message") or {}
     channel_id = (shortcut.get("channel") or {}).get("id")
@@ -26,10 +26,12 @@ def log_message(ack: Ack, shortcut: dict[str, Any], client: WebClient, context: 
         text=message.get("text") or "",
         team_domain=(shortcut.get("team") or {}).get("domain"),
     )
-    view = connection_form(prefill=start.prefill, today=start.today, form=FormContext(channel_id=channel_id))
+    view = connection_form(
+        prefill=start.prefill, today=start.today, form=FormContext(channel_id=channel_id)
+    )
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
 def register(app: App) -> None:
     """Attach the shortcut listeners."""
-    app.shortcut(ids.LOG_MESSAGE_SHORTCUT)(log_message)
+    app.shortcut(ids.LOG_MESSAGE_SHORTCUT)(ack=acknowledge, lazy=[after_ack(log_message)])

@@ -1,4 +1,8 @@
-"""Modal submissions: the connection form, new and edit."""
+"""Modal submissions: the connection form (new and edit) and team settings.
+
+Each view has an ack function that validates (errors show inline in the modal) and a lazy
+function that saves after the modal has closed.
+"""
 
 from __future__ import annotations
 
@@ -23,22 +27,32 @@ from slackapp.blocks.settings import (
     settings_errors,
     settings_saved,
 )
-from slackapp.connections import ChangeStatus
+from slackapp.connections import ChangeStatus, Draft, FormField
 from slackapp.delivery import tell_member
+from slackapp.listening import after_ack
 from slackapp.team_settings import validate_settings
 
 
-def submit_connection(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+def check_connection(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    """Save a new connection from the form; errors show inline."""
-    valueboard = services.from_context(context)
-    team_id, user_id = _ids(body)
-    draft = valueboard.validate_form(team_id=team_id, user_id=user_id, form=read_form(view))
+    """Ack the connection form (new or edit): inline errors, or close it."""
+    draft = _draft(body, view, context)
     if isinstance(draft, dict):
         ack(response_action="errors", errors=form_errors(draft))
-        return
-    ack()
+    else:
+        ack()
+
+
+def save_connection(
+    body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Save a new connection from the form and confirm it where the member was."""
+    valueboard = services.from_context(context)
+    team_id, user_id = _ids(body)
+    draft = _draft(body, view, context)
+    if isinstance(draft, dict):
+        return  # already answered with inline errors
     logged = valueboard.log_draft(
         team_id=team_id,
         user_id=user_id,
@@ -53,19 +67,15 @@ def submit_connection(
     valueboard.publish_home(client, team_id=team_id, user_id=user_id)
 
 
-def submit_edit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+def save_edit(
+    body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Save changes to one of the member's own entries."""
     valueboard = services.from_context(context)
     team_id, user_id = _ids(body)
-    draft = valueboard.validate_form(team_id=team_id, user_id=user_id, form=read_form(view))
-    if isinstance(draft, dict):
-        ack(response_action="errors", errors=form_errors(draft))
-        return
-    ack()
+    draft = _draft(body, view, context)
     form = FormContext.load(view.get("private_metadata"))
-    if form.connection_id is None:
+    if isinstance(draft, dict) or form.connection_id is None:
         return
     result = valueboard.update(
         team_id=team_id, user_id=user_id, connection_id=form.connection_id, draft=draft
@@ -78,10 +88,10 @@ def submit_edit(
     valueboard.publish_home(client, team_id=team_id, user_id=user_id)
 
 
-def submit_settings(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+def check_settings(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    """Save team settings; errors (and a lost admin right) show inline in the modal."""
+    """Ack the settings form: inline errors (or a lost admin right), or close it."""
     valueboard = services.from_context(context)
     team_id, user_id = _ids(body)
     # Cache only: this runs before the ack, which Slack wants within 3 seconds.
@@ -93,9 +103,30 @@ def submit_settings(
         ack(response_action="errors", errors=settings_errors(update))
         return
     ack()
+
+
+def save_settings(
+    body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Save team settings and show them back to the admin."""
+    valueboard = services.from_context(context)
+    team_id, user_id = _ids(body)
+    update = validate_settings(read_settings_form(view))
+    if isinstance(update, dict) or not valueboard.may_edit_settings_cached(
+        team_id=team_id, user_id=user_id
+    ):
+        return  # already answered with inline errors
     saved = valueboard.save_team_settings(team_id=team_id, user_id=user_id, update=update)
     where = SettingsContext.load(view.get("private_metadata"))
     tell_member(client, user_id=user_id, channel_id=where.channel_id, message=settings_saved(saved))
+
+
+def _draft(
+    body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> Draft | dict[FormField, str]:
+    team_id, user_id = _ids(body)
+    valueboard = services.from_context(context)
+    return valueboard.validate_form(team_id=team_id, user_id=user_id, form=read_form(view))
 
 
 def _ids(body: dict[str, Any]) -> tuple[str, str]:
@@ -106,6 +137,6 @@ def _ids(body: dict[str, Any]) -> tuple[str, str]:
 
 def register(app: App) -> None:
     """Attach the modal listeners."""
-    app.view(ids.CONNECT_VIEW)(submit_connection)
-    app.view(ids.EDIT_VIEW)(submit_edit)
-    app.view(ids.SETTINGS_VIEW)(submit_settings)
+    app.view(ids.CONNECT_VIEW)(ack=check_connection, lazy=[after_ack(save_connection)])
+    app.view(ids.EDIT_VIEW)(ack=check_connection, lazy=[after_ack(save_edit)])
+    app.view(ids.SETTINGS_VIEW)(ack=check_settings, lazy=[after_ack(save_settings)])

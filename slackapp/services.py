@@ -1,4 +1,4 @@
-"""Use cases: what a listener asks for, in one call. Joins the domain, the database and Slack look-ups."""
+"""Use cases: what a listener asks for, in one call; joins the domain, the database and Slack."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from slackapp import connections as domain
+from slackapp import deliveries
 from slackapp.blocks.home import home_view
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
@@ -53,7 +54,7 @@ PROFILE_TTL = timedelta(days=1)
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What we know of a member: how to name them, their zone, whether they administer the workspace."""
+    """What we know of a member: their name, their zone, whether they administer the workspace."""
 
     user_id: str
     display_name: str | None
@@ -147,6 +148,11 @@ class Valueboard:
         self.db = db
         self.clock = clock
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Valueboard:
+        # Bolt deep-copies the request context for lazy listeners; the app's one Valueboard
+        # (its database pool, its settings) must be shared, not copied.
+        return self
+
     def now(self) -> datetime:
         """The current instant (aware UTC)."""
         return self.clock()
@@ -192,7 +198,9 @@ class Valueboard:
                 error.response.get("error"),
             )
             with self.db.session_scope() as session:
-                return _profile(user_id, session.get(Member, (team_id, user_id)), self._team(session, team_id))
+                return _profile(
+                    user_id, session.get(Member, (team_id, user_id)), self._team(session, team_id)
+                )
         with self.db.session_scope() as session:
             team = self._team(session, team_id)
             member = domain.ensure_member(session, team_id=team_id, user_id=user_id, now=now)
@@ -229,7 +237,9 @@ class Valueboard:
         if parsed.who is not None and len(parsed.who) > WHO_MAX_LENGTH:
             return Rejection("That name is too long to save. Nothing was saved.")
         if parsed.link is not None and not domain.is_valid_link(parsed.link):
-            return Rejection("That link doesn't look right, so nothing was saved. Check it and try again.")
+            return Rejection(
+                "That link doesn't look right, so nothing was saved. Check it and try again."
+            )
         profile = self.profile(client, team_id=team_id, user_id=user_id)
         draft = Draft(
             principle=parsed.principle,
@@ -269,7 +279,7 @@ class Valueboard:
     def validate_form(
         self, *, team_id: str, user_id: str, form: FormInput
     ) -> Draft | dict[FormField, str]:
-        """Check a submitted form against the member's own today (cache only: this runs before ack)."""
+        """Check a submitted form against the member's own today (cache only: runs before ack)."""
         profile = self.cached_profile(team_id=team_id, user_id=user_id)
         return domain.validate_form(form, today=self.member_today(profile))
 
@@ -350,9 +360,8 @@ class Valueboard:
             log.warning("chat.getPermalink failed: %s", error.response.get("error"))
         if team_domain:
             # Slack's permalink format, for when the API will not tell us.
-            return (
-                f"https://{team_domain}.slack.com/archives/{channel_id}/p{message_ts.replace('.', '')}"
-            )
+            ts_digits = message_ts.replace(".", "")
+            return f"https://{team_domain}.slack.com/archives/{channel_id}/p{ts_digits}"
         return None
 
     def undo(self, *, team_id: str, user_id: str, connection_id: int) -> ChangeResult:
@@ -569,6 +578,14 @@ class Valueboard:
 
         caller_row = named(board.caller_row) if board.caller_row is not None else None
         return replace(board, rows=tuple(named(row) for row in board.rows), caller_row=caller_row)
+
+    def deactivate_team(self, *, team_id: str, reason: str) -> bool:
+        """Stop a team's scheduled posts because Slack says we can no longer reach it."""
+        with self.db.session_scope() as session:
+            changed = deliveries.deactivate_team(session, team_id=team_id, reason=reason)
+        if changed:
+            log.warning("team %s is now inactive (%s): its schedules are stopped", team_id, reason)
+        return changed
 
     def claim_event(self, *, event_id: str, team_id: str | None) -> bool:
         """Record an Events API delivery; False when it was handled before (a Slack retry)."""

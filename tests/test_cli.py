@@ -45,10 +45,20 @@ def logged(db: Database) -> Database:
             link="https://x.com/jane/status/1",
             local_date=date(2026, 11, 20),
         )
-        add_connection(session, team_id="T1", user_id="U2", principle=Principle.CARE,
-                       local_date=date(2026, 11, 25))
-        add_connection(session, team_id="T2", user_id="U1", principle=Principle.LAUGH,
-                       local_date=date(2026, 11, 26))
+        add_connection(
+            session,
+            team_id="T1",
+            user_id="U2",
+            principle=Principle.CARE,
+            local_date=date(2026, 11, 25),
+        )
+        add_connection(
+            session,
+            team_id="T2",
+            user_id="U1",
+            principle=Principle.LAUGH,
+            local_date=date(2026, 11, 26),
+        )
     return db
 
 
@@ -57,7 +67,14 @@ def test_export_csv_has_every_field_and_survives_commas_and_newlines(logged: Dat
     assert export(logged, out=out, fmt="csv") == 3
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert list(rows[0]) == [
-        "team_id", "user_id", "principle", "platform", "who", "note", "link", "local_date",
+        "team_id",
+        "user_id",
+        "principle",
+        "platform",
+        "who",
+        "note",
+        "link",
+        "local_date",
         "created_at",
     ]
     assert rows[0]["note"] == 'answered, "quoted"\nand multi-line'
@@ -74,7 +91,9 @@ def test_export_csv_has_every_field_and_survives_commas_and_newlines(logged: Dat
         ({"team_id": "T2"}, [("T2", "U1")]),
     ],
 )
-def test_export_filters(logged: Database, filters: dict[str, object], expected: list[tuple[str, str]]) -> None:
+def test_export_filters(
+    logged: Database, filters: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
     out = io.StringIO()
     export(logged, out=out, fmt="json", **filters)  # type: ignore[arg-type]
     data = json.loads(out.getvalue())
@@ -89,8 +108,13 @@ def test_export_json_of_nothing_is_an_empty_list(db: Database) -> None:
 
 def test_export_from_the_command_line(logged: Database, tmp_path: Path) -> None:
     result = run_cli(
-        "export", "--format", "json", "--user", "U2",
-        env={"DATABASE_URL": logged.url}, cwd=tmp_path,
+        "export",
+        "--format",
+        "json",
+        "--user",
+        "U2",
+        env={"DATABASE_URL": logged.url},
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert [r["principle"] for r in json.loads(result.stdout)] == ["care"]
@@ -101,8 +125,13 @@ def test_bad_dates_are_clear_cli_errors(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "'yesterday' is not a date like 2026-11-27" in result.stderr
     result = run_cli(
-        "export", "--since", "2026-11-27", "--until", "2026-11-01",
-        env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}, cwd=tmp_path,
+        "export",
+        "--since",
+        "2026-11-27",
+        "--until",
+        "2026-11-01",
+        env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "--since must not be after --until" in result.stderr

@@ -28,7 +28,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) -> dict[str, object]:
+def wait_healthy(
+    url: str, process: subprocess.Popen[str], timeout: float = 30
+) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -43,7 +45,9 @@ def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30) 
     raise AssertionError("serve never became healthy")
 
 
-def test_serve_answers_health_and_slack_requests(standin: SlackStandIn, database_url: str, tmp_path: Path) -> None:
+def test_serve_answers_health_and_slack_requests(
+    standin: SlackStandIn, database_url: str, tmp_path: Path
+) -> None:
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
@@ -55,25 +59,36 @@ def test_serve_answers_health_and_slack_requests(standin: SlackStandIn, database
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "slackapp", "serve", "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
         assert wait_healthy(f"{base}/healthz", process) == {"ok": True, "database": "up"}
         body = urllib.parse.urlencode(
             {
-                "team_id": "T0TEAM", "user_id": "U1", "channel_id": "C1", "command": "/connect",
-                "text": "help", "response_url": standin.response_url("served"),
+                "team_id": "T0TEAM",
+                "user_id": "U1",
+                "channel_id": "C1",
+                "command": "/connect",
+                "text": "help",
+                "response_url": standin.response_url("served"),
                 "trigger_id": "t.1",
             }
         ).encode()
         ts = str(int(time.time()))
         signature = SignatureVerifier("serve-secret").generate_signature(timestamp=ts, body=body)
         request = urllib.request.Request(
-            f"{base}/slack/events", data=body, method="POST",
+            f"{base}/slack/events",
+            data=body,
+            method="POST",
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": signature,
             },
         )
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -82,7 +82,12 @@ def test_submit_saves_and_confirms_with_progress_and_undo(slack: SlackDriver) ->
     assert "1/10 today" in str(payload)
     assert "undo_connection" in str(payload["blocks"])
     [row] = rows(slack)
-    assert (row.principle, row.platform, row.who, row.source) == ("care", "linkedin", "@sam", "modal")
+    assert (row.principle, row.platform, row.who, row.source) == (
+        "care",
+        "linkedin",
+        "@sam",
+        "modal",
+    )
 
 
 def test_the_same_modal_submitted_twice_saves_one_entry(slack: SlackDriver) -> None:

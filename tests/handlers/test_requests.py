@@ -31,9 +31,7 @@ def test_tampered_body_is_refused(slack: SlackDriver) -> None:
     from tests.driver import SIGNING_SECRET
 
     ts = str(int(time.time()))
-    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(
-        timestamp=ts, body="text=help"
-    )
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body="text=help")
     reply = slack.post(
         b"text=solve+something+else",
         content_type="application/x-www-form-urlencoded",

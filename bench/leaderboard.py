@@ -1,0 +1,713 @@
+"""Boards and stats on a big table, each beside the naive load-the-rows-and-count way.
+
+The seed is one measured team of 50 people plus 20 other teams, with two years of dates that grow
+busier towards today (adoption grows), quieter weekends, all four principles, some platforms,
+handles and links, and a few people on goal streaks. The measured team logs a quarter of the rows:
+at a million rows that is about ten a day per person for two years.
+
+The baseline answers the same question by loading the team's rows for the window into Python
+through the ORM and counting them with collections.Counter. Both answers are compared before
+anything is timed; a difference fails the run, because a fast wrong answer proves nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+
+from bench import (
+    Timing,
+    machine_facts,
+    mebibytes,
+    milliseconds,
+    peak_python_bytes,
+    print_facts,
+    print_table,
+    ratio,
+    scratch_database,
+    time_runs,
+)
+from slackapp.days import (
+    DEFAULT_WORK_DAYS,
+    Streaks,
+    Window,
+    compute_streaks,
+    goal_for_period,
+    window_period,
+)
+from slackapp.db import Database
+from slackapp.leaderboard import BoardRow, Leaderboard, team_leaderboard
+from slackapp.models import Base, Connection, Member
+from slackapp.principles import PRINCIPLE_ORDER, Platform, Principle
+from slackapp.stats import STREAK_LOOKBACK_DAYS, MemberStats, member_stats, team_member_streaks
+
+DEFAULT_ROWS = 200_000
+DEFAULT_RUNS = 5
+DEFAULT_SEED = 20261127
+
+TEAM_ID = "T0BENCH"
+#: A fixed "today" (a Friday) so that every run seeds and measures the same thing.
+TODAY = date(2026, 11, 27)
+DAILY_GOAL = 10
+WORK_DAYS = DEFAULT_WORK_DAYS
+TEAM_SIZE = 50
+OTHER_TEAMS = 20
+SPAN_DAYS = 730
+#: The measured team's share of the rows that are not streak days.
+TEAM_SHARE = 0.25
+#: People in the measured team on a goal streak today, of 31, 27, 23 ... 3 work days.
+STREAKERS = 8
+BATCH_ROWS = 10_000
+BOARD_LIMIT = 10
+RECENT_LIMIT = 10
+STREAK_LIMIT = 5
+
+#: The quietest person in the team asks for the board, so it has to find them below the top ten.
+CALLER_ID = f"UB{TEAM_SIZE - 1:03d}"
+#: The busiest person asks for their stats.
+STATS_USER_ID = "UB000"
+
+COLUMNS = (
+    "team_id",
+    "user_id",
+    "principle",
+    "platform",
+    "who",
+    "note",
+    "link",
+    "local_date",
+    "created_at",
+    "source",
+)
+
+_PRINCIPLE_WEIGHTS = (
+    (Principle.SOLVE, 35),
+    (Principle.CARE, 30),
+    (Principle.LAUGH, 15),
+    (Principle.OPPORTUNITY, 20),
+)
+_PLATFORM_WEIGHTS = (
+    (Platform.TWITTER, 30),
+    (Platform.LINKEDIN, 25),
+    (Platform.REDDIT, 10),
+    (Platform.YOUTUBE, 6),
+    (Platform.INSTAGRAM, 6),
+    (Platform.BLUESKY, 5),
+    (Platform.MASTODON, 3),
+    (Platform.OTHER, 5),
+)
+_LINK_HOSTS = {
+    Platform.TWITTER: "x.com/someone/status",
+    Platform.LINKEDIN: "www.linkedin.com/feed/update",
+    Platform.REDDIT: "www.reddit.com/r/webdev/comments",
+    Platform.YOUTUBE: "www.youtube.com/watch?v=",
+    Platform.INSTAGRAM: "www.instagram.com/p",
+    Platform.BLUESKY: "bsky.app/profile/someone/post",
+    Platform.MASTODON: "mastodon.social/@someone",
+    Platform.OTHER: "forum.example.com/t",
+}
+_NOTES = (
+    "answered her question about webhook retries",
+    "walked him through the billing export, no pitch",
+    "told her the part of the launch post that landed for me",
+    "thanked him for the migration write-up, with the bit I reused",
+    "a gif about Friday deploys that fit the thread",
+    "a dry joke about timezone bugs, got three replies",
+    "spotted the pricing question early and sent the calculator",
+    "had the onboarding checklist ready before the ask",
+    "",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Seeding
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeedTeam:
+    """A team in the seed, with how busy each of its people is."""
+
+    team_id: str
+    user_ids: tuple[str, ...]
+    activity: tuple[float, ...]  # cumulative weights, for random.choices
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """What the seed produced and how long it took."""
+
+    rows: int
+    team_rows: int
+    members: int
+    seconds: float
+    method: str
+    size_bytes: int | None
+
+
+def _seed_teams(rng: random.Random) -> list[SeedTeam]:
+    teams: list[SeedTeam] = []
+    for index in range(OTHER_TEAMS + 1):
+        if index == 0:
+            team_id, prefix, size = TEAM_ID, "UB", TEAM_SIZE
+        else:
+            team_id, prefix, size = f"T{index:02d}OTHER", f"U{index:02d}M", 10 + (index * 7) % 31
+        # Some people log a lot and most log a little: a long-tailed spread.
+        weights = [rng.lognormvariate(0, 0.8) for _ in range(size)]
+        if index == 0:
+            weights[0] = max(weights) * 1.5
+            weights[-1] = min(weights) * 0.2
+        user_ids = tuple(f"{prefix}{n:03d}" for n in range(size))
+        teams.append(SeedTeam(team_id, user_ids, tuple(accumulate(weights))))
+    return teams
+
+
+def _display_name(user_id: str, n: int) -> str | None:
+    # Every twelfth profile was never fetched, so boards also rank people without a name.
+    return None if n % 12 == 11 else f"Member {user_id[-3:]}"
+
+
+def _day_weights() -> list[float]:
+    weights: list[float] = []
+    for offset in range(SPAN_DAYS):
+        day = TODAY - timedelta(days=SPAN_DAYS - 1 - offset)
+        growth = 0.35 + 0.65 * offset / (SPAN_DAYS - 1)
+        weights.append(growth * (1.0 if day.weekday() in WORK_DAYS else 0.2))
+    return weights
+
+
+def _streak_days() -> dict[date, list[str]]:
+    """Work days (ending today) on which each streaker meets the goal."""
+    by_day: dict[date, list[str]] = {}
+    work_days: list[date] = []
+    day = TODAY
+    while len(work_days) < 3 + 4 * (STREAKERS - 1):
+        if day.weekday() in WORK_DAYS:
+            work_days.append(day)
+        day -= timedelta(days=1)
+    for streaker in range(STREAKERS):
+        # The busiest person, UB000, has the longest streak; /mystats then shows one too.
+        user_id = f"UB{streaker:03d}"
+        for streak_day in work_days[: 3 + 4 * (STREAKERS - 1 - streaker)]:
+            by_day.setdefault(streak_day, []).append(user_id)
+    return by_day
+
+
+def generate_rows(*, rows: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    """Yield `rows` connections in COLUMNS order, oldest day first, as they would have arrived."""
+    rng = random.Random(seed)
+    teams = _seed_teams(random.Random(seed))
+    # The other teams share the rest of the rows in proportion to their size.
+    other_people = sum(len(t.user_ids) for t in teams[1:])
+    team_weights = list(
+        accumulate(
+            [TEAM_SHARE] + [(1 - TEAM_SHARE) * len(t.user_ids) / other_people for t in teams[1:]]
+        )
+    )
+    streak_days = _streak_days()
+    streak_rows = {
+        day: [(user_id, DAILY_GOAL + rng.randint(0, 4)) for user_id in who]
+        for day, who in streak_days.items()
+    }
+    random_rows = rows - sum(n for day_rows in streak_rows.values() for _, n in day_rows)
+    if random_rows < 0:
+        raise ValueError(f"--rows must be at least {rows - random_rows}")
+    day_weights = _day_weights()
+    total_weight = sum(day_weights)
+    principles = [p.value for p, _ in _PRINCIPLE_WEIGHTS]
+    principle_weights = list(accumulate(w for _, w in _PRINCIPLE_WEIGHTS))
+    platforms = [p for p, _ in _PLATFORM_WEIGHTS]
+    platform_weights = list(accumulate(w for _, w in _PLATFORM_WEIGHTS))
+    serial = itertools.count(1)
+    handed_out = 0
+    running = 0.0
+    for offset, weight in enumerate(day_weights):
+        day = TODAY - timedelta(days=SPAN_DAYS - 1 - offset)
+        running += weight
+        # Cumulative rounding: each day gets its share and the days add up to exactly random_rows.
+        quota = round(random_rows * running / total_weight) - handed_out
+        handed_out += quota
+        picks: list[tuple[str, str]] = []
+        for team_index in rng.choices(range(len(teams)), cum_weights=team_weights, k=quota):
+            team = teams[team_index]
+            user = rng.choices(team.user_ids, cum_weights=team.activity)[0]
+            picks.append((team.team_id, user))
+        for user_id, count in streak_rows.get(day, []):
+            picks.extend([(TEAM_ID, user_id)] * count)
+        start_of_day = datetime(day.year, day.month, day.day, 7, tzinfo=UTC)
+        for team_id, user_id in picks:
+            n = next(serial)
+            platform: Platform | None = None
+            link = who = None
+            if rng.random() < 0.8:
+                platform = rng.choices(platforms, cum_weights=platform_weights)[0]
+                if rng.random() < 0.35:
+                    link = f"https://{_LINK_HOSTS[platform]}/{n}"
+            if rng.random() < 0.7:
+                who = f"@person{rng.randrange(5000)}"
+            yield (
+                team_id,
+                user_id,
+                rng.choices(principles, cum_weights=principle_weights)[0],
+                platform.value if platform else None,
+                who,
+                _NOTES[n % len(_NOTES)],
+                link,
+                day,
+                start_of_day + timedelta(seconds=rng.randrange(12 * 3600)),
+                "command",
+            )
+
+
+def _batched(items: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _insert_core(db: Database, rows: Iterable[tuple[Any, ...]]) -> None:
+    table = Base.metadata.tables["connections"]
+    for batch in _batched(rows, BATCH_ROWS):
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(table), [dict(zip(COLUMNS, row, strict=True)) for row in batch]
+            )
+
+
+def _copy_postgres(db: Database, rows: Iterable[tuple[Any, ...]]) -> None:
+    created_at = COLUMNS.index("created_at")
+    with db.engine.begin() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        statement = f"COPY connections ({', '.join(COLUMNS)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                # The column holds naive UTC (see UTCDateTime); COPY skips SQLAlchemy's types.
+                values = list(row)
+                values[created_at] = row[created_at].astimezone(UTC).replace(tzinfo=None)
+                copy.write_row(values)
+
+
+def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
+    """Insert the teams, their members and `rows` connections into a migrated database."""
+    teams = _seed_teams(random.Random(seed))
+    joined = datetime(2024, 11, 1, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(Base.metadata.tables["teams"]),
+            [
+                {"team_id": team.team_id, "name": team.team_id.title(), "created_at": joined}
+                for team in teams
+            ],
+        )
+        connection.execute(
+            insert(Base.metadata.tables["members"]),
+            [
+                {
+                    "team_id": team.team_id,
+                    "user_id": user_id,
+                    "display_name": _display_name(user_id, n),
+                    "timezone": "UTC",
+                    "created_at": joined,
+                }
+                for team in teams
+                for n, user_id in enumerate(team.user_ids)
+            ],
+        )
+    started = time.perf_counter()
+    generated = generate_rows(rows=rows, seed=seed)
+    if db.backend == "postgresql":
+        _copy_postgres(db, generated)
+        method = "COPY"
+        with db.engine.begin() as connection:
+            # Autovacuum would gather these statistics by itself within a minute of the load.
+            connection.execute(text("ANALYZE"))
+    else:
+        _insert_core(db, generated)
+        method = f"Core insert, {BATCH_ROWS:,} rows per executemany"
+    seconds = time.perf_counter() - started
+    with db.session_scope() as session:
+        team_rows = session.scalar(
+            select(func.count()).select_from(Connection).where(Connection.team_id == TEAM_ID)
+        )
+    return Seeded(
+        rows=rows,
+        team_rows=int(team_rows or 0),
+        members=sum(len(team.user_ids) for team in teams),
+        seconds=seconds,
+        method=method,
+        size_bytes=_database_size(db),
+    )
+
+
+def _database_size(db: Database) -> int | None:
+    if db.backend == "postgresql":
+        with db.engine.connect() as connection:
+            size = connection.scalar(text("SELECT pg_total_relation_size('connections')"))
+        return int(size) if size is not None else None
+    database = db.engine.url.database
+    if not database:
+        return None
+    path = Path(database)
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+# --------------------------------------------------------------------------------------------
+# Answers, ours and the baseline's, in one comparable shape
+# --------------------------------------------------------------------------------------------
+
+BoardLine = tuple[int, str, int, tuple[int, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardAnswer:
+    """A leaderboard reduced to what both ways must agree on."""
+
+    rows: tuple[BoardLine, ...]
+    caller_row: BoardLine | None
+    team_total: int
+    team_counts: tuple[int, ...]
+    team_goal: int
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatsAnswer:
+    """A member's stats reduced to what both ways must agree on."""
+
+    today_count: int
+    streaks: Streaks
+    week_counts: tuple[int, ...]
+    least_used: Principle
+    last_7_days: tuple[tuple[date, int], ...]
+    recent_ids: tuple[int, ...]
+    total_all_time: int
+
+
+def _board_line(row: BoardRow) -> BoardLine:
+    return (row.rank, row.user_id, row.total, tuple(row.counts[p] for p in PRINCIPLE_ORDER))
+
+
+def _board_answer(board: Leaderboard) -> BoardAnswer:
+    return BoardAnswer(
+        rows=tuple(_board_line(row) for row in board.rows),
+        caller_row=_board_line(board.caller_row) if board.caller_row else None,
+        team_total=board.team_total,
+        team_counts=tuple(board.team_counts[p] for p in PRINCIPLE_ORDER),
+        team_goal=board.team_goal,
+        members=board.members,
+    )
+
+
+def _stats_answer(stats: MemberStats) -> StatsAnswer:
+    return StatsAnswer(
+        today_count=stats.today_count,
+        streaks=stats.streaks,
+        week_counts=tuple(stats.week_counts[p] for p in PRINCIPLE_ORDER),
+        least_used=stats.least_used,
+        last_7_days=stats.last_7_days,
+        recent_ids=tuple(entry.id for entry in stats.recent),
+        total_all_time=stats.total_all_time,
+    )
+
+
+def ours_board(db: Database, window: Window) -> BoardAnswer:
+    """The board as the app computes it."""
+    with db.session_scope() as session:
+        board = team_leaderboard(
+            session,
+            team_id=TEAM_ID,
+            period=window_period(window, today=TODAY),
+            caller_id=CALLER_ID,
+            limit=BOARD_LIMIT,
+            daily_goal=DAILY_GOAL,
+            work_days=WORK_DAYS,
+        )
+    return _board_answer(board)
+
+
+def naive_board(db: Database, window: Window) -> BoardAnswer:
+    """The board the naive way: every row of the window through the ORM, counted in Python."""
+    period = window_period(window, today=TODAY)
+    with db.session_scope() as session:
+        query = select(Connection).where(
+            Connection.team_id == TEAM_ID, Connection.local_date <= period.end
+        )
+        if period.start is not None:
+            query = query.where(Connection.local_date >= period.start)
+        entries = session.scalars(query).all()
+        people = session.scalars(select(Member).where(Member.team_id == TEAM_ID)).all()
+    names = {person.user_id: person.display_name for person in people}
+    totals = Counter(entry.user_id for entry in entries)
+    by_principle = Counter((entry.user_id, entry.principle) for entry in entries)
+
+    def order(user_id: str) -> tuple[int, bool, str, str]:
+        name = names.get(user_id)
+        return (-totals[user_id], name is None, (name or "").casefold(), user_id)
+
+    lines: list[BoardLine] = []
+    for position, user_id in enumerate(sorted(totals, key=order), start=1):
+        tied = bool(lines) and lines[-1][2] == totals[user_id]
+        lines.append(
+            (
+                lines[-1][0] if tied else position,
+                user_id,
+                totals[user_id],
+                tuple(by_principle[(user_id, p.value)] for p in PRINCIPLE_ORDER),
+            )
+        )
+    members = max(len(people), len(totals))
+    start = (
+        period.start
+        if period.start is not None
+        else min((entry.local_date for entry in entries), default=None)
+    )
+    goal = (
+        0
+        if start is None
+        else goal_for_period(
+            start=start,
+            end=period.end,
+            members=members,
+            daily_goal=DAILY_GOAL,
+            work_days=WORK_DAYS,
+        )
+    )
+    team_counts = Counter(entry.principle for entry in entries)
+    return BoardAnswer(
+        rows=tuple(lines[:BOARD_LIMIT]),
+        caller_row=next((line for line in lines[BOARD_LIMIT:] if line[1] == CALLER_ID), None),
+        team_total=len(entries),
+        team_counts=tuple(team_counts[p.value] for p in PRINCIPLE_ORDER),
+        team_goal=goal,
+        members=members,
+    )
+
+
+def ours_stats(db: Database) -> StatsAnswer:
+    """A member's stats as the app computes them."""
+    with db.session_scope() as session:
+        stats = member_stats(
+            session,
+            team_id=TEAM_ID,
+            user_id=STATS_USER_ID,
+            today=TODAY,
+            daily_goal=DAILY_GOAL,
+            work_days=WORK_DAYS,
+            recent_limit=RECENT_LIMIT,
+        )
+    return _stats_answer(stats)
+
+
+def naive_stats(db: Database) -> StatsAnswer:
+    """A member's stats the naive way: all of their rows through the ORM, counted in Python."""
+    with db.session_scope() as session:
+        entries = session.scalars(
+            select(Connection).where(
+                Connection.team_id == TEAM_ID, Connection.user_id == STATS_USER_ID
+            )
+        ).all()
+    per_day = Counter(entry.local_date for entry in entries if entry.local_date <= TODAY)
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    week = Counter(entry.principle for entry in entries if monday <= entry.local_date <= TODAY)
+    week_counts = tuple(week[p.value] for p in PRINCIPLE_ORDER)
+    newest = sorted(entries, key=lambda entry: (entry.created_at, entry.id), reverse=True)
+    return StatsAnswer(
+        today_count=per_day[TODAY],
+        streaks=compute_streaks(per_day, today=TODAY, daily_goal=DAILY_GOAL, work_days=WORK_DAYS),
+        week_counts=week_counts,
+        least_used=PRINCIPLE_ORDER[week_counts.index(min(week_counts))],
+        last_7_days=tuple(
+            (TODAY - timedelta(days=back), per_day[TODAY - timedelta(days=back)])
+            for back in range(6, -1, -1)
+        ),
+        recent_ids=tuple(entry.id for entry in newest[:RECENT_LIMIT]),
+        total_all_time=len(entries),
+    )
+
+
+def ours_streaks(db: Database) -> tuple[tuple[str, int], ...]:
+    """The team's longest goal streaks as the app computes them."""
+    with db.session_scope() as session:
+        return team_member_streaks(
+            session,
+            team_id=TEAM_ID,
+            today=TODAY,
+            daily_goal=DAILY_GOAL,
+            work_days=WORK_DAYS,
+            limit=STREAK_LIMIT,
+        )
+
+
+def naive_streaks(db: Database) -> tuple[tuple[str, int], ...]:
+    """The team's goal streaks the naive way: the lookback's rows through the ORM, counted."""
+    since = TODAY - timedelta(days=STREAK_LOOKBACK_DAYS - 1)
+    with db.session_scope() as session:
+        entries = session.scalars(
+            select(Connection).where(
+                Connection.team_id == TEAM_ID, Connection.local_date.between(since, TODAY)
+            )
+        ).all()
+    per_person_day = Counter((entry.user_id, entry.local_date) for entry in entries)
+    goal_days: dict[str, dict[date, int]] = {}
+    for (user_id, day), n in per_person_day.items():
+        if n >= DAILY_GOAL:
+            goal_days.setdefault(user_id, {})[day] = n
+    streaks = [
+        (user_id, compute_streaks(days, today=TODAY, daily_goal=DAILY_GOAL, work_days=WORK_DAYS))
+        for user_id, days in goal_days.items()
+    ]
+    ranked = sorted(
+        ((user_id, s.goal_streak) for user_id, s in streaks if s.goal_streak > 0),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return tuple(ranked[:STREAK_LIMIT])
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One question, asked our way and the baseline's way."""
+
+    name: str
+    ours: Callable[[], object]
+    baseline: Callable[[], object]
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The figures for one operation."""
+
+    name: str
+    ours: Timing
+    baseline: Timing
+    ours_peak: int
+    baseline_peak: int
+    same_answer: bool
+    answer: str
+
+
+def operations(db: Database) -> list[Operation]:
+    """Everything this benchmark times, in the order it prints them."""
+    boards = [
+        Operation(
+            f"leaderboard, {label}",
+            partial(ours_board, db, window),
+            partial(naive_board, db, window),
+        )
+        for window, label in (
+            (Window.WEEK, "this week"),
+            (Window.MONTH, "this month"),
+            (Window.ALL, "all time"),
+        )
+    ]
+    return [
+        *boards,
+        Operation("member stats (/mystats)", lambda: ours_stats(db), lambda: naive_stats(db)),
+        Operation(
+            f"goal streaks, top {STREAK_LIMIT}", lambda: ours_streaks(db), lambda: naive_streaks(db)
+        ),
+    ]
+
+
+def _describe(answer: object) -> str:
+    if isinstance(answer, BoardAnswer):
+        return f"{answer.team_total:,} rows counted"
+    if isinstance(answer, StatsAnswer):
+        return f"{answer.total_all_time:,} rows, goal streak {answer.streaks.goal_streak}"
+    if isinstance(answer, tuple):
+        return ", ".join(f"{user_id} {n}" for user_id, n in answer) or "nobody on a streak"
+    return repr(answer)
+
+
+def measure(operation: Operation, *, runs: int) -> Measured:
+    """Check both ways agree, then time each (median of `runs`) and take its peak memory."""
+    # These first calls double as the warm-up: caches and query plans are ready afterwards.
+    ours_answer = operation.ours()
+    baseline_answer = operation.baseline()
+    return Measured(
+        name=operation.name,
+        ours=time_runs(operation.ours, runs=runs, warmup=0),
+        baseline=time_runs(operation.baseline, runs=runs, warmup=0),
+        ours_peak=peak_python_bytes(operation.ours),
+        baseline_peak=peak_python_bytes(operation.baseline),
+        same_answer=ours_answer == baseline_answer,
+        answer=_describe(ours_answer),
+    )
+
+
+def print_results(results: Sequence[Measured]) -> None:
+    """Print the table of timings and memory, ours beside the baseline's."""
+    header = (
+        "operation",
+        "ours",
+        "baseline",
+        "baseline/ours",
+        "ours peak",
+        "baseline peak",
+        "same answer",
+    )
+    print_table(
+        header,
+        [
+            (
+                result.name,
+                milliseconds(result.ours.median),
+                milliseconds(result.baseline.median),
+                ratio(result.baseline.median, result.ours.median),
+                mebibytes(result.ours_peak),
+                mebibytes(result.baseline_peak),
+                "yes" if result.same_answer else "NO",
+            )
+            for result in results
+        ],
+    )
+
+
+def run(*, database_url: str | None, rows: int, runs: int, seed: int = DEFAULT_SEED) -> bool:
+    """Seed, measure and print; return whether every operation gave the baseline's answer."""
+    print(f"## Leaderboard and stats over {rows:,} logged connections")
+    with scratch_database(database_url) as db:
+        print_facts(machine_facts(db))
+        seeded = seed_connections(db, rows=rows, seed=seed)
+        size = f", {mebibytes(seeded.size_bytes)} on disk" if seeded.size_bytes else ""
+        print(
+            f"Seeded {seeded.rows:,} rows ({seeded.team_rows:,} in the measured team of "
+            f"{TEAM_SIZE}, {seeded.members} people in {OTHER_TEAMS + 1} teams) in "
+            f"{seeded.seconds:.1f} s by {seeded.method}: "
+            f"{seeded.rows / seeded.seconds:,.0f} rows/s{size}."
+        )
+        print(
+            f"Times are the median of {runs} runs after a warm-up; peaks are Python's heap "
+            "(tracemalloc) during one more run."
+        )
+        results = [measure(operation, runs=runs) for operation in operations(db)]
+    print()
+    print_results(results)
+    print()
+    for result in results:
+        print(f"- {result.name}: {result.answer}")
+    wrong = [result.name for result in results if not result.same_answer]
+    if wrong:
+        print(f"\nDIFFERENT ANSWERS from ours and the baseline: {', '.join(wrong)}")
+    return not wrong
