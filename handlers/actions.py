@@ -14,8 +14,8 @@ from slackapp.blocks.connect import FormContext, change_refused, connection_form
 from slackapp.blocks.home import notice_modal
 from slackapp.blocks.settings import settings_modal, settings_refused_view
 from slackapp.connections import ChangeStatus
+from slackapp.intents import BoardUsage
 from slackapp.listening import acknowledge, after_ack
-from slackapp.services import BoardUsage
 
 #: chat.postMessage errors that mean "not in this channel": the member can fix these themselves.
 SHARE_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
@@ -31,7 +31,7 @@ def undo(
     """Undo a connection just logged."""
     valueboard = services.from_context(context)
     connection_id = _int(action.get("value"))
-    result = valueboard.undo(
+    result = valueboard.delete(
         team_id=str(context.team_id), user_id=str(context.user_id), connection_id=connection_id
     )
     if result.status is ChangeStatus.DONE and result.connection is not None:

@@ -18,9 +18,9 @@ from slackapp.blocks.connect import (
 )
 from slackapp.blocks.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.blocks.stats import mystats_message
-from slackapp.intents import IntentKind, interpret_connect
+from slackapp.intents import BoardUsage, IntentKind, interpret_connect
 from slackapp.listening import acknowledge, after_ack
-from slackapp.services import BoardUsage, Rejection
+from slackapp.services import Rejection
 
 
 def connect(

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -27,16 +28,21 @@ log = logging.getLogger(__name__)
 WEB_API_TIMEOUT = 10
 
 
-def build_client(settings: Settings) -> WebClient:
-    """A WebClient for our bot token and API URL, retrying dropped connections and 429s."""
+def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
+    """A WebClient for our bot token and API URL that waits out 429s.
+
+    Listeners also retry a dropped connection once. The scheduler's client (`scheduled=True`)
+    does not: a post whose connection broke after Slack took it would go out twice, and
+    "exactly once" matters more there than one more try (the ledger retries on a later tick).
+    """
+    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=2)]
+    if not scheduled:
+        handlers.insert(0, ConnectionErrorRetryHandler(max_retry_count=1))
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=WEB_API_TIMEOUT,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=handlers,
     )
 
 

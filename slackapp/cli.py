@@ -180,7 +180,7 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
     db = Database(settings.database_url)
     upgrade(db)
     valueboard = Valueboard(settings=settings, db=db)
-    client = build_client(settings)
+    client = build_client(settings, scheduled=True)
     resume_reinstalled_team(valueboard, client)
     report = run_tick(valueboard=valueboard, client=client, at=at or valueboard.now())
     for line in describe_report(report):
@@ -215,7 +215,7 @@ def run_socket(settings: Settings) -> int:
     valueboard = Valueboard(settings=settings, db=db)
     app = build_app(settings, valueboard=valueboard)
     if settings.scheduler_enabled:
-        start_scheduler(valueboard=valueboard, client=build_client(settings))
+        start_scheduler(valueboard=valueboard, client=build_client(settings, scheduled=True))
     log.info("Valueboard is connecting to Slack over Socket Mode")
     SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
     return 0

@@ -1,4 +1,4 @@
-"""What a member means by the text after /connect."""
+"""What a member means by the text after /connect and /leaderboard."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from slackapp.connections import COMMAND_TEXT_MAX
+from slackapp.days import Window, parse_window
 from slackapp.parsing import ParsedConnect, parse_connect_text
+from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
 
 
 class IntentKind(StrEnum):
@@ -51,3 +53,94 @@ def interpret_connect(text: str) -> ConnectIntent:
     if parsed.principle is None:
         return ConnectIntent(IntentKind.OPEN_FORM, parsed)
     return ConnectIntent(IntentKind.LOG, parsed)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRequest:
+    """Which leaderboard someone asked for: a window and, optionally, one principle."""
+
+    window: Window = Window.WEEK
+    principle: Principle | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardUsage:
+    """/leaderboard arguments we could not use; the reply explains the options instead."""
+
+    unknown: tuple[str, ...] = ()
+    clashes: tuple[str, ...] = ()
+
+
+# "" is what a lone "?" (or any word of only punctuation) trims down to: a request for help too.
+_BOARD_HELP_WORDS = frozenset({"help", "options", ""})
+# Brackets and punctuation people copy from the usage hint ("[today]") or type after a word.
+_BOARD_TRIM = "[](){}<>,;.!?\"'`*_"
+
+
+def _principle_words() -> dict[str, Principle]:
+    words: dict[str, Principle] = {}
+    for principle in PRINCIPLE_ORDER:
+        words[principle.value] = principle
+        words[principle.value + "s"] = principle
+        words[PRINCIPLES[principle].emoji] = principle
+    extra = {
+        "solving": Principle.SOLVE,
+        "solved": Principle.SOLVE,
+        "problem": Principle.SOLVE,
+        "problems": Principle.SOLVE,
+        "caring": Principle.CARE,
+        "laughs": Principle.LAUGH,
+        "laughing": Principle.LAUGH,
+        "humor": Principle.LAUGH,
+        "humour": Principle.LAUGH,
+        "opportunities": Principle.OPPORTUNITY,
+        "opp": Principle.OPPORTUNITY,
+        "opps": Principle.OPPORTUNITY,
+    }
+    return {**words, **extra}
+
+
+_PRINCIPLE_WORDS = _principle_words()
+
+
+def _board_token(phrase: str) -> Window | Principle | None:
+    cleaned = phrase.strip(_BOARD_TRIM).casefold()
+    if not cleaned:
+        return None
+    return _PRINCIPLE_WORDS.get(cleaned) or parse_window(cleaned)
+
+
+def parse_board_args(text: str) -> BoardRequest | BoardUsage:
+    """Read `/leaderboard` arguments in any order: a window, a principle, both or neither."""
+    if any(word.strip(_BOARD_TRIM).casefold() in _BOARD_HELP_WORDS for word in text.split()):
+        return BoardUsage()
+    words = [word for word in text.split() if word.strip(_BOARD_TRIM)]
+    windows: list[tuple[str, Window]] = []
+    principles: list[tuple[str, Principle]] = []
+    unknown: list[str] = []
+    position = 0
+    while position < len(words):
+        # Longest phrase first, so "last 7 days" and "this week" read as one window.
+        for span in (3, 2, 1):
+            phrase = " ".join(words[position : position + span])
+            found = _board_token(phrase) if position + span <= len(words) else None
+            if found is not None:
+                break
+        if isinstance(found, Principle):
+            principles.append((phrase, found))
+        elif isinstance(found, Window):
+            windows.append((phrase, found))
+        else:
+            unknown.append(words[position])
+            span = 1
+        position += span
+    clashes: list[str] = []
+    for given in (windows, principles):
+        if len({value for _, value in given}) > 1:
+            clashes.extend(phrase for phrase, _ in given)
+    if unknown or clashes:
+        return BoardUsage(unknown=tuple(unknown), clashes=tuple(clashes))
+    return BoardRequest(
+        window=windows[0][1] if windows else Window.WEEK,
+        principle=principles[0][1] if principles else None,
+    )

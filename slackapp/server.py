@@ -46,7 +46,9 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
         if self.settings.scheduler_enabled:
             # In the worker, after the fork: a scheduler thread started before it would not
             # survive into the process that serves.
-            start_scheduler(valueboard=valueboard, client=build_client(self.settings))
+            start_scheduler(
+                valueboard=valueboard, client=build_client(self.settings, scheduled=True)
+            )
         log.info(
             "Valueboard listening on http://%s:%s/slack/events",
             self.settings.host,

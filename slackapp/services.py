@@ -28,12 +28,12 @@ from slackapp.connections import (
     LogResult,
     Prefill,
 )
-from slackapp.days import Window, local_date, parse_window, window_period, zone
+from slackapp.days import local_date, window_period, zone
 from slackapp.db import Database
+from slackapp.intents import BoardRequest, BoardUsage, parse_board_args
 from slackapp.leaderboard import BoardRow, Leaderboard, team_leaderboard
 from slackapp.models import NOTE_MAX_LENGTH, WHO_MAX_LENGTH, Member, Team
 from slackapp.parsing import ParsedConnect, parse_connect_text
-from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.stats import MemberStats, member_stats
 from slackapp.team_settings import (
     NudgePreference,
@@ -90,22 +90,6 @@ class FormStart:
 
 
 LogOutcome = Logged | Rejection
-
-
-@dataclass(frozen=True, slots=True)
-class BoardRequest:
-    """Which leaderboard someone asked for: a window and, optionally, one principle."""
-
-    window: Window = Window.WEEK
-    principle: Principle | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BoardUsage:
-    """/leaderboard arguments we could not use; the reply explains the options instead."""
-
-    unknown: tuple[str, ...] = ()
-    clashes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +199,8 @@ class Valueboard:
             tz_name = user.get("tz")
             member.timezone = tz_name if isinstance(tz_name, str) and tz_name else None
             member.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
+            member.is_bot = bool(user.get("is_bot"))
+            member.deleted = bool(user.get("deleted"))
             member.profile_checked_at = now
             return _profile(user_id, member, team)
 
@@ -363,13 +349,6 @@ class Valueboard:
             ts_digits = message_ts.replace(".", "")
             return f"https://{team_domain}.slack.com/archives/{channel_id}/p{ts_digits}"
         return None
-
-    def undo(self, *, team_id: str, user_id: str, connection_id: int) -> ChangeResult:
-        """Remove one of the member's own entries."""
-        with self.db.session_scope() as session:
-            return domain.delete_connection(
-                session, team_id=team_id, user_id=user_id, connection_id=connection_id
-            )
 
     def get_own(self, *, team_id: str, user_id: str, connection_id: int) -> ChangeResult:
         """One of the member's own entries, for the edit form."""
@@ -591,81 +570,6 @@ class Valueboard:
         """Record an Events API delivery; False when it was handled before (a Slack retry)."""
         with self.db.session_scope() as session:
             return domain.claim_event(session, event_id=event_id, team_id=team_id, now=self.now())
-
-
-# "" is what a lone "?" (or any word of only punctuation) trims down to: a request for help too.
-_BOARD_HELP_WORDS = frozenset({"help", "options", ""})
-# Brackets and punctuation people copy from the usage hint ("[today]") or type after a word.
-_BOARD_TRIM = "[](){}<>,;.!?\"'`*_"
-
-
-def _principle_words() -> dict[str, Principle]:
-    words: dict[str, Principle] = {}
-    for principle in PRINCIPLE_ORDER:
-        words[principle.value] = principle
-        words[principle.value + "s"] = principle
-        words[PRINCIPLES[principle].emoji] = principle
-    extra = {
-        "solving": Principle.SOLVE,
-        "solved": Principle.SOLVE,
-        "problem": Principle.SOLVE,
-        "problems": Principle.SOLVE,
-        "caring": Principle.CARE,
-        "laughs": Principle.LAUGH,
-        "laughing": Principle.LAUGH,
-        "humor": Principle.LAUGH,
-        "humour": Principle.LAUGH,
-        "opportunities": Principle.OPPORTUNITY,
-        "opp": Principle.OPPORTUNITY,
-        "opps": Principle.OPPORTUNITY,
-    }
-    return {**words, **extra}
-
-
-_PRINCIPLE_WORDS = _principle_words()
-
-
-def _board_token(phrase: str) -> Window | Principle | None:
-    cleaned = phrase.strip(_BOARD_TRIM).casefold()
-    if not cleaned:
-        return None
-    return _PRINCIPLE_WORDS.get(cleaned) or parse_window(cleaned)
-
-
-def parse_board_args(text: str) -> BoardRequest | BoardUsage:
-    """Read `/leaderboard` arguments in any order: a window, a principle, both or neither."""
-    if any(word.strip(_BOARD_TRIM).casefold() in _BOARD_HELP_WORDS for word in text.split()):
-        return BoardUsage()
-    words = [word for word in text.split() if word.strip(_BOARD_TRIM)]
-    windows: list[tuple[str, Window]] = []
-    principles: list[tuple[str, Principle]] = []
-    unknown: list[str] = []
-    position = 0
-    while position < len(words):
-        # Longest phrase first, so "last 7 days" and "this week" read as one window.
-        for span in (3, 2, 1):
-            phrase = " ".join(words[position : position + span])
-            found = _board_token(phrase) if position + span <= len(words) else None
-            if found is not None:
-                break
-        if isinstance(found, Principle):
-            principles.append((phrase, found))
-        elif isinstance(found, Window):
-            windows.append((phrase, found))
-        else:
-            unknown.append(words[position])
-            span = 1
-        position += span
-    clashes: list[str] = []
-    for given in (windows, principles):
-        if len({value for _, value in given}) > 1:
-            clashes.extend(phrase for phrase, _ in given)
-    if unknown or clashes:
-        return BoardUsage(unknown=tuple(unknown), clashes=tuple(clashes))
-    return BoardRequest(
-        window=windows[0][1] if windows else Window.WEEK,
-        principle=principles[0][1] if principles else None,
-    )
 
 
 def too_long_message() -> str:

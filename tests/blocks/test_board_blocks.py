@@ -18,10 +18,10 @@ from slackapp.blocks.board import (
     share_refused,
 )
 from slackapp.days import Window, window_period
+from slackapp.intents import BoardRequest, parse_board_args
 from slackapp.leaderboard import BoardRow, Leaderboard
 from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.services import BoardRequest, parse_board_args
-from tests.blocks.kit import all_text, assert_valid_message, elements
+from tests.blockkit import all_text, assert_valid_message, elements
 
 TODAY = date(2026, 11, 27)
 

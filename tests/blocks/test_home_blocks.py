@@ -25,7 +25,7 @@ from slackapp.days import Streaks, Window, window_period
 from slackapp.leaderboard import BoardRow, Leaderboard
 from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
 from slackapp.stats import MemberStats, RecentEntry
-from tests.blocks.kit import MAX_VIEW_BLOCKS, all_text, assert_valid_view, elements
+from tests.blockkit import MAX_VIEW_BLOCKS, all_text, assert_valid_view, elements
 
 TODAY = date(2026, 11, 27)
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
 
 from slackapp import ids
 from slackapp.blocks import Message
@@ -41,6 +40,7 @@ from slackapp.team_settings import (
     TeamSettings,
 )
 from slackapp.tips import tip_for
+from tests.blockkit import assert_valid_message, assert_valid_view
 
 FRI = date(2026, 11, 27)
 MON = date(2026, 11, 30)
@@ -50,24 +50,6 @@ MAX_VIEW_BLOCKS = 100
 
 def counts(*values: int) -> MappingProxyType[Principle, int]:
     return MappingProxyType(dict(zip(PRINCIPLE_ORDER, values, strict=True)))
-
-
-def assert_valid_message(message: Message) -> None:
-    assert message.text.strip()
-    assert 1 <= len(message.blocks) <= MAX_MESSAGE_BLOCKS
-    for raw in message.blocks:
-        block = Block.parse(raw)
-        assert block is not None, raw
-        block.validate_json()
-
-
-def assert_valid_view(view: dict[str, Any]) -> None:
-    assert len(view["blocks"]) <= MAX_VIEW_BLOCKS
-    View(**view).validate_json()
-    for raw in view["blocks"]:
-        block = Block.parse(raw)
-        assert block is not None, raw
-        block.validate_json()
 
 
 # --- builders ---------------------------------------------------------------------------------

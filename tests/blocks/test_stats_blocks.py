@@ -20,7 +20,7 @@ from slackapp.blocks.stats import (
 from slackapp.days import Streaks
 from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.stats import MemberStats
-from tests.blocks.kit import all_text, assert_valid_message, elements
+from tests.blockkit import all_text, assert_valid_message, elements
 
 TODAY = date(2026, 11, 27)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from slackapp.models import Connection
-from tests.blockkit import assert_valid_message
+from tests.blockkit import assert_valid_sent
 from tests.driver import SlackDriver
 
 
@@ -68,7 +68,7 @@ def test_the_four_examples_log_what_they_say(
     reply = slack.command(text)
     assert reply.status == 200
     response = slack.responses()[0]
-    assert_valid_message(response)
+    assert_valid_sent(response)
     assert response.get("response_type", "ephemeral") == "ephemeral"
     assert "1/10 today" in reply_text(response)
     [row] = rows(slack)
@@ -95,7 +95,7 @@ def test_undo_removes_exactly_that_entry(slack: SlackDriver) -> None:
     reply = slack.block_action("undo_connection", value=str(first.id))
     assert reply.status == 200
     undo = slack.response_to(reply)
-    assert_valid_message(undo)
+    assert_valid_sent(undo)
     assert undo.get("replace_original") is True
     assert "Removed" in undo["text"]
     assert [r.id for r in rows(slack)] == [second.id]
@@ -159,7 +159,7 @@ def test_note_over_our_limit_is_refused_and_nothing_saved(slack: SlackDriver) ->
 def test_any_text_is_saved_faithfully_without_crashing(slack: SlackDriver, text: str) -> None:
     slack.command(text)
     response = slack.responses()[0]
-    assert_valid_message(response)
+    assert_valid_sent(response)
     assert "Saved" in response["text"]
     [row] = rows(slack)
     assert row.principle in {"solve", "care", "laugh"}
@@ -168,7 +168,7 @@ def test_any_text_is_saved_faithfully_without_crashing(slack: SlackDriver, text:
 def test_help_explains_the_four_principles(slack: SlackDriver) -> None:
     slack.command("help")
     response = slack.responses()[0]
-    assert_valid_message(response)
+    assert_valid_sent(response)
     body = reply_text(response)
     for word in ("solve", "care", "laugh", "opportunity", "/leaderboard", "/mystats"):
         assert word in body

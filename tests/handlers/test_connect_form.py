@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from slackapp.models import Connection
-from tests.blockkit import assert_valid_message, assert_valid_view
+from tests.blockkit import assert_valid_sent, assert_valid_view
 from tests.driver import SlackDriver
 
 
@@ -78,7 +78,7 @@ def test_submit_saves_and_confirms_with_progress_and_undo(slack: SlackDriver) ->
     assert call.params["channel"] == "C42"
     assert call.params["user"] == "U1"
     payload = {"text": call.params["text"], "blocks": call.json_param("blocks")}
-    assert_valid_message(payload)
+    assert_valid_sent(payload)
     assert "1/10 today" in str(payload)
     assert "undo_connection" in str(payload["blocks"])
     [row] = rows(slack)

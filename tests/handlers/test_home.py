@@ -13,7 +13,7 @@ from slackapp.blocks.connect import FormContext
 from slackapp.connections import FormField
 from slackapp.models import Connection
 from slackapp.principles import Platform, Principle
-from tests.blocks.kit import all_text, assert_valid_view, elements
+from tests.blockkit import all_text, assert_valid_view, elements
 from tests.driver import SlackDriver
 from tests.factories import add_connection, add_member, add_team
 

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from slackapp import ids
 from slackapp.days import Window
+from slackapp.intents import BoardRequest, BoardUsage, parse_board_args
 from slackapp.models import Connection
 from slackapp.principles import Principle
-from slackapp.services import BoardRequest, BoardUsage, parse_board_args
 from slackapp.standin import SlackStandIn
-from tests.blocks.kit import all_text, assert_valid_blocks, elements
+from tests.blockkit import all_text, assert_valid_blocks, elements
 from tests.driver import SlackDriver
 from tests.factories import add_connections, add_member, add_team
 

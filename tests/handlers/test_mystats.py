@@ -10,7 +10,7 @@ import pytest
 from slackapp import ids
 from slackapp.blocks.stats import NUDGES
 from slackapp.principles import Principle
-from tests.blocks.kit import all_text, assert_valid_blocks, elements
+from tests.blockkit import all_text, assert_valid_blocks, elements
 from tests.driver import SlackDriver
 from tests.factories import add_connections, add_team
 
