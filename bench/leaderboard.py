@@ -53,6 +53,9 @@ from slackapp.principles import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.stats import STREAK_LOOKBACK_DAYS, MemberStats, member_stats, team_member_streaks
 
 DEFAULT_ROWS = 200_000
+MIN_ROWS = 10_000
+#: Beyond this the busiest days would need more than the seed's people may log under the cap.
+MAX_ROWS = 2_000_000
 DEFAULT_RUNS = 5
 DEFAULT_SEED = 20261127
 
@@ -60,6 +63,8 @@ TEAM_ID = "T0BENCH"
 #: A fixed "today" (a Friday) so that every run seeds and measures the same thing.
 TODAY = date(2026, 11, 27)
 DAILY_GOAL = 10
+#: The most one person can log for a day (the default of Settings.daily_cap).
+DAILY_CAP = 50
 WORK_DAYS = DEFAULT_WORK_DAYS
 TEAM_SIZE = 50
 OTHER_TEAMS = 20
@@ -163,10 +168,10 @@ def _seed_teams(rng: random.Random) -> list[SeedTeam]:
             team_id, prefix, size = TEAM_ID, "UB", TEAM_SIZE
         else:
             team_id, prefix, size = f"T{index:02d}OTHER", f"U{index:02d}M", 10 + (index * 7) % 31
-        # Some people log a lot and most log a little: a long-tailed spread.
-        weights = [rng.lognormvariate(0, 0.8) for _ in range(size)]
+        # Some people log a lot more than others (the daily cap still holds, see generate_rows).
+        weights = [rng.lognormvariate(0, 0.5) for _ in range(size)]
         if index == 0:
-            weights[0] = max(weights) * 1.5
+            weights[0] = 2.5 * sum(weights) / size
             weights[-1] = min(weights) * 0.2
         user_ids = tuple(f"{prefix}{n:03d}" for n in range(size))
         teams.append(SeedTeam(team_id, user_ids, tuple(accumulate(weights))))
@@ -206,6 +211,8 @@ def _streak_days() -> dict[date, list[str]]:
 
 def generate_rows(*, rows: int, seed: int) -> Iterator[tuple[Any, ...]]:
     """Yield `rows` connections in COLUMNS order, oldest day first, as they would have arrived."""
+    if not MIN_ROWS <= rows <= MAX_ROWS:
+        raise ValueError(f"rows must be between {MIN_ROWS:,} and {MAX_ROWS:,}")
     rng = random.Random(seed)
     teams = _seed_teams(random.Random(seed))
     # The other teams share the rest of the rows in proportion to their size.
@@ -220,9 +227,8 @@ def generate_rows(*, rows: int, seed: int) -> Iterator[tuple[Any, ...]]:
         day: [(user_id, DAILY_GOAL + rng.randint(0, 4)) for user_id in who]
         for day, who in streak_days.items()
     }
+    # MIN_ROWS is far above the ~1,600 streak rows, so this stays positive.
     random_rows = rows - sum(n for day_rows in streak_rows.values() for _, n in day_rows)
-    if random_rows < 0:
-        raise ValueError(f"--rows must be at least {rows - random_rows}")
     day_weights = _day_weights()
     total_weight = sum(day_weights)
     principles = [p.value for p, _ in _PRINCIPLE_WEIGHTS]
@@ -239,12 +245,17 @@ def generate_rows(*, rows: int, seed: int) -> Iterator[tuple[Any, ...]]:
         quota = round(random_rows * running / total_weight) - handed_out
         handed_out += quota
         picks: list[tuple[str, str]] = []
-        for team_index in rng.choices(range(len(teams)), cum_weights=team_weights, k=quota):
-            team = teams[team_index]
-            user = rng.choices(team.user_ids, cum_weights=team.activity)[0]
-            picks.append((team.team_id, user))
         for user_id, count in streak_rows.get(day, []):
             picks.extend([(TEAM_ID, user_id)] * count)
+        logged = Counter(picks)
+        for team_index in rng.choices(range(len(teams)), cum_weights=team_weights, k=quota):
+            team = teams[team_index]
+            pick = (team.team_id, rng.choices(team.user_ids, cum_weights=team.activity)[0])
+            # The app refuses more than the daily cap, so the seed never holds more either.
+            while logged[pick] >= DAILY_CAP:
+                pick = (team.team_id, rng.choice(team.user_ids))
+            logged[pick] += 1
+            picks.append(pick)
         start_of_day = datetime(day.year, day.month, day.day, 7, tzinfo=UTC)
         for team_id, user_id in picks:
             n = next(serial)
@@ -312,7 +323,7 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
         connection.execute(
             insert(Base.metadata.tables["teams"]),
             [
-                {"team_id": team.team_id, "name": team.team_id.title(), "created_at": joined}
+                {"team_id": team.team_id, "name": f"Team {team.team_id}", "created_at": joined}
                 for team in teams
             ],
         )

@@ -58,6 +58,7 @@ class Contributor:
     display_name: str | None
     total: int
     counts: Mapping[Principle, int]
+    rank: int = 1  # people with the same total share a rank
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +222,7 @@ def build_digest(session: Session, *, team_id: str, kind: DigestKind, day: date)
                 display_name=row.display_name,
                 total=row.total,
                 counts=row.counts,
+                rank=row.rank,
             )
             for row in board.rows
         ),

@@ -115,6 +115,7 @@ class HomeData:
     stats: MemberStats
     board: Leaderboard
     profile: Profile
+    may_edit_settings: bool
 
 
 #: How many entries the App Home lists, and how many people of the team board it shows.
@@ -458,7 +459,10 @@ class Valueboard:
                 limit=HOME_BOARD_SIZE,
             )
         board = self._named(client, team_id=team_id, board=board)
-        return HomeData(stats=stats, board=board, profile=profile)
+        may_edit = can_edit_settings(
+            user_id=user_id, is_admin=profile.is_admin, admin_user_ids=self.settings.admin_user_ids
+        )
+        return HomeData(stats=stats, board=board, profile=profile, may_edit_settings=may_edit)
 
     def publish_home(self, client: WebClient, *, team_id: str, user_id: str) -> None:
         """Build the member's App Home and publish it; Slack refusing is logged, not raised."""
@@ -468,6 +472,7 @@ class Valueboard:
             board=data.board,
             display_name=data.profile.display_name,
             timezone=data.profile.timezone,
+            show_settings=data.may_edit_settings,
         )
         try:
             client.views_publish(user_id=user_id, view=view)

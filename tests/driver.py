@@ -22,7 +22,7 @@ from slackapp.app import build_app
 from slackapp.config import Settings
 from slackapp.db import Database
 from slackapp.services import Valueboard
-from slackapp.standin import SlackStandIn
+from slackapp.standin import RecordedCall, SlackStandIn
 from slackapp.web import create_wsgi_app
 
 SIGNING_SECRET = "test-signing-secret"
@@ -48,6 +48,8 @@ class Reply:
     elapsed: float
     #: The response_url key the request carried, for `SlackDriver.response_to`.
     response_key: str | None = None
+    #: time.monotonic() when the answer arrived (the stand-in stamps its calls the same way).
+    answered_at: float = 0.0
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -96,9 +98,10 @@ class SlackDriver:
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return Reply(response.status, response.read(), time.perf_counter() - started)
+                status, body = response.status, response.read()
         except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read(), time.perf_counter() - started)
+            status, body = error.code, error.read()
+        return Reply(status, body, time.perf_counter() - started, answered_at=time.monotonic())
 
     def post_form(self, fields: dict[str, str], **kwargs: Any) -> Reply:
         body = urllib.parse.urlencode(fields).encode()
@@ -271,16 +274,20 @@ class SlackDriver:
 
     def response_to(self, reply: Reply, *, count: int = 1, timeout: float = 5.0) -> dict[str, Any]:
         """The `count`-th body posted to the response_url of the request that got `reply`."""
+        return self.response_call(reply, count=count, timeout=timeout).params
+
+    def response_call(self, reply: Reply, *, count: int = 1, timeout: float = 5.0) -> RecordedCall:
+        """Like `response_to`, with the stand-in's record of the call (and its time)."""
         assert reply.response_key is not None, "that request carried no response_url"
         deadline = time.monotonic() + timeout
         while True:
-            bodies = [
-                call.params
+            calls = [
+                call
                 for call in self.standin.calls("response_url")
                 if call.params.get("_key") == reply.response_key
             ]
-            if len(bodies) >= count:
-                return bodies[count - 1]
+            if len(calls) >= count:
+                return calls[count - 1]
             if time.monotonic() > deadline:
                 raise AssertionError(f"no response #{count} to {reply.response_key}")
             time.sleep(0.01)

@@ -70,8 +70,8 @@ def _principles_block(digest: Digest) -> Block:
 
 def _top_text(digest: Digest) -> str:
     lines = ["*Leading the way*"]
-    for index, row in enumerate(digest.top):
-        medal = _MEDALS[index] if index < len(_MEDALS) else "•"
+    for row in digest.top:
+        medal = _MEDALS[row.rank - 1] if row.rank <= len(_MEDALS) else "•"
         lines.append(f"{medal} {person_name(row.display_name)}: {row.total:,}")
     return "\n".join(lines)
 

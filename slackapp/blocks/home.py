@@ -179,7 +179,12 @@ def _entries_blocks(stats: MemberStats) -> list[Block]:
 
 
 def home_view(
-    *, stats: MemberStats, board: Leaderboard, display_name: str | None, timezone: str
+    *,
+    stats: MemberStats,
+    board: Leaderboard,
+    display_name: str | None,
+    timezone: str,
+    show_settings: bool = False,
 ) -> dict[str, Any]:
     """The Home tab for one member; a welcome instead of empty tables if they never logged."""
     name = " ".join((display_name or "").split())
@@ -201,7 +206,8 @@ def home_view(
             "Streaks count work days, so weekends never break them."
         )
     )
-    blocks.append(settings_button())
+    if show_settings:
+        blocks.append(settings_button())
     return {"type": "home", "blocks": blocks}
 
 

@@ -92,12 +92,18 @@ def make_board(size: int = 5, *, name: str = "Person", caller: bool = False) -> 
     )
 
 
-def view(stats: MemberStats | None = None, board: Leaderboard | None = None) -> dict[str, Any]:
+def view(
+    stats: MemberStats | None = None,
+    board: Leaderboard | None = None,
+    *,
+    show_settings: bool = True,
+) -> dict[str, Any]:
     return home_view(
         stats=stats or make_stats(),
         board=board or make_board(),
         display_name="Ana",
         timezone="America/New_York",
+        show_settings=show_settings,
     )
 
 
@@ -116,6 +122,12 @@ def test_home_is_a_valid_home_view_with_every_part() -> None:
     (log_button,) = elements(home["blocks"], action_id=ids.OPEN_FORM_ACTION)
     assert log_button["style"] == "primary"
     assert elements(home["blocks"], action_id=ids.OPEN_SETTINGS_ACTION)
+
+
+def test_only_those_who_may_change_settings_see_the_settings_button() -> None:
+    home = view(show_settings=False)
+    assert_valid_view(home)
+    assert elements(home["blocks"], action_id=ids.OPEN_SETTINGS_ACTION) == []
 
 
 def test_each_entry_has_edit_and_a_confirmed_delete_carrying_its_id() -> None:

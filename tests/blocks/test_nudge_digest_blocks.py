@@ -40,7 +40,7 @@ from slackapp.team_settings import (
     TeamSettings,
 )
 from slackapp.tips import tip_for
-from tests.blockkit import assert_valid_message, assert_valid_view
+from tests.blockkit import all_text, assert_valid_message, assert_valid_view
 
 FRI = date(2026, 11, 27)
 MON = date(2026, 11, 30)
@@ -107,8 +107,8 @@ def digest(**changes: Any) -> Digest:
         members=4,
         counts=counts(8, 6, 5, 4),
         top=(
-            Contributor("U1", "Ana", 12, counts(6, 2, 2, 2)),
-            Contributor("U2", None, 7, counts(1, 2, 3, 1)),
+            Contributor("U1", "Ana", 12, counts(6, 2, 2, 2), rank=1),
+            Contributor("U2", None, 7, counts(1, 2, 3, 1), rank=2),
         ),
         streaks=(StreakHolder("U1", "Ana", 5),),
         highlights=(
@@ -289,6 +289,19 @@ def test_digest_names_unnamed_people_kindly_and_cuts_long_notes() -> None:
     assert highlights[1] == ":heart: *Ben* (Show you care): “Thanked &lt;@U9&gt; &amp; friends”"
     quoted = highlights[2].split("“", 1)[1].rstrip("”")
     assert len(quoted) == HIGHLIGHT_NOTE_MAX and quoted.endswith("…")
+
+
+def test_contributors_with_the_same_total_share_a_medal() -> None:
+    tied = (
+        Contributor("U1", "Ana", 5, counts(5, 0, 0, 0), rank=1),
+        Contributor("U2", "Ben", 5, counts(0, 5, 0, 0), rank=1),
+        Contributor("U3", "Cy", 2, counts(0, 0, 2, 0), rank=3),
+    )
+    text = all_text(digest_message(digest(top=tied)).blocks)
+    assert ":first_place_medal: Ana: 5" in text
+    assert ":first_place_medal: Ben: 5" in text
+    assert ":third_place_medal: Cy: 2" in text
+    assert ":second_place_medal:" not in text
 
 
 def test_goal_reached_is_celebrated() -> None:

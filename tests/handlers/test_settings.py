@@ -122,6 +122,7 @@ def test_an_admin_or_owner_opens_saves_and_sees_the_summary(
 
     assert reply.status == 200
     assert not reply.body  # a plain ack closes the modal
+    summary = standin.wait_for("chat.postEphemeral")[0].params  # saved after the ack
     team = _team(slack)
     assert team is not None
     assert team.timezone == "Europe/Berlin"
@@ -136,7 +137,6 @@ def test_an_admin_or_owner_opens_saves_and_sees_the_summary(
     )
     assert team.settings_updated_by == "U7"
     assert team.settings_updated_at == slack.clock.now
-    summary = standin.wait_for("chat.postEphemeral")[0].params
     assert (summary["channel"], summary["user"]) == ("C1", "U7")
     assert "Team settings saved" in summary["text"]
     assert "<#C100> at 08:30" in str(summary["blocks"])
@@ -147,6 +147,7 @@ def test_a_member_listed_in_admin_user_ids_can_open_and_save(listed_slack: Slack
     view = _open_settings(listed_slack, user="U2")
     reply = listed_slack.submit_view(view, _values(view, GOOD_CHANGES), user="U2")
     assert reply.status == 200 and not reply.body
+    listed_slack.standin.wait_for("chat.postEphemeral")  # saved after the ack
     team = _team(listed_slack)
     assert team is not None and team.settings_updated_by == "U2"
     assert team.daily_goal == 8
@@ -193,13 +194,14 @@ def test_saving_clears_a_pause_and_a_second_save_just_overwrites(
         )
     view = _open_settings(slack, user=admin)
     slack.submit_view(view, _values(view, GOOD_CHANGES), user=admin)
+    slack.standin.wait_for("chat.postEphemeral")
     again = {**GOOD_CHANGES, SettingsField.DAILY_GOAL: {"value": "15"}}
     slack.submit_view(view, _values(view, again), user=admin)
+    assert len(slack.standin.wait_for("chat.postEphemeral", count=2)) == 2
     team = _team(slack)
     assert team is not None
     assert team.nudge_paused_reason is None
     assert team.daily_goal == 15
-    assert len(slack.standin.wait_for("chat.postEphemeral", count=2)) == 2
 
 
 # --- invalid values are shown inline ----------------------------------------------------------
