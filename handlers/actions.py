@@ -9,8 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from slackapp import ids, services
+from slackapp.blocks import FormContext
 from slackapp.blocks.board import board_message, board_usage, share_refused
-from slackapp.blocks.connect import FormContext, change_refused, connection_form, undo_done
+from slackapp.blocks.connect import change_refused, connection_form, undo_done
 from slackapp.blocks.home import notice_modal
 from slackapp.blocks.settings import settings_modal, settings_refused_view
 from slackapp.connections import ChangeStatus

@@ -8,9 +8,9 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from slackapp import services
+from slackapp.blocks import FormContext
 from slackapp.blocks.board import board_message, board_usage
 from slackapp.blocks.connect import (
-    FormContext,
     connection_form,
     help_message,
     log_confirmation,

@@ -8,7 +8,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from slackapp import ids, services
-from slackapp.blocks.connect import FormContext, connection_form
+from slackapp.blocks import FormContext
+from slackapp.blocks.connect import connection_form
 from slackapp.listening import acknowledge, after_ack
 
 

@@ -12,8 +12,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from slackapp import ids, services
+from slackapp.blocks import FormContext
 from slackapp.blocks.connect import (
-    FormContext,
     change_refused,
     form_errors,
     log_confirmation,
@@ -21,7 +21,6 @@ from slackapp.blocks.connect import (
     updated,
 )
 from slackapp.blocks.settings import (
-    SettingsContext,
     read_settings_form,
     refusal_errors,
     settings_errors,
@@ -117,7 +116,7 @@ def save_settings(
     ):
         return  # already answered with inline errors
     saved = valueboard.save_team_settings(team_id=team_id, user_id=user_id, update=update)
-    where = SettingsContext.load(view.get("private_metadata"))
+    where = FormContext.load(view.get("private_metadata"))
     tell_member(client, user_id=user_id, channel_id=where.channel_id, message=settings_saved(saved))
 
 

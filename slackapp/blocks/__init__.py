@@ -6,8 +6,11 @@ for notifications and screen readers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from slackapp.ids import INPUT_ACTION
 
 Block = dict[str, Any]
 
@@ -103,3 +106,72 @@ def confirm_dialog(*, title: str, text: str, confirm: str, deny: str = "Keep it"
 
 def option(text: str, value: str) -> Block:
     return {"text": plain(truncate(text, 75)), "value": value}
+
+
+def described_option(text: str, value: str, description: str) -> Block:
+    return {**option(text, value), "description": plain(truncate(description, 75))}
+
+
+def input_block(
+    block_id: str, label: str, element: Block, *, optional: bool = True, hint: str | None = None
+) -> Block:
+    """A modal input; its block_id names the field, so inline errors land on it."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {**element, "action_id": INPUT_ACTION},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def submitted(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The state of one input of a submitted modal ({} when absent or malformed)."""
+    state = (view.get("state") or {}).get("values") or {}
+    block = state.get(block_id) if isinstance(state, dict) else None
+    element = block.get(INPUT_ACTION) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
+def submitted_text(element: dict[str, Any], key: str = "value") -> str | None:
+    """A string value of a submitted element: "value", "selected_date", "selected_time"…"""
+    value = element.get(key)
+    return value if isinstance(value, str) else None
+
+
+def submitted_choice(element: dict[str, Any]) -> str | None:
+    """The value of a submitted select or radio group."""
+    selected = element.get("selected_option")
+    value = selected.get("value") if isinstance(selected, dict) else None
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class FormContext:
+    """Where a modal came from, carried in its private_metadata."""
+
+    channel_id: str | None = None
+    connection_id: int | None = None  # set when editing an entry
+
+    def dump(self) -> str:
+        data = {"c": self.channel_id, "id": self.connection_id}
+        return json.dumps({k: v for k, v in data.items() if v is not None})
+
+    @classmethod
+    def load(cls, raw: str | None) -> FormContext:
+        """Read private_metadata back; anything unexpected reads as "nothing known"."""
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        channel = data.get("c")
+        connection_id = data.get("id")
+        return cls(
+            channel_id=channel if isinstance(channel, str) and channel else None,
+            connection_id=connection_id if isinstance(connection_id, int) else None,
+        )

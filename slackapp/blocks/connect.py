@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from slackapp import ids
 from slackapp.blocks import (
     Block,
+    FormContext,
     Message,
     actions,
     button,
     context,
+    described_option,
     escape,
+    input_block,
     option,
     plain,
     section,
+    submitted,
+    submitted_choice,
+    submitted_text,
     truncate,
 )
 from slackapp.connections import (
@@ -39,33 +43,6 @@ from slackapp.principles import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FormContext:
-    """Where the form came from, carried in the view's private_metadata."""
-
-    channel_id: str | None = None
-    connection_id: int | None = None  # set when editing
-
-    def dump(self) -> str:
-        data = {"c": self.channel_id, "id": self.connection_id}
-        return json.dumps({k: v for k, v in data.items() if v is not None})
-
-    @classmethod
-    def load(cls, raw: str | None) -> FormContext:
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            return cls()
-        if not isinstance(data, dict):
-            return cls()
-        channel = data.get("c")
-        connection_id = data.get("id")
-        return cls(
-            channel_id=channel if isinstance(channel, str) else None,
-            connection_id=connection_id if isinstance(connection_id, int) else None,
-        )
-
-
 def principle_line(principle: Principle) -> str:
     info = PRINCIPLES[principle]
     return f"{info.emoji} {info.label}"
@@ -79,26 +56,7 @@ def progress_bar(count: int, goal: int, *, width: int = 10) -> str:
 
 def _principle_option(principle: Principle) -> Block:
     info = PRINCIPLES[principle]
-    return {
-        "text": plain(f"{info.emoji} {info.label}"),
-        "value": principle.value,
-        "description": plain(truncate(info.blurb, 75)),
-    }
-
-
-def _input(
-    field: FormField, label: str, element: Block, *, optional: bool = True, hint: str | None = None
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": field.value,
-        "label": plain(label),
-        "element": {**element, "action_id": ids.INPUT_ACTION},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
+    return described_option(f"{info.emoji} {info.label}", principle.value, info.blurb)
 
 
 def _text_input(
@@ -140,20 +98,20 @@ def connection_form(
         "initial_date": (prefill.local_date or today).isoformat(),
     }
     blocks: list[Block] = [
-        _input(FormField.PRINCIPLE, "What kind of value?", principle_element, optional=False),
-        _input(FormField.PLATFORM, "Platform", platform_element),
-        _input(
+        input_block(FormField.PRINCIPLE, "What kind of value?", principle_element, optional=False),
+        input_block(FormField.PLATFORM, "Platform", platform_element),
+        input_block(
             FormField.WHO,
             "Who",
             _text_input(prefill.who, placeholder="@jane, or a name", max_length=WHO_MAX_LENGTH),
         ),
-        _input(
+        input_block(
             FormField.LINK,
             "Link",
             _text_input(prefill.link, placeholder="https://…", max_length=LINK_MAX_LENGTH),
             hint="The post, reply or thread, so the team can see it.",
         ),
-        _input(
+        input_block(
             FormField.NOTE,
             "What did you do?",
             _text_input(
@@ -163,7 +121,7 @@ def connection_form(
                 multiline=True,
             ),
         ),
-        _input(FormField.DATE, "When", date_element, optional=False),
+        input_block(FormField.DATE, "When", date_element, optional=False),
     ]
     return {
         "type": "modal",
@@ -302,37 +260,19 @@ def open_form_button() -> Block:
     return actions(button("Log a connection", action_id=ids.OPEN_FORM_ACTION, style="primary"))
 
 
-def _state_value(state: dict[str, Any], field: FormField) -> Any:
-    block = state.get(field.value)
-    if not isinstance(block, dict):
-        return None
-    element = block.get(ids.INPUT_ACTION)
-    if not isinstance(element, dict):
-        return None
-    kind = element.get("type")
-    if kind in {"radio_buttons", "static_select"}:
-        selected = element.get("selected_option")
-        return selected.get("value") if isinstance(selected, dict) else None
-    if kind == "datepicker":
-        return element.get("selected_date")
-    return element.get("value")
-
-
 def read_form(view: dict[str, Any]) -> FormInput:
     """The plain values a member submitted in the connection form."""
-    state = (view.get("state") or {}).get("values") or {}
 
     def text(field: FormField) -> str | None:
-        value = _state_value(state, field)
-        return value if isinstance(value, str) else None
+        return submitted_text(submitted(view, field.value))
 
     return FormInput(
-        principle=text(FormField.PRINCIPLE),
-        platform=text(FormField.PLATFORM),
+        principle=submitted_choice(submitted(view, FormField.PRINCIPLE.value)),
+        platform=submitted_choice(submitted(view, FormField.PLATFORM.value)),
         who=text(FormField.WHO),
         link=text(FormField.LINK),
         note=text(FormField.NOTE),
-        local_date=text(FormField.DATE),
+        local_date=submitted_text(submitted(view, FormField.DATE.value), "selected_date"),
     )
 
 

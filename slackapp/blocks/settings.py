@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from slackapp import ids
 from slackapp.blocks import (
     Block,
+    FormContext,
     Message,
     actions,
     button,
     context,
+    described_option,
     escape,
+    input_block,
     option,
     plain,
     section,
+    submitted,
+    submitted_choice,
+    submitted_text,
 )
 from slackapp.days import WorkDays
 from slackapp.team_settings import (
@@ -32,7 +36,6 @@ from slackapp.team_settings import (
 )
 
 __all__ = [
-    "SettingsContext",
     "nudges_preference_message",
     "read_settings_form",
     "refusal_errors",
@@ -69,27 +72,6 @@ REFUSAL = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SettingsContext:
-    """Where the modal was opened from, kept in private_metadata to answer there after saving."""
-
-    channel_id: str | None = None
-
-    def dump(self) -> str:
-        """The JSON kept in the view's private_metadata."""
-        return json.dumps({"c": self.channel_id} if self.channel_id else {})
-
-    @classmethod
-    def load(cls, raw: str | None) -> SettingsContext:
-        """Read private_metadata back; anything unexpected means "no channel"."""
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
-            return cls()
-        channel = data.get("c") if isinstance(data, dict) else None
-        return cls(channel_id=channel if isinstance(channel, str) and channel else None)
-
-
 def settings_button() -> Block:
     """An actions block with the "Team settings" button (for the App Home)."""
     return actions(button("Team settings", action_id=ids.OPEN_SETTINGS_ACTION))
@@ -100,37 +82,13 @@ def settings_button() -> Block:
 # --------------------------------------------------------------------------------------------
 
 
-def _input(
-    field: SettingsField,
-    label: str,
-    element: Block,
-    *,
-    optional: bool = False,
-    hint: str | None = None,
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": field.value,
-        "label": plain(label),
-        "element": {**element, "action_id": ids.INPUT_ACTION},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
-
-
-def _described_option(text: str, value: str, description: str) -> Block:
-    return {**option(text, value), "description": plain(description)}
-
-
 def _radio(choices: dict[Any, tuple[str, str]], current: Any) -> Block:
-    options = [_described_option(text, mode.value, desc) for mode, (text, desc) in choices.items()]
+    options = [described_option(text, mode.value, desc) for mode, (text, desc) in choices.items()]
     text, desc = choices[current]
     return {
         "type": "radio_buttons",
         "options": options,
-        "initial_option": _described_option(text, current.value, desc),
+        "initial_option": described_option(text, current.value, desc),
     }
 
 
@@ -184,8 +142,8 @@ def settings_modal(settings: TeamSettings, *, channel_id: str | None = None) -> 
     }
     blocks: list[Block] = [
         section("*Your team*"),
-        _input(
-            SettingsField.TIMEZONE,
+        input_block(
+            SettingsField.TIMEZONE.value,
             "Time zone",
             {
                 "type": "plain_text_input",
@@ -194,52 +152,67 @@ def settings_modal(settings: TeamSettings, *, channel_id: str | None = None) -> 
                 "max_length": 64,
             },
             hint="The team's home zone, as an IANA name like Europe/Berlin or Asia/Tokyo.",
+            optional=False,
         ),
-        _input(SettingsField.WORK_DAYS, "Work days", work_days),
-        _input(
-            SettingsField.DAILY_GOAL,
+        input_block(SettingsField.WORK_DAYS.value, "Work days", work_days, optional=False),
+        input_block(
+            SettingsField.DAILY_GOAL.value,
             "Daily goal per person",
             goal,
             hint=f"Real connections a day, from {MIN_DAILY_GOAL} to {MAX_DAILY_GOAL}. "
             "Ten is a good habit.",
+            optional=False,
         ),
         section("*Daily nudge*\nA short morning message with a principle to practise and a tip."),
         *_paused_note(settings.nudge_paused_reason, "nudge"),
-        _input(SettingsField.NUDGE_MODE, "Nudge", _radio(_NUDGE_CHOICES, settings.nudge_mode)),
-        _input(
-            SettingsField.NUDGE_CHANNEL,
+        input_block(
+            SettingsField.NUDGE_MODE.value,
+            "Nudge",
+            _radio(_NUDGE_CHOICES, settings.nudge_mode),
+            optional=False,
+        ),
+        input_block(
+            SettingsField.NUDGE_CHANNEL.value,
             "Nudge channel",
             _channel_select(settings.nudge_channel, placeholder="Pick a channel"),
             optional=True,
             hint="Needed when the nudge posts in a channel. For a private one, invite me first.",
         ),
-        _input(
-            SettingsField.NUDGE_TIME,
+        input_block(
+            SettingsField.NUDGE_TIME.value,
             "Nudge time",
             _time_picker(format_time(settings.nudge_time)),
             hint="Local time, on work days.",
+            optional=False,
         ),
         section("*Digest*\nThe team's numbers, top contributors, streaks and highlights."),
         *_paused_note(settings.digest_paused_reason, "digest"),
-        _input(SettingsField.DIGEST_MODE, "Digest", _radio(_DIGEST_CHOICES, settings.digest_mode)),
-        _input(
-            SettingsField.DIGEST_CHANNEL,
+        input_block(
+            SettingsField.DIGEST_MODE.value,
+            "Digest",
+            _radio(_DIGEST_CHOICES, settings.digest_mode),
+            optional=False,
+        ),
+        input_block(
+            SettingsField.DIGEST_CHANNEL.value,
             "Digest channel",
             _channel_select(settings.digest_channel, placeholder="Pick a channel"),
             optional=True,
             hint="Needed when the digest is on. For a private channel, invite me first.",
         ),
-        _input(
-            SettingsField.DIGEST_TIME,
+        input_block(
+            SettingsField.DIGEST_TIME.value,
             "Digest time",
             _time_picker(format_time(settings.digest_time)),
             hint="In the team's time zone.",
+            optional=False,
         ),
-        _input(
-            SettingsField.DIGEST_WEEKDAY,
+        input_block(
+            SettingsField.DIGEST_WEEKDAY.value,
             "Weekly digest day",
             weekday,
             hint="Used by the weekly digest only.",
+            optional=False,
         ),
     ]
     if settings.updated_by:
@@ -250,7 +223,7 @@ def settings_modal(settings: TeamSettings, *, channel_id: str | None = None) -> 
         "title": plain("Team settings"),
         "submit": plain("Save"),
         "close": plain("Cancel"),
-        "private_metadata": SettingsContext(channel_id=channel_id).dump(),
+        "private_metadata": FormContext(channel_id=channel_id).dump(),
         "blocks": blocks,
     }
 
@@ -275,43 +248,31 @@ def settings_refused() -> Message:
 # --------------------------------------------------------------------------------------------
 
 
-def _element(state: dict[str, Any], field: SettingsField) -> dict[str, Any]:
-    block = state.get(field.value)
-    element = block.get(ids.INPUT_ACTION) if isinstance(block, dict) else None
-    return element if isinstance(element, dict) else {}
-
-
-def _selected(element: dict[str, Any]) -> str | None:
-    selected = element.get("selected_option")
-    value = selected.get("value") if isinstance(selected, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _text(element: dict[str, Any], key: str) -> str | None:
-    value = element.get(key)
-    return value if isinstance(value, str) else None
+def _element(view: dict[str, Any], field: SettingsField) -> dict[str, Any]:
+    return submitted(view, field.value)
 
 
 def read_settings_form(view: dict[str, Any]) -> SettingsInput:
     """The plain values an admin submitted in the settings modal."""
-    state = (view.get("state") or {}).get("values") or {}
-    checked = _element(state, SettingsField.WORK_DAYS).get("selected_options") or []
+    checked = _element(view, SettingsField.WORK_DAYS).get("selected_options") or []
     work_days = tuple(
         str(item["value"]) for item in checked if isinstance(item, dict) and "value" in item
     )
     return SettingsInput(
-        timezone=_text(_element(state, SettingsField.TIMEZONE), "value"),
+        timezone=submitted_text(_element(view, SettingsField.TIMEZONE), "value"),
         work_days=work_days,
-        daily_goal=_text(_element(state, SettingsField.DAILY_GOAL), "value"),
-        nudge_mode=_selected(_element(state, SettingsField.NUDGE_MODE)),
-        nudge_channel=_text(_element(state, SettingsField.NUDGE_CHANNEL), "selected_conversation"),
-        nudge_time=_text(_element(state, SettingsField.NUDGE_TIME), "selected_time"),
-        digest_mode=_selected(_element(state, SettingsField.DIGEST_MODE)),
-        digest_channel=_text(
-            _element(state, SettingsField.DIGEST_CHANNEL), "selected_conversation"
+        daily_goal=submitted_text(_element(view, SettingsField.DAILY_GOAL), "value"),
+        nudge_mode=submitted_choice(_element(view, SettingsField.NUDGE_MODE)),
+        nudge_channel=submitted_text(
+            _element(view, SettingsField.NUDGE_CHANNEL), "selected_conversation"
         ),
-        digest_time=_text(_element(state, SettingsField.DIGEST_TIME), "selected_time"),
-        digest_weekday=_selected(_element(state, SettingsField.DIGEST_WEEKDAY)),
+        nudge_time=submitted_text(_element(view, SettingsField.NUDGE_TIME), "selected_time"),
+        digest_mode=submitted_choice(_element(view, SettingsField.DIGEST_MODE)),
+        digest_channel=submitted_text(
+            _element(view, SettingsField.DIGEST_CHANNEL), "selected_conversation"
+        ),
+        digest_time=submitted_text(_element(view, SettingsField.DIGEST_TIME), "selected_time"),
+        digest_weekday=submitted_choice(_element(view, SettingsField.DIGEST_WEEKDAY)),
     )
 
 

@@ -11,11 +11,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from slackapp import ids
-from slackapp.blocks import Message
+from slackapp.blocks import FormContext, Message
 from slackapp.blocks.digest import HIGHLIGHT_NOTE_MAX, digest_chart, digest_message, period_label
 from slackapp.blocks.nudge import day_phrase, nudge_message, person_name
 from slackapp.blocks.settings import (
-    SettingsContext,
     nudges_preference_message,
     read_settings_form,
     refusal_errors,
@@ -386,7 +385,7 @@ def test_modal_block_ids_are_the_settings_fields() -> None:
     input_ids = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
     assert input_ids == [field.value for field in SettingsField]
     assert view["callback_id"] == ids.SETTINGS_VIEW
-    assert SettingsContext.load(view["private_metadata"]) == SettingsContext(channel_id="C1")
+    assert FormContext.load(view["private_metadata"]) == FormContext(channel_id="C1")
 
 
 def test_paused_schedules_are_explained_in_the_modal() -> None:
@@ -397,7 +396,7 @@ def test_paused_schedules_are_explained_in_the_modal() -> None:
 
 @pytest.mark.parametrize("raw", [None, "", "not json", "[1]", '{"c": 5}'])
 def test_settings_context_survives_odd_metadata(raw: str | None) -> None:
-    assert SettingsContext.load(raw) == SettingsContext()
+    assert FormContext.load(raw) == FormContext()
 
 
 def test_inline_errors_use_block_ids() -> None:
