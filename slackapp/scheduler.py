@@ -29,6 +29,7 @@ from slackapp import deliveries as ledger
 from slackapp.blocks import Message
 from slackapp.blocks.digest import digest_chart, digest_message, period_label
 from slackapp.blocks.nudge import nudge_message
+from slackapp.connections import forget_events
 from slackapp.deliveries import Claim, Status
 from slackapp.delivery import (
     MEMBER_GONE_ERRORS,
@@ -69,6 +70,8 @@ MISFIRE_GRACE_SECONDS = 50
 #: as skipped rather than silently forgotten.
 NOTICE_WINDOW = timedelta(hours=6)
 _JOB_ID = "valueboard-deliveries"
+#: How long handled Events API ids are kept for spotting Slack's retries.
+EVENT_MEMORY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,9 @@ class _Tick:
     # -- the tick ------------------------------------------------------------------------
 
     def run(self) -> None:
+        with self.guard("forgetting old event ids"), self.session() as session:
+            # Slack retries an event within minutes; a day of ids is plenty to recognise them.
+            forget_events(session, before=self.at - EVENT_MEMORY)
         with self.guard("closing abandoned claims"), self.session() as session:
             for closed in ledger.abandon_stale_claims(session, now=self.at):
                 log.error(

@@ -19,8 +19,9 @@ from sqlalchemy import select, text
 from slackapp import scheduler as scheduler_module
 from slackapp.app import build_client
 from slackapp.config import Settings
+from slackapp.connections import claim_event
 from slackapp.db import Database
-from slackapp.models import Delivery, Member, Team
+from slackapp.models import Delivery, Member, ProcessedEvent, Team
 from slackapp.principles import Principle
 from slackapp.scheduler import (
     MISFIRE_GRACE_SECONDS,
@@ -100,7 +101,7 @@ class Rig:
     valueboard: Valueboard
 
     def __post_init__(self) -> None:
-        self.client = build_client(self.valueboard.settings)
+        self.client = build_client(self.valueboard.settings, scheduled=True)
 
     def tick(self, at: datetime) -> TickReport:
         return run_tick(valueboard=self.valueboard, client=self.client, at=at)
@@ -690,3 +691,12 @@ def test_revoked_user_tokens_leave_the_team_active(slack: SlackDriver) -> None:
     time.sleep(0.3)
     team = wait_until_inactive(slack.db, timeout=0.2)
     assert team.is_active
+
+
+def test_the_tick_forgets_event_ids_older_than_a_day(rig: Rig) -> None:
+    with rig.db.session_scope() as session:
+        claim_event(session, event_id="EvOld", team_id=TEAM, now=MONDAY_NINE - timedelta(days=2))
+        claim_event(session, event_id="EvNew", team_id=TEAM, now=MONDAY_NINE - timedelta(hours=1))
+    rig.tick(MONDAY_NINE)
+    with rig.db.session_scope() as session:
+        assert session.scalars(select(ProcessedEvent.event_id)).all() == ["EvNew"]

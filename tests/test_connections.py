@@ -1,0 +1,225 @@
+"""The logging domain: validation, the unique keys that stop duplicates, ownership, events."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from slackapp.connections import (
+    ChangeStatus,
+    Draft,
+    FormField,
+    FormInput,
+    LogStatus,
+    claim_event,
+    delete_connection,
+    forget_events,
+    is_valid_link,
+    log_connection,
+    update_connection,
+    validate_form,
+)
+from slackapp.db import Database
+from slackapp.models import Connection, ProcessedEvent
+from slackapp.principles import Platform, Principle
+
+NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 27)
+
+
+def form(**changes: str | None) -> FormInput:
+    values: dict[str, str | None] = {
+        "principle": "solve",
+        "platform": "reddit",
+        "who": "@kim",
+        "link": "https://reddit.com/r/x/1",
+        "note": "answered her CSV question",
+        "local_date": "2026-11-27",
+    }
+    values.update(changes)
+    return FormInput(**values)
+
+
+def draft(**changes: object) -> Draft:
+    base: dict[str, object] = {"principle": Principle.SOLVE, "local_date": TODAY}
+    base.update(changes)
+    return Draft(**base)  # type: ignore[arg-type]
+
+
+def log(
+    db: Database, *, user_id: str = "U1", cap: int = 50, token: str | None = None, **changes: object
+):  # type: ignore[no-untyped-def]
+    with db.session_scope() as session:
+        return log_connection(
+            session,
+            team_id="T1",
+            user_id=user_id,
+            draft=draft(**changes),
+            now=NOW,
+            daily_goal=10,
+            daily_cap=cap,
+            client_token=token,
+        )
+
+
+def count(db: Database) -> int:
+    with db.session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Connection)) or 0
+
+
+def test_a_valid_form_becomes_a_draft() -> None:
+    result = validate_form(form(), today=TODAY)
+    assert result == Draft(
+        principle=Principle.SOLVE,
+        local_date=TODAY,
+        platform=Platform.REDDIT,
+        who="@kim",
+        note="answered her CSV question",
+        link="https://reddit.com/r/x/1",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"principle": None}, FormField.PRINCIPLE),
+        ({"principle": "vanity"}, FormField.PRINCIPLE),
+        ({"platform": "myspace"}, FormField.PLATFORM),
+        ({"link": "reddit.com/r/x"}, FormField.LINK),
+        ({"link": "javascript:alert(1)"}, FormField.LINK),
+        ({"link": "https://exa mple.com"}, FormField.LINK),
+        ({"note": "x" * 1001}, FormField.NOTE),
+        ({"who": "w" * 201}, FormField.WHO),
+        ({"local_date": "27/11/2026"}, FormField.DATE),
+        ({"local_date": "2026-11-28"}, FormField.DATE),
+        ({"local_date": "2026-10-27"}, FormField.DATE),
+    ],
+)
+def test_each_bad_field_is_named(changes: dict[str, str | None], field: FormField) -> None:
+    result = validate_form(form(**changes), today=TODAY)
+    assert isinstance(result, dict)
+    assert list(result) == [field]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    result = validate_form(form(principle=None, link="nope", local_date="2030-01-01"), today=TODAY)
+    assert isinstance(result, dict)
+    assert set(result) == {FormField.PRINCIPLE, FormField.LINK, FormField.DATE}
+
+
+@pytest.mark.parametrize(
+    ("link", "valid"),
+    [
+        ("https://x.com/a", True),
+        ("http://localhost", False),
+        ("ftp://x.com/a", False),
+        ("https://", False),
+        ("https://x.com/" + "a" * 2000, False),
+    ],
+)
+def test_links(link: str, valid: bool) -> None:
+    assert is_valid_link(link) is valid
+
+
+def test_saving_counts_the_members_day(db: Database) -> None:
+    first = log(db)
+    second = log(db, principle=Principle.CARE)
+    assert (first.status, first.day_count) == (LogStatus.SAVED, 1)
+    assert (second.status, second.day_count, second.daily_goal) == (LogStatus.SAVED, 2, 10)
+
+
+def test_same_link_same_day_is_a_duplicate_but_another_day_is_not(db: Database) -> None:
+    link = "https://x.com/jane/status/1"
+    assert log(db, link=link).status is LogStatus.SAVED
+    again = log(db, link=link, note="again")
+    assert again.status is LogStatus.DUPLICATE_LINK
+    assert again.connection is not None and again.connection.note == ""
+    assert log(db, link=link, local_date=TODAY - timedelta(days=1)).status is LogStatus.SAVED
+    assert log(db, link=link, user_id="U2").status is LogStatus.SAVED
+    assert count(db) == 3
+
+
+def test_a_repeated_request_token_saves_once(db: Database) -> None:
+    assert log(db, token="view:V1").status is LogStatus.SAVED
+    repeat = log(db, token="view:V1")
+    assert repeat.status is LogStatus.ALREADY_SAVED
+    assert repeat.day_count == 1
+    assert count(db) == 1
+
+
+def test_the_daily_cap_stops_saving(db: Database) -> None:
+    for _ in range(3):
+        log(db, cap=3)
+    capped = log(db, cap=3)
+    assert capped.status is LogStatus.CAP_REACHED
+    assert capped.connection is None
+    assert count(db) == 3
+    # The cap is per day: yesterday still has room.
+    assert log(db, cap=3, local_date=TODAY - timedelta(days=1)).status is LogStatus.SAVED
+
+
+def test_only_the_owner_may_change_or_delete(db: Database) -> None:
+    saved = log(db).connection
+    assert saved is not None
+    with db.session_scope() as session:
+        refused = update_connection(
+            session,
+            team_id="T1",
+            user_id="U2",
+            connection_id=saved.id,
+            draft=draft(note="mine now"),
+            now=NOW,
+        )
+        assert refused.status is ChangeStatus.NOT_YOURS
+        other_team = delete_connection(session, team_id="T9", user_id="U1", connection_id=saved.id)
+        assert other_team.status is ChangeStatus.NOT_FOUND
+        assert (
+            delete_connection(session, team_id="T1", user_id="U2", connection_id=saved.id).status
+            is ChangeStatus.NOT_YOURS
+        )
+    assert count(db) == 1
+    with db.session_scope() as session:
+        done = update_connection(
+            session,
+            team_id="T1",
+            user_id="U1",
+            connection_id=saved.id,
+            draft=draft(note="edited"),
+            now=NOW,
+        )
+        assert done.status is ChangeStatus.DONE
+        assert done.connection is not None and done.connection.note == "edited"
+        assert (
+            delete_connection(session, team_id="T1", user_id="U1", connection_id=saved.id).status
+            is ChangeStatus.DONE
+        )
+    assert count(db) == 0
+
+
+def test_an_edit_cannot_duplicate_another_entrys_link(db: Database) -> None:
+    log(db, link="https://x.com/a")
+    other = log(db, link="https://x.com/b").connection
+    assert other is not None
+    with db.session_scope() as session:
+        result = update_connection(
+            session,
+            team_id="T1",
+            user_id="U1",
+            connection_id=other.id,
+            draft=draft(link="https://x.com/a"),
+            now=NOW,
+        )
+    assert result.status is ChangeStatus.DUPLICATE_LINK
+
+
+def test_event_ids_are_claimed_once_and_forgotten_later(db: Database) -> None:
+    with db.session_scope() as session:
+        assert claim_event(session, event_id="Ev1", team_id="T1", now=NOW) is True
+        assert claim_event(session, event_id="Ev1", team_id="T1", now=NOW) is False
+        claim_event(session, event_id="Ev2", team_id="T1", now=NOW + timedelta(days=2))
+    with db.session_scope() as session:
+        assert forget_events(session, before=NOW + timedelta(days=1)) == 1
+        remaining = session.scalars(select(ProcessedEvent.event_id)).all()
+    assert remaining == ["Ev2"]
