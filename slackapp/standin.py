@@ -261,6 +261,8 @@ def _blocks(value: Any, *, limit: int, error: str) -> list[dict[str, Any]] | Non
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The app under test sends bursts of concurrent calls; the default backlog is only 5.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], standin: SlackStandIn) -> None:
         super().__init__(address, _Handler)

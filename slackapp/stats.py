@@ -10,7 +10,7 @@ from types import MappingProxyType
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slackapp.days import Streaks, WorkDays, compute_streaks
+from slackapp.days import Streaks, WorkDays, compute_streaks, work_days_between
 from slackapp.models import Connection
 from slackapp.principles import PRINCIPLE_ORDER, Platform, Principle
 
@@ -210,13 +210,26 @@ def team_member_streaks(
     goal_days: dict[str, dict[date, int]] = {}
     for user_id, day, n in rows:
         goal_days.setdefault(user_id, {})[day] = n
-    streaks = [
-        (
-            user_id,
-            compute_streaks(days, today=today, daily_goal=goal, work_days=work_days).goal_streak,
-        )
-        for user_id, days in goal_days.items()
-    ]
+    # A streak that fills the whole window may have begun before it: those few people get
+    # their full history read, so a long streak is never cut to the window's length.
+    window_work_days = work_days_between(since, today - timedelta(days=1), work_days=work_days)
+    streaks: list[tuple[str, int]] = []
+    for user_id, days in goal_days.items():
+        streak = compute_streaks(days, today=today, daily_goal=goal, work_days=work_days)
+        if streak.goal_streak >= window_work_days:
+            history = session.execute(
+                select(Connection.local_date, func.count())
+                .where(
+                    Connection.team_id == team_id,
+                    Connection.user_id == user_id,
+                    Connection.local_date <= today,
+                )
+                .group_by(Connection.local_date)
+                .having(func.count() >= goal)
+            )
+            full = {day: n for day, n in history}
+            streak = compute_streaks(full, today=today, daily_goal=goal, work_days=work_days)
+        streaks.append((user_id, streak.goal_streak))
     streaks = [(user_id, streak) for user_id, streak in streaks if streak > 0]
     streaks.sort(key=lambda item: (-item[1], item[0]))
     return tuple(streaks[:limit])

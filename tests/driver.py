@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import count
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -57,6 +57,8 @@ class Reply:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # Tests send bursts of concurrent requests; the default backlog of 5 would reset some.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -93,7 +95,9 @@ class SlackDriver:
         if signed:
             verifier = SignatureVerifier(secret)
             all_headers["X-Slack-Request-Timestamp"] = ts
-            all_headers["X-Slack-Signature"] = verifier.generate_signature(timestamp=ts, body=body)
+            signature = verifier.generate_signature(timestamp=ts, body=body)
+            assert signature is not None
+            all_headers["X-Slack-Signature"] = signature
         request = urllib.request.Request(self.url, data=body, headers=all_headers, method="POST")
         started = time.perf_counter()
         try:
@@ -332,16 +336,12 @@ def serve_app(
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    host, port = server.server_address[:2]
+    port = server.server_address[1]
     driver = SlackDriver(
-        url=f"http://{host}:{port}/slack/events",
+        url=f"http://127.0.0.1:{port}/slack/events",
         standin=standin,
         db=db,
         clock=clock,
         valueboard=valueboard,
     )
     return ServedApp(driver=driver, server=server, thread=thread)
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]

@@ -12,6 +12,7 @@ from slackapp.connections import (
     Draft,
     FormField,
     FormInput,
+    LogResult,
     LogStatus,
     claim_event,
     delete_connection,
@@ -50,7 +51,7 @@ def draft(**changes: object) -> Draft:
 
 def log(
     db: Database, *, user_id: str = "U1", cap: int = 50, token: str | None = None, **changes: object
-):  # type: ignore[no-untyped-def]
+) -> LogResult:
     with db.session_scope() as session:
         return log_connection(
             session,

@@ -25,8 +25,10 @@ WEEKDAYS = frozenset({0, 1, 2, 3, 4})
 EVERY_DAY = frozenset(range(7))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def channel_team(**overrides: object) -> TeamSchedule:

@@ -81,6 +81,7 @@ def test_serve_answers_health_and_slack_requests(
         ).encode()
         ts = str(int(time.time()))
         signature = SignatureVerifier("serve-secret").generate_signature(timestamp=ts, body=body)
+        assert signature is not None
         request = urllib.request.Request(
             f"{base}/slack/events",
             data=body,

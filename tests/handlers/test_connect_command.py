@@ -186,7 +186,7 @@ def test_database_down_tells_the_member_and_logs_the_cause(
 
         raise OperationalError("SELECT 1", {}, Exception("database is locked"))
 
-    slack.db.session_scope = broken  # type: ignore[method-assign]
+    slack.db.session_scope = broken  # type: ignore[method-assign,assignment]
     try:
         reply = slack.command("solve answered @jane")
         assert reply.status == 200

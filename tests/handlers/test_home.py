@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from slackapp import ids
-from slackapp.blocks.connect import FormContext
+from slackapp.blocks import FormContext
 from slackapp.connections import FormField
 from slackapp.models import Connection
 from slackapp.principles import Platform, Principle

@@ -32,6 +32,7 @@ def test_tampered_body_is_refused(slack: SlackDriver) -> None:
 
     ts = str(int(time.time()))
     signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body="text=help")
+    assert signature is not None
     reply = slack.post(
         b"text=solve+something+else",
         content_type="application/x-www-form-urlencoded",
