@@ -33,7 +33,8 @@ def connect(
     if intent.kind is IntentKind.TOO_LONG:
         respond(**notice(services.too_long_message(), emoji=":warning:").as_kwargs())
     elif intent.kind is IntentKind.HELP:
-        respond(**help_message(daily_goal=valueboard.settings.daily_goal).as_kwargs())
+        goal = valueboard.team_settings(team_id=team_id).daily_goal
+        respond(**help_message(daily_goal=goal).as_kwargs())
     elif intent.kind is IntentKind.OPEN_FORM:
         start = valueboard.form_start(
             client, team_id=team_id, user_id=user_id, parsed=intent.parsed

@@ -43,11 +43,6 @@ from slackapp.principles import (
 )
 
 
-def principle_line(principle: Principle) -> str:
-    info = PRINCIPLES[principle]
-    return f"{info.emoji} {info.label}"
-
-
 def progress_bar(count: int, goal: int, *, width: int = 10) -> str:
     """A text bar like ▰▰▰▱▱▱▱▱▱▱ for `count` out of `goal`."""
     filled = width if goal <= 0 else min(width, round(width * count / goal))
@@ -212,12 +207,6 @@ def notice(text: str, *, emoji: str = ":information_source:") -> Message:
     return Message(text=text, blocks=[section(f"{emoji} {escape(text)}")])
 
 
-HELP_TEXT = (
-    "Valueboard counts what followers and likes only stand for: value you gave a real person. "
-    "Aim for about ten real connections a day."
-)
-
-
 def help_message(*, daily_goal: int) -> Message:
     """What /connect help shows: the four principles and how to log."""
     principle_lines = "\n".join(
@@ -242,7 +231,10 @@ def help_message(*, daily_goal: int) -> Message:
             "`/connect help`: this message",
         ]
     )
-    intro = HELP_TEXT.replace("ten", str(daily_goal) if daily_goal != 10 else "ten")
+    intro = (
+        "Valueboard counts what followers and likes only stand for: value you gave a real "
+        f"person. Your team aims for about {daily_goal} real connections a day."
+    )
     blocks: list[Block] = [
         section(f"*Four ways to give value*\n{intro}"),
         section(principle_lines),

@@ -172,6 +172,7 @@ def test_help_explains_the_four_principles(slack: SlackDriver) -> None:
     body = reply_text(response)
     for word in ("solve", "care", "laugh", "opportunity", "/leaderboard", "/mystats"):
         assert word in body
+    assert "about 10 real connections a day" in body
     assert rows(slack) == []
 
 
