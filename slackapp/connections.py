@@ -283,7 +283,7 @@ def log_connection(
     if draft.link is not None:
         same_link = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
         if same_link is not None:
-            return result(LogStatus.DUPLICATE_LINK, same_link)
+            return result(_repeat_status(same_link, client_token), same_link)
     if day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date) >= daily_cap:
         return result(LogStatus.CAP_REACHED, None)
     ensure_member(session, team_id=team_id, user_id=user_id, now=now)
@@ -313,11 +313,19 @@ def log_connection(
             )
             if existing is not None:
                 return result(LogStatus.ALREADY_SAVED, existing)
-        return result(
-            LogStatus.DUPLICATE_LINK,
-            _same_link(session, team_id=team_id, user_id=user_id, draft=draft),
-        )
+        same_link = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
+        status = LogStatus.DUPLICATE_LINK
+        if same_link is not None:
+            status = _repeat_status(same_link, client_token)
+        return result(status, same_link)
     return result(LogStatus.SAVED, row)
+
+
+def _repeat_status(existing: Connection, client_token: str | None) -> LogStatus:
+    # The same request may have committed between our token check and our link check.
+    if client_token is not None and existing.client_token == client_token:
+        return LogStatus.ALREADY_SAVED
+    return LogStatus.DUPLICATE_LINK
 
 
 def _same_link(session: Session, *, team_id: str, user_id: str, draft: Draft) -> Connection | None:

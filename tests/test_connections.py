@@ -14,6 +14,7 @@ from slackapp.connections import (
     FormInput,
     LogResult,
     LogStatus,
+    _repeat_status,
     claim_event,
     delete_connection,
     forget_events,
@@ -224,3 +225,20 @@ def test_event_ids_are_claimed_once_and_forgotten_later(db: Database) -> None:
         assert forget_events(session, before=NOW + timedelta(days=1)) == 1
         remaining = session.scalars(select(ProcessedEvent.event_id)).all()
     assert remaining == ["Ev2"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "incoming", "status"),
+    [
+        ("view:V1", "view:V1", LogStatus.ALREADY_SAVED),
+        ("view:V1", "view:V2", LogStatus.DUPLICATE_LINK),
+        (None, "view:V1", LogStatus.DUPLICATE_LINK),
+        ("view:V1", None, LogStatus.DUPLICATE_LINK),
+    ],
+)
+def test_a_link_clash_with_the_same_request_is_that_request_saved_already(
+    stored: str | None, incoming: str | None, status: LogStatus
+) -> None:
+    # A repeat of one request can commit between our token check and our link check.
+    existing = Connection(client_token=stored)
+    assert _repeat_status(existing, incoming) is status
