@@ -23,8 +23,8 @@ from pathlib import Path
 import sqlalchemy
 from sqlalchemy import text
 
-from slackapp.db import Database, normalize_url
-from slackapp.migrate import upgrade
+from slackapp.store.db import Database, normalize_url
+from slackapp.store.migrate import upgrade
 
 #: Slack shows the person an error when an ack takes longer than this.
 SLACK_ACK_DEADLINE = 3.0

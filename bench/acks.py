@@ -6,7 +6,7 @@ HTTP 429 (Retry-After: 2), so the work after each ack waits seconds on retries, 
 concurrent `/connect solve ...` requests from new people arrive one after another.
 
 - **ours**: the real app from `build_app`, served on loopback exactly as the tests serve it
-  (`tests.driver.serve_app`), with our settings' defaults.
+  (`tests.support.driver.serve_app`), with our settings' defaults.
 - **baseline**: a plain `slack_bolt.App` with Bolt's defaults (`process_before_response=False`,
   its own 5-thread listener executor) whose /connect listener calls `ack()` first and then does
   the same slow `users.info` call and replies. Its ack waits for a free executor thread, so once
@@ -44,14 +44,14 @@ from bench import (
     ratio,
     scratch_database,
 )
-from slackapp.app import build_app, build_client
 from slackapp.config import Settings
-from slackapp.db import Database
-from slackapp.models import Connection
-from slackapp.services import Valueboard
-from slackapp.standin import SlackStandIn
-from slackapp.web import create_wsgi_app
-from tests.driver import SIGNING_SECRET, FakeClock, Reply, SlackDriver
+from slackapp.runtime.app import build_app, build_client
+from slackapp.runtime.web import create_wsgi_app
+from slackapp.store.db import Database
+from slackapp.store.models import Connection
+from slackapp.usecases.services import Valueboard
+from tests.support.driver import SIGNING_SECRET, FakeClock, Reply, SlackDriver
+from tests.support.standin import SlackStandIn
 
 DEFAULT_REQUESTS = 40
 DEFAULT_ROUNDS = 3
@@ -184,7 +184,7 @@ def measure_ours(
     db: Database, standin: SlackStandIn, *, requests: int, rounds: int, settings: Settings
 ) -> AckFigures:
     """Serve our app, send the bursts, and wait for every connection to be saved and answered."""
-    # What tests.driver.serve_app builds, on a server that queues a burst instead of resetting.
+    # What tests.support.driver.serve_app builds, on a server that queues a burst.
     settings = replace(
         settings,
         bot_token=standin.bot_token,

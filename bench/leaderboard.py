@@ -38,7 +38,7 @@ from bench import (
     scratch_database,
     time_runs,
 )
-from slackapp.days import (
+from slackapp.domain.calendar import (
     DEFAULT_WORK_DAYS,
     Streaks,
     Window,
@@ -46,11 +46,16 @@ from slackapp.days import (
     goal_for_period,
     window_period,
 )
-from slackapp.db import Database
-from slackapp.leaderboard import BoardRow, Leaderboard, team_leaderboard
-from slackapp.models import Base, Connection, Member
-from slackapp.principles import PRINCIPLE_ORDER, Platform, Principle
-from slackapp.stats import STREAK_LOOKBACK_DAYS, MemberStats, member_stats, team_member_streaks
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
+from slackapp.store.db import Database
+from slackapp.store.leaderboard import BoardRow, Leaderboard, team_leaderboard
+from slackapp.store.models import Base, Connection, Member
+from slackapp.store.stats import (
+    STREAK_LOOKBACK_DAYS,
+    MemberStats,
+    member_stats,
+    team_member_streaks,
+)
 
 DEFAULT_ROWS = 200_000
 MIN_ROWS = 10_000

@@ -8,15 +8,16 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from slackapp import ids, services
-from slackapp.blocks import FormContext
-from slackapp.blocks.board import board_message, board_usage, share_refused
-from slackapp.blocks.connect import change_refused, connection_form, undo_done
-from slackapp.blocks.home import notice_modal
-from slackapp.blocks.settings import settings_modal, settings_refused_view
-from slackapp.connections import ChangeStatus
-from slackapp.intents import BoardUsage
-from slackapp.listening import acknowledge, after_ack
+from slackapp.domain.intents import BoardUsage
+from slackapp.render import ids
+from slackapp.render.board import board_message, board_usage, share_refused
+from slackapp.render.connect import change_refused, connection_form, undo_done
+from slackapp.render.home import notice_modal
+from slackapp.render.kit import FormContext
+from slackapp.render.settings import settings_modal, settings_refused_view
+from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.store.connections import ChangeStatus
+from slackapp.usecases import services
 
 #: chat.postMessage errors that mean "not in this channel": the member can fix these themselves.
 SHARE_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})

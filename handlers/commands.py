@@ -7,20 +7,20 @@ from typing import Any
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from slackapp import services
-from slackapp.blocks import FormContext
-from slackapp.blocks.board import board_message, board_usage
-from slackapp.blocks.connect import (
+from slackapp.domain.intents import BoardUsage, IntentKind, interpret_connect
+from slackapp.render.board import board_message, board_usage
+from slackapp.render.connect import (
     connection_form,
     help_message,
     log_confirmation,
     notice,
 )
-from slackapp.blocks.settings import nudges_preference_message, settings_modal, settings_refused
-from slackapp.blocks.stats import mystats_message
-from slackapp.intents import BoardUsage, IntentKind, interpret_connect
-from slackapp.listening import acknowledge, after_ack
-from slackapp.services import Rejection
+from slackapp.render.kit import FormContext
+from slackapp.render.settings import nudges_preference_message, settings_modal, settings_refused
+from slackapp.render.stats import mystats_message
+from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.usecases import services
+from slackapp.usecases.services import Rejection
 
 
 def connect(

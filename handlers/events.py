@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from slackapp import services
-from slackapp.listening import acknowledge, after_ack
+from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.usecases import services
 
 
 def app_uninstalled(event: dict[str, Any], context: BoltContext) -> None:

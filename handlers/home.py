@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from slackapp import services
-from slackapp.listening import acknowledge, after_ack
+from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.usecases import services
 
 
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from slackapp import ids, services
-from slackapp.blocks import FormContext
-from slackapp.blocks.connect import connection_form
-from slackapp.listening import acknowledge, after_ack
+from slackapp.render import ids
+from slackapp.render.connect import connection_form
+from slackapp.render.kit import FormContext
+from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.usecases import services
 
 
 def log_message(shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:

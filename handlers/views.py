@@ -11,25 +11,26 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from slackapp import ids, services
-from slackapp.blocks import FormContext
-from slackapp.blocks.connect import (
+from slackapp.render import ids
+from slackapp.render.connect import (
     change_refused,
     form_errors,
     log_confirmation,
     read_form,
     updated,
 )
-from slackapp.blocks.settings import (
+from slackapp.render.kit import FormContext
+from slackapp.render.settings import (
     read_settings_form,
     refusal_errors,
     settings_errors,
     settings_saved,
 )
-from slackapp.connections import ChangeStatus, Draft, FormField
-from slackapp.delivery import tell_member
-from slackapp.listening import after_ack
-from slackapp.team_settings import validate_settings
+from slackapp.slack.listening import after_ack
+from slackapp.slack.posting import tell_member
+from slackapp.store.connections import ChangeStatus, Draft, FormField
+from slackapp.store.team_settings import validate_settings
+from slackapp.usecases import services
 
 
 def check_connection(

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import TextIO
 
 from slackapp.config import ConfigError, Settings, load_settings
-from slackapp.connections import EXPORT_FIELDS, export_connections
-from slackapp.db import Database
-from slackapp.logs import configure_logging
-from slackapp.migrate import upgrade
+from slackapp.runtime.logs import configure_logging
+from slackapp.store.connections import EXPORT_FIELDS, export_connections
+from slackapp.store.db import Database
+from slackapp.store.migrate import upgrade
 
 log = logging.getLogger("slackapp")
 
@@ -173,9 +173,9 @@ def export(
 def deliver(settings: Settings, *, at: datetime | None) -> int:
     """Run one delivery tick and print what it sent and skipped."""
     settings.require_token()
-    from slackapp.app import build_client
-    from slackapp.scheduler import describe_report, resume_reinstalled_team, run_tick
-    from slackapp.services import Valueboard
+    from slackapp.runtime.app import build_client
+    from slackapp.scheduling.tick import describe_report, resume_reinstalled_team, run_tick
+    from slackapp.usecases.services import Valueboard
 
     db = Database(settings.database_url)
     upgrade(db)
@@ -195,7 +195,7 @@ def run_http(settings: Settings, *, host: str | None, port: int | None) -> int:
     settings.require_http()
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
     upgrade(Database(settings.database_url))
-    from slackapp.server import serve
+    from slackapp.runtime.server import serve
 
     serve(settings)
     return 0
@@ -206,9 +206,9 @@ def run_socket(settings: Settings) -> int:
     settings.require_socket()
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from slackapp.app import build_app, build_client
-    from slackapp.scheduler import start_scheduler
-    from slackapp.services import Valueboard
+    from slackapp.runtime.app import build_app, build_client
+    from slackapp.scheduling.tick import start_scheduler
+    from slackapp.usecases.services import Valueboard
 
     db = Database(settings.database_url)
     upgrade(db)

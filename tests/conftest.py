@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from slackapp.db import Database, normalize_url
-from slackapp.migrate import upgrade
-from slackapp.standin import SlackStandIn
-from tests.driver import FakeClock, SlackDriver, serve_app
+from slackapp.store.db import Database, normalize_url
+from slackapp.store.migrate import upgrade
+from tests.support.driver import FakeClock, SlackDriver, serve_app
+from tests.support.standin import SlackStandIn
 
 
 def _postgres_url() -> str | None:

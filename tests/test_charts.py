@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
-from slackapp.charts import (
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
+from slackapp.render.chart import (
     MAX_DAYS,
     MIN_HEIGHT,
     MIN_WIDTH,
@@ -17,7 +18,6 @@ from slackapp.charts import (
     DayCounts,
     weekly_chart_png,
 )
-from slackapp.principles import PRINCIPLE_ORDER, Principle
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MONDAY = date(2025, 6, 23)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from slackapp.cli import export, main
-from slackapp.db import Database
-from slackapp.principles import Platform, Principle
-from tests.factories import add_connection
+from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store.db import Database
+from tests.support.factories import add_connection
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

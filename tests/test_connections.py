@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from slackapp.connections import (
+from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store.connections import (
     ChangeStatus,
     Draft,
     FormField,
@@ -23,9 +24,8 @@ from slackapp.connections import (
     update_connection,
     validate_form,
 )
-from slackapp.db import Database
-from slackapp.models import Connection, ProcessedEvent
-from slackapp.principles import Platform, Principle
+from slackapp.store.db import Database
+from slackapp.store.models import Connection, ProcessedEvent
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)

@@ -1,4 +1,4 @@
-"""Tests for slackapp.days: local dates, DST-safe day bounds, report windows, goals and streaks."""
+"""Tests for slackapp.domain.calendar: local dates, DST-safe bounds, windows, goals, streaks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackapp.days import (
+from slackapp.domain.calendar import (
     DEFAULT_WORK_DAYS,
     Period,
     Streaks,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from slackapp.db import Database
-from slackapp.models import Delivery
-from slackapp.standin import SlackStandIn
-from tests.factories import add_member
+from slackapp.store.db import Database
+from slackapp.store.models import Delivery
+from tests.support.factories import add_member
+from tests.support.standin import SlackStandIn
 from tests.test_scheduler import DIGESTS, MONDAY_NINE, NUDGES, TEAM, log_week, make_team, ny
 
 pytestmark = pytest.mark.slow

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from slackapp import deliveries as ledger
-from slackapp.db import Database
-from slackapp.deliveries import Status
-from slackapp.models import Delivery, Member, Team
-from slackapp.schedule import DeliveryKind, Due
-from tests.factories import add_member, add_team
+from slackapp.scheduling import ledger
+from slackapp.scheduling.due import DeliveryKind, Due
+from slackapp.scheduling.ledger import Status
+from slackapp.store.db import Database
+from slackapp.store.models import Delivery, Member, Team
+from tests.support.factories import add_member, add_team
 
 NOW = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)
 GRACE = timedelta(hours=2)

@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from slackapp.blocks.digest import digest_chart, digest_message
-from slackapp.db import Database
-from slackapp.digests import DigestKind, build_digest, digest_period
-from slackapp.principles import Principle
-from slackapp.tips import QUIET_PERIOD_LINES
-from tests.factories import add_connection, add_connections, add_member, add_team
+from slackapp.domain.tips import QUIET_PERIOD_LINES
+from slackapp.domain.vocabulary import Principle
+from slackapp.render.digest import digest_chart, digest_message
+from slackapp.scheduling.digests import DigestKind, build_digest, digest_period
+from slackapp.store.db import Database
+from tests.support.factories import add_connection, add_connections, add_member, add_team
 
 # Friday 27 November 2026; the weekly digest covers Saturday 21 to Friday 27.
 FRI = date(2026, 11, 27)

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from slackapp.days import DEFAULT_WORK_DAYS, Period, Window, WorkDays, window_period
-from slackapp.db import Database
-from slackapp.leaderboard import Leaderboard, team_leaderboard
-from slackapp.principles import Principle
-from tests.factories import add_connection, add_connections, add_member, add_team
+from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Period, Window, WorkDays, window_period
+from slackapp.domain.vocabulary import Principle
+from slackapp.store.db import Database
+from slackapp.store.leaderboard import Leaderboard, team_leaderboard
+from tests.support.factories import add_connection, add_connections, add_member, add_team
 
 # A Wednesday: its week, month, last 7 and last 30 days all start on different dates.
 TODAY = date(2026, 11, 18)

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from slackapp import ids
+from slackapp.render import ids
 
 ROOT = Path(__file__).resolve().parent.parent
 

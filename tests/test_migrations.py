@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from slackapp.db import Database
-from slackapp.migrate import current_revision, head_revision, upgrade
-from slackapp.models import Base
+from slackapp.store.db import Database
+from slackapp.store.migrate import current_revision, head_revision, upgrade
+from slackapp.store.models import Base
 
 
 def test_upgrade_reaches_head_and_matches_models(db: Database) -> None:
@@ -21,7 +21,7 @@ def test_upgrade_reaches_head_and_matches_models(db: Database) -> None:
 def test_upgrade_is_idempotent_and_downgrade_round_trips(db: Database) -> None:
     from alembic import command
 
-    from slackapp.migrate import alembic_config
+    from slackapp.store.migrate import alembic_config
 
     upgrade(db)
     config = alembic_config()

@@ -8,12 +8,12 @@ from itertools import pairwise
 import pytest
 from sqlalchemy.orm import Session
 
-from slackapp.blocks.nudge import nudge_message
-from slackapp.db import Database
-from slackapp.nudges import member_nudge, previous_work_day, team_nudge
-from slackapp.principles import PRINCIPLES, Principle
-from slackapp.tips import principle_of_the_day, tip_for
-from tests.factories import add_connection, add_connections, add_member, add_team
+from slackapp.domain.tips import principle_of_the_day, tip_for
+from slackapp.domain.vocabulary import PRINCIPLES, Principle
+from slackapp.render.nudge import nudge_message
+from slackapp.scheduling.nudges import member_nudge, previous_work_day, team_nudge
+from slackapp.store.db import Database
+from tests.support.factories import add_connection, add_connections, add_member, add_team
 
 MON_FRI = frozenset(range(5))
 # The week of Monday 23 November 2026.

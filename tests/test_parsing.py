@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackapp.parsing import ParsedConnect, parse_connect_text
-from slackapp.principles import Platform, Principle
+from slackapp.domain.parsing import ParsedConnect, parse_connect_text
+from slackapp.domain.vocabulary import Platform, Principle
 
 SOLVE, CARE, LAUGH, OPP = (
     Principle.SOLVE,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackapp.schedule import (
+from slackapp.scheduling.due import (
     DeliveryKind,
     Due,
     Recipient,
@@ -18,7 +18,7 @@ from slackapp.schedule import (
     due_between,
     due_deliveries,
 )
-from slackapp.team_settings import DigestMode, NudgeMode
+from slackapp.store.team_settings import DigestMode, NudgeMode
 
 NY = ZoneInfo("America/New_York")
 WEEKDAYS = frozenset({0, 1, 2, 3, 4})

@@ -16,25 +16,25 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, text
 
-from slackapp import scheduler as scheduler_module
-from slackapp.app import build_client
 from slackapp.config import Settings
-from slackapp.connections import claim_event
-from slackapp.db import Database
-from slackapp.models import Delivery, Member, ProcessedEvent, Team
-from slackapp.principles import Principle
-from slackapp.scheduler import (
+from slackapp.domain.vocabulary import Principle
+from slackapp.runtime.app import build_client
+from slackapp.scheduling import tick as scheduler_module
+from slackapp.scheduling.tick import (
     MISFIRE_GRACE_SECONDS,
     TickReport,
     resume_reinstalled_team,
     run_tick,
     start_scheduler,
 )
-from slackapp.services import Valueboard
-from slackapp.standin import RecordedCall, SlackStandIn
-from slackapp.team_settings import DigestMode, NudgeMode, SettingsUpdate, save_settings
-from tests.driver import FakeClock, SlackDriver
-from tests.factories import add_connection, add_member, add_team
+from slackapp.store.connections import claim_event
+from slackapp.store.db import Database
+from slackapp.store.models import Delivery, Member, ProcessedEvent, Team
+from slackapp.store.team_settings import DigestMode, NudgeMode, SettingsUpdate, save_settings
+from slackapp.usecases.services import Valueboard
+from tests.support.driver import FakeClock, SlackDriver
+from tests.support.factories import add_connection, add_member, add_team
+from tests.support.standin import RecordedCall, SlackStandIn
 
 NY = ZoneInfo("America/New_York")
 TEAM = "T0TEAM"
@@ -237,7 +237,7 @@ def test_after_downtime_a_post_within_the_grace_goes_once_and_an_older_one_is_sk
     rig: Rig, caplog: pytest.LogCaptureFixture, late: timedelta, goes_out: bool
 ) -> None:
     make_team(rig.db)
-    with caplog.at_level(logging.WARNING, logger="slackapp.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="slackapp.scheduling.tick"):
         report = rig.tick(MONDAY_NINE + late)
         rig.tick(MONDAY_NINE + late + timedelta(minutes=1))
         rig.tick(MONDAY_NINE + late + timedelta(minutes=30))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from slackapp.standin import SlackStandIn
+from tests.support.standin import SlackStandIn
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from slackapp.standin import RecordedCall, SlackStandIn
+from tests.support.standin import RecordedCall, SlackStandIn
 
 TOKEN = "xoxb-standin"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
@@ -550,7 +550,7 @@ def test_calls_endpoint_serves_records_as_json(standin: SlackStandIn, client: We
 @pytest.mark.slow
 def test_module_runs_in_the_foreground() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "slackapp.standin", "--port", "0"],
+        [sys.executable, "-m", "tests.support.standin", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )

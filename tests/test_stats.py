@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from slackapp.days import DEFAULT_WORK_DAYS, Streaks
-from slackapp.db import Database
-from slackapp.principles import Platform, Principle
-from slackapp.stats import (
+from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Streaks
+from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store.db import Database
+from slackapp.store.stats import (
     MemberStats,
     daily_counts,
     member_stats,
     team_daily_counts,
     team_member_streaks,
 )
-from tests.factories import add_connection, add_connections, add_team
+from tests.support.factories import add_connection, add_connections, add_team
 
 THURSDAY = date(2026, 11, 19)
 MONDAY = date(2026, 11, 23)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from slackapp.db import Database
-from slackapp.models import Member, Team
-from slackapp.team_settings import (
+from slackapp.store.db import Database
+from slackapp.store.models import Member, Team
+from slackapp.store.team_settings import (
     DigestMode,
     NudgeMode,
     SettingsField,
@@ -25,7 +25,7 @@ from slackapp.team_settings import (
     validate_settings,
     work_days_from_mask,
 )
-from tests.factories import add_member, add_team
+from tests.support.factories import add_member, add_team
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 

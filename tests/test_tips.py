@@ -9,9 +9,8 @@ from itertools import pairwise
 
 import pytest
 
-from slackapp import tips
-from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.tips import (
+from slackapp.domain import tips
+from slackapp.domain.tips import (
     DAILY_QUESTIONS,
     FIRST_STEPS_LINES,
     QUIET_PERIOD_LINES,
@@ -25,6 +24,7 @@ from slackapp.tips import (
     tip_for,
     why_it_matters,
 )
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 
 MON_FRI = frozenset(range(5))
 ALL_WEEK = frozenset(range(7))

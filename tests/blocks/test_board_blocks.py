@@ -8,8 +8,11 @@ from types import MappingProxyType
 
 import pytest
 
-from slackapp import ids
-from slackapp.blocks.board import (
+from slackapp.domain.calendar import Window, window_period
+from slackapp.domain.intents import BoardRequest, parse_board_args
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
+from slackapp.render import ids
+from slackapp.render.board import (
     NAME_MAX,
     board_message,
     board_usage,
@@ -17,11 +20,8 @@ from slackapp.blocks.board import (
     member_name,
     share_refused,
 )
-from slackapp.days import Window, window_period
-from slackapp.intents import BoardRequest, parse_board_args
-from slackapp.leaderboard import BoardRow, Leaderboard
-from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from tests.blockkit import all_text, assert_valid_message, elements
+from slackapp.store.leaderboard import BoardRow, Leaderboard
+from tests.support.blockkit import all_text, assert_valid_message, elements
 
 TODAY = date(2026, 11, 27)
 

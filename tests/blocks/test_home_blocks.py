@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from slackapp import ids
-from slackapp.blocks.connect import change_refused
-from slackapp.blocks.home import (
+from slackapp.domain.calendar import Streaks, Window, window_period
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
+from slackapp.render import ids
+from slackapp.render.connect import change_refused
+from slackapp.render.home import (
     CHART_WIDTH,
     HOME_ENTRIES,
     NOTE_PREVIEW,
@@ -20,12 +22,10 @@ from slackapp.blocks.home import (
     last_days_chart,
     notice_modal,
 )
-from slackapp.connections import ChangeStatus
-from slackapp.days import Streaks, Window, window_period
-from slackapp.leaderboard import BoardRow, Leaderboard
-from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
-from slackapp.stats import MemberStats, RecentEntry
-from tests.blockkit import MAX_VIEW_BLOCKS, all_text, assert_valid_view, elements
+from slackapp.store.connections import ChangeStatus
+from slackapp.store.leaderboard import BoardRow, Leaderboard
+from slackapp.store.stats import MemberStats, RecentEntry
+from tests.support.blockkit import MAX_VIEW_BLOCKS, all_text, assert_valid_view, elements
 
 TODAY = date(2026, 11, 27)
 

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from slackapp import ids
-from slackapp.blocks import FormContext, Message
-from slackapp.blocks.digest import HIGHLIGHT_NOTE_MAX, digest_chart, digest_message, period_label
-from slackapp.blocks.nudge import day_phrase, nudge_message, person_name
-from slackapp.blocks.settings import (
+from slackapp.domain.tips import tip_for
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
+from slackapp.render import ids
+from slackapp.render.chart import DayCounts
+from slackapp.render.digest import HIGHLIGHT_NOTE_MAX, digest_chart, digest_message, period_label
+from slackapp.render.kit import FormContext, Message
+from slackapp.render.nudge import day_phrase, nudge_message, person_name
+from slackapp.render.settings import (
     nudges_preference_message,
     read_settings_form,
     refusal_errors,
@@ -26,11 +29,9 @@ from slackapp.blocks.settings import (
     settings_saved,
     work_days_text,
 )
-from slackapp.charts import DayCounts
-from slackapp.digests import Contributor, Digest, DigestKind, Highlight, StreakHolder
-from slackapp.nudges import DayTally, MemberNudge, TeamNudge
-from slackapp.principles import PRINCIPLE_ORDER, Principle
-from slackapp.team_settings import (
+from slackapp.scheduling.digests import Contributor, Digest, DigestKind, Highlight, StreakHolder
+from slackapp.scheduling.nudges import DayTally, MemberNudge, TeamNudge
+from slackapp.store.team_settings import (
     DigestMode,
     NudgeMode,
     NudgePreference,
@@ -38,8 +39,7 @@ from slackapp.team_settings import (
     SettingsInput,
     TeamSettings,
 )
-from slackapp.tips import tip_for
-from tests.blockkit import all_text, assert_valid_message, assert_valid_view
+from tests.support.blockkit import all_text, assert_valid_message, assert_valid_view
 
 FRI = date(2026, 11, 27)
 MON = date(2026, 11, 30)

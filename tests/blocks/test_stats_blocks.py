@@ -8,8 +8,10 @@ from types import MappingProxyType
 
 import pytest
 
-from slackapp import ids
-from slackapp.blocks.stats import (
+from slackapp.domain.calendar import Streaks
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
+from slackapp.render import ids
+from slackapp.render.stats import (
     BALANCED_NUDGE,
     NUDGES,
     mystats_message,
@@ -17,10 +19,8 @@ from slackapp.blocks.stats import (
     streak_fields,
     today_text,
 )
-from slackapp.days import Streaks
-from slackapp.principles import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.stats import MemberStats
-from tests.blockkit import all_text, assert_valid_message, elements
+from slackapp.store.stats import MemberStats
+from tests.support.blockkit import all_text, assert_valid_message, elements
 
 TODAY = date(2026, 11, 27)
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from slackapp.models import Connection
-from tests.blockkit import assert_valid_sent
-from tests.driver import SlackDriver
+from slackapp.store.models import Connection
+from tests.support.blockkit import assert_valid_sent
+from tests.support.driver import SlackDriver
 
 
 def rows(slack: SlackDriver) -> list[Connection]:

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from slackapp import ids
-from slackapp.blocks import FormContext
-from slackapp.connections import FormField
-from slackapp.models import Connection
-from slackapp.principles import Platform, Principle
-from tests.blockkit import all_text, assert_valid_view, elements
-from tests.driver import SlackDriver
-from tests.factories import add_connection, add_member, add_team
+from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.render import ids
+from slackapp.render.kit import FormContext
+from slackapp.store.connections import FormField
+from slackapp.store.models import Connection
+from tests.support.blockkit import all_text, assert_valid_view, elements
+from tests.support.driver import SlackDriver
+from tests.support.factories import add_connection, add_member, add_team
 
 FRI = date(2026, 11, 27)
 THU = date(2026, 11, 26)

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from slackapp import ids
-from slackapp.days import Window
-from slackapp.intents import BoardRequest, BoardUsage, parse_board_args
-from slackapp.models import Connection
-from slackapp.principles import Principle
-from slackapp.standin import SlackStandIn
-from tests.blockkit import all_text, assert_valid_blocks, elements
-from tests.driver import SlackDriver
-from tests.factories import add_connections, add_member, add_team
+from slackapp.domain.calendar import Window
+from slackapp.domain.intents import BoardRequest, BoardUsage, parse_board_args
+from slackapp.domain.vocabulary import Principle
+from slackapp.render import ids
+from slackapp.store.models import Connection
+from tests.support.blockkit import all_text, assert_valid_blocks, elements
+from tests.support.driver import SlackDriver
+from tests.support.factories import add_connections, add_member, add_team
+from tests.support.standin import SlackStandIn
 
 FRIDAY = date(2026, 11, 27)
 MONDAY = date(2026, 11, 23)

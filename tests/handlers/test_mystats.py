@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from slackapp import ids
-from slackapp.blocks.stats import NUDGES
-from slackapp.principles import Principle
-from tests.blockkit import all_text, assert_valid_blocks, elements
-from tests.driver import SlackDriver
-from tests.factories import add_connections, add_team
+from slackapp.domain.vocabulary import Principle
+from slackapp.render import ids
+from slackapp.render.stats import NUDGES
+from tests.support.blockkit import all_text, assert_valid_blocks, elements
+from tests.support.driver import SlackDriver
+from tests.support.factories import add_connections, add_team
 
 # Ana (U1) lives in New York; the clock says Friday 27 November 2026, 10:00 there.
 MON, TUE, WED, THU, FRI = (date(2026, 11, day) for day in range(23, 28))

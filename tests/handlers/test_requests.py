@@ -6,7 +6,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.driver import SlackDriver
+from tests.support.driver import SlackDriver
 
 
 def test_unsigned_request_is_refused(slack: SlackDriver) -> None:
@@ -28,7 +28,7 @@ def test_stale_request_is_refused(slack: SlackDriver) -> None:
 def test_tampered_body_is_refused(slack: SlackDriver) -> None:
     from slack_sdk.signature import SignatureVerifier
 
-    from tests.driver import SIGNING_SECRET
+    from tests.support.driver import SIGNING_SECRET
 
     ts = str(int(time.time()))
     signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body="text=help")

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from slackapp import ids
 from slackapp.config import Settings
-from slackapp.db import Database
-from slackapp.models import Member, Team
-from slackapp.standin import SlackStandIn
-from slackapp.team_settings import SettingsField
-from tests.driver import FakeClock, SlackDriver, serve_app
+from slackapp.render import ids
+from slackapp.store.db import Database
+from slackapp.store.models import Member, Team
+from slackapp.store.team_settings import SettingsField
+from tests.support.driver import FakeClock, SlackDriver, serve_app
+from tests.support.standin import SlackStandIn
 
 ADMIN = "U3"
 

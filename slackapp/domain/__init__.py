@@ -1,0 +1,1 @@
+"""The rules of Valueboard, free of Slack, SQLAlchemy and Pillow."""

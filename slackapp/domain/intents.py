@@ -1,0 +1,146 @@
+"""What a member means by the text after /connect and /leaderboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from slackapp.domain.calendar import Window, parse_window
+from slackapp.domain.parsing import ParsedConnect, parse_connect_text
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
+from slackapp.store.connections import COMMAND_TEXT_MAX
+
+
+class IntentKind(StrEnum):
+    HELP = "help"
+    SETTINGS = "settings"
+    NUDGES_ON = "nudges_on"
+    NUDGES_OFF = "nudges_off"
+    OPEN_FORM = "open_form"
+    LOG = "log"
+    TOO_LONG = "too_long"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectIntent:
+    """The kind of request, plus what was understood of a connection if any."""
+
+    kind: IntentKind
+    parsed: ParsedConnect | None = None
+
+
+_HELP_WORDS = {"help", "?", "-h", "--help", "how", "usage"}
+_SETTINGS_WORDS = {"settings", "setup", "config", "configure", "admin"}
+
+
+def interpret_connect(text: str) -> ConnectIntent:
+    """Classify /connect text: a sub-command, a form to open, or a connection to log."""
+    if len(text) > COMMAND_TEXT_MAX:
+        return ConnectIntent(IntentKind.TOO_LONG)
+    words = text.strip().lower().split()
+    if not words:
+        return ConnectIntent(IntentKind.OPEN_FORM)
+    if len(words) == 1 and words[0] in _HELP_WORDS:
+        return ConnectIntent(IntentKind.HELP)
+    if len(words) == 1 and words[0] in _SETTINGS_WORDS:
+        return ConnectIntent(IntentKind.SETTINGS)
+    if len(words) == 2 and words[0] in {"nudges", "nudge", "reminders"}:
+        if words[1] in {"on", "yes", "start", "resume"}:
+            return ConnectIntent(IntentKind.NUDGES_ON)
+        if words[1] in {"off", "no", "stop", "pause"}:
+            return ConnectIntent(IntentKind.NUDGES_OFF)
+    parsed = parse_connect_text(text)
+    if parsed.principle is None:
+        return ConnectIntent(IntentKind.OPEN_FORM, parsed)
+    return ConnectIntent(IntentKind.LOG, parsed)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRequest:
+    """Which leaderboard someone asked for: a window and, optionally, one principle."""
+
+    window: Window = Window.WEEK
+    principle: Principle | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardUsage:
+    """/leaderboard arguments we could not use; the reply explains the options instead."""
+
+    unknown: tuple[str, ...] = ()
+    clashes: tuple[str, ...] = ()
+
+
+# "" is what a lone "?" (or any word of only punctuation) trims down to: a request for help too.
+_BOARD_HELP_WORDS = frozenset({"help", "options", ""})
+# Brackets and punctuation people copy from the usage hint ("[today]") or type after a word.
+_BOARD_TRIM = "[](){}<>,;.!?\"'`*_"
+
+
+def _principle_words() -> dict[str, Principle]:
+    words: dict[str, Principle] = {}
+    for principle in PRINCIPLE_ORDER:
+        words[principle.value] = principle
+        words[principle.value + "s"] = principle
+        words[PRINCIPLES[principle].emoji] = principle
+    extra = {
+        "solving": Principle.SOLVE,
+        "solved": Principle.SOLVE,
+        "problem": Principle.SOLVE,
+        "problems": Principle.SOLVE,
+        "caring": Principle.CARE,
+        "laughs": Principle.LAUGH,
+        "laughing": Principle.LAUGH,
+        "humor": Principle.LAUGH,
+        "humour": Principle.LAUGH,
+        "opportunities": Principle.OPPORTUNITY,
+        "opp": Principle.OPPORTUNITY,
+        "opps": Principle.OPPORTUNITY,
+    }
+    return {**words, **extra}
+
+
+_PRINCIPLE_WORDS = _principle_words()
+
+
+def _board_token(phrase: str) -> Window | Principle | None:
+    cleaned = phrase.strip(_BOARD_TRIM).casefold()
+    if not cleaned:
+        return None
+    return _PRINCIPLE_WORDS.get(cleaned) or parse_window(cleaned)
+
+
+def parse_board_args(text: str) -> BoardRequest | BoardUsage:
+    """Read `/leaderboard` arguments in any order: a window, a principle, both or neither."""
+    if any(word.strip(_BOARD_TRIM).casefold() in _BOARD_HELP_WORDS for word in text.split()):
+        return BoardUsage()
+    words = [word for word in text.split() if word.strip(_BOARD_TRIM)]
+    windows: list[tuple[str, Window]] = []
+    principles: list[tuple[str, Principle]] = []
+    unknown: list[str] = []
+    position = 0
+    while position < len(words):
+        # Longest phrase first, so "last 7 days" and "this week" read as one window.
+        for span in (3, 2, 1):
+            phrase = " ".join(words[position : position + span])
+            found = _board_token(phrase) if position + span <= len(words) else None
+            if found is not None:
+                break
+        if isinstance(found, Principle):
+            principles.append((phrase, found))
+        elif isinstance(found, Window):
+            windows.append((phrase, found))
+        else:
+            unknown.append(words[position])
+            span = 1
+        position += span
+    clashes: list[str] = []
+    for given in (windows, principles):
+        if len({value for _, value in given}) > 1:
+            clashes.extend(phrase for phrase, _ in given)
+    if unknown or clashes:
+        return BoardUsage(unknown=tuple(unknown), clashes=tuple(clashes))
+    return BoardRequest(
+        window=windows[0][1] if windows else Window.WEEK,
+        principle=principles[0][1] if principles else None,
+    )

@@ -1,0 +1,1 @@
+"""Pure renderers: data in, Block Kit (and the digest chart) out."""

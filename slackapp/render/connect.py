@@ -1,0 +1,286 @@
+"""Renderers for logging: the connection form, confirmations, help and notices."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from slackapp.domain.vocabulary import (
+    PLATFORM_LABELS,
+    PRINCIPLE_ORDER,
+    PRINCIPLES,
+    Platform,
+    Principle,
+)
+from slackapp.render import ids
+from slackapp.render.kit import (
+    Block,
+    FormContext,
+    Message,
+    actions,
+    button,
+    context,
+    described_option,
+    escape,
+    input_block,
+    option,
+    plain,
+    section,
+    submitted,
+    submitted_choice,
+    submitted_text,
+    truncate,
+)
+from slackapp.store.connections import (
+    ChangeStatus,
+    FormField,
+    FormInput,
+    LogResult,
+    LogStatus,
+    Prefill,
+    SavedConnection,
+)
+from slackapp.store.models import LINK_MAX_LENGTH, NOTE_MAX_LENGTH, WHO_MAX_LENGTH
+
+
+def progress_bar(count: int, goal: int, *, width: int = 10) -> str:
+    """A text bar like ▰▰▰▱▱▱▱▱▱▱ for `count` out of `goal`."""
+    filled = width if goal <= 0 else min(width, round(width * count / goal))
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def _principle_option(principle: Principle) -> Block:
+    info = PRINCIPLES[principle]
+    return described_option(f"{info.emoji} {info.label}", principle.value, info.blurb)
+
+
+def _text_input(
+    initial: str | None, *, placeholder: str, max_length: int, multiline: bool = False
+) -> Block:
+    element: Block = {
+        "type": "plain_text_input",
+        "placeholder": plain(placeholder),
+        "max_length": max_length,
+        "multiline": multiline,
+    }
+    if initial:
+        element["initial_value"] = truncate(initial, max_length)
+    return element
+
+
+def connection_form(
+    *, prefill: Prefill, today: date, form: FormContext, editing: bool = False
+) -> dict[str, Any]:
+    """The modal for logging (or editing) one connection."""
+    principle_element: Block = {
+        "type": "radio_buttons",
+        "options": [_principle_option(p) for p in PRINCIPLE_ORDER],
+    }
+    if prefill.principle is not None:
+        principle_element["initial_option"] = _principle_option(prefill.principle)
+    platform_options = [option(PLATFORM_LABELS[p], p.value) for p in Platform]
+    platform_element: Block = {
+        "type": "static_select",
+        "placeholder": plain("Where did it happen?"),
+        "options": platform_options,
+    }
+    if prefill.platform is not None:
+        platform_element["initial_option"] = option(
+            PLATFORM_LABELS[prefill.platform], prefill.platform.value
+        )
+    date_element: Block = {
+        "type": "datepicker",
+        "initial_date": (prefill.local_date or today).isoformat(),
+    }
+    blocks: list[Block] = [
+        input_block(FormField.PRINCIPLE, "What kind of value?", principle_element, optional=False),
+        input_block(FormField.PLATFORM, "Platform", platform_element),
+        input_block(
+            FormField.WHO,
+            "Who",
+            _text_input(prefill.who, placeholder="@jane, or a name", max_length=WHO_MAX_LENGTH),
+        ),
+        input_block(
+            FormField.LINK,
+            "Link",
+            _text_input(prefill.link, placeholder="https://…", max_length=LINK_MAX_LENGTH),
+            hint="The post, reply or thread, so the team can see it.",
+        ),
+        input_block(
+            FormField.NOTE,
+            "What did you do?",
+            _text_input(
+                prefill.note,
+                placeholder="Answered her question about webhook retries",
+                max_length=NOTE_MAX_LENGTH,
+                multiline=True,
+            ),
+        ),
+        input_block(FormField.DATE, "When", date_element, optional=False),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.EDIT_VIEW if editing else ids.CONNECT_VIEW,
+        "title": plain("Edit connection" if editing else "Log a connection"),
+        "submit": plain("Save" if editing else "Log it"),
+        "close": plain("Cancel"),
+        "private_metadata": form.dump(),
+        "blocks": blocks,
+    }
+
+
+def form_errors(errors: dict[FormField, str]) -> dict[str, str]:
+    """Inline errors for `ack(response_action="errors", errors=…)`."""
+    return {field.value: message for field, message in errors.items()}
+
+
+def describe(connection: SavedConnection) -> str:
+    """One mrkdwn line saying what a stored connection is."""
+    parts = [f"*{PRINCIPLES[connection.principle].label}*"]
+    if connection.who:
+        # Slack user markup stays as is (it renders as a name); anything else is escaped.
+        who = connection.who if connection.who.startswith("<@") else escape(connection.who)
+        parts.append(f"with {who}")
+    if connection.platform is not None:
+        parts.append(f"on {PLATFORM_LABELS[connection.platform]}")
+    line = f"{PRINCIPLES[connection.principle].emoji} " + " ".join(parts)
+    if connection.note:
+        line += f": “{escape(truncate(connection.note, 300))}”"
+    if connection.link:
+        line += f" (<{connection.link}|link>)"
+    return line
+
+
+def _day_phrase(day: date, today: date) -> str:
+    if day == today:
+        return "today"
+    return f"on {day:%a} {day.day} {day:%b}"
+
+
+def log_confirmation(result: LogResult, *, today: date) -> Message:
+    """The ephemeral reply to a log request: what was saved (or why not) and the day's progress."""
+    saved = result.connection
+    day = saved.local_date if saved is not None else today
+    progress = f"{result.day_count}/{result.daily_goal} {_day_phrase(day, today)}"
+    bar = progress_bar(result.day_count, result.daily_goal)
+    if result.status is LogStatus.CAP_REACHED:
+        text = (
+            f"You've already logged {result.daily_cap} connections for that day, our daily cap, "
+            "so this one wasn't saved. That's a remarkable day; the rest can wait for tomorrow."
+        )
+        return Message(text=text, blocks=[section(f":raised_hands: {text}")])
+    assert saved is not None
+    if result.status is LogStatus.DUPLICATE_LINK:
+        text = (
+            f"Already logged: you saved this link {_day_phrase(day, today)}. Nothing new was saved."
+        )
+        return Message(
+            text=text, blocks=[section(f":information_source: {text}\n{describe(saved)}")]
+        )
+    if result.status is LogStatus.ALREADY_SAVED:
+        text = f"Already saved. {progress}."
+        return Message(text=text, blocks=[section(f":white_check_mark: {text}\n{describe(saved)}")])
+    cheer = ""
+    if result.day_count == result.daily_goal:
+        cheer = (
+            "\n:tada: That's your goal for the day. Ten real people got something real from you."
+        )
+    elif result.day_count > result.daily_goal:
+        cheer = "\n:star2: Past the goal. Keep it human; the number follows."
+    text = f"Saved: {PRINCIPLES[saved.principle].label}. {progress}."
+    blocks: list[Block] = [
+        section(
+            f":white_check_mark: Saved {describe(saved)}\n*{progress}*  {bar}{cheer}",
+            accessory=button("Undo", action_id=ids.UNDO_ACTION, value=str(saved.id)),
+        )
+    ]
+    return Message(text=text, blocks=blocks)
+
+
+def undo_done(connection: SavedConnection) -> Message:
+    text = "Removed. That entry is gone from your log."
+    return Message(text=text, blocks=[section(f":wastebasket: {text}\n~{describe(connection)}~")])
+
+
+def notice(text: str, *, emoji: str = ":information_source:") -> Message:
+    """A one-line ephemeral answer."""
+    return Message(text=text, blocks=[section(f"{emoji} {escape(text)}")])
+
+
+def help_message(*, daily_goal: int) -> Message:
+    """What /connect help shows: the four principles and how to log."""
+    principle_lines = "\n".join(
+        f"{PRINCIPLES[p].emoji} *{p.value}*: {PRINCIPLES[p].blurb}" for p in PRINCIPLE_ORDER
+    )
+    examples = "\n".join(
+        [
+            "`/connect solve @jane on twitter answered her question about webhook retries "
+            "https://x.com/jane/status/1`",
+            "`/connect care commented on @sam's launch post on linkedin`",
+            "`/connect laugh shared a meme with @dev_folks on instagram`",
+            "`/connect opportunity spotted @newbie asking for a podcast host on reddit, "
+            "sent our guide`",
+            "`/connect` on its own opens a form.",
+        ]
+    )
+    commands = "\n".join(
+        [
+            "`/leaderboard [today|week|month|all|7d|30d] [solve|care|laugh|opportunity]`: "
+            "where the team stands",
+            "`/mystats`: your day, your streaks and your week",
+            "`/connect help`: this message",
+        ]
+    )
+    intro = (
+        "Valueboard counts what followers and likes only stand for: value you gave a real "
+        f"person. Your team aims for about {daily_goal} real connections a day."
+    )
+    blocks: list[Block] = [
+        section(f"*Four ways to give value*\n{intro}"),
+        section(principle_lines),
+        section(f"*Log one in a few seconds*\n{examples}"),
+        section(f"*See the habit*\n{commands}"),
+        context(
+            "Start a line with the kind of value, or just describe what you did: "
+            "words like _answered_, _thanked_, _meme_ or _spotted_ work too."
+        ),
+    ]
+    return Message(text=f"Valueboard help: {intro}", blocks=blocks)
+
+
+def open_form_button() -> Block:
+    return actions(button("Log a connection", action_id=ids.OPEN_FORM_ACTION, style="primary"))
+
+
+def read_form(view: dict[str, Any]) -> FormInput:
+    """The plain values a member submitted in the connection form."""
+
+    def text(field: FormField) -> str | None:
+        return submitted_text(submitted(view, field.value))
+
+    return FormInput(
+        principle=submitted_choice(submitted(view, FormField.PRINCIPLE.value)),
+        platform=submitted_choice(submitted(view, FormField.PLATFORM.value)),
+        who=text(FormField.WHO),
+        link=text(FormField.LINK),
+        note=text(FormField.NOTE),
+        local_date=submitted_text(submitted(view, FormField.DATE.value), "selected_date"),
+    )
+
+
+def change_refused(status: ChangeStatus) -> Message:
+    """Why an undo, edit or delete did nothing."""
+    if status is ChangeStatus.NOT_YOURS:
+        return notice(
+            "That entry belongs to someone else, so it stays as it is. "
+            "You can change or delete only your own entries.",
+            emoji=":lock:",
+        )
+    if status is ChangeStatus.DUPLICATE_LINK:
+        return notice("You already logged that link for that day, so nothing was changed.")
+    return notice("That entry is already gone. Nothing to change.")
+
+
+def updated(connection: SavedConnection) -> Message:
+    text = "Updated. Your entry now reads as below."
+    return Message(text=text, blocks=[section(f":pencil2: {text}\n{describe(connection)}")])

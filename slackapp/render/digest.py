@@ -1,0 +1,150 @@
+"""The team digest as a Slack message, and its weekly chart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES
+from slackapp.render.chart import weekly_chart_png
+from slackapp.render.connect import open_form_button, progress_bar
+from slackapp.render.kit import Block, Message, context, divider, escape, header, section, truncate
+from slackapp.render.nudge import connections_phrase, person_name
+from slackapp.scheduling.digests import Digest, DigestKind
+
+__all__ = ["HIGHLIGHT_NOTE_MAX", "digest_chart", "digest_message", "period_label"]
+
+#: Highlights quote at most this much of a note, so three of them stay a glance.
+HIGHLIGHT_NOTE_MAX = 200
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
+
+
+def _day(day: date) -> str:
+    # Spelled out rather than strftime'd so the server's locale never changes the words.
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+
+
+def period_label(start: date, end: date) -> str:
+    """ "Fri 27 Nov", "Sat 21 – Fri 27 Nov", "Mon 28 Dec 2026 – Sun 3 Jan 2027"."""
+    if start == end:
+        return _day(end)
+    if start.year != end.year:
+        return f"{_day(start)} {start.year} – {_day(end)} {end.year}"
+    if start.month != end.month:
+        return f"{_day(start)} – {_day(end)}"
+    return f"{_DAYS[start.weekday()]} {start.day} – {_day(end)}"
+
+
+def _title(digest: Digest) -> str:
+    kind = "Daily digest" if digest.kind is DigestKind.DAILY else "Weekly digest"
+    return f"{kind} · {period_label(digest.start, digest.end)}"
+
+
+def _total_text(digest: Digest) -> str:
+    period = "today" if digest.kind is DigestKind.DAILY else "this week"
+    line = f"The team made *{connections_phrase(digest.total)}* {period}"
+    if digest.goal <= 0:
+        return line + ". Every one of them a bonus."
+    percent = round(100 * digest.total / digest.goal)
+    bar = progress_bar(digest.total, digest.goal)
+    line += f", against a goal of {digest.goal:,}.\n{bar}  {percent}%"
+    if digest.total >= digest.goal:
+        line += "\n:tada: Goal reached. Real people got real help from this team."
+    elif percent >= 50:
+        line += "\n:muscle: More than halfway there."
+    return line
+
+
+def _principles_block(digest: Digest) -> Block:
+    fields = [
+        {
+            "type": "mrkdwn",
+            "text": f"{PRINCIPLES[p].emoji} {PRINCIPLES[p].label}: *{digest.counts.get(p, 0):,}*",
+        }
+        for p in PRINCIPLE_ORDER
+    ]
+    return {"type": "section", "fields": fields}
+
+
+def _top_text(digest: Digest) -> str:
+    lines = ["*Leading the way*"]
+    for row in digest.top:
+        medal = _MEDALS[row.rank - 1] if row.rank <= len(_MEDALS) else "•"
+        lines.append(f"{medal} {person_name(row.display_name)}: {row.total:,}")
+    return "\n".join(lines)
+
+
+def _streaks_text(digest: Digest) -> str:
+    lines = ["*On a streak*"]
+    for holder in digest.streaks:
+        lines.append(f":fire: {person_name(holder.display_name)}: {holder.days:,}-day run at goal")
+    return "\n".join(lines)
+
+
+def _highlights_text(digest: Digest) -> str:
+    lines = ["*Highlights*"]
+    for highlight in digest.highlights:
+        info = PRINCIPLES[highlight.principle]
+        note = escape(truncate(" ".join(highlight.note.split()), HIGHLIGHT_NOTE_MAX))
+        lines.append(
+            f"{info.emoji} *{person_name(highlight.display_name)}* ({info.label}): “{note}”"
+        )
+    return "\n".join(lines)
+
+
+def _day_by_day_text(digest: Digest) -> str:
+    busiest = max((sum(d.counts.values()) for d in digest.days), default=0)
+    lines = ["*Day by day*"]
+    for entry in digest.days:
+        total = sum(entry.counts.values())
+        bar = progress_bar(total, busiest) if busiest else progress_bar(0, 1)
+        off = "  _day off_" if entry.day.weekday() not in digest.work_days else ""
+        lines.append(f"`{_DAYS[entry.day.weekday()]} {entry.day.day:>2}`  {bar}  {total:,}{off}")
+    return "\n".join(lines)
+
+
+def _next_step_text(digest: Digest) -> str:
+    tip = digest.next_tip
+    info = PRINCIPLES[tip.principle]
+    return f"*A place to start:* {info.emoji} {info.label}. {escape(tip.text)}"
+
+
+def digest_message(digest: Digest) -> Message:
+    """The digest as a channel message; a quiet period gets encouragement instead of zeros."""
+    blocks: list[Block] = [header(f":bar_chart: {_title(digest)}")]
+    if digest.is_quiet:
+        quiet = digest.quiet_line or "A quiet stretch. The next connection starts it again."
+        blocks.append(section(f":seedling: {escape(quiet)}"))
+        if digest.streaks:
+            blocks.append(section(_streaks_text(digest)))
+        blocks.append(section(_next_step_text(digest)))
+        blocks.append(open_form_button())
+        text = f"{_title(digest)}: a quiet one. {quiet}"
+        return Message(text=text, blocks=blocks)
+
+    blocks.append(section(_total_text(digest)))
+    blocks.append(_principles_block(digest))
+    blocks.append(divider())
+    if digest.top:
+        blocks.append(section(_top_text(digest)))
+    if digest.streaks:
+        blocks.append(section(_streaks_text(digest)))
+    if digest.highlights:
+        blocks.append(section(_highlights_text(digest)))
+    if digest.kind is DigestKind.WEEKLY:
+        blocks.append(section(_day_by_day_text(digest)))
+    blocks.append(context(_next_step_text(digest)))
+    blocks.append(open_form_button())
+    goal = f" against a goal of {digest.goal:,}" if digest.goal > 0 else ""
+    text = f"{_title(digest)}: {connections_phrase(digest.total)}{goal}."
+    return Message(text=text, blocks=blocks)
+
+
+def digest_chart(digest: Digest) -> bytes | None:
+    """The weekly chart as PNG bytes; None for a daily digest or a week with nothing to draw."""
+    if digest.kind is not DigestKind.WEEKLY or digest.is_quiet or not digest.days:
+        return None
+    title = f"Real connections, {period_label(digest.start, digest.end)}"
+    return weekly_chart_png(digest.days, title=title)

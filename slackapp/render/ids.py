@@ -1,0 +1,20 @@
+"""Identifiers shared by the renderers (blocks) and the listeners (handlers)."""
+
+# Views
+CONNECT_VIEW = "connect_form"
+EDIT_VIEW = "edit_connection_form"
+SETTINGS_VIEW = "team_settings_form"
+
+# Actions
+UNDO_ACTION = "undo_connection"
+EDIT_ACTION = "edit_connection"
+DELETE_ACTION = "delete_connection"
+OPEN_FORM_ACTION = "open_connect_form"
+SHARE_BOARD_ACTION = "share_leaderboard"
+OPEN_SETTINGS_ACTION = "open_team_settings"
+
+# Shortcuts
+LOG_MESSAGE_SHORTCUT = "log_message_as_connection"
+
+# Input elements inside each form block (block ids are slackapp.store.connections.FormField values)
+INPUT_ACTION = "value"

@@ -1,0 +1,1 @@
+"""Runtime: the app factory, the WSGI app and /healthz, gunicorn, logging."""

@@ -1,0 +1,1 @@
+"""Scheduled posts: what is due, the exactly-once ledger, the tick, nudge and digest content."""

@@ -1,0 +1,241 @@
+"""What the team digest says: the period's total against the goal, who led, streaks, highlights.
+
+Pure reads over a session; `slackapp.render.digest` turns a `Digest` into a message and a chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slackapp.domain.calendar import Period, Window, WorkDays
+from slackapp.domain.tips import Tip, principle_of_the_day, quiet_period_line, tip_for
+from slackapp.domain.vocabulary import Principle
+from slackapp.render.chart import DayCounts
+from slackapp.store.leaderboard import team_leaderboard
+from slackapp.store.models import Connection, Member
+from slackapp.store.stats import team_daily_counts, team_member_streaks
+from slackapp.store.team_settings import get_settings
+
+__all__ = [
+    "HIGHLIGHT_COUNT",
+    "STREAK_COUNT",
+    "TOP_COUNT",
+    "Contributor",
+    "Digest",
+    "DigestKind",
+    "Highlight",
+    "StreakHolder",
+    "build_digest",
+    "digest_period",
+]
+
+TOP_COUNT = 3
+STREAK_COUNT = 3
+HIGHLIGHT_COUNT = 3
+# How many recent notes to look through when choosing varied highlights.
+_HIGHLIGHT_POOL = 40
+
+
+class DigestKind(StrEnum):
+    """Which period a digest covers. The value matches Team.digest_mode."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True, slots=True)
+class Contributor:
+    """One of the period's top contributors."""
+
+    user_id: str
+    display_name: str | None
+    total: int
+    counts: Mapping[Principle, int]
+    rank: int = 1  # people with the same total share a rank
+
+
+@dataclass(frozen=True, slots=True)
+class StreakHolder:
+    """Someone on a run of work days at the daily goal, as of the digest's last day."""
+
+    user_id: str
+    display_name: str | None
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """A recent logged connection with a note, worth showing the team."""
+
+    connection_id: int
+    user_id: str
+    display_name: str | None
+    principle: Principle
+    note: str
+    local_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything a digest shows for the dates `start` to `end`, both included."""
+
+    team_id: str
+    kind: DigestKind
+    start: date
+    end: date
+    total: int
+    goal: int
+    daily_goal: int
+    members: int
+    counts: Mapping[Principle, int]
+    top: tuple[Contributor, ...]
+    streaks: tuple[StreakHolder, ...]
+    highlights: tuple[Highlight, ...]
+    days: tuple[DayCounts, ...]
+    work_days: WorkDays
+    # Set only when nothing was logged in the period: an encouraging line instead of zeros.
+    quiet_line: str | None
+    # Where to start next: the tip for the next work day's principle.
+    next_tip: Tip
+
+    @property
+    def is_quiet(self) -> bool:
+        """Whether nothing at all was logged in the period."""
+        return self.total == 0
+
+
+def digest_period(kind: DigestKind, *, day: date) -> tuple[date, date]:
+    """The first and last dates a digest of `kind` covers when it is posted for `day`."""
+    if kind is DigestKind.WEEKLY:
+        return day - timedelta(days=6), day
+    return day, day
+
+
+def _next_work_day(day: date, *, work_days: WorkDays) -> date:
+    for ahead in range(1, 8):
+        candidate = day + timedelta(days=ahead)
+        if candidate.weekday() in work_days:
+            return candidate
+    return day + timedelta(days=1)
+
+
+def _names(session: Session, *, team_id: str, user_ids: list[str]) -> dict[str, str | None]:
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Member.user_id, Member.display_name).where(
+            Member.team_id == team_id, Member.user_id.in_(user_ids)
+        )
+    )
+    return {user_id: name for user_id, name in rows}
+
+
+def _highlights(session: Session, *, team_id: str, start: date, end: date) -> tuple[Highlight, ...]:
+    rows = session.execute(
+        select(Connection, Member.display_name)
+        .outerjoin(
+            Member, (Member.team_id == Connection.team_id) & (Member.user_id == Connection.user_id)
+        )
+        .where(
+            Connection.team_id == team_id,
+            Connection.local_date.between(start, end),
+            Connection.note != "",
+        )
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(_HIGHLIGHT_POOL)
+    )
+    pool = [
+        Highlight(
+            connection_id=row.id,
+            user_id=row.user_id,
+            display_name=name,
+            principle=Principle(row.principle),
+            note=row.note.strip(),
+            local_date=row.local_date,
+        )
+        for row, name in rows
+        if row.note.strip()
+    ]
+    # Newest first, but one per person before anyone gets a second, so three notes show three
+    # people when three people wrote some.
+    chosen: list[Highlight] = []
+    seen: set[str] = set()
+    for highlight in pool:
+        if highlight.user_id not in seen and len(chosen) < HIGHLIGHT_COUNT:
+            chosen.append(highlight)
+            seen.add(highlight.user_id)
+    for highlight in pool:
+        if len(chosen) >= HIGHLIGHT_COUNT:
+            break
+        if highlight not in chosen:
+            chosen.append(highlight)
+    chosen.sort(key=lambda h: pool.index(h))
+    return tuple(chosen)
+
+
+def build_digest(session: Session, *, team_id: str, kind: DigestKind, day: date) -> Digest:
+    """The digest for `day` (daily) or for the seven days ending on `day` (weekly)."""
+    settings = get_settings(session, team_id=team_id)
+    start, end = digest_period(kind, day=day)
+    window = Window.TODAY if kind is DigestKind.DAILY else Window.LAST_7_DAYS
+    board = team_leaderboard(
+        session,
+        team_id=team_id,
+        period=Period(window, start, end, f"{start.isoformat()}..{end.isoformat()}"),
+        caller_id="",
+        limit=TOP_COUNT,
+        daily_goal=settings.daily_goal,
+        work_days=settings.work_days,
+    )
+    streak_rows = team_member_streaks(
+        session,
+        team_id=team_id,
+        today=end,
+        daily_goal=settings.daily_goal,
+        work_days=settings.work_days,
+        limit=STREAK_COUNT,
+    )
+    names = _names(session, team_id=team_id, user_ids=[user_id for user_id, _ in streak_rows])
+    per_day = team_daily_counts(session, team_id=team_id, start=start, end=end)
+    next_day = _next_work_day(end, work_days=settings.work_days)
+    next_principle = principle_of_the_day(next_day, work_days=settings.work_days)
+    return Digest(
+        team_id=team_id,
+        kind=kind,
+        start=start,
+        end=end,
+        total=board.team_total,
+        goal=board.team_goal,
+        daily_goal=settings.daily_goal,
+        members=board.members,
+        counts=board.team_counts,
+        top=tuple(
+            Contributor(
+                user_id=row.user_id,
+                display_name=row.display_name,
+                total=row.total,
+                counts=row.counts,
+                rank=row.rank,
+            )
+            for row in board.rows
+        ),
+        streaks=tuple(
+            StreakHolder(user_id=user_id, display_name=names.get(user_id), days=days)
+            for user_id, days in streak_rows
+        ),
+        highlights=_highlights(session, team_id=team_id, start=start, end=end),
+        days=tuple(
+            DayCounts(day=d, counts=MappingProxyType(counts))
+            for d, counts in sorted(per_day.items())
+        ),
+        work_days=settings.work_days,
+        quiet_line=quiet_period_line(end) if board.team_total == 0 else None,
+        next_tip=tip_for(next_day, principle=next_principle, salt=team_id),
+    )

@@ -1,0 +1,405 @@
+"""The deliveries ledger: every scheduled post is claimed here before it is sent.
+
+The unique key (team, kind, target, local date) is the lock. Whoever inserts the row owns the
+post; everyone else (another process, a rerun of `deliver`, a restart) finds the row and moves on.
+Each function is one short unit of work on a session: callers commit the claim before they
+talk to Slack and record the outcome in a new transaction afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Insert, and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from slackapp.scheduling.due import DeliveryKind, Due
+from slackapp.store.models import Delivery, Member, Team
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "STALE_CLAIM_AFTER",
+    "TOKEN_REASONS",
+    "Claim",
+    "Status",
+    "abandon_stale_claims",
+    "backoff",
+    "claim",
+    "claim_retries",
+    "deactivate_team",
+    "known_keys",
+    "mark_failed",
+    "mark_member_unreachable",
+    "mark_retry",
+    "mark_sent",
+    "mark_skipped",
+    "note_on",
+    "pause_schedule",
+    "reactivate_team",
+    "record_skipped",
+]
+
+#: Tries per delivery, the first included; after the last transient failure it is `failed`.
+MAX_ATTEMPTS = 6
+#: The wait before the second try; it doubles after each failure (1, 2, 4, 8, 16 minutes).
+FIRST_BACKOFF = timedelta(minutes=1)
+#: A claim still open this long after it was taken belongs to a process that died mid-post.
+STALE_CLAIM_AFTER = timedelta(minutes=15)
+#: Why a team went inactive when the cause was its token; a working token later undoes these.
+TOKEN_REASONS = frozenset(
+    {"token_revoked", "account_inactive", "invalid_auth", "app_uninstalled", "tokens_revoked"}
+)
+
+_ERROR_MAX = 200  # Delivery.last_error's width
+
+
+class Status(StrEnum):
+    """A delivery's state in the ledger; the value is what the database stores."""
+
+    CLAIMED = "claimed"
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+Key = tuple[str, str, str, date]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A delivery this process now owns and must send, then record."""
+
+    id: int
+    team_id: str
+    kind: DeliveryKind
+    target: str
+    local_date: date
+    due_at: datetime
+    attempts: int
+
+    @property
+    def key(self) -> Key:
+        """The ledger's unique key: (team, kind, target, local date)."""
+        return (self.team_id, self.kind.value, self.target, self.local_date)
+
+
+def _claim_of(row: Delivery) -> Claim:
+    return Claim(
+        id=row.id,
+        team_id=row.team_id,
+        kind=DeliveryKind(row.kind),
+        target=row.target,
+        local_date=row.local_date,
+        due_at=row.due_at,
+        attempts=row.attempts,
+    )
+
+
+def _short(error: str) -> str:
+    return error if len(error) <= _ERROR_MAX else error[: _ERROR_MAX - 1] + "…"
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 1, 2, 4, 8 ... minutes."""
+    return timedelta(seconds=FIRST_BACKOFF.total_seconds() * 2 ** max(0, attempts - 1))
+
+
+def known_keys(session: Session, *, team_id: str, first_day: date, last_day: date) -> set[Key]:
+    """The ledger keys a team already has for local dates from `first_day` to `last_day`."""
+    rows = session.execute(
+        select(Delivery.kind, Delivery.target, Delivery.local_date).where(
+            Delivery.team_id == team_id,
+            Delivery.local_date >= first_day,
+            Delivery.local_date <= last_day,
+        )
+    )
+    return {(team_id, kind, target, day) for kind, target, day in rows}
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
+    """Insert a ledger row unless its key exists; the new id, or None when someone was first."""
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect in {"sqlite", "postgresql"}:
+        module: Any = sqlite if dialect == "sqlite" else postgresql
+        statement = (
+            module.insert(Delivery)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["team_id", "kind", "target", "local_date"])
+            .returning(Delivery.id)
+        )
+        return session.execute(statement).scalar_one_or_none()
+    # Any other database: let the unique key refuse the duplicate inside a savepoint.
+    try:
+        with session.begin_nested():
+            row = Delivery(**values)
+            session.add(row)
+        return row.id
+    except IntegrityError:
+        return None
+
+
+def claim(session: Session, *, due: Due, now: datetime, worker: str) -> Claim | None:
+    """Take `due` for this process, or None when it is already in the ledger (any status)."""
+    new_id = _insert_once(
+        session,
+        {
+            "team_id": due.team_id,
+            "kind": due.kind.value,
+            "target": due.target,
+            "local_date": due.local_date,
+            "due_at": due.due_at,
+            "status": Status.CLAIMED.value,
+            "attempts": 1,
+            "claimed_at": now,
+            "claimed_by": worker[:64],
+        },
+    )
+    if new_id is None:
+        return None
+    return Claim(
+        id=new_id,
+        team_id=due.team_id,
+        kind=due.kind,
+        target=due.target,
+        local_date=due.local_date,
+        due_at=due.due_at,
+        attempts=1,
+    )
+
+
+def record_skipped(session: Session, *, due: Due, reason: str) -> bool:
+    """Note that `due` will never be sent; False when the ledger already had it."""
+    new_id = _insert_once(
+        session,
+        {
+            "team_id": due.team_id,
+            "kind": due.kind.value,
+            "target": due.target,
+            "local_date": due.local_date,
+            "due_at": due.due_at,
+            "status": Status.SKIPPED.value,
+            "attempts": 0,
+            "last_error": _short(reason),
+        },
+    )
+    return new_id is not None
+
+
+def _set(session: Session, delivery_id: int, *, expected: Status, **values: Any) -> bool:
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == expected.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def mark_sent(
+    session: Session,
+    *,
+    delivery_id: int,
+    now: datetime,
+    message_ts: str | None,
+    note: str | None = None,
+) -> bool:
+    """Record that a claimed delivery reached Slack (with the message ts Slack gave it)."""
+    return _set(
+        session,
+        delivery_id,
+        expected=Status.CLAIMED,
+        status=Status.SENT.value,
+        sent_at=now,
+        message_ts=message_ts,
+        next_attempt_at=None,
+        last_error=_short(note) if note else None,
+    )
+
+
+def note_on(session: Session, *, delivery_id: int, note: str) -> None:
+    """Attach a remark to a delivery (e.g. a sent digest whose chart upload failed)."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(last_error=_short(note))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_retry(session: Session, *, delivery_id: int, now: datetime, error: str) -> Status:
+    """After a transient failure: schedule the next try with backoff, or give up after the last."""
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.status != Status.CLAIMED.value:
+        return Status(row.status) if row is not None else Status.FAILED
+    if row.attempts >= MAX_ATTEMPTS:
+        _set(
+            session,
+            delivery_id,
+            expected=Status.CLAIMED,
+            status=Status.FAILED.value,
+            next_attempt_at=None,
+            last_error=_short(f"gave up after {row.attempts} tries: {error}"),
+        )
+        return Status.FAILED
+    _set(
+        session,
+        delivery_id,
+        expected=Status.CLAIMED,
+        status=Status.RETRY.value,
+        next_attempt_at=now + backoff(row.attempts),
+        last_error=_short(error),
+    )
+    return Status.RETRY
+
+
+def mark_failed(session: Session, *, delivery_id: int, error: str) -> bool:
+    """Record a claimed delivery that will never be sent (a permanent error)."""
+    return _set(
+        session,
+        delivery_id,
+        expected=Status.CLAIMED,
+        status=Status.FAILED.value,
+        next_attempt_at=None,
+        last_error=_short(error),
+    )
+
+
+def mark_skipped(session: Session, *, delivery_id: int, reason: str) -> bool:
+    """Record a claimed delivery that is no longer wanted (schedule paused, off or moved)."""
+    return _set(
+        session,
+        delivery_id,
+        expected=Status.CLAIMED,
+        status=Status.SKIPPED.value,
+        next_attempt_at=None,
+        last_error=_short(reason),
+    )
+
+
+def claim_retries(
+    session: Session, *, now: datetime, grace: timedelta, worker: str
+) -> tuple[list[Claim], list[Claim]]:
+    """Take the retries whose wait is over: (to send now, given up because past the grace)."""
+    rows = session.scalars(
+        select(Delivery)
+        .where(Delivery.status == Status.RETRY.value, Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+    ).all()
+    taken: list[Claim] = []
+    expired: list[Claim] = []
+    for row in rows:
+        late = now - row.due_at > grace
+        values: dict[str, Any] = (
+            {
+                "status": Status.FAILED.value,
+                "next_attempt_at": None,
+                "last_error": _short(f"gave up: past the grace period ({row.last_error})"),
+            }
+            if late
+            else {
+                "status": Status.CLAIMED.value,
+                "attempts": row.attempts + 1,
+                "claimed_at": now,
+                "claimed_by": worker[:64],
+            }
+        )
+        # The status in the WHERE clause is the lock: of two processes that read the same
+        # retry row, only one update matches it.
+        if not _set(session, row.id, expected=Status.RETRY, **values):
+            continue
+        claim_ = Claim(
+            id=row.id,
+            team_id=row.team_id,
+            kind=DeliveryKind(row.kind),
+            target=row.target,
+            local_date=row.local_date,
+            due_at=row.due_at,
+            attempts=row.attempts if late else row.attempts + 1,
+        )
+        (expired if late else taken).append(claim_)
+    return taken, expired
+
+
+def abandon_stale_claims(
+    session: Session, *, now: datetime, older_than: timedelta = STALE_CLAIM_AFTER
+) -> list[Claim]:
+    """Fail claims whose process died mid-post: Slack may have the post, so never resend it."""
+    rows = session.scalars(
+        select(Delivery).where(
+            Delivery.status == Status.CLAIMED.value, Delivery.claimed_at < now - older_than
+        )
+    ).all()
+    closed: list[Claim] = []
+    for row in rows:
+        if _set(
+            session,
+            row.id,
+            expected=Status.CLAIMED,
+            status=Status.FAILED.value,
+            last_error="outcome unknown: the process sending it stopped; not resent",
+        ):
+            closed.append(_claim_of(row))
+    return closed
+
+
+# --------------------------------------------------------------------------------------------
+# What Slack's answers change about a team
+# --------------------------------------------------------------------------------------------
+
+
+def pause_schedule(session: Session, *, team_id: str, kind: DeliveryKind, reason: str) -> bool:
+    """Pause a team's nudge or digest; False when it was already paused (so tell the admin once)."""
+    column = Team.nudge_paused_reason if kind is DeliveryKind.NUDGE else Team.digest_paused_reason
+    result = session.execute(
+        update(Team)
+        .where(Team.team_id == team_id, column.is_(None))
+        .values({column: _short(reason)})
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def deactivate_team(session: Session, *, team_id: str, reason: str) -> bool:
+    """Stop everything scheduled for a team Slack no longer lets us reach; False if already so."""
+    result = session.execute(
+        update(Team)
+        .where(Team.team_id == team_id, Team.is_active.is_(True))
+        .values(is_active=False, inactive_reason=reason[:64])
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def reactivate_team(session: Session, *, team_id: str) -> bool:
+    """Switch a team back on after its token works again, if a token problem switched it off."""
+    result = session.execute(
+        update(Team)
+        .where(
+            Team.team_id == team_id,
+            Team.is_active.is_(False),
+            Team.inactive_reason.in_(sorted(TOKEN_REASONS)),
+        )
+        .values(is_active=True, inactive_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def mark_member_unreachable(
+    session: Session, *, team_id: str, user_id: str, is_bot: bool = False
+) -> None:
+    """Remember that Slack says this member is a bot or gone, so DM nudges stop trying."""
+    values = {"is_bot": True} if is_bot else {"deleted": True}
+    session.execute(
+        update(Member)
+        .where(and_(Member.team_id == team_id, Member.user_id == user_id))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )

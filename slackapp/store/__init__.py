@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, typed models, the queries, Alembic migrations."""

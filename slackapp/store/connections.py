@@ -1,0 +1,470 @@
+"""Logging, undoing, editing and exporting value actions: plain functions over a session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store.models import (
+    LINK_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    WHO_MAX_LENGTH,
+    Connection,
+    Member,
+    ProcessedEvent,
+    Team,
+)
+
+#: Slack delivers slash-command text up to about this many characters.
+COMMAND_TEXT_MAX = 4000
+#: How far back a member may date an entry.
+MAX_DAYS_BACK = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What a member asked to save, already validated."""
+
+    principle: Principle
+    local_date: date
+    platform: Platform | None = None
+    who: str | None = None
+    note: str = ""
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedConnection:
+    """A stored value action, as the rest of the app sees it."""
+
+    id: int
+    team_id: str
+    user_id: str
+    principle: Principle
+    platform: Platform | None
+    who: str | None
+    note: str
+    link: str | None
+    local_date: date
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Prefill:
+    """Values to show in the connection form when it opens."""
+
+    principle: Principle | None = None
+    platform: Platform | None = None
+    who: str | None = None
+    link: str | None = None
+    note: str | None = None
+    local_date: date | None = None
+
+
+class LogStatus(StrEnum):
+    SAVED = "saved"
+    ALREADY_SAVED = "already_saved"  # the same request (e.g. a modal) arrived twice
+    DUPLICATE_LINK = "duplicate_link"  # this link is already logged today
+    CAP_REACHED = "cap_reached"
+
+
+@dataclass(frozen=True, slots=True)
+class LogResult:
+    """What happened to a log request, and the member's day afterwards."""
+
+    status: LogStatus
+    connection: SavedConnection | None
+    day_count: int
+    daily_goal: int
+    daily_cap: int
+
+
+class ChangeStatus(StrEnum):
+    DONE = "done"
+    NOT_FOUND = "not_found"
+    NOT_YOURS = "not_yours"
+    DUPLICATE_LINK = "duplicate_link"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    """The outcome of an undo, delete or edit."""
+
+    status: ChangeStatus
+    connection: SavedConnection | None
+
+
+class FormField(StrEnum):
+    """Fields of the connection form; also its block ids."""
+
+    PRINCIPLE = "principle"
+    PLATFORM = "platform"
+    WHO = "who"
+    LINK = "link"
+    NOTE = "note"
+    DATE = "date"
+
+
+@dataclass(frozen=True, slots=True)
+class FormInput:
+    """Raw values a member typed into the connection form."""
+
+    principle: str | None
+    platform: str | None
+    who: str | None
+    link: str | None
+    note: str | None
+    local_date: str | None  # ISO date from the date picker
+
+
+def _saved(row: Connection) -> SavedConnection:
+    return SavedConnection(
+        id=row.id,
+        team_id=row.team_id,
+        user_id=row.user_id,
+        principle=Principle(row.principle),
+        platform=Platform(row.platform) if row.platform else None,
+        who=row.who,
+        note=row.note,
+        link=row.link,
+        local_date=row.local_date,
+        created_at=row.created_at,
+    )
+
+
+def is_valid_link(link: str) -> bool:
+    """Whether `link` is an absolute http(s) URL with a host and no spaces."""
+    if len(link) > LINK_MAX_LENGTH or any(ch.isspace() for ch in link):
+        return False
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and "." in parts.netloc
+
+
+def validate_form(form: FormInput, *, today: date) -> Draft | dict[FormField, str]:
+    """Turn form input into a Draft, or say what is wrong with each field."""
+    errors: dict[FormField, str] = {}
+    principle: Principle | None = None
+    try:
+        principle = Principle(form.principle or "")
+    except ValueError:
+        errors[FormField.PRINCIPLE] = "Pick the kind of value you gave."
+    platform: Platform | None = None
+    if form.platform:
+        try:
+            platform = Platform(form.platform)
+        except ValueError:
+            errors[FormField.PLATFORM] = "Pick a platform from the list."
+    link = (form.link or "").strip() or None
+    if link is not None and not is_valid_link(link):
+        errors[FormField.LINK] = "That doesn't look like a web link. Try one starting with https://"
+    note = (form.note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        errors[FormField.NOTE] = (
+            f"Keep the note under {NOTE_MAX_LENGTH:,} characters (it has {len(note):,})."
+        )
+    who = (form.who or "").strip() or None
+    if who is not None and len(who) > WHO_MAX_LENGTH:
+        errors[FormField.WHO] = f"Keep this under {WHO_MAX_LENGTH} characters."
+    day = today
+    if form.local_date:
+        try:
+            day = date.fromisoformat(form.local_date)
+        except ValueError:
+            errors[FormField.DATE] = "Pick a date from the calendar."
+    if FormField.DATE not in errors:
+        if day > today:
+            errors[FormField.DATE] = "That day hasn't happened yet. Pick today or an earlier day."
+        elif day < today - timedelta(days=MAX_DAYS_BACK):
+            errors[FormField.DATE] = f"You can log up to {MAX_DAYS_BACK} days back."
+    if errors or principle is None:
+        return errors
+    return Draft(
+        principle=principle, local_date=day, platform=platform, who=who, note=note, link=link
+    )
+
+
+def ensure_team(
+    session: Session, *, team_id: str, now: datetime, timezone: str, daily_goal: int
+) -> Team:
+    """The team's row, created with defaults on first use."""
+    team = session.get(Team, team_id)
+    if team is None:
+        team = Team(
+            team_id=team_id,
+            timezone=timezone,
+            work_days_mask=0b0011111,
+            daily_goal=daily_goal,
+            is_active=True,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(team)
+        except IntegrityError:
+            # Another request created it between our read and our write.
+            team = session.get(Team, team_id)
+            assert team is not None
+    return team
+
+
+def ensure_member(session: Session, *, team_id: str, user_id: str, now: datetime) -> Member:
+    """The member's row, created on first use."""
+    member = session.get(Member, (team_id, user_id))
+    if member is None:
+        member = Member(team_id=team_id, user_id=user_id, is_admin=False, created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(member)
+        except IntegrityError:
+            member = session.get(Member, (team_id, user_id))
+            assert member is not None
+    return member
+
+
+def day_count(session: Session, *, team_id: str, user_id: str, day: date) -> int:
+    """How many connections the member logged for `day`."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Connection)
+            .where(
+                Connection.team_id == team_id,
+                Connection.user_id == user_id,
+                Connection.local_date == day,
+            )
+        )
+        or 0
+    )
+
+
+def log_connection(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    draft: Draft,
+    now: datetime,
+    daily_goal: int,
+    daily_cap: int,
+    source: str = "command",
+    client_token: str | None = None,
+) -> LogResult:
+    """Save one value action unless it repeats a request or a day's link, or the cap is hit."""
+
+    def result(status: LogStatus, row: Connection | None) -> LogResult:
+        count = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
+        return LogResult(
+            status=status,
+            connection=_saved(row) if row is not None else None,
+            day_count=count,
+            daily_goal=daily_goal,
+            daily_cap=daily_cap,
+        )
+
+    if client_token is not None:
+        existing = session.scalar(
+            select(Connection).where(
+                Connection.team_id == team_id, Connection.client_token == client_token
+            )
+        )
+        if existing is not None:
+            return result(LogStatus.ALREADY_SAVED, existing)
+    if draft.link is not None:
+        same_link = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
+        if same_link is not None:
+            return result(_repeat_status(same_link, client_token), same_link)
+    if day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date) >= daily_cap:
+        return result(LogStatus.CAP_REACHED, None)
+    ensure_member(session, team_id=team_id, user_id=user_id, now=now)
+    row = Connection(
+        team_id=team_id,
+        user_id=user_id,
+        principle=draft.principle.value,
+        platform=draft.platform.value if draft.platform else None,
+        who=draft.who,
+        note=draft.note,
+        link=draft.link,
+        local_date=draft.local_date,
+        created_at=now,
+        source=source,
+        client_token=client_token,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # A concurrent request won the race on one of our unique keys: report what it saved.
+        if client_token is not None:
+            existing = session.scalar(
+                select(Connection).where(
+                    Connection.team_id == team_id, Connection.client_token == client_token
+                )
+            )
+            if existing is not None:
+                return result(LogStatus.ALREADY_SAVED, existing)
+        same_link = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
+        status = LogStatus.DUPLICATE_LINK
+        if same_link is not None:
+            status = _repeat_status(same_link, client_token)
+        return result(status, same_link)
+    return result(LogStatus.SAVED, row)
+
+
+def _repeat_status(existing: Connection, client_token: str | None) -> LogStatus:
+    # The same request may have committed between our token check and our link check.
+    if client_token is not None and existing.client_token == client_token:
+        return LogStatus.ALREADY_SAVED
+    return LogStatus.DUPLICATE_LINK
+
+
+def _same_link(session: Session, *, team_id: str, user_id: str, draft: Draft) -> Connection | None:
+    return session.scalar(
+        select(Connection).where(
+            Connection.team_id == team_id,
+            Connection.user_id == user_id,
+            Connection.local_date == draft.local_date,
+            Connection.link == draft.link,
+        )
+    )
+
+
+def _owned(
+    session: Session, *, team_id: str, user_id: str, connection_id: int
+) -> Connection | ChangeStatus:
+    row = session.get(Connection, connection_id)
+    if row is None or row.team_id != team_id:
+        return ChangeStatus.NOT_FOUND
+    if row.user_id != user_id:
+        return ChangeStatus.NOT_YOURS
+    return row
+
+
+def get_connection(
+    session: Session, *, team_id: str, user_id: str, connection_id: int
+) -> ChangeResult:
+    """One of the member's own entries (for editing)."""
+    row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
+    if isinstance(row, ChangeStatus):
+        return ChangeResult(status=row, connection=None)
+    return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
+
+
+def delete_connection(
+    session: Session, *, team_id: str, user_id: str, connection_id: int
+) -> ChangeResult:
+    """Remove one of the member's own entries; anyone else's stays untouched."""
+    row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
+    if isinstance(row, ChangeStatus):
+        return ChangeResult(status=row, connection=None)
+    saved = _saved(row)
+    session.delete(row)
+    session.flush()
+    return ChangeResult(status=ChangeStatus.DONE, connection=saved)
+
+
+def update_connection(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    connection_id: int,
+    draft: Draft,
+    now: datetime,
+) -> ChangeResult:
+    """Replace one of the member's own entries with `draft`."""
+    row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
+    if isinstance(row, ChangeStatus):
+        return ChangeResult(status=row, connection=None)
+    if draft.link is not None:
+        same = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
+        if same is not None and same.id != row.id:
+            return ChangeResult(status=ChangeStatus.DUPLICATE_LINK, connection=_saved(same))
+    row.principle = draft.principle.value
+    row.platform = draft.platform.value if draft.platform else None
+    row.who = draft.who
+    row.note = draft.note
+    row.link = draft.link
+    row.local_date = draft.local_date
+    row.updated_at = now
+    session.flush()
+    return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One connection as `slackapp export` writes it."""
+
+    team_id: str
+    user_id: str
+    principle: str
+    platform: str
+    who: str
+    note: str
+    link: str
+    local_date: str
+    created_at: str
+
+
+EXPORT_FIELDS = tuple(ExportRow.__slots__)
+
+
+def export_connections(
+    session: Session,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    user_id: str | None = None,
+    team_id: str | None = None,
+    batch_size: int = 1000,
+) -> Iterator[ExportRow]:
+    """Every logged connection matching the filters, oldest first, streamed in batches."""
+    query = select(Connection).order_by(Connection.local_date, Connection.id)
+    if since is not None:
+        query = query.where(Connection.local_date >= since)
+    if until is not None:
+        query = query.where(Connection.local_date <= until)
+    if user_id is not None:
+        query = query.where(Connection.user_id == user_id)
+    if team_id is not None:
+        query = query.where(Connection.team_id == team_id)
+    for row in session.scalars(query.execution_options(yield_per=batch_size)):
+        yield ExportRow(
+            team_id=row.team_id,
+            user_id=row.user_id,
+            principle=row.principle,
+            platform=row.platform or "",
+            who=row.who or "",
+            note=row.note,
+            link=row.link or "",
+            local_date=row.local_date.isoformat(),
+            created_at=row.created_at.isoformat(),
+        )
+
+
+def claim_event(session: Session, *, event_id: str, team_id: str | None, now: datetime) -> bool:
+    """Insert the event id; False if it is already there (the delivery is a retry)."""
+    if session.get(ProcessedEvent, event_id) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(event_id=event_id, team_id=team_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_events(session: Session, *, before: datetime) -> int:
+    """Drop processed-event records older than `before` (Slack stops retrying within minutes)."""
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

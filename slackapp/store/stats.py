@@ -1,0 +1,235 @@
+"""A member's personal progress, and the per-day team counts that digests and streak boards use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from slackapp.domain.calendar import Streaks, WorkDays, compute_streaks, work_days_between
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
+from slackapp.store.models import Connection
+
+#: How far back `team_member_streaks` looks. A current streak longer than this is reported as
+#: the streak inside the window, which keeps the query bounded however old the team is.
+STREAK_LOOKBACK_DAYS = 120
+
+_PLATFORM_VALUES = frozenset(platform.value for platform in Platform)
+
+
+@dataclass(frozen=True, slots=True)
+class RecentEntry:
+    """One of a member's latest logged connections."""
+
+    id: int
+    principle: Principle
+    platform: Platform | None
+    who: str | None
+    note: str
+    link: str | None
+    local_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStats:
+    """Everything a member's personal progress view shows."""
+
+    user_id: str
+    today: date
+    today_count: int
+    daily_goal: int
+    streaks: Streaks
+    week_counts: Mapping[Principle, int]
+    least_used: Principle
+    last_7_days: tuple[tuple[date, int], ...]
+    recent: tuple[RecentEntry, ...]
+    total_all_time: int
+
+
+def _zero_counts() -> dict[Principle, int]:
+    return dict.fromkeys(PRINCIPLE_ORDER, 0)
+
+
+def _monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _platform(value: str | None) -> Platform | None:
+    if value is None:
+        return None
+    # A platform retired from the enum must not break someone's history view.
+    return Platform(value) if value in _PLATFORM_VALUES else Platform.OTHER
+
+
+def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
+    """Count a member's connections per local date, up to and including `until`."""
+    rows = session.execute(
+        select(Connection.local_date, func.count())
+        .where(
+            Connection.team_id == team_id,
+            Connection.user_id == user_id,
+            Connection.local_date <= until,
+        )
+        .group_by(Connection.local_date)
+    )
+    return {day: n for day, n in rows}
+
+
+def _member_principle_counts(
+    session: Session, *, team_id: str, user_id: str, start: date, end: date
+) -> dict[Principle, int]:
+    counts = _zero_counts()
+    rows = session.execute(
+        select(Connection.principle, func.count())
+        .where(
+            Connection.team_id == team_id,
+            Connection.user_id == user_id,
+            Connection.local_date.between(start, end),
+        )
+        .group_by(Connection.principle)
+    )
+    for principle_value, n in rows:
+        counts[Principle(principle_value)] += n
+    return counts
+
+
+def _recent_entries(
+    session: Session, *, team_id: str, user_id: str, limit: int
+) -> tuple[RecentEntry, ...]:
+    rows = session.scalars(
+        select(Connection)
+        .where(Connection.team_id == team_id, Connection.user_id == user_id)
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(limit)
+    )
+    return tuple(
+        RecentEntry(
+            id=row.id,
+            principle=Principle(row.principle),
+            platform=_platform(row.platform),
+            who=row.who,
+            note=row.note,
+            link=row.link,
+            local_date=row.local_date,
+        )
+        for row in rows
+    )
+
+
+def member_stats(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    today: date,
+    daily_goal: int,
+    work_days: WorkDays,
+    recent_limit: int = 10,
+) -> MemberStats:
+    """Gather a member's progress as of `today`, their own calendar date."""
+    if recent_limit < 0:
+        raise ValueError("recent_limit cannot be negative")
+    per_day = daily_counts(session, team_id=team_id, user_id=user_id, until=today)
+    week_counts = _member_principle_counts(
+        session, team_id=team_id, user_id=user_id, start=_monday_of(today), end=today
+    )
+    # min() keeps the first of equal values, so ties fall to the display order.
+    least_used = min(PRINCIPLE_ORDER, key=lambda principle: week_counts[principle])
+    last_7_days = tuple(
+        (day, per_day.get(day, 0))
+        for day in (today - timedelta(days=back) for back in range(6, -1, -1))
+    )
+    total_all_time = (
+        session.scalar(
+            select(func.count())
+            .select_from(Connection)
+            .where(Connection.team_id == team_id, Connection.user_id == user_id)
+        )
+        or 0
+    )
+    return MemberStats(
+        user_id=user_id,
+        today=today,
+        today_count=per_day.get(today, 0),
+        daily_goal=daily_goal,
+        streaks=compute_streaks(per_day, today=today, daily_goal=daily_goal, work_days=work_days),
+        week_counts=MappingProxyType(week_counts),
+        least_used=least_used,
+        last_7_days=last_7_days,
+        recent=_recent_entries(session, team_id=team_id, user_id=user_id, limit=recent_limit),
+        total_all_time=total_all_time,
+    )
+
+
+def team_daily_counts(
+    session: Session, *, team_id: str, start: date, end: date
+) -> dict[date, dict[Principle, int]]:
+    """Count the team's connections per date and principle; every date in range is present."""
+    if start > end:
+        return {}
+    # Zero-filled so a chart gets one bar per day, quiet days included.
+    result = {
+        start + timedelta(days=offset): _zero_counts() for offset in range((end - start).days + 1)
+    }
+    rows = session.execute(
+        select(Connection.local_date, Connection.principle, func.count())
+        .where(Connection.team_id == team_id, Connection.local_date.between(start, end))
+        .group_by(Connection.local_date, Connection.principle)
+    )
+    for day, principle_value, n in rows:
+        result[day][Principle(principle_value)] += n
+    return result
+
+
+def team_member_streaks(
+    session: Session,
+    *,
+    team_id: str,
+    today: date,
+    daily_goal: int,
+    work_days: WorkDays,
+    limit: int = 5,
+    lookback_days: int = STREAK_LOOKBACK_DAYS,
+) -> tuple[tuple[str, int], ...]:
+    """List the team's longest current goal streaks as (user_id, streak), longest first."""
+    if limit < 0 or lookback_days < 1:
+        raise ValueError("limit cannot be negative and lookback_days must be at least 1")
+    goal = max(daily_goal, 1)
+    since = today - timedelta(days=lookback_days - 1)
+    # Only days that met the goal matter to a goal streak, so the database drops the rest.
+    rows = session.execute(
+        select(Connection.user_id, Connection.local_date, func.count())
+        .where(Connection.team_id == team_id, Connection.local_date.between(since, today))
+        .group_by(Connection.user_id, Connection.local_date)
+        .having(func.count() >= goal)
+    )
+    goal_days: dict[str, dict[date, int]] = {}
+    for user_id, day, n in rows:
+        goal_days.setdefault(user_id, {})[day] = n
+    # A streak that fills the whole window may have begun before it: those few people get
+    # their full history read, so a long streak is never cut to the window's length.
+    window_work_days = work_days_between(since, today - timedelta(days=1), work_days=work_days)
+    streaks: list[tuple[str, int]] = []
+    for user_id, days in goal_days.items():
+        streak = compute_streaks(days, today=today, daily_goal=goal, work_days=work_days)
+        if streak.goal_streak >= window_work_days:
+            history = session.execute(
+                select(Connection.local_date, func.count())
+                .where(
+                    Connection.team_id == team_id,
+                    Connection.user_id == user_id,
+                    Connection.local_date <= today,
+                )
+                .group_by(Connection.local_date)
+                .having(func.count() >= goal)
+            )
+            full = {day: n for day, n in history}
+            streak = compute_streaks(full, today=today, daily_goal=goal, work_days=work_days)
+        streaks.append((user_id, streak.goal_streak))
+    streaks = [(user_id, streak) for user_id, streak in streaks if streak > 0]
+    streaks.sort(key=lambda item: (-item[1], item[0]))
+    return tuple(streaks[:limit])

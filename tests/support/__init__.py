@@ -1,0 +1,1 @@
+"""Test support: the Slack stand-in, the request driver, factories and Block Kit checks."""
