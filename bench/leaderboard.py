@@ -38,6 +38,7 @@ from bench import (
     scratch_database,
     time_runs,
 )
+from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import (
     DEFAULT_WORK_DAYS,
     Streaks,
@@ -46,16 +47,12 @@ from slackapp.domain.calendar import (
     goal_for_period,
     window_period,
 )
+from slackapp.domain.progress import MemberStats
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store.db import Database
-from slackapp.store.leaderboard import BoardRow, Leaderboard, team_leaderboard
+from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Base, Connection, Member
-from slackapp.store.stats import (
-    STREAK_LOOKBACK_DAYS,
-    MemberStats,
-    member_stats,
-    team_member_streaks,
-)
+from slackapp.store.stats import STREAK_LOOKBACK_DAYS, member_stats, team_member_streaks
 
 DEFAULT_ROWS = 200_000
 MIN_ROWS = 10_000

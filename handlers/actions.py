@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from slackapp.domain.entries import ChangeStatus
 from slackapp.domain.intents import BoardUsage
 from slackapp.render import ids
 from slackapp.render.board import board_message, board_usage, share_refused
@@ -16,7 +17,6 @@ from slackapp.render.home import notice_modal
 from slackapp.render.kit import FormContext
 from slackapp.render.settings import settings_modal, settings_refused_view
 from slackapp.slack.listening import acknowledge, after_ack
-from slackapp.store.connections import ChangeStatus
 from slackapp.usecases import services
 
 #: chat.postMessage errors that mean "not in this channel": the member can fix these themselves.

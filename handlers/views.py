@@ -11,6 +11,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from slackapp.domain.entries import ChangeStatus, Draft, FormField
+from slackapp.domain.team_settings import validate_settings
 from slackapp.render import ids
 from slackapp.render.connect import (
     change_refused,
@@ -28,8 +30,6 @@ from slackapp.render.settings import (
 )
 from slackapp.slack.listening import after_ack
 from slackapp.slack.posting import tell_member
-from slackapp.store.connections import ChangeStatus, Draft, FormField
-from slackapp.store.team_settings import validate_settings
 from slackapp.usecases import services
 
 

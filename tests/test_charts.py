@@ -9,13 +9,13 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
+from slackapp.domain.digests import DayCounts
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
 from slackapp.render.chart import (
     MAX_DAYS,
     MIN_HEIGHT,
     MIN_WIDTH,
     PRINCIPLE_COLOURS,
-    DayCounts,
     weekly_chart_png,
 )
 

@@ -7,22 +7,24 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from slackapp.domain.vocabulary import Platform, Principle
-from slackapp.store.connections import (
+from slackapp.domain.entries import (
     ChangeStatus,
     Draft,
     FormField,
     FormInput,
     LogResult,
     LogStatus,
+    is_valid_link,
+    validate_form,
+)
+from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store.connections import (
     _repeat_status,
     claim_event,
     delete_connection,
     forget_events,
-    is_valid_link,
     log_connection,
     update_connection,
-    validate_form,
 )
 from slackapp.store.db import Database
 from slackapp.store.models import Connection, ProcessedEvent

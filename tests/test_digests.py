@@ -9,10 +9,11 @@ import pytest
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from slackapp.domain.digests import DigestKind, digest_period
 from slackapp.domain.tips import QUIET_PERIOD_LINES
 from slackapp.domain.vocabulary import Principle
 from slackapp.render.digest import digest_chart, digest_message
-from slackapp.scheduling.digests import DigestKind, build_digest, digest_period
+from slackapp.scheduling.digests import build_digest
 from slackapp.store.db import Database
 from tests.support.factories import add_connection, add_connections, add_member, add_team
 

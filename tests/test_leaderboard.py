@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from slackapp.domain.board import Leaderboard
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Period, Window, WorkDays, window_period
 from slackapp.domain.vocabulary import Principle
 from slackapp.store.db import Database
-from slackapp.store.leaderboard import Leaderboard, team_leaderboard
+from slackapp.store.leaderboard import team_leaderboard
 from tests.support.factories import add_connection, add_connections, add_member, add_team
 
 # A Wednesday: its week, month, last 7 and last 30 days all start on different dates.

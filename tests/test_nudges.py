@@ -8,10 +8,11 @@ from itertools import pairwise
 import pytest
 from sqlalchemy.orm import Session
 
+from slackapp.domain.nudges import previous_work_day
 from slackapp.domain.tips import principle_of_the_day, tip_for
 from slackapp.domain.vocabulary import PRINCIPLES, Principle
 from slackapp.render.nudge import nudge_message
-from slackapp.scheduling.nudges import member_nudge, previous_work_day, team_nudge
+from slackapp.scheduling.nudges import member_nudge, team_nudge
 from slackapp.store.db import Database
 from tests.support.factories import add_connection, add_connections, add_member, add_team
 

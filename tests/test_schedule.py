@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from slackapp.domain.team_settings import DigestMode, NudgeMode
 from slackapp.scheduling.due import (
     DeliveryKind,
     Due,
@@ -18,7 +19,6 @@ from slackapp.scheduling.due import (
     due_between,
     due_deliveries,
 )
-from slackapp.store.team_settings import DigestMode, NudgeMode
 
 NY = ZoneInfo("America/New_York")
 WEEKDAYS = frozenset({0, 1, 2, 3, 4})

@@ -17,6 +17,7 @@ from PIL import Image
 from sqlalchemy import select, text
 
 from slackapp.config import Settings
+from slackapp.domain.team_settings import DigestMode, NudgeMode, SettingsUpdate
 from slackapp.domain.vocabulary import Principle
 from slackapp.runtime.app import build_client
 from slackapp.scheduling import tick as scheduler_module
@@ -30,7 +31,7 @@ from slackapp.scheduling.tick import (
 from slackapp.store.connections import claim_event
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery, Member, ProcessedEvent, Team
-from slackapp.store.team_settings import DigestMode, NudgeMode, SettingsUpdate, save_settings
+from slackapp.store.team_settings import save_settings
 from slackapp.usecases.services import Valueboard
 from tests.support.driver import FakeClock, SlackDriver
 from tests.support.factories import add_connection, add_member, add_team

@@ -11,15 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Streaks
+from slackapp.domain.progress import MemberStats
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.db import Database
-from slackapp.store.stats import (
-    MemberStats,
-    daily_counts,
-    member_stats,
-    team_daily_counts,
-    team_member_streaks,
-)
+from slackapp.store.stats import daily_counts, member_stats, team_daily_counts, team_member_streaks
 from tests.support.factories import add_connection, add_connections, add_team
 
 THURSDAY = date(2026, 11, 19)

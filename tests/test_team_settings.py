@@ -7,9 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from slackapp.store.db import Database
-from slackapp.store.models import Member, Team
-from slackapp.store.team_settings import (
+from slackapp.domain.team_settings import (
     DigestMode,
     NudgeMode,
     SettingsField,
@@ -17,14 +15,14 @@ from slackapp.store.team_settings import (
     SettingsUpdate,
     can_edit_settings,
     format_time,
-    get_settings,
     mask_from_work_days,
     parse_time,
-    save_settings,
-    set_member_nudges,
     validate_settings,
     work_days_from_mask,
 )
+from slackapp.store.db import Database
+from slackapp.store.models import Member, Team
+from slackapp.store.team_settings import get_settings, save_settings, set_member_nudges
 from tests.support.factories import add_member, add_team
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from slackapp.domain.calendar import Window, parse_window
+from slackapp.domain.entries import COMMAND_TEXT_MAX
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.store.connections import COMMAND_TEXT_MAX
 
 
 class IntentKind(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Window
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render import ids
@@ -19,7 +20,6 @@ from slackapp.render.kit import (
     header,
     truncate,
 )
-from slackapp.store.leaderboard import BoardRow, Leaderboard
 
 __all__ = [
     "NAME_MAX",

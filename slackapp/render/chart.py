@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from PIL import Image, ImageDraw, ImageFont
 
+from slackapp.domain.digests import DayCounts
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 
 __all__ = [
@@ -25,14 +26,6 @@ __all__ = [
 
 RGB = tuple[int, int, int]
 _Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-
-
-@dataclass(frozen=True, slots=True)
-class DayCounts:
-    """How many connections of each principle were logged on one day."""
-
-    day: date
-    counts: Mapping[Principle, int]
 
 
 #: One colour per principle; tests and the digest text can refer to them.

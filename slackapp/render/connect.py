@@ -5,6 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from slackapp.domain.entries import (
+    LINK_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    WHO_MAX_LENGTH,
+    ChangeStatus,
+    FormField,
+    FormInput,
+    LogResult,
+    LogStatus,
+    Prefill,
+    SavedConnection,
+)
 from slackapp.domain.vocabulary import (
     PLATFORM_LABELS,
     PRINCIPLE_ORDER,
@@ -31,16 +43,6 @@ from slackapp.render.kit import (
     submitted_text,
     truncate,
 )
-from slackapp.store.connections import (
-    ChangeStatus,
-    FormField,
-    FormInput,
-    LogResult,
-    LogStatus,
-    Prefill,
-    SavedConnection,
-)
-from slackapp.store.models import LINK_MAX_LENGTH, NOTE_MAX_LENGTH, WHO_MAX_LENGTH
 
 
 def progress_bar(count: int, goal: int, *, width: int = 10) -> str:

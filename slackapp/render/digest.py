@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from slackapp.domain.digests import Digest, DigestKind
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES
 from slackapp.render.chart import weekly_chart_png
 from slackapp.render.connect import open_form_button, progress_bar
 from slackapp.render.kit import Block, Message, context, divider, escape, header, section, truncate
 from slackapp.render.nudge import connections_phrase, person_name
-from slackapp.scheduling.digests import Digest, DigestKind
 
 __all__ = ["HIGHLIGHT_NOTE_MAX", "digest_chart", "digest_message", "period_label"]
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from slackapp.domain.board import Leaderboard
+from slackapp.domain.progress import MemberStats, RecentEntry
 from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLE_ORDER, PRINCIPLES
 from slackapp.render import ids
 from slackapp.render.board import board_lines, names_text
@@ -27,8 +29,6 @@ from slackapp.render.kit import (
 )
 from slackapp.render.settings import settings_button
 from slackapp.render.stats import day_label, first_steps_blocks, streak_fields, today_text
-from slackapp.store.leaderboard import Leaderboard
-from slackapp.store.stats import MemberStats, RecentEntry
 
 __all__ = [
     "CHART_WIDTH",

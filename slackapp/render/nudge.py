@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from slackapp.domain.nudges import DayTally, MemberNudge, TeamNudge
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render.connect import open_form_button, progress_bar
 from slackapp.render.kit import Block, Message, context, divider, escape, header, section
-from slackapp.scheduling.nudges import DayTally, MemberNudge, TeamNudge
 
 __all__ = [
     "connections_phrase",

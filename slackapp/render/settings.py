@@ -5,6 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from slackapp.domain.calendar import WorkDays
+from slackapp.domain.team_settings import (
+    MAX_DAILY_GOAL,
+    MIN_DAILY_GOAL,
+    DigestMode,
+    NudgeMode,
+    NudgePreference,
+    SettingsField,
+    SettingsInput,
+    TeamSettings,
+    format_time,
+)
 from slackapp.render import ids
 from slackapp.render.kit import (
     Block,
@@ -22,17 +33,6 @@ from slackapp.render.kit import (
     submitted,
     submitted_choice,
     submitted_text,
-)
-from slackapp.store.team_settings import (
-    MAX_DAILY_GOAL,
-    MIN_DAILY_GOAL,
-    DigestMode,
-    NudgeMode,
-    NudgePreference,
-    SettingsField,
-    SettingsInput,
-    TeamSettings,
-    format_time,
 )
 
 __all__ = [

@@ -5,19 +5,27 @@ Pure reads over a session; `slackapp.render.digest` turns a `Digest` into a mess
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import Period, Window, WorkDays
-from slackapp.domain.tips import Tip, principle_of_the_day, quiet_period_line, tip_for
+from slackapp.domain.digests import (
+    HIGHLIGHT_COUNT,
+    STREAK_COUNT,
+    TOP_COUNT,
+    Contributor,
+    DayCounts,
+    Digest,
+    DigestKind,
+    Highlight,
+    StreakHolder,
+    digest_period,
+)
+from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_for
 from slackapp.domain.vocabulary import Principle
-from slackapp.render.chart import DayCounts
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Connection, Member
 from slackapp.store.stats import team_daily_counts, team_member_streaks
@@ -36,86 +44,8 @@ __all__ = [
     "digest_period",
 ]
 
-TOP_COUNT = 3
-STREAK_COUNT = 3
-HIGHLIGHT_COUNT = 3
 # How many recent notes to look through when choosing varied highlights.
 _HIGHLIGHT_POOL = 40
-
-
-class DigestKind(StrEnum):
-    """Which period a digest covers. The value matches Team.digest_mode."""
-
-    DAILY = "daily"
-    WEEKLY = "weekly"
-
-
-@dataclass(frozen=True, slots=True)
-class Contributor:
-    """One of the period's top contributors."""
-
-    user_id: str
-    display_name: str | None
-    total: int
-    counts: Mapping[Principle, int]
-    rank: int = 1  # people with the same total share a rank
-
-
-@dataclass(frozen=True, slots=True)
-class StreakHolder:
-    """Someone on a run of work days at the daily goal, as of the digest's last day."""
-
-    user_id: str
-    display_name: str | None
-    days: int
-
-
-@dataclass(frozen=True, slots=True)
-class Highlight:
-    """A recent logged connection with a note, worth showing the team."""
-
-    connection_id: int
-    user_id: str
-    display_name: str | None
-    principle: Principle
-    note: str
-    local_date: date
-
-
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """Everything a digest shows for the dates `start` to `end`, both included."""
-
-    team_id: str
-    kind: DigestKind
-    start: date
-    end: date
-    total: int
-    goal: int
-    daily_goal: int
-    members: int
-    counts: Mapping[Principle, int]
-    top: tuple[Contributor, ...]
-    streaks: tuple[StreakHolder, ...]
-    highlights: tuple[Highlight, ...]
-    days: tuple[DayCounts, ...]
-    work_days: WorkDays
-    # Set only when nothing was logged in the period: an encouraging line instead of zeros.
-    quiet_line: str | None
-    # Where to start next: the tip for the next work day's principle.
-    next_tip: Tip
-
-    @property
-    def is_quiet(self) -> bool:
-        """Whether nothing at all was logged in the period."""
-        return self.total == 0
-
-
-def digest_period(kind: DigestKind, *, day: date) -> tuple[date, date]:
-    """The first and last dates a digest of `kind` covers when it is posted for `day`."""
-    if kind is DigestKind.WEEKLY:
-        return day - timedelta(days=6), day
-    return day, day
 
 
 def _next_work_day(day: date, *, work_days: WorkDays) -> date:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from slackapp.domain.calendar import WorkDays, local_date, local_due_instant, zone
-from slackapp.store.team_settings import DigestMode, NudgeMode
+from slackapp.domain.team_settings import DigestMode, NudgeMode
 
 __all__ = [
     "DeliveryKind",

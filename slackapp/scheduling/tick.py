@@ -25,11 +25,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.domain.digests import DigestKind
+from slackapp.domain.team_settings import DigestMode, NudgeMode, parse_time, work_days_from_mask
 from slackapp.render.digest import digest_chart, digest_message, period_label
 from slackapp.render.kit import Message
 from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger
-from slackapp.scheduling.digests import DigestKind, build_digest
+from slackapp.scheduling.digests import build_digest
 from slackapp.scheduling.due import DeliveryKind, Due, Recipient, TeamSchedule, due_deliveries
 from slackapp.scheduling.ledger import Claim, Status
 from slackapp.scheduling.nudges import member_nudge, team_nudge
@@ -44,7 +46,6 @@ from slackapp.slack.posting import (
 )
 from slackapp.store.connections import forget_events
 from slackapp.store.models import Member, Team
-from slackapp.store.team_settings import DigestMode, NudgeMode, parse_time, work_days_from_mask
 from slackapp.usecases.services import Valueboard
 
 __all__ = [

@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Period, WorkDays, goal_for_period
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
 from slackapp.store.models import Connection, Member
-
-
-@dataclass(frozen=True, slots=True)
-class BoardRow:
-    """One ranked person. `counts` always has all four principles."""
-
-    rank: int
-    user_id: str
-    display_name: str | None
-    # What the board ranks by: every connection, or only the filtered principle's ones.
-    total: int
-    counts: Mapping[Principle, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Leaderboard:
-    """A ranked board for one period, plus the whole team's progress toward its goal.
-
-    With a principle filter, people are ranked by that principle alone: `total` is that
-    principle's count and people with none of it are left out, while `counts` still shows all
-    four. `team_total`, `team_counts` and `team_goal` always cover every principle, because
-    they describe the team's progress rather than the board's view.
-    """
-
-    team_id: str
-    period: Period
-    principle: Principle | None
-    rows: tuple[BoardRow, ...]
-    caller_row: BoardRow | None
-    team_total: int
-    team_counts: Mapping[Principle, int]
-    team_goal: int
-    members: int
 
 
 def _zero_counts() -> dict[Principle, int]:

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from slackapp.domain.entries import LINK_MAX_LENGTH, NOTE_MAX_LENGTH, WHO_MAX_LENGTH
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -30,9 +32,6 @@ NAMING_CONVENTION = {
 }
 
 PRINCIPLE_VALUES = ("solve", "care", "laugh", "opportunity")
-NOTE_MAX_LENGTH = 1000
-WHO_MAX_LENGTH = 200
-LINK_MAX_LENGTH = 2000
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slackapp.domain.calendar import Streaks, WorkDays, compute_streaks, work_days_between
+from slackapp.domain.calendar import WorkDays, compute_streaks, work_days_between
+from slackapp.domain.progress import MemberStats, RecentEntry
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store.models import Connection
 
@@ -19,35 +18,6 @@ from slackapp.store.models import Connection
 STREAK_LOOKBACK_DAYS = 120
 
 _PLATFORM_VALUES = frozenset(platform.value for platform in Platform)
-
-
-@dataclass(frozen=True, slots=True)
-class RecentEntry:
-    """One of a member's latest logged connections."""
-
-    id: int
-    principle: Principle
-    platform: Platform | None
-    who: str | None
-    note: str
-    link: str | None
-    local_date: date
-
-
-@dataclass(frozen=True, slots=True)
-class MemberStats:
-    """Everything a member's personal progress view shows."""
-
-    user_id: str
-    today: date
-    today_count: int
-    daily_goal: int
-    streaks: Streaks
-    week_counts: Mapping[Principle, int]
-    least_used: Principle
-    last_7_days: tuple[tuple[date, int], ...]
-    recent: tuple[RecentEntry, ...]
-    total_all_time: int
 
 
 def _zero_counts() -> dict[Principle, int]:

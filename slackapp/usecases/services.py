@@ -15,14 +15,13 @@ from sqlalchemy.orm import Session
 
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
+from slackapp.domain import entries
+from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import local_date, window_period, zone
-from slackapp.domain.intents import BoardRequest, BoardUsage, parse_board_args
-from slackapp.domain.parsing import ParsedConnect, parse_connect_text
-from slackapp.render.home import home_view
-from slackapp.scheduling import ledger as deliveries
-from slackapp.store import connections as domain
-from slackapp.store.connections import (
+from slackapp.domain.entries import (
     COMMAND_TEXT_MAX,
+    NOTE_MAX_LENGTH,
+    WHO_MAX_LENGTH,
     ChangeResult,
     ChangeStatus,
     Draft,
@@ -31,20 +30,24 @@ from slackapp.store.connections import (
     LogResult,
     Prefill,
 )
-from slackapp.store.db import Database
-from slackapp.store.leaderboard import BoardRow, Leaderboard, team_leaderboard
-from slackapp.store.models import NOTE_MAX_LENGTH, WHO_MAX_LENGTH, Member, Team
-from slackapp.store.stats import MemberStats, member_stats
-from slackapp.store.team_settings import (
+from slackapp.domain.intents import BoardRequest, BoardUsage, parse_board_args
+from slackapp.domain.parsing import ParsedConnect, parse_connect_text
+from slackapp.domain.progress import MemberStats
+from slackapp.domain.team_settings import (
     NudgePreference,
     SettingsUpdate,
     TeamSettings,
     can_edit_settings,
-    get_settings,
-    save_settings,
-    set_member_nudges,
     work_days_from_mask,
 )
+from slackapp.render.home import home_view
+from slackapp.scheduling import ledger as deliveries
+from slackapp.store import connections as domain
+from slackapp.store.db import Database
+from slackapp.store.leaderboard import team_leaderboard
+from slackapp.store.models import Member, Team
+from slackapp.store.stats import member_stats
+from slackapp.store.team_settings import get_settings, save_settings, set_member_nudges
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +226,7 @@ class Valueboard:
             )
         if parsed.who is not None and len(parsed.who) > WHO_MAX_LENGTH:
             return Rejection("That name is too long to save. Nothing was saved.")
-        if parsed.link is not None and not domain.is_valid_link(parsed.link):
+        if parsed.link is not None and not entries.is_valid_link(parsed.link):
             return Rejection(
                 "That link doesn't look right, so nothing was saved. Check it and try again."
             )
@@ -268,7 +271,7 @@ class Valueboard:
     ) -> Draft | dict[FormField, str]:
         """Check a submitted form against the member's own today (cache only: runs before ack)."""
         profile = self.cached_profile(team_id=team_id, user_id=user_id)
-        return domain.validate_form(form, today=self.member_today(profile))
+        return entries.validate_form(form, today=self.member_today(profile))
 
     def save(
         self,

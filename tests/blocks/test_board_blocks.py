@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 import pytest
 
+from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Window, window_period
 from slackapp.domain.intents import BoardRequest, parse_board_args
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
@@ -20,7 +21,6 @@ from slackapp.render.board import (
     member_name,
     share_refused,
 )
-from slackapp.store.leaderboard import BoardRow, Leaderboard
 from tests.support.blockkit import all_text, assert_valid_message, elements
 
 TODAY = date(2026, 11, 27)

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Streaks, Window, window_period
+from slackapp.domain.entries import ChangeStatus
+from slackapp.domain.progress import MemberStats, RecentEntry
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
 from slackapp.render import ids
 from slackapp.render.connect import change_refused
@@ -22,9 +25,6 @@ from slackapp.render.home import (
     last_days_chart,
     notice_modal,
 )
-from slackapp.store.connections import ChangeStatus
-from slackapp.store.leaderboard import BoardRow, Leaderboard
-from slackapp.store.stats import MemberStats, RecentEntry
 from tests.support.blockkit import MAX_VIEW_BLOCKS, all_text, assert_valid_view, elements
 
 TODAY = date(2026, 11, 27)

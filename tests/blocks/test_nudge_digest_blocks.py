@@ -10,10 +10,26 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
+from slackapp.domain.digests import (
+    Contributor,
+    DayCounts,
+    Digest,
+    DigestKind,
+    Highlight,
+    StreakHolder,
+)
+from slackapp.domain.nudges import DayTally, MemberNudge, TeamNudge
+from slackapp.domain.team_settings import (
+    DigestMode,
+    NudgeMode,
+    NudgePreference,
+    SettingsField,
+    SettingsInput,
+    TeamSettings,
+)
 from slackapp.domain.tips import tip_for
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
 from slackapp.render import ids
-from slackapp.render.chart import DayCounts
 from slackapp.render.digest import HIGHLIGHT_NOTE_MAX, digest_chart, digest_message, period_label
 from slackapp.render.kit import FormContext, Message
 from slackapp.render.nudge import day_phrase, nudge_message, person_name
@@ -28,16 +44,6 @@ from slackapp.render.settings import (
     settings_refused_view,
     settings_saved,
     work_days_text,
-)
-from slackapp.scheduling.digests import Contributor, Digest, DigestKind, Highlight, StreakHolder
-from slackapp.scheduling.nudges import DayTally, MemberNudge, TeamNudge
-from slackapp.store.team_settings import (
-    DigestMode,
-    NudgeMode,
-    NudgePreference,
-    SettingsField,
-    SettingsInput,
-    TeamSettings,
 )
 from tests.support.blockkit import all_text, assert_valid_message, assert_valid_view
 

@@ -9,6 +9,7 @@ from types import MappingProxyType
 import pytest
 
 from slackapp.domain.calendar import Streaks
+from slackapp.domain.progress import MemberStats
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render import ids
 from slackapp.render.stats import (
@@ -19,7 +20,6 @@ from slackapp.render.stats import (
     streak_fields,
     today_text,
 )
-from slackapp.store.stats import MemberStats
 from tests.support.blockkit import all_text, assert_valid_message, elements
 
 TODAY = date(2026, 11, 27)

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from slackapp.domain.entries import FormField
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.render import ids
 from slackapp.render.kit import FormContext
-from slackapp.store.connections import FormField
 from slackapp.store.models import Connection
 from tests.support.blockkit import all_text, assert_valid_view, elements
 from tests.support.driver import SlackDriver

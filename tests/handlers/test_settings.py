@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from slackapp.config import Settings
+from slackapp.domain.team_settings import SettingsField
 from slackapp.render import ids
 from slackapp.store.db import Database
 from slackapp.store.models import Member, Team
-from slackapp.store.team_settings import SettingsField
 from tests.support.driver import FakeClock, SlackDriver, serve_app
 from tests.support.standin import SlackStandIn
 
