@@ -49,7 +49,7 @@ from slackapp.runtime.app import build_app, build_client
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
-from slackapp.usecases.services import Valueboard
+from slackapp.usecases.deps import Deps as Valueboard
 from tests.support.driver import SIGNING_SECRET, FakeClock, Reply, SlackDriver
 from tests.support.standin import SlackStandIn
 
@@ -157,7 +157,7 @@ def _serving(
             standin=standin,
             db=db,
             clock=FakeClock(NOW),
-            valueboard=valueboard,
+            deps=valueboard,
         )
     finally:
         server.shutdown()
@@ -193,7 +193,7 @@ def measure_ours(
         database_url=db.url,
     )
     valueboard = Valueboard(settings=settings, db=db, clock=FakeClock(NOW))
-    app = build_app(settings, valueboard=valueboard)
+    app = build_app(settings, deps=valueboard)
     wsgi = create_wsgi_app(app, db=db)
     with _serving(wsgi, standin=standin, db=db, valueboard=valueboard) as driver:
         replies, started = _fire(driver, standin, requests=requests, rounds=rounds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -16,38 +16,45 @@ from slackapp.render.connect import change_refused, connection_form, undo_done
 from slackapp.render.home import notice_modal
 from slackapp.render.kit import FormContext
 from slackapp.render.settings import settings_modal, settings_refused_view
-from slackapp.slack.listening import acknowledge, after_ack
-from slackapp.usecases import services
+from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
+from slackapp.usecases import board, connect, progress, team_settings
+from slackapp.usecases.connect import Changed
+from slackapp.usecases.deps import from_context
 
 #: chat.postMessage errors that mean "not in this channel": the member can fix these themselves.
 SHARE_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
-def undo(
-    action: dict[str, Any],
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """Undo a connection just logged."""
-    valueboard = services.from_context(context)
-    connection_id = _int(action.get("value"))
-    result = valueboard.delete(
-        team_id=str(context.team_id), user_id=str(context.user_id), connection_id=connection_id
+def remove_ack(ack: Ack, action: dict[str, Any], context: BoltContext) -> None:
+    """Undo or Delete: remove the member's own entry before answering."""
+    context[OUTCOME] = connect.remove(
+        from_context(context),
+        team_id=str(context.team_id),
+        user_id=str(context.user_id),
+        connection_id=_int(action.get("value")),
     )
+    ack()
+
+
+def undone(client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """After Undo: replace the confirmation, or say why nothing changed; refresh the Home."""
+    outcome = context.get(OUTCOME)
+    if not isinstance(outcome, Changed):
+        return
+    result = outcome.result
     if result.status is ChangeStatus.DONE and result.connection is not None:
         respond(replace_original=True, **undo_done(result.connection).as_kwargs())
     else:
         respond(replace_original=False, **change_refused(result.status).as_kwargs())
-    valueboard.publish_home(client, team_id=str(context.team_id), user_id=str(context.user_id))
+    progress.after_change(
+        from_context(context), client, team_id=str(context.team_id), user_id=str(context.user_id)
+    )
 
 
 def open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """The "Log a connection" button: open the form."""
-    valueboard = services.from_context(context)
-    start = valueboard.form_start(
-        client, team_id=str(context.team_id), user_id=str(context.user_id)
+    start = connect.form_start(
+        from_context(context), client, team_id=str(context.team_id), user_id=str(context.user_id)
     )
     channel_id = (body.get("channel") or {}).get("id")
     view = connection_form(
@@ -58,14 +65,14 @@ def open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> 
 
 def open_settings(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """The "Team settings" button (App Home): the settings modal, or a kind refusal in one."""
-    valueboard = services.from_context(context)
+    deps = from_context(context)
     team_id, user_id = str(context.team_id), str(context.user_id)
-    if not valueboard.may_edit_settings(client, team_id=team_id, user_id=user_id):
+    if not team_settings.may_edit_settings(deps, client, team_id=team_id, user_id=user_id):
         # The Home tab has no channel for an ephemeral reply, so the refusal is a small modal.
         client.views_open(trigger_id=body["trigger_id"], view=settings_refused_view())
         return
     channel_id = (body.get("channel") or {}).get("id")
-    view = settings_modal(valueboard.team_settings(team_id=team_id), channel_id=channel_id)
+    view = settings_modal(team_settings.team_settings(deps, team_id=team_id), channel_id=channel_id)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -77,10 +84,13 @@ def share_board(
     context: BoltContext,
 ) -> None:
     """Share in channel: post the board the member is looking at, saying who shared it."""
-    valueboard = services.from_context(context)
     user_id = str(context.user_id)
-    outcome = valueboard.leaderboard(
-        client, team_id=str(context.team_id), user_id=user_id, text=str(action.get("value") or "")
+    outcome = board.leaderboard(
+        from_context(context),
+        client,
+        team_id=str(context.team_id),
+        user_id=user_id,
+        text=str(action.get("value") or ""),
     )
     if isinstance(outcome, BoardUsage):
         usage = board_usage(unknown=outcome.unknown, clashes=outcome.clashes)
@@ -106,10 +116,12 @@ def edit_entry(
     action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Edit (App Home): open the form prefilled with one of the member's own entries."""
-    valueboard = services.from_context(context)
     connection_id = _int(action.get("value"))
-    start = valueboard.edit_form(
-        team_id=str(context.team_id), user_id=str(context.user_id), connection_id=connection_id
+    start = connect.edit_form(
+        from_context(context),
+        team_id=str(context.team_id),
+        user_id=str(context.user_id),
+        connection_id=connection_id,
     )
     if isinstance(start, ChangeStatus):
         view = notice_modal(change_refused(start))
@@ -121,19 +133,17 @@ def edit_entry(
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def delete_entry(
-    action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    """Delete (App Home, after Slack's confirm dialog): remove one of the member's own entries."""
-    valueboard = services.from_context(context)
-    team_id, user_id = str(context.team_id), str(context.user_id)
-    result = valueboard.delete(
-        team_id=team_id, user_id=user_id, connection_id=_int(action.get("value"))
-    )
-    if result.status is not ChangeStatus.DONE:
-        refusal = notice_modal(change_refused(result.status))
+def deleted(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """After Delete (App Home, behind Slack's confirm dialog): a refusal, and a fresh Home."""
+    outcome = context.get(OUTCOME)
+    if not isinstance(outcome, Changed):
+        return
+    if outcome.result.status is not ChangeStatus.DONE:
+        refusal = notice_modal(change_refused(outcome.result.status))
         client.views_open(trigger_id=body["trigger_id"], view=refusal)
-    valueboard.publish_home(client, team_id=team_id, user_id=user_id)
+    progress.after_change(
+        from_context(context), client, team_id=str(context.team_id), user_id=str(context.user_id)
+    )
 
 
 def _int(value: Any) -> int:
@@ -145,9 +155,9 @@ def _int(value: Any) -> int:
 
 def register(app: App) -> None:
     """Attach the button listeners."""
-    app.action(ids.UNDO_ACTION)(ack=acknowledge, lazy=[after_ack(undo)])
+    app.action(ids.UNDO_ACTION)(ack=remove_ack, lazy=[after_ack(undone)])
     app.action(ids.OPEN_FORM_ACTION)(ack=acknowledge, lazy=[after_ack(open_form)])
     app.action(ids.OPEN_SETTINGS_ACTION)(ack=acknowledge, lazy=[after_ack(open_settings)])
     app.action(ids.SHARE_BOARD_ACTION)(ack=acknowledge, lazy=[after_ack(share_board)])
     app.action(ids.EDIT_ACTION)(ack=acknowledge, lazy=[after_ack(edit_entry)])
-    app.action(ids.DELETE_ACTION)(ack=acknowledge, lazy=[after_ack(delete_entry)])
+    app.action(ids.DELETE_ACTION)(ack=remove_ack, lazy=[after_ack(deleted)])

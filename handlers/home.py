@@ -8,7 +8,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from slackapp.slack.listening import acknowledge, after_ack
-from slackapp.usecases import services
+from slackapp.usecases import progress
+from slackapp.usecases.deps import from_context
 
 
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -16,8 +17,9 @@ def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) 
     # The same event fires for the Messages tab, which has nothing for us to draw.
     if event.get("tab") != "home":
         return
-    valueboard = services.from_context(context)
-    valueboard.publish_home(client, team_id=str(context.team_id), user_id=str(event["user"]))
+    progress.publish_home(
+        from_context(context), client, team_id=str(context.team_id), user_id=str(event["user"])
+    )
 
 
 def register(app: App) -> None:

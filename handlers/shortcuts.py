@@ -11,15 +11,16 @@ from slackapp.render import ids
 from slackapp.render.connect import connection_form
 from slackapp.render.kit import FormContext
 from slackapp.slack.listening import acknowledge, after_ack
-from slackapp.usecases import services
+from slackapp.usecases import connect
+from slackapp.usecases.deps import from_context
 
 
 def log_message(shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Open the form prefilled with the message's text and permalink."""
-    valueboard = services.from_context(context)
     message = shortcut.get("message") or {}
     channel_id = (shortcut.get("channel") or {}).get("id")
-    start = valueboard.form_from_message(
+    start = connect.form_from_message(
+        from_context(context),
         client,
         team_id=str(context.team_id),
         user_id=str(context.user_id),

@@ -175,11 +175,11 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
     settings.require_token()
     from slackapp.runtime.app import build_client
     from slackapp.scheduling.tick import describe_report, resume_reinstalled_team, run_tick
-    from slackapp.usecases.services import Valueboard
+    from slackapp.usecases.deps import Deps
 
     db = Database(settings.database_url)
     upgrade(db)
-    valueboard = Valueboard(settings=settings, db=db)
+    valueboard = Deps(settings=settings, db=db)
     client = build_client(settings, scheduled=True)
     resume_reinstalled_team(valueboard, client)
     report = run_tick(valueboard=valueboard, client=client, at=at or valueboard.now())
@@ -208,12 +208,12 @@ def run_socket(settings: Settings) -> int:
 
     from slackapp.runtime.app import build_app, build_client
     from slackapp.scheduling.tick import start_scheduler
-    from slackapp.usecases.services import Valueboard
+    from slackapp.usecases.deps import Deps
 
     db = Database(settings.database_url)
     upgrade(db)
-    valueboard = Valueboard(settings=settings, db=db)
-    app = build_app(settings, valueboard=valueboard)
+    valueboard = Deps(settings=settings, db=db)
+    app = build_app(settings, deps=valueboard)
     if settings.scheduler_enabled:
         start_scheduler(valueboard=valueboard, client=build_client(settings, scheduled=True))
     log.info("Valueboard is connecting to Slack over Socket Mode")

@@ -32,7 +32,7 @@ from slackapp.store.connections import claim_event
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery, Member, ProcessedEvent, Team
 from slackapp.store.team_settings import save_settings
-from slackapp.usecases.services import Valueboard
+from slackapp.usecases.deps import Deps as Valueboard
 from tests.support.driver import FakeClock, SlackDriver
 from tests.support.factories import add_connection, add_member, add_team
 from tests.support.standin import RecordedCall, SlackStandIn

@@ -94,8 +94,8 @@ def test_serve_answers_health_and_slack_requests(
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
-        [reply] = standin.wait_for("response_url", timeout=10)
-        assert "Four ways to give value" in json.dumps(reply.params)
+            # Help comes back in the ack itself.
+            assert "Four ways to give value" in response.read().decode()
         unsigned = urllib.request.Request(f"{base}/slack/events", data=body, method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(unsigned, timeout=10)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -17,15 +16,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
-from slackapp.slack.listening import report_failure
+from slackapp.slack.listening import FOLLOW_UPS, FollowUps, answer_failure
 from slackapp.store.db import Database
-from slackapp.usecases import services
-from slackapp.usecases.services import Valueboard
+from slackapp.usecases import lifecycle
+from slackapp.usecases.deps import CONTEXT_KEY, Deps, from_context
 
 log = logging.getLogger(__name__)
 
 #: Seconds a Web API call may take before we give up on it.
 WEB_API_TIMEOUT = 10
+#: Work items that may wait for a follow-up thread, per thread.
+FOLLOW_UP_BACKLOG = 16
 
 
 def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
@@ -51,39 +52,47 @@ def build_app(
     *,
     db: Database | None = None,
     clock: Clock = system_clock,
-    valueboard: Valueboard | None = None,
+    deps: Deps | None = None,
+    follow_ups: FollowUps | None = None,
 ) -> App:
     """A Bolt app with every listener registered; calls auth.test on the configured API."""
     settings.require_token()
-    if valueboard is None:
-        valueboard = Valueboard(
-            settings=settings, db=db or Database(settings.database_url), clock=clock
-        )
+    if deps is None:
+        deps = Deps(settings=settings, db=db or Database(settings.database_url), clock=clock)
+    if follow_ups is None:
+        follow_ups = build_follow_ups(settings)
     app = App(
         client=build_client(settings),
         signing_secret=settings.signing_secret or "",
         # Explicit: never let SLACK_CLIENT_ID/SECRET in the environment switch on OAuth silently.
         oauth_settings=None,
         installation_store=None,
-        # Ack functions answer from the request's own thread; the work runs as lazy functions
-        # (see slackapp.slack.listening), so a busy listener pool never delays an ack.
+        # Ack functions save and answer from the request's own thread; the slow work runs as
+        # lazy functions on a bounded pool (see slackapp.slack.listening), so a busy pool never
+        # delays an ack and nothing acknowledged is still waiting to be saved.
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.listener_workers, thread_name_prefix="listener"
-        ),
+        listener_executor=follow_ups,
         logger=logging.getLogger("slack_bolt"),
         request_verification_enabled=True,
     )
-    app.use(_provide(valueboard))
+    app.use(_provide(deps, follow_ups))
     app.use(_skip_event_retries)
     app.error(_on_error)
     handlers.register(app)
     return app
 
 
-def _provide(valueboard: Valueboard) -> Any:
+def build_follow_ups(settings: Settings) -> FollowUps:
+    """The bounded pool for work after the ack: LISTENER_WORKERS threads and a backlog."""
+    return FollowUps(
+        workers=settings.listener_workers, backlog=settings.listener_workers * FOLLOW_UP_BACKLOG
+    )
+
+
+def _provide(deps: Deps, follow_ups: FollowUps) -> Any:
     def provide(context: BoltContext, next: Any) -> None:
-        context[services.CONTEXT_KEY] = valueboard
+        context[CONTEXT_KEY] = deps
+        context[FOLLOW_UPS] = follow_ups
         next()
 
     return provide
@@ -93,14 +102,14 @@ def _skip_event_retries(body: dict[str, Any], context: BoltContext, next: Any) -
     """Slack redelivers events it thinks we missed: act on each event_id once."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
     if isinstance(event_id, str) and event_id:
-        valueboard = services.from_context(context)
-        if not valueboard.claim_event(event_id=event_id, team_id=body.get("team_id")):
+        deps = from_context(context)
+        if not lifecycle.claim_event(deps, event_id=event_id, team_id=body.get("team_id")):
             log.info("skipping event %s: already handled", event_id)
             return BoltResponse(status=200, body="")
     next()
     return None
 
 
-def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
+def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse | None:
     """Failures in ack functions and middleware (work after the ack reports its own)."""
-    report_failure(error, body=body, context=context)
+    return answer_failure(error, body=body, context=context)

@@ -8,13 +8,17 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from slackapp.config import Settings
-from slackapp.runtime.app import build_app, build_client
+from slackapp.runtime.app import build_app, build_client, build_follow_ups
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.scheduling.tick import start_scheduler
+from slackapp.slack.listening import FollowUps
 from slackapp.store.db import Database
-from slackapp.usecases.services import Valueboard
+from slackapp.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
+
+#: Seconds gunicorn gives a worker to finish its requests and follow-ups after SIGTERM.
+GRACEFUL_TIMEOUT = 30
 
 
 class ValueboardServer(BaseApplication):  # type: ignore[misc]
@@ -31,24 +35,33 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "threads": self.settings.web_threads,
             "timeout": 30,
-            "graceful_timeout": 10,
+            "graceful_timeout": GRACEFUL_TIMEOUT,
+            "worker_exit": self._drain,
             "accesslog": None,
             "loglevel": self.settings.log_level.lower(),
         }
         for key, value in options.items():
             self.cfg.set(key, value)
 
+    def _drain(self, _server: Any, _worker: Any) -> None:
+        # Every acknowledged change is already committed; what still waits here are
+        # confirmations and Home refreshes. Give them the rest of gunicorn's graceful window.
+        follow_ups: FollowUps | None = getattr(self, "follow_ups", None)
+        if follow_ups is not None:
+            left = follow_ups.drain(GRACEFUL_TIMEOUT - 2)
+            if left:
+                log.warning("stopping with %d follow-ups not run (their changes are saved)", left)
+
     def load(self) -> Any:
         # Built in the worker process, so each process has its own database pool.
         db = Database(self.settings.database_url)
-        valueboard = Valueboard(settings=self.settings, db=db)
-        app = build_app(self.settings, valueboard=valueboard)
+        deps = Deps(settings=self.settings, db=db)
+        self.follow_ups = build_follow_ups(self.settings)
+        app = build_app(self.settings, deps=deps, follow_ups=self.follow_ups)
         if self.settings.scheduler_enabled:
             # In the worker, after the fork: a scheduler thread started before it would not
             # survive into the process that serves.
-            start_scheduler(
-                valueboard=valueboard, client=build_client(self.settings, scheduled=True)
-            )
+            start_scheduler(valueboard=deps, client=build_client(self.settings, scheduled=True))
         log.info(
             "Valueboard listening on http://%s:%s/slack/events",
             self.settings.host,

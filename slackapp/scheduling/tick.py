@@ -46,7 +46,7 @@ from slackapp.slack.posting import (
 )
 from slackapp.store.connections import forget_events
 from slackapp.store.models import Member, Team
-from slackapp.usecases.services import Valueboard
+from slackapp.usecases.deps import Deps as Valueboard
 
 __all__ = [
     "MISFIRE_GRACE_SECONDS",

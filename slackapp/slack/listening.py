@@ -1,20 +1,27 @@
-"""How listeners split into a fast ack and the work after it.
+"""How listeners split into a committed ack and the slow work after it.
 
 Bolt runs with `process_before_response=True`: each listener's ack function runs in the
-HTTP request's own thread and answers Slack at once, while its lazy functions (the real work)
-run on the listener executor. A crowd of slow Slack calls can then fill the executor, but never
-delay an ack. `after_ack` wraps the work so that a failure there is logged with its cause and
+HTTP request's own thread. It saves what the member changed (a short database transaction),
+puts the outcome in the context under OUTCOME, and answers Slack, so that whatever Slack got a
+200 for is already committed. Its lazy functions (Slack calls: replies, users.info,
+views.publish) run afterwards on `FollowUps`, a bounded pool: a crowd of slow Slack calls can
+fill it, but never delay an ack, and when it is full the app says so instead of queueing
+without end. `after_ack` wraps that work so that a failure there is logged with its cause and
 reported to the member, like a failure anywhere else.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
+import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from slack_bolt import Ack, BoltContext, BoltRequest
+from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -34,12 +41,93 @@ SOMETHING_BROKE = (
     "Please try again; if it keeps happening, tell whoever set up Valueboard."
 )
 
+BUSY = "Valueboard is very busy right now and couldn't take that. Please try again in a minute."
+
 _INTERACTIVE = {"view_submission", "block_actions", "message_action", "shortcut"}
 
+#: Context key of what the ack function did, for the listener's work after the ack.
+OUTCOME = "valueboard_outcome"
+#: Context key of the process's FollowUps.
+FOLLOW_UPS = "valueboard_follow_ups"
 
-def acknowledge(ack: Ack) -> None:
-    """The ack function of a listener whose answer comes later."""
-    ack()
+_T = TypeVar("_T")
+
+
+class FollowUps(Executor):
+    """A bounded pool for the work that follows acks: full means refused, never an endless queue."""
+
+    def __init__(self, *, workers: int, backlog: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="follow-up")
+        self.limit = workers + backlog
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._queued = 0
+        self._closed = False
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FollowUps:
+        # Bolt copies the request context for lazy listeners; the pool is the process's own.
+        return self
+
+    @property
+    def queued(self) -> int:
+        """Work items waiting or running."""
+        return self._queued
+
+    def has_room(self) -> bool:
+        """Whether another item would be taken now."""
+        return not self._closed and self._queued < self.limit
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        with self._lock:
+            if self._closed or self._queued >= self.limit:
+                log.warning(
+                    "busy: %d follow-ups already waiting (limit %d); dropped %s",
+                    self._queued,
+                    self.limit,
+                    getattr(fn, "__name__", fn),
+                )
+                refused: Future[_T] = Future()
+                refused.set_exception(RuntimeError("follow-up queue full"))
+                return refused
+            self._queued += 1
+
+        def run() -> _T:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self._queued -= 1
+                    self._idle.notify_all()
+
+        return self._pool.submit(run)
+
+    def drain(self, timeout: float) -> int:
+        """Take no more work, wait up to `timeout` seconds for the queue; what is left."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._closed = True
+            while self._queued and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            return self._queued
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def has_room(context: BoltContext) -> bool:
+    """Whether the work after this ack can be taken (always, outside a served app)."""
+    follow_ups = context.get(FOLLOW_UPS)
+    return not isinstance(follow_ups, FollowUps) or follow_ups.has_room()
+
+
+def acknowledge(ack: Ack, context: BoltContext) -> None:
+    """The ack function of a listener whose answer comes later; says so when too busy."""
+    if has_room(context):
+        ack()
+    else:
+        ack(**notice(BUSY, emoji=":hourglass:").as_kwargs())
 
 
 def after_ack(work: Callable[..., None]) -> Callable[..., None]:
@@ -59,6 +147,54 @@ def after_ack(work: Callable[..., None]) -> Callable[..., None]:
     run.__qualname__ = work.__qualname__
     run.__doc__ = work.__doc__
     return run
+
+
+def answer_failure(
+    error: Exception, *, body: dict[str, Any], context: BoltContext
+) -> BoltResponse | None:
+    """A failure before the ack: answer the member in the ack itself where Slack shows it.
+
+    A slash command gets an ephemeral message; a modal keeps the member's input and shows the
+    message inline; a button or shortcut is acknowledged and told through its response_url or a
+    DM after the ack. Anything else keeps Bolt's 500 (Slack retries events).
+    """
+    kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+    text = DB_DOWN if isinstance(error, SQLAlchemyError) else SOMETHING_BROKE
+    if kind == "slash_command":
+        log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
+        message = notice(text, emoji=":warning:")
+        return _json_response({"response_type": "ephemeral", **message.as_kwargs()})
+    if kind == "view_submission":
+        block_id = _first_input_block(body)
+        if block_id is not None:
+            log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
+            return _json_response({"response_action": "errors", "errors": {block_id: text}})
+    if kind in _INTERACTIVE:
+        follow_ups = context.get(FOLLOW_UPS)
+        if isinstance(follow_ups, FollowUps):
+            follow_ups.submit(report_failure, error, body=body, context=context)
+        else:
+            report_failure(error, body=body, context=context)
+        return BoltResponse(status=200, body="")
+    report_failure(error, body=body, context=context)
+    return None
+
+
+def _first_input_block(body: dict[str, Any]) -> str | None:
+    view = body.get("view")
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
+
+
+def _json_response(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200,
+        body=json.dumps(payload),
+        headers={"content-type": "application/json;charset=utf-8"},
+    )
 
 
 def report_failure(error: Exception, *, body: dict[str, Any], context: BoltContext) -> None:

@@ -37,20 +37,39 @@ def _saved(row: Connection) -> SavedConnection:
     )
 
 
+def _new_team(*, team_id: str, now: datetime, timezone: str, daily_goal: int) -> Team:
+    return Team(
+        team_id=team_id,
+        timezone=timezone,
+        work_days_mask=0b0011111,
+        daily_goal=daily_goal,
+        is_active=True,
+        created_at=now,
+        nudge_mode="off",
+        digest_mode="off",
+        nudge_time="09:00",
+        digest_time="16:00",
+        digest_weekday=4,
+    )
+
+
+def team_or_defaults(
+    session: Session, *, team_id: str, now: datetime, timezone: str, daily_goal: int
+) -> Team:
+    """The team's row, or an unsaved one with the defaults (reads never write)."""
+    team = session.get(Team, team_id)
+    if team is None:
+        return _new_team(team_id=team_id, now=now, timezone=timezone, daily_goal=daily_goal)
+    return team
+
+
 def ensure_team(
     session: Session, *, team_id: str, now: datetime, timezone: str, daily_goal: int
 ) -> Team:
     """The team's row, created with defaults on first use."""
     team = session.get(Team, team_id)
     if team is None:
-        team = Team(
-            team_id=team_id,
-            timezone=timezone,
-            work_days_mask=0b0011111,
-            daily_goal=daily_goal,
-            is_active=True,
-            created_at=now,
-        )
+        team = _new_team(team_id=team_id, now=now, timezone=timezone, daily_goal=daily_goal)
         try:
             with session.begin_nested():
                 session.add(team)
@@ -242,6 +261,21 @@ def update_connection(
     row.updated_at = now
     session.flush()
     return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
+
+
+def redate(session: Session, *, connection_id: int, day: date) -> bool:
+    """Move an entry to another local day; False when that day already has its link."""
+    row = session.get(Connection, connection_id)
+    if row is None or row.local_date == day:
+        return False
+    try:
+        with session.begin_nested():
+            row.local_date = day
+            session.flush()
+    except IntegrityError:
+        session.refresh(row)
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Execution option marking a connection whose transactions only read.
+READ_ONLY = "valueboard_read_only"
 
 
 def normalize_url(url: str) -> URL:
@@ -49,9 +51,13 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # A transaction that reads and then writes would otherwise fail with SQLITE_BUSY
-        # instead of waiting: take the write lock up front.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only work begins a plain (deferred) transaction: WAL readers never wait on the
+        # writer. Everything else takes the write lock up front, because a transaction that
+        # reads and then writes would otherwise fail with SQLITE_BUSY instead of waiting.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -63,6 +69,9 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def backend(self) -> str:
@@ -79,6 +88,16 @@ class Database:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read_scope(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it never takes the write lock."""
+        session = self._readers()
+        try:
+            yield session
+            session.rollback()  # nothing to keep; ends the snapshot
         finally:
             session.close()
 

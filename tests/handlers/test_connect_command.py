@@ -125,7 +125,7 @@ def test_same_link_twice_on_one_day_is_already_logged(slack: SlackDriver) -> Non
 
 
 def test_daily_cap_stops_runaway_logging(slack: SlackDriver) -> None:
-    slack.valueboard.settings = replace(slack.valueboard.settings, daily_cap=2)
+    slack.deps.settings = replace(slack.deps.settings, daily_cap=2)
     for n in range(2):
         slack.response_to(slack.command(f"solve answered question {n}"))
     third = slack.response_to(slack.command("solve answered question 3"))

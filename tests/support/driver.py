@@ -22,7 +22,7 @@ from slackapp.config import Settings
 from slackapp.runtime.app import build_app
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.store.db import Database
-from slackapp.usecases.services import Valueboard
+from slackapp.usecases.deps import Deps
 from tests.support.standin import RecordedCall, SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret"
@@ -74,7 +74,7 @@ class SlackDriver:
     standin: SlackStandIn
     db: Database
     clock: FakeClock
-    valueboard: Valueboard
+    deps: Deps
     team_id: str = "T0TEAM"
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
 
@@ -145,6 +145,8 @@ class SlackDriver:
             **kwargs,
         )
         reply.response_key = f"cmd{n}"
+        for call in _message_in_ack(reply):
+            self.standin.note(call)
         return reply
 
     def _user(self, user: str) -> dict[str, Any]:
@@ -270,7 +272,7 @@ class SlackDriver:
     # -- reading back ---------------------------------------------------------------------
 
     def responses(self, *, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
-        """Bodies posted to response_urls (our listeners send after ack)."""
+        """Messages the member saw in reply: in acks, and posted to response_urls, in order."""
         return [
             call.params
             for call in self.standin.wait_for("response_url", count=count, timeout=timeout)
@@ -281,7 +283,11 @@ class SlackDriver:
         return self.response_call(reply, count=count, timeout=timeout).params
 
     def response_call(self, reply: Reply, *, count: int = 1, timeout: float = 5.0) -> RecordedCall:
-        """Like `response_to`, with the stand-in's record of the call (and its time)."""
+        """Like `response_to`, with the stand-in's record of the call (and its time).
+
+        A message in the ack itself (how /connect confirms) is what Slack shows first, so it
+        counts as the first response, ahead of those posted to the response_url later.
+        """
         assert reply.response_key is not None, "that request carried no response_url"
         deadline = time.monotonic() + timeout
         while True:
@@ -306,6 +312,27 @@ class SlackDriver:
         return view
 
 
+def _message_in_ack(reply: Reply) -> list[RecordedCall]:
+    """The ack's body as a response, when it carries a message for the member."""
+    try:
+        body = reply.json()
+    except ValueError:
+        return []
+    if not isinstance(body, dict) or not ("text" in body or "blocks" in body):
+        return []
+    params = {"_key": reply.response_key, **body}
+    return [
+        RecordedCall(
+            method="response_url",
+            params=params,
+            headers={},
+            body=reply.body,
+            token=None,
+            at=reply.answered_at,
+        )
+    ]
+
+
 @dataclass
 class ServedApp:
     driver: SlackDriver
@@ -325,8 +352,8 @@ def serve_app(
         api_url=standin.api_url,
         database_url=db.url,
     )
-    valueboard = Valueboard(settings=settings, db=db, clock=clock)
-    app = build_app(settings, valueboard=valueboard)
+    deps = Deps(settings=settings, db=db, clock=clock)
+    app = build_app(settings, deps=deps)
     server = make_server(
         "127.0.0.1",
         0,
@@ -342,6 +369,6 @@ def serve_app(
         standin=standin,
         db=db,
         clock=clock,
-        valueboard=valueboard,
+        deps=deps,
     )
     return ServedApp(driver=driver, server=server, thread=thread)

@@ -484,6 +484,12 @@ class SlackStandIn:
                     )
                 self._cond.wait(remaining)
 
+    def note(self, call: RecordedCall) -> None:
+        """Record what Slack showed the member from an ack's own body, beside the calls."""
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+
     def reset(self) -> None:
         """Forget recorded calls, uploads and pending failures; users and channels stay."""
         with self._cond:

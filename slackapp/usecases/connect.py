@@ -1,0 +1,273 @@
+"""Logging connections: from /connect text, the form and the message shortcut; edit, undo, delete.
+
+The functions that change something run before the ack, each in one write transaction and
+without calling Slack: the member's day comes from their cached profile (the team's zone while
+theirs is unknown; `progress.after_change` corrects the date when Slack tells us their zone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk import WebClient
+
+from slackapp.domain import entries
+from slackapp.domain.calendar import local_date
+from slackapp.domain.entries import (
+    COMMAND_TEXT_MAX,
+    NOTE_MAX_LENGTH,
+    WHO_MAX_LENGTH,
+    ChangeResult,
+    ChangeStatus,
+    Draft,
+    FormField,
+    FormInput,
+    LogResult,
+    Prefill,
+)
+from slackapp.domain.parsing import ParsedConnect, parse_connect_text
+from slackapp.slack.messages import permalink
+from slackapp.slack.profiles import is_fresh, profile_of
+from slackapp.store import connections as store
+from slackapp.store.models import Member
+from slackapp.usecases.deps import Deps
+from slackapp.usecases.members import member_session
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A request we refused before saving anything, with the reason for the member."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """A log request that reached the database, and what the work after the ack needs."""
+
+    result: LogResult
+    #: The member's today, for phrasing the reply.
+    today: date
+    #: Whether users.info should refresh the member's cached profile after the ack.
+    refresh_profile: bool
+    #: Whether the entry was dated in the team's zone because the member's own is not known yet.
+    zone_guessed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """An edit, undo or delete that reached the database."""
+
+    result: ChangeResult
+
+
+@dataclass(frozen=True, slots=True)
+class FormStart:
+    """What the connection form opens with."""
+
+    prefill: Prefill
+    today: date
+
+
+FormErrors = dict[FormField, str]
+
+
+def too_long_message() -> str:
+    """What a member hears when their /connect text is longer than Slack sends."""
+    return (
+        f"That's more than Slack's {COMMAND_TEXT_MAX:,} characters for a command, so nothing was "
+        "saved. Use `/connect` on its own to open the form."
+    )
+
+
+def _check_parsed(parsed: ParsedConnect) -> Rejection | None:
+    if len(parsed.note) > NOTE_MAX_LENGTH:
+        return Rejection(
+            f"That note is {len(parsed.note):,} characters; the limit is {NOTE_MAX_LENGTH:,}. "
+            "Nothing was saved. Shorten it, or use `/connect` on its own for the form."
+        )
+    if parsed.who is not None and len(parsed.who) > WHO_MAX_LENGTH:
+        return Rejection("That name is too long to save. Nothing was saved.")
+    if parsed.link is not None and not entries.is_valid_link(parsed.link):
+        return Rejection(
+            "That link doesn't look right, so nothing was saved. Check it and try again."
+        )
+    return None
+
+
+def log_text(
+    deps: Deps, *, team_id: str, user_id: str, parsed: ParsedConnect
+) -> Logged | Rejection:
+    """Save a connection understood from /connect text (before the ack: one transaction)."""
+    assert parsed.principle is not None
+    rejection = _check_parsed(parsed)
+    if rejection is not None:
+        return rejection
+    with deps.db.session_scope() as session:
+        team = deps.team(session, team_id)
+        member = session.get(Member, (team_id, user_id))
+        profile = profile_of(user_id, member, team)
+        today = local_date(deps.now(), profile.zone)
+        draft = Draft(
+            principle=parsed.principle,
+            local_date=today,
+            platform=parsed.platform,
+            who=parsed.who,
+            note=parsed.note,
+            link=parsed.link,
+        )
+        result = store.log_connection(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            draft=draft,
+            now=deps.now(),
+            daily_goal=team.daily_goal,
+            daily_cap=deps.settings.daily_cap,
+            source="command",
+        )
+        return Logged(
+            result=result,
+            today=today,
+            refresh_profile=not is_fresh(member, now=deps.now()),
+            zone_guessed=not profile.zone_known,
+        )
+
+
+def submit_form(
+    deps: Deps, *, team_id: str, user_id: str, form: FormInput, client_token: str
+) -> Logged | FormErrors:
+    """Check and save a submitted connection form (before the ack: one transaction).
+
+    `client_token` is unique per opened modal, so a second submission of it saves nothing new.
+    """
+    with deps.db.session_scope() as session:
+        team = deps.team(session, team_id)
+        member = session.get(Member, (team_id, user_id))
+        profile = profile_of(user_id, member, team)
+        today = local_date(deps.now(), profile.zone)
+        draft = entries.validate_form(form, today=today)
+        if isinstance(draft, dict):
+            return draft
+        result = store.log_connection(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            draft=draft,
+            now=deps.now(),
+            daily_goal=team.daily_goal,
+            daily_cap=deps.settings.daily_cap,
+            source="modal",
+            client_token=client_token,
+        )
+        return Logged(
+            result=result,
+            today=today,
+            refresh_profile=not is_fresh(member, now=deps.now()),
+            zone_guessed=False,  # the member picked the date themselves
+        )
+
+
+def submit_edit(
+    deps: Deps, *, team_id: str, user_id: str, connection_id: int, form: FormInput
+) -> Changed | FormErrors:
+    """Check and save changes to one of the member's own entries (before the ack)."""
+    with deps.db.session_scope() as session:
+        team = deps.team(session, team_id)
+        profile = profile_of(user_id, session.get(Member, (team_id, user_id)), team)
+        draft = entries.validate_form(form, today=local_date(deps.now(), profile.zone))
+        if isinstance(draft, dict):
+            return draft
+        result = store.update_connection(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            connection_id=connection_id,
+            draft=draft,
+            now=deps.now(),
+        )
+        return Changed(result=result)
+
+
+def remove(deps: Deps, *, team_id: str, user_id: str, connection_id: int) -> Changed:
+    """Undo or delete one of the member's own entries; anyone else's stays as it is."""
+    with deps.db.session_scope() as session:
+        return Changed(
+            result=store.delete_connection(
+                session, team_id=team_id, user_id=user_id, connection_id=connection_id
+            )
+        )
+
+
+#: How long opening a form waits for users.info: its trigger_id expires 3 s after the click.
+FORM_PROFILE_SECONDS = 1
+
+
+def form_start(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    parsed: ParsedConnect | None = None,
+    link: str | None = None,
+) -> FormStart:
+    """The form's initial values: what was understood so far, dated the member's today."""
+    with member_session(
+        deps, client, team_id=team_id, user_id=user_id, timeout=FORM_PROFILE_SECONDS
+    ) as (_, team, member):
+        profile = profile_of(user_id, member, team)
+    today = local_date(deps.now(), profile.zone)
+    if parsed is None:
+        return FormStart(prefill=Prefill(local_date=today, link=link), today=today)
+    prefill = Prefill(
+        principle=parsed.principle,
+        platform=parsed.platform,
+        who=parsed.who,
+        link=link or parsed.link,
+        note=parsed.note or None,
+        local_date=today,
+    )
+    return FormStart(prefill=prefill, today=today)
+
+
+def form_from_message(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    channel_id: str | None,
+    message_ts: str | None,
+    text: str,
+    team_domain: str | None,
+) -> FormStart:
+    """The form for the "Log as a connection" shortcut: the message's text and permalink."""
+    link = permalink(client, channel_id=channel_id, message_ts=message_ts, team_domain=team_domain)
+    parsed = parse_connect_text(text[:COMMAND_TEXT_MAX])
+    return form_start(deps, client, team_id=team_id, user_id=user_id, parsed=parsed, link=link)
+
+
+def edit_form(
+    deps: Deps, *, team_id: str, user_id: str, connection_id: int
+) -> FormStart | ChangeStatus:
+    """The edit form's values for one of the member's own entries, or why it won't open."""
+    with deps.db.read_scope() as session:
+        team = deps.team_to_read(session, team_id)
+        profile = profile_of(user_id, session.get(Member, (team_id, user_id)), team)
+        result = store.get_connection(
+            session, team_id=team_id, user_id=user_id, connection_id=connection_id
+        )
+    entry = result.connection
+    if result.status is not ChangeStatus.DONE or entry is None:
+        return result.status
+    prefill = Prefill(
+        principle=entry.principle,
+        platform=entry.platform,
+        who=entry.who,
+        link=entry.link,
+        note=entry.note or None,
+        local_date=entry.local_date,
+    )
+    return FormStart(prefill=prefill, today=local_date(deps.now(), profile.zone))

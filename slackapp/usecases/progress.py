@@ -1,0 +1,225 @@
+"""A member's progress: /mystats, the App Home, and keeping the Home current after each change.
+
+`after_change` is the one place that republishes the App Home after a member changed something
+(log, edit, undo, delete). It runs after the ack, refreshes a stale profile from users.info,
+re-dates an entry that was dated in the team's zone before we knew the member's own, and
+publishes the Home. Publishing is coalesced per member: while one Home is being built, further
+requests for it ask for one more build instead of each building their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from slackapp.domain.board import Leaderboard
+from slackapp.domain.calendar import local_date, zone
+from slackapp.domain.entries import SavedConnection
+from slackapp.domain.intents import BoardRequest
+from slackapp.domain.progress import MemberStats
+from slackapp.domain.team_settings import can_edit_settings, work_days_from_mask
+from slackapp.render.home import home_view
+from slackapp.slack.profiles import Profile, fetch_user, profile_of, remember
+from slackapp.store import connections as store
+from slackapp.store.models import Member, Team
+from slackapp.store.stats import member_stats
+from slackapp.usecases.board import named_board, team_board
+from slackapp.usecases.deps import Deps
+from slackapp.usecases.members import member_session
+
+log = logging.getLogger(__name__)
+
+#: How many entries the App Home lists, and how many people of the team board it shows.
+HOME_RECENT = 10
+HOME_BOARD_SIZE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalStats:
+    """A member's progress, and the profile whose time zone dated it."""
+
+    stats: MemberStats
+    profile: Profile
+
+
+@dataclass(frozen=True, slots=True)
+class HomeData:
+    """Everything the App Home shows one member."""
+
+    stats: MemberStats
+    board: Leaderboard
+    profile: Profile
+    may_edit_settings: bool
+
+
+class _Coalescer:
+    """Per-member build requests: one build at a time, and one more if asked meanwhile."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._building: set[tuple[str, str]] = set()
+        self._again: set[tuple[str, str]] = set()
+
+    def begin(self, key: tuple[str, str]) -> bool:
+        """True: build now. False: a build is running and will run once more for us."""
+        with self._lock:
+            if key in self._building:
+                self._again.add(key)
+                return False
+            self._building.add(key)
+            return True
+
+    def finish(self, key: tuple[str, str], *, failed: bool = False) -> bool:
+        """True: somebody asked meanwhile, build once more (the key stays taken)."""
+        with self._lock:
+            if not failed and key in self._again:
+                self._again.discard(key)
+                return True
+            self._again.discard(key)
+            self._building.discard(key)
+            return False
+
+
+_HOMES = _Coalescer()
+
+
+def _stats(
+    deps: Deps, session: Session, *, team: Team, profile: Profile, recent_limit: int
+) -> MemberStats:
+    return member_stats(
+        session,
+        team_id=team.team_id,
+        user_id=profile.user_id,
+        today=local_date(deps.now(), profile.zone),
+        daily_goal=team.daily_goal,
+        work_days=work_days_from_mask(team.work_days_mask),
+        recent_limit=recent_limit,
+    )
+
+
+def _home_data(
+    deps: Deps, session: Session, *, team: Team, member: Member | None, user_id: str
+) -> HomeData:
+    profile = profile_of(user_id, member, team)
+    stats = _stats(deps, session, team=team, profile=profile, recent_limit=HOME_RECENT)
+    board = team_board(
+        deps, session, team=team, caller_id=user_id, request=BoardRequest(), limit=HOME_BOARD_SIZE
+    )
+    may_edit = can_edit_settings(
+        user_id=user_id, is_admin=profile.is_admin, admin_user_ids=deps.settings.admin_user_ids
+    )
+    return HomeData(stats=stats, board=board, profile=profile, may_edit_settings=may_edit)
+
+
+def my_stats(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> PersonalStats:
+    """The member's progress as of their own today, for /mystats."""
+    with member_session(deps, client, team_id=team_id, user_id=user_id) as (session, team, member):
+        profile = profile_of(user_id, member, team)
+        stats = _stats(deps, session, team=team, profile=profile, recent_limit=0)
+    return PersonalStats(stats=stats, profile=profile)
+
+
+def home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> HomeData:
+    """What the member's App Home shows: their progress and entries, and the team's top 5."""
+    with member_session(deps, client, team_id=team_id, user_id=user_id) as (session, team, member):
+        data = _home_data(deps, session, team=team, member=member, user_id=user_id)
+    return data
+
+
+def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
+    """Build the member's App Home and publish it (app_home_opened)."""
+    key = (team_id, user_id)
+    if not _HOMES.begin(key):
+        return
+    try:
+        first = home(deps, client, team_id=team_id, user_id=user_id)
+    except BaseException:
+        _HOMES.finish(key, failed=True)
+        raise
+    _publish_loop(deps, client, key, first=first)
+
+
+def after_change(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    refresh_profile: bool = False,
+    redate: SavedConnection | None = None,
+) -> None:
+    """After the ack of a change: refresh a stale profile, fix a guessed date, republish the Home.
+
+    At most one transaction: the profile write, the date fix and the Home's reads share it.
+    """
+    user = fetch_user(client, user_id=user_id) if refresh_profile else None
+    key = (team_id, user_id)
+    building = _HOMES.begin(key)
+    first: HomeData | None = None
+    try:
+        if user is not None:
+            with deps.db.session_scope() as session:
+                team = deps.team(session, team_id)
+                member = remember(
+                    session, team_id=team_id, user_id=user_id, user=user, now=deps.now()
+                )
+                if redate is not None and user.timezone:
+                    day = local_date(redate.created_at, zone(user.timezone))
+                    if day != redate.local_date:
+                        store.redate(session, connection_id=redate.id, day=day)
+                if building:
+                    first = _home_data(deps, session, team=team, member=member, user_id=user_id)
+    except BaseException:
+        if building:
+            _HOMES.finish(key, failed=True)
+        raise
+    if building:
+        _publish_loop(deps, client, key, first=first)
+
+
+def _publish_loop(
+    deps: Deps, client: WebClient, key: tuple[str, str], *, first: HomeData | None
+) -> None:
+    team_id, user_id = key
+    data = first
+    failed = True
+    try:
+        while True:
+            if data is None:
+                with deps.db.read_scope() as session:
+                    team = deps.team_to_read(session, team_id)
+                    member = session.get(Member, (team_id, user_id))
+                    data = _home_data(deps, session, team=team, member=member, user_id=user_id)
+            _publish(deps, client, data)
+            data = None
+            if not _HOMES.finish(key):
+                failed = False
+                return
+    finally:
+        if failed:
+            _HOMES.finish(key, failed=True)
+
+
+def _publish(deps: Deps, client: WebClient, data: HomeData) -> None:
+    team_id, user_id = data.board.team_id, data.profile.user_id
+    board = named_board(deps, client, team_id=team_id, board=data.board)
+    view = home_view(
+        stats=data.stats,
+        board=board,
+        display_name=data.profile.display_name,
+        timezone=data.profile.timezone,
+        show_settings=data.may_edit_settings,
+    )
+    try:
+        client.views_publish(user_id=user_id, view=view)
+    except SlackApiError as error:
+        # The member's own action already succeeded and was answered; a stale tab must not
+        # turn that into an error message. The next refresh will try again.
+        log.warning(
+            "views.publish failed for %s/%s: %s", team_id, user_id, error.response.get("error")
+        )

@@ -1,0 +1,100 @@
+"""What one request costs the database: transactions per /connect log and per form submission.
+
+Counted with SQLAlchemy's "begin" event on the served app's engine, from the request until the
+work after its ack (the Home refresh) is done. Read-only transactions are told apart because on
+SQLite they must not take the write lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from slackapp.store.db import READ_ONLY
+from tests.handlers.test_connect_form import state
+from tests.support.driver import SlackDriver
+
+
+@dataclass
+class Transactions:
+    """Transactions begun on one engine since the last `reset`."""
+
+    writes: int = 0
+    reads: int = 0
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.writes + self.reads
+
+    def reset(self) -> None:
+        self.writes = self.reads = 0
+        self.log.clear()
+
+
+@pytest.fixture
+def transactions(slack: SlackDriver) -> Iterator[Transactions]:
+    counted = Transactions()
+
+    def on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            counted.reads += 1
+            counted.log.append("read")
+        else:
+            counted.writes += 1
+            counted.log.append("write")
+
+    event.listen(slack.db.engine, "begin", on_begin)
+    yield counted
+    event.remove(slack.db.engine, "begin", on_begin)
+
+
+def _settle(slack: SlackDriver, *, publishes: int) -> None:
+    """Wait for the work after the ack: it ends with the Home's views.publish."""
+    slack.standin.wait_for("views.publish", count=publishes, timeout=10)
+    time.sleep(0.2)  # nothing may follow the publish; give a stray transaction time to show
+
+
+def test_a_connect_log_costs_at_most_two_transactions(
+    slack: SlackDriver, transactions: Transactions
+) -> None:
+    # The member's first log also fetches their profile from users.info.
+    first = slack.command("solve answered @jane's question about webhook retries")
+    assert "Saved" in first.json()["text"]
+    _settle(slack, publishes=1)
+    assert transactions.total <= 2, transactions.log
+    # Every later log, with the profile cached: one write to save, one read for the Home.
+    transactions.reset()
+    reply = slack.command("care thanked @sam for the launch post")
+    assert "Saved" in reply.json()["text"]
+    _settle(slack, publishes=2)
+    assert transactions.log == ["write", "read"]
+
+
+def test_a_form_submission_costs_at_most_two_transactions_and_validates_once(
+    slack: SlackDriver, transactions: Transactions
+) -> None:
+    slack.command("")
+    view = slack.opened_view()
+    transactions.reset()
+    reply = slack.submit_view(view, state())
+    assert reply.status == 200 and reply.body in {b"", b"{}"}
+    _settle(slack, publishes=1)
+    assert transactions.total <= 2, transactions.log
+
+
+def test_a_form_with_errors_costs_one_transaction_and_saves_nothing(
+    slack: SlackDriver, transactions: Transactions
+) -> None:
+    slack.command("")
+    view = slack.opened_view()
+    transactions.reset()
+    reply = slack.submit_view(view, state(principle=None))
+    assert reply.json()["response_action"] == "errors"
+    time.sleep(0.3)
+    assert transactions.total == 1, transactions.log
