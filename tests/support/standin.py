@@ -370,6 +370,7 @@ class SlackStandIn:
         self._cond = threading.Condition()
         self._calls: list[RecordedCall] = []
         self._injections: dict[str, list[_Injection]] = {}
+        self._delays: dict[str, float] = {}
         self._tokens: set[str] = {bot_token}
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
@@ -506,6 +507,13 @@ class SlackStandIn:
             raise ValueError("times must be at least 1, or None for every call")
         with self._cond:
             self._injections.setdefault(method, []).append(_Injection("fail", error, 0, times))
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (0 makes it quick again)."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        with self._cond:
+            self._delays[method] = seconds
 
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with HTTP 429 and a Retry-After header."""
@@ -658,6 +666,9 @@ class SlackStandIn:
         if token is None and isinstance(params.get("token"), str) and params["token"]:
             token = params["token"]
         call = RecordedCall(method, params, headers, body, token, at)
+        delay = self._delays.get(method, 0.0)
+        if delay:
+            time.sleep(delay)  # a slow Slack: outside the lock, so calls overlap as they would
         with self._cond:
             reply = self._answer_api(method, params, token)
             self._record(call)

@@ -1,0 +1,1 @@
+"""Runtime tests: serving, verification, start-up and shutdown."""
