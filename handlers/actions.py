@@ -17,6 +17,7 @@ from slackapp.render.home import notice_modal
 from slackapp.render.kit import FormContext
 from slackapp.render.settings import settings_modal, settings_refused_view
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
+from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import board, connect, progress, team_settings
 from slackapp.usecases.connect import Changed
 from slackapp.usecases.deps import from_context
@@ -29,7 +30,7 @@ def remove_ack(ack: Ack, action: dict[str, Any], context: BoltContext) -> None:
     """Undo or Delete: remove the member's own entry before answering."""
     context[OUTCOME] = connect.remove(
         from_context(context),
-        team_id=str(context.team_id),
+        team_id=workspace_of(context),
         user_id=str(context.user_id),
         connection_id=_int(action.get("value")),
     )
@@ -47,14 +48,14 @@ def undone(client: WebClient, respond: Respond, context: BoltContext) -> None:
     else:
         respond(replace_original=False, **change_refused(result.status).as_kwargs())
     progress.after_change(
-        from_context(context), client, team_id=str(context.team_id), user_id=str(context.user_id)
+        from_context(context), client, team_id=workspace_of(context), user_id=str(context.user_id)
     )
 
 
 def open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """The "Log a connection" button: open the form."""
     start = connect.form_start(
-        from_context(context), client, team_id=str(context.team_id), user_id=str(context.user_id)
+        from_context(context), client, team_id=workspace_of(context), user_id=str(context.user_id)
     )
     channel_id = (body.get("channel") or {}).get("id")
     view = connection_form(
@@ -66,7 +67,7 @@ def open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> 
 def open_settings(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """The "Team settings" button (App Home): the settings modal, or a kind refusal in one."""
     deps = from_context(context)
-    team_id, user_id = str(context.team_id), str(context.user_id)
+    team_id, user_id = workspace_of(context), str(context.user_id)
     if not team_settings.may_edit_settings(deps, client, team_id=team_id, user_id=user_id):
         # The Home tab has no channel for an ephemeral reply, so the refusal is a small modal.
         client.views_open(trigger_id=body["trigger_id"], view=settings_refused_view())
@@ -88,7 +89,7 @@ def share_board(
     outcome = board.leaderboard(
         from_context(context),
         client,
-        team_id=str(context.team_id),
+        team_id=workspace_of(context),
         user_id=user_id,
         text=str(action.get("value") or ""),
     )
@@ -119,7 +120,7 @@ def edit_entry(
     connection_id = _int(action.get("value"))
     start = connect.edit_form(
         from_context(context),
-        team_id=str(context.team_id),
+        team_id=workspace_of(context),
         user_id=str(context.user_id),
         connection_id=connection_id,
     )
@@ -142,7 +143,7 @@ def deleted(body: dict[str, Any], client: WebClient, context: BoltContext) -> No
         refusal = notice_modal(change_refused(outcome.result.status))
         client.views_open(trigger_id=body["trigger_id"], view=refusal)
     progress.after_change(
-        from_context(context), client, team_id=str(context.team_id), user_id=str(context.user_id)
+        from_context(context), client, team_id=workspace_of(context), user_id=str(context.user_id)
     )
 
 

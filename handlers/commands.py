@@ -19,6 +19,7 @@ from slackapp.render.kit import FormContext
 from slackapp.render.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.render.stats import mystats_message
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
+from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import board, connect, progress, team_settings
 from slackapp.usecases.connect import Logged, Rejection
 from slackapp.usecases.deps import from_context
@@ -27,7 +28,7 @@ from slackapp.usecases.deps import from_context
 def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     """/connect [text|help]: save what changes, and answer in the ack."""
     deps = from_context(context)
-    team_id, user_id = command["team_id"], command["user_id"]
+    team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
     if intent.kind is IntentKind.TOO_LONG:
         ack(**notice(connect.too_long_message(), emoji=":warning:").as_kwargs())
@@ -56,7 +57,7 @@ def connect_after(
 ) -> None:
     """After /connect's ack: refresh the Home after a log, or open the form or settings."""
     deps = from_context(context)
-    team_id, user_id = command["team_id"], command["user_id"]
+    team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
     outcome = context.get(OUTCOME)
     if intent.kind is IntentKind.LOG and isinstance(outcome, Logged):
@@ -99,7 +100,7 @@ def leaderboard(
     outcome = board.leaderboard(
         from_context(context),
         client,
-        team_id=command["team_id"],
+        team_id=workspace_of(context),
         user_id=user_id,
         text=command.get("text") or "",
     )
@@ -115,7 +116,7 @@ def mystats(
 ) -> None:
     """/mystats: the caller's day, streaks and week, only for them."""
     mine = progress.my_stats(
-        from_context(context), client, team_id=command["team_id"], user_id=command["user_id"]
+        from_context(context), client, team_id=workspace_of(context), user_id=command["user_id"]
     )
     message = mystats_message(mine.stats, timezone=mine.profile.timezone)
     respond(response_type="ephemeral", **message.as_kwargs())

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import lifecycle
 from slackapp.usecases.deps import from_context
 
@@ -25,8 +26,7 @@ def tokens_revoked(ack: Ack, event: dict[str, Any], context: BoltContext) -> Non
 
 
 def _deactivate(context: BoltContext, *, reason: str) -> None:
-    if context.team_id:
-        lifecycle.deactivate_team(from_context(context), team_id=context.team_id, reason=reason)
+    lifecycle.deactivate_team(from_context(context), team_id=workspace_of(context), reason=reason)
 
 
 def register(app: App) -> None:

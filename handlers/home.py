@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import progress
 from slackapp.usecases.deps import from_context
 
@@ -18,7 +19,7 @@ def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) 
     if event.get("tab") != "home":
         return
     progress.publish_home(
-        from_context(context), client, team_id=str(context.team_id), user_id=str(event["user"])
+        from_context(context), client, team_id=workspace_of(context), user_id=str(event["user"])
     )
 
 

@@ -11,6 +11,7 @@ from slackapp.render import ids
 from slackapp.render.connect import connection_form
 from slackapp.render.kit import FormContext
 from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import connect
 from slackapp.usecases.deps import from_context
 
@@ -22,7 +23,7 @@ def log_message(shortcut: dict[str, Any], client: WebClient, context: BoltContex
     start = connect.form_from_message(
         from_context(context),
         client,
-        team_id=str(context.team_id),
+        team_id=workspace_of(context),
         user_id=str(context.user_id),
         channel_id=channel_id,
         message_ts=message.get("ts"),

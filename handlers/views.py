@@ -31,6 +31,7 @@ from slackapp.render.settings import (
 )
 from slackapp.slack.listening import OUTCOME, after_ack
 from slackapp.slack.posting import tell_member
+from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import connect, progress, team_settings
 from slackapp.usecases.connect import Changed, Logged
 from slackapp.usecases.deps import from_context
@@ -150,15 +151,7 @@ def confirm_settings(
 
 
 def _ids(body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> tuple[str, str]:
-    user = body["user"]
-    # The workspace that installed us, not the submitter's own (they differ in Slack Connect).
-    team_id = (
-        view.get("app_installed_team_id")
-        or context.team_id
-        or (body.get("team") or {}).get("id")
-        or user.get("team_id")
-    )
-    return str(team_id), str(user["id"])
+    return workspace_of(context), str(body["user"]["id"])
 
 
 def register(app: App) -> None:

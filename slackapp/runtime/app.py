@@ -17,6 +17,7 @@ import handlers
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
 from slackapp.slack.listening import FOLLOW_UPS, FollowUps, answer_failure
+from slackapp.slack.workspace import resolve_workspace
 from slackapp.store.db import Database
 from slackapp.usecases import lifecycle
 from slackapp.usecases.deps import CONTEXT_KEY, Deps, from_context
@@ -76,6 +77,7 @@ def build_app(
         request_verification_enabled=True,
     )
     app.use(_provide(deps, follow_ups))
+    app.use(resolve_workspace)
     app.use(_skip_event_retries)
     app.error(_on_error)
     handlers.register(app)
