@@ -25,7 +25,8 @@ from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from slackapp.render.connect import notice
 from slackapp.slack.posting import tell_member
@@ -116,6 +117,12 @@ class FollowUps(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def failure_text(error: BaseException) -> str:
+    """What the member hears: "couldn't reach its database" only when it really couldn't."""
+    unreachable = isinstance(error, OperationalError | InterfaceError | SATimeoutError)
+    return DB_DOWN if unreachable else SOMETHING_BROKE
+
+
 def has_room(context: BoltContext) -> bool:
     """Whether the work after this ack can be taken (always, outside a served app)."""
     follow_ups = context.get(FOLLOW_UPS)
@@ -159,7 +166,7 @@ def answer_failure(
     DM after the ack. Anything else keeps Bolt's 500 (Slack retries events).
     """
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
-    text = DB_DOWN if isinstance(error, SQLAlchemyError) else SOMETHING_BROKE
+    text = failure_text(error)
     if kind == "slash_command":
         log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
         message = notice(text, emoji=":warning:")
@@ -201,7 +208,7 @@ def report_failure(error: Exception, *, body: dict[str, Any], context: BoltConte
     """Log an unexpected failure with its cause, and tell the member if we can."""
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
     log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
-    text = DB_DOWN if isinstance(error, SQLAlchemyError) else SOMETHING_BROKE
+    text = failure_text(error)
     message = notice(text, emoji=":warning:")
     user_id = context.user_id
     try:

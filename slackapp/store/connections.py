@@ -22,6 +22,11 @@ from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, ProcessedEvent, Team
 
 
+def _clean(text: str | None) -> str | None:
+    # PostgreSQL refuses NUL in text; Slack passes it through from what people type or paste.
+    return text.replace("\x00", "") if text else text
+
+
 def _saved(row: Connection) -> SavedConnection:
     return SavedConnection(
         id=row.id,
@@ -154,9 +159,9 @@ def log_connection(
         user_id=user_id,
         principle=draft.principle.value,
         platform=draft.platform.value if draft.platform else None,
-        who=draft.who,
-        note=draft.note,
-        link=draft.link,
+        who=_clean(draft.who),
+        note=_clean(draft.note) or "",
+        link=_clean(draft.link),
         local_date=draft.local_date,
         created_at=now,
         source=source,
@@ -196,7 +201,7 @@ def _same_link(session: Session, *, team_id: str, user_id: str, draft: Draft) ->
             Connection.team_id == team_id,
             Connection.user_id == user_id,
             Connection.local_date == draft.local_date,
-            Connection.link == draft.link,
+            Connection.link == _clean(draft.link),
         )
     )
 
@@ -254,9 +259,9 @@ def update_connection(
             return ChangeResult(status=ChangeStatus.DUPLICATE_LINK, connection=_saved(same))
     row.principle = draft.principle.value
     row.platform = draft.platform.value if draft.platform else None
-    row.who = draft.who
-    row.note = draft.note
-    row.link = draft.link
+    row.who = _clean(draft.who)
+    row.note = _clean(draft.note) or ""
+    row.link = _clean(draft.link)
     row.local_date = draft.local_date
     row.updated_at = now
     session.flush()

@@ -97,9 +97,8 @@ class Database:
         session = self._readers()
         try:
             yield session
-            session.rollback()  # nothing to keep; ends the snapshot
         finally:
-            session.close()
+            session.close()  # ends the transaction; loaded objects stay readable
 
     def ping(self) -> bool:
         """Whether the database answers a trivial query."""

@@ -1,0 +1,72 @@
+"""What Slack may send that our schema would refuse: long names, NUL bytes, forged markup.
+
+Each is cut or cleaned to fit and saved; only a real connectivity error may tell the member
+that the database could not be reached.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from slackapp.slack.listening import DB_DOWN, SOMETHING_BROKE, failure_text
+from slackapp.store.models import Connection, Member
+from tests.handlers.test_connect_form import state
+from tests.support.driver import SlackDriver
+
+
+def test_a_display_name_longer_than_the_column_is_cut_and_every_command_works(
+    slack: SlackDriver,
+) -> None:
+    slack.standin.add_user("ULONG", display_name="N" * 500, tz="Europe/Berlin")
+    reply = slack.command("solve answered @jane", user="ULONG")
+    assert "Saved" in reply.json()["text"]
+    slack.standin.wait_for("views.publish")
+    mine = slack.command("", command="/mystats", user="ULONG")
+    assert mine.status == 200
+    assert "couldn't reach" not in str(slack.response_to(mine))
+    with slack.db.read_scope() as session:
+        member = session.get(Member, (slack.team_id, "ULONG"))
+        assert member is not None and member.display_name == "N" * 200
+
+
+def test_a_nul_byte_in_a_form_note_is_dropped_and_the_entry_saved(slack: SlackDriver) -> None:
+    slack.command("")
+    view = slack.opened_view()
+    reply = slack.submit_view(view, state(note="thanked\x00 Sam", who="@s\x00am"))
+    assert reply.status == 200 and reply.body in {b"", b"{}"}
+    with slack.db.read_scope() as session:
+        [row] = session.scalars(select(Connection)).all()
+    assert (row.note, row.who) == ("thanked Sam", "@sam")
+
+
+def test_a_nul_byte_in_connect_text_is_dropped(slack: SlackDriver) -> None:
+    reply = slack.command("care thanked\x00 @sam for the post")
+    assert "Saved" in reply.json()["text"]
+    with slack.db.read_scope() as session:
+        [row] = session.scalars(select(Connection)).all()
+    assert "\x00" not in row.note
+
+
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        ("operational", DB_DOWN),
+        ("timeout", DB_DOWN),
+        ("data", SOMETHING_BROKE),
+        ("integrity", SOMETHING_BROKE),
+        ("bug", SOMETHING_BROKE),
+    ],
+)
+def test_only_connectivity_errors_say_the_database_is_unreachable(error: str, text: str) -> None:
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    errors: dict[str, BaseException] = {
+        "operational": OperationalError("SELECT 1", {}, Exception("connection refused")),
+        "timeout": PoolTimeout("QueuePool limit reached"),
+        "data": DataError("INSERT", {}, Exception("value too long")),
+        "integrity": IntegrityError("INSERT", {}, Exception("duplicate")),
+        "bug": KeyError("x"),
+    }
+    assert failure_text(errors[error]) == text
