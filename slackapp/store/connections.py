@@ -20,6 +20,7 @@ from slackapp.domain.entries import (
 )
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, ProcessedEvent, Team
+from slackapp.store.tallies import count_entry
 
 
 def _clean(text: str | None) -> str | None:
@@ -185,7 +186,19 @@ def log_connection(
         if same_link is not None:
             status = _repeat_status(same_link, client_token)
         return result(status, same_link)
+    _count(session, row, +1)
     return result(LogStatus.SAVED, row)
+
+
+def _count(session: Session, row: Connection, delta: int) -> None:
+    count_entry(
+        session,
+        team_id=row.team_id,
+        user_id=row.user_id,
+        local_date=row.local_date,
+        principle=row.principle,
+        delta=delta,
+    )
 
 
 def _repeat_status(existing: Connection, client_token: str | None) -> LogStatus:
@@ -235,6 +248,7 @@ def delete_connection(
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
     saved = _saved(row)
+    _count(session, row, -1)
     session.delete(row)
     session.flush()
     return ChangeResult(status=ChangeStatus.DONE, connection=saved)
@@ -257,6 +271,7 @@ def update_connection(
         same = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
         if same is not None and same.id != row.id:
             return ChangeResult(status=ChangeStatus.DUPLICATE_LINK, connection=_saved(same))
+    _count(session, row, -1)
     row.principle = draft.principle.value
     row.platform = draft.platform.value if draft.platform else None
     row.who = _clean(draft.who)
@@ -265,6 +280,7 @@ def update_connection(
     row.local_date = draft.local_date
     row.updated_at = now
     session.flush()
+    _count(session, row, +1)
     return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
 
 
@@ -273,6 +289,7 @@ def redate(session: Session, *, connection_id: int, day: date) -> bool:
     row = session.get(Connection, connection_id)
     if row is None or row.local_date == day:
         return False
+    old = row.local_date
     try:
         with session.begin_nested():
             row.local_date = day
@@ -280,6 +297,15 @@ def redate(session: Session, *, connection_id: int, day: date) -> bool:
     except IntegrityError:
         session.refresh(row)
         return False
+    for when, delta in ((old, -1), (day, +1)):
+        count_entry(
+            session,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            local_date=when,
+            principle=row.principle,
+            delta=delta,
+        )
     return True
 
 

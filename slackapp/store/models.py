@@ -148,6 +148,39 @@ class Connection(Base):
     )
 
 
+class DailyTally(Base):
+    """How many connections of one principle a member logged on one of their days.
+
+    Kept in step with `connections` in the same transaction as every change to it, so that
+    boards, stats and digests read a few small rows instead of counting every entry.
+    """
+
+    __tablename__ = "daily_tallies"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    principle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(
+            "ix_daily_tallies_team_day", "team_id", "local_date", "user_id", "principle", "count"
+        ),
+    )
+
+
+class MemberTotal(Base):
+    """A member's all-time count of one principle, kept like DailyTally."""
+
+    __tablename__ = "member_totals"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    principle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class ProcessedEvent(Base):
     """Events API deliveries already handled, so Slack's retries never act twice."""
 

@@ -1,0 +1,127 @@
+"""Maintained counts: per member, day and principle, and per member and principle all-time.
+
+Every change to `connections` calls `count_entry` in the same transaction, so the tallies
+always agree with the rows (`mismatches` checks that, and `rebuild` recomputes them, for the
+migration that introduced them and for bulk loads that bypass the app).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Insert, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from slackapp.store.models import Connection, DailyTally, MemberTotal
+
+
+def _upsert(
+    session: Session,
+    table: type[DailyTally] | type[MemberTotal],
+    values: dict[str, object],
+    delta: int,
+) -> None:
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(table).values(**values, count=delta)
+    keys = [column.name for column in table.__table__.primary_key.columns]
+    upsert: Insert = statement.on_conflict_do_update(
+        index_elements=keys, set_={"count": table.count + delta}
+    )
+    session.execute(upsert)
+
+
+def count_entry(
+    session: Session, *, team_id: str, user_id: str, local_date: date, principle: str, delta: int
+) -> None:
+    """Add `delta` (1 or -1) to the member's tallies for that day and principle."""
+    _upsert(
+        session,
+        DailyTally,
+        {"team_id": team_id, "user_id": user_id, "local_date": local_date, "principle": principle},
+        delta,
+    )
+    _upsert(
+        session,
+        MemberTotal,
+        {"team_id": team_id, "user_id": user_id, "principle": principle},
+        delta,
+    )
+
+
+def rebuild(session: Session, *, team_id: str | None = None) -> None:
+    """Recompute the tallies from the rows (all teams, or one)."""
+    daily = delete(DailyTally)
+    totals = delete(MemberTotal)
+    rows = select(
+        Connection.team_id,
+        Connection.user_id,
+        Connection.local_date,
+        Connection.principle,
+        func.count(),
+    ).group_by(Connection.team_id, Connection.user_id, Connection.local_date, Connection.principle)
+    sums = select(
+        Connection.team_id, Connection.user_id, Connection.principle, func.count()
+    ).group_by(Connection.team_id, Connection.user_id, Connection.principle)
+    if team_id is not None:
+        daily = daily.where(DailyTally.team_id == team_id)
+        totals = totals.where(MemberTotal.team_id == team_id)
+        rows = rows.where(Connection.team_id == team_id)
+        sums = sums.where(Connection.team_id == team_id)
+    session.execute(daily)
+    session.execute(totals)
+    session.execute(
+        DailyTally.__table__.insert().from_select(
+            ["team_id", "user_id", "local_date", "principle", "count"], rows
+        )
+    )
+    session.execute(
+        MemberTotal.__table__.insert().from_select(
+            ["team_id", "user_id", "principle", "count"], sums
+        )
+    )
+
+
+def mismatches(session: Session) -> list[str]:
+    """Where the tallies disagree with the rows (empty when they agree)."""
+    found: list[str] = []
+    counted = {
+        (t, u, d, p): n
+        for t, u, d, p, n in session.execute(
+            select(
+                Connection.team_id,
+                Connection.user_id,
+                Connection.local_date,
+                Connection.principle,
+                func.count(),
+            ).group_by(
+                Connection.team_id, Connection.user_id, Connection.local_date, Connection.principle
+            )
+        )
+    }
+    kept = {
+        (r.team_id, r.user_id, r.local_date, r.principle): r.count
+        for r in session.scalars(select(DailyTally).where(DailyTally.count != 0))
+    }
+    if counted != kept:
+        found.append(
+            f"daily tallies differ at {sorted(set(counted.items()) ^ set(kept.items()))[:5]}"
+        )
+    totals = {
+        (t, u, p): n
+        for t, u, p, n in session.execute(
+            select(
+                Connection.team_id, Connection.user_id, Connection.principle, func.count()
+            ).group_by(Connection.team_id, Connection.user_id, Connection.principle)
+        )
+    }
+    kept_totals = {
+        (r.team_id, r.user_id, r.principle): r.count
+        for r in session.scalars(select(MemberTotal).where(MemberTotal.count != 0))
+    }
+    if totals != kept_totals:
+        found.append(
+            f"member totals differ at {sorted(set(totals.items()) ^ set(kept_totals.items()))[:5]}"
+        )
+    return found
