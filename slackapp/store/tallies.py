@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Insert, delete, func, select
+from sqlalchemy import Insert, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,8 @@ def _upsert(
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = make(table).values(**values, count=delta)
-    keys = [column.name for column in table.__table__.primary_key.columns]
     upsert: Insert = statement.on_conflict_do_update(
-        index_elements=keys, set_={"count": table.count + delta}
+        index_elements=list(values), set_={"count": table.count + delta}
     )
     session.execute(upsert)
 
@@ -72,14 +71,12 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
     session.execute(daily)
     session.execute(totals)
     session.execute(
-        DailyTally.__table__.insert().from_select(
+        insert(DailyTally).from_select(
             ["team_id", "user_id", "local_date", "principle", "count"], rows
         )
     )
     session.execute(
-        MemberTotal.__table__.insert().from_select(
-            ["team_id", "user_id", "principle", "count"], sums
-        )
+        insert(MemberTotal).from_select(["team_id", "user_id", "principle", "count"], sums)
     )
 
 

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from slackapp.domain.entries import Draft, LogStatus
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER
@@ -106,7 +106,7 @@ def test_the_migration_counts_existing_entries_in(database_url: str) -> None:
         upgrade(database, revision="0003")
         with database.engine.begin() as connection:
             connection.execute(
-                Connection.__table__.insert(),
+                insert(Connection),
                 [
                     {
                         "team_id": "T1",
