@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from slackapp.domain.calendar import WorkDays, local_date, local_due_instant, zone
+from slackapp.domain.deliveries import DeliveryKind
 from slackapp.domain.team_settings import DigestMode, NudgeMode
 
 __all__ = [
@@ -23,13 +23,6 @@ __all__ = [
     "due_between",
     "due_deliveries",
 ]
-
-
-class DeliveryKind(StrEnum):
-    """What a delivery is; the value is what the deliveries ledger stores in `kind`."""
-
-    NUDGE = "nudge"
-    DIGEST = "digest"
 
 
 @dataclass(frozen=True, slots=True)

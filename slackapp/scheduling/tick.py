@@ -44,6 +44,7 @@ from slackapp.slack.posting import (
     tell_admin,
     upload_chart,
 )
+from slackapp.store import teams
 from slackapp.store.connections import forget_events
 from slackapp.store.models import Member, Team
 from slackapp.usecases.services import Valueboard
@@ -326,7 +327,7 @@ class _Tick:
             with self.session() as session:
                 ledger.mark_failed(session, delivery_id=claim.id, error=f"member: {code}")
                 if code in MEMBER_GONE_ERRORS:
-                    ledger.mark_member_unreachable(
+                    teams.mark_member_unreachable(
                         session,
                         team_id=claim.team_id,
                         user_id=claim.target,
@@ -339,7 +340,7 @@ class _Tick:
         elif outcome is PostOutcome.TEAM_INACTIVE:
             with self.session() as session:
                 ledger.mark_failed(session, delivery_id=claim.id, error=code)
-                newly = ledger.deactivate_team(session, team_id=claim.team_id, reason=code)
+                newly = teams.deactivate_team(session, team_id=claim.team_id, reason=code)
             self.stopped.add(claim.team_id)
             if newly:
                 log.error(
@@ -391,7 +392,7 @@ class _Tick:
         reason = f"{code} in {claim.target}"
         with self.session() as session:
             ledger.mark_failed(session, delivery_id=claim.id, error=f"paused: {code}")
-            newly = ledger.pause_schedule(
+            newly = teams.pause_schedule(
                 session, team_id=claim.team_id, kind=claim.kind, reason=reason
             )
         self.failed.append(_line(claim, f"schedule paused: {code}"))
@@ -622,14 +623,7 @@ def resume_reinstalled_team(valueboard: Valueboard, client: WebClient) -> str | 
     """If the bot token works again, switch back on the team a token problem had stopped."""
     try:
         with valueboard.db.session_scope() as session:
-            waiting = session.scalar(
-                select(Team.team_id)
-                .where(
-                    Team.is_active.is_(False),
-                    Team.inactive_reason.in_(sorted(ledger.TOKEN_REASONS)),
-                )
-                .limit(1)
-            )
+            waiting = teams.team_waiting_for_its_token(session)
         if waiting is None:
             # The common case: nothing to resume, so no call to Slack at all.
             return None
@@ -637,7 +631,7 @@ def resume_reinstalled_team(valueboard: Valueboard, client: WebClient) -> str | 
         if not isinstance(team_id, str) or not team_id:
             return None
         with valueboard.db.session_scope() as session:
-            resumed = ledger.reactivate_team(session, team_id=team_id)
+            resumed = teams.reactivate_team(session, team_id=team_id)
     except (SlackApiError, SlackClientError, OSError) as error:
         log.warning("could not check the bot token (auth.test): %s", type(error).__name__)
         return None

@@ -41,8 +41,8 @@ from slackapp.domain.team_settings import (
     work_days_from_mask,
 )
 from slackapp.render.home import home_view
-from slackapp.scheduling import ledger as deliveries
 from slackapp.store import connections as domain
+from slackapp.store import teams as deliveries
 from slackapp.store.db import Database
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Member, Team
