@@ -29,6 +29,7 @@ from slackapp.domain.digests import DigestKind
 from slackapp.domain.team_settings import DigestMode, NudgeMode, parse_time, work_days_from_mask
 from slackapp.render.digest import digest_chart, digest_message, period_label
 from slackapp.render.kit import Message
+from slackapp.render.notices import pause_explanation
 from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger
 from slackapp.scheduling.digests import build_digest
@@ -39,7 +40,6 @@ from slackapp.slack.posting import (
     MEMBER_GONE_ERRORS,
     PostOutcome,
     PostResult,
-    pause_explanation,
     post_scheduled,
     tell_admin,
     upload_chart,
@@ -408,7 +408,7 @@ class _Tick:
         told = False
         if admin_id:
             text = pause_explanation(
-                kind=claim.kind.value, channel=claim.target, error=code, admin_id=admin_id
+                kind=claim.kind, channel=claim.target, error=code, admin_id=admin_id
             )
             told = tell_admin(self.client, admin_id=admin_id, text=text)
         self.paused.append(
