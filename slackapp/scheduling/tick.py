@@ -25,7 +25,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from slackapp.domain.digests import DigestKind
 from slackapp.domain.team_settings import DigestMode, NudgeMode, parse_time, work_days_from_mask
 from slackapp.render.digest import digest_chart, digest_message, period_label
 from slackapp.render.kit import Message
@@ -560,7 +559,7 @@ def _compose(
             )
             return nudge_message(nudge), None
         return nudge_message(team_nudge(session, team_id=team.team_id, day=claim.local_date)), None
-    kind = DigestKind.WEEKLY if team.digest_mode == DigestMode.WEEKLY.value else DigestKind.DAILY
+    kind = DigestMode.WEEKLY if team.digest_mode == DigestMode.WEEKLY.value else DigestMode.DAILY
     digest = build_digest(session, team_id=team.team_id, kind=kind, day=claim.local_date)
     png = digest_chart(digest)
     chart = None
