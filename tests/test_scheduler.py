@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, text
 
+from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
 from slackapp.domain.team_settings import DigestMode, NudgeMode, SettingsUpdate
 from slackapp.domain.vocabulary import Principle
@@ -32,7 +33,6 @@ from slackapp.store.connections import claim_event
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery, Member, ProcessedEvent, Team
 from slackapp.store.team_settings import save_settings
-from slackapp.usecases.services import Valueboard
 from tests.support.driver import FakeClock, SlackDriver
 from tests.support.factories import add_connection, add_member, add_team
 from tests.support.standin import RecordedCall, SlackStandIn
@@ -101,13 +101,14 @@ class Rig:
 
     db: Database
     standin: SlackStandIn
-    valueboard: Valueboard
+    settings: Settings
+    clock: Clock
 
     def __post_init__(self) -> None:
-        self.client = build_client(self.valueboard.settings, scheduled=True)
+        self.client = build_client(self.settings, scheduled=True)
 
     def tick(self, at: datetime) -> TickReport:
-        return run_tick(valueboard=self.valueboard, client=self.client, at=at)
+        return run_tick(settings=self.settings, db=self.db, client=self.client, at=at)
 
     def posts(self, channel: str | None = None) -> list[RecordedCall]:
         calls = self.standin.calls("chat.postMessage")
@@ -128,8 +129,8 @@ class Rig:
 def rig(db: Database, standin: SlackStandIn) -> Rig:
     standin.add_channel(NUDGES, name="nudges")
     standin.add_channel(DIGESTS, name="wins")
-    valueboard = Valueboard(settings=settings_for(standin, db), db=db, clock=FakeClock(MONDAY_NINE))
-    return Rig(db=db, standin=standin, valueboard=valueboard)
+    settings = settings_for(standin, db)
+    return Rig(db=db, standin=standin, settings=settings, clock=FakeClock(MONDAY_NINE))
 
 
 def log_week(db: Database, *, team_id: str = TEAM, end: date) -> None:
@@ -252,8 +253,8 @@ def test_after_downtime_a_post_within_the_grace_goes_once_and_an_older_one_is_sk
 
 
 def test_the_grace_period_comes_from_settings(db: Database, standin: SlackStandIn) -> None:
-    valueboard = Valueboard(settings=settings_for(standin, db, delivery_grace_minutes=30), db=db)
-    rig = Rig(db=db, standin=standin, valueboard=valueboard)
+    settings = settings_for(standin, db, delivery_grace_minutes=30)
+    rig = Rig(db=db, standin=standin, settings=settings, clock=system_clock)
     make_team(db)
     report = rig.tick(MONDAY_NINE + timedelta(minutes=45))
     assert len(report.skipped) == 1 and rig.posts() == []
@@ -407,13 +408,13 @@ def test_a_dead_token_marks_the_team_inactive_and_stops_its_schedules(rig: Rig, 
     assert rig.posts(DIGESTS) == [] and len(rig.posts(NUDGES)) == 1  # only the failed try
     assert rig.posts(ADMIN) == []
     # Once the token works again (auth.test answers), the team is switched back on.
-    assert resume_reinstalled_team(rig.valueboard, rig.client) == TEAM
+    assert resume_reinstalled_team(db=rig.db, client=rig.client) == TEAM
     assert rig.team().is_active
 
 
 def test_resume_asks_slack_only_when_a_team_waits_for_its_token(rig: Rig) -> None:
     make_team(rig.db)
-    assert resume_reinstalled_team(rig.valueboard, rig.client) is None
+    assert resume_reinstalled_team(db=rig.db, client=rig.client) is None
     assert rig.standin.calls("auth.test") == []
 
 
@@ -621,7 +622,9 @@ def started(rig: Rig) -> Iterator[list[Any]]:
 
 def test_start_scheduler_runs_one_tick_job_that_sends_once(rig: Rig, started: list[Any]) -> None:
     make_team(rig.db)
-    scheduler = start_scheduler(valueboard=rig.valueboard, client=rig.client, interval_seconds=0.2)
+    scheduler = start_scheduler(
+        settings=rig.settings, db=rig.db, client=rig.client, clock=rig.clock, interval_seconds=0.2
+    )
     started.append(scheduler)
     (job,) = scheduler.get_jobs()
     assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (
@@ -649,7 +652,13 @@ def test_the_scheduler_survives_a_tick_that_blows_up(
 
     monkeypatch.setattr(scheduler_module, "run_tick", flaky)
     started.append(
-        start_scheduler(valueboard=rig.valueboard, client=rig.client, interval_seconds=0.2)
+        start_scheduler(
+            settings=rig.settings,
+            db=rig.db,
+            client=rig.client,
+            clock=rig.clock,
+            interval_seconds=0.2,
+        )
     )
     rig.standin.wait_for("chat.postMessage", timeout=5)
     assert len(calls) >= 2

@@ -7,6 +7,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from slackapp.clock import system_clock
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app, build_client
 from slackapp.runtime.web import create_wsgi_app
@@ -47,7 +48,10 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             # In the worker, after the fork: a scheduler thread started before it would not
             # survive into the process that serves.
             start_scheduler(
-                valueboard=valueboard, client=build_client(self.settings, scheduled=True)
+                settings=self.settings,
+                db=db,
+                client=build_client(self.settings, scheduled=True),
+                clock=system_clock,
             )
         log.info(
             "Valueboard listening on http://%s:%s/slack/events",

@@ -25,6 +25,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.clock import Clock
+from slackapp.config import Settings
 from slackapp.domain.team_settings import DigestMode, NudgeMode, parse_time, work_days_from_mask
 from slackapp.render.digest import digest_chart, digest_message, period_label
 from slackapp.render.kit import Message
@@ -45,8 +47,8 @@ from slackapp.slack.posting import (
 )
 from slackapp.store import teams
 from slackapp.store.connections import forget_events
+from slackapp.store.db import Database
 from slackapp.store.models import Member, Team
-from slackapp.usecases.services import Valueboard
 
 __all__ = [
     "MISFIRE_GRACE_SECONDS",
@@ -145,7 +147,7 @@ class _Chart:
 
 @dataclass(slots=True)
 class _Tick:
-    valueboard: Valueboard
+    db: Database
     client: WebClient
     at: datetime
     grace: timedelta
@@ -169,7 +171,7 @@ class _Tick:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self.valueboard.db.session_scope() as session:
+        with self.db.session_scope() as session:
             yield session
 
     @contextmanager
@@ -579,16 +581,16 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_tick(*, valueboard: Valueboard, client: WebClient, at: datetime) -> TickReport:
+def run_tick(*, settings: Settings, db: Database, client: WebClient, at: datetime) -> TickReport:
     """Send every nudge and digest due at `at` that nobody sent yet; never raises."""
     if at.utcoffset() is None:
         raise ValueError("run_tick needs an aware datetime")
     started = time.perf_counter()
     tick = _Tick(
-        valueboard=valueboard,
+        db=db,
         client=client,
         at=at.astimezone(UTC),
-        grace=timedelta(minutes=valueboard.settings.delivery_grace_minutes),
+        grace=timedelta(minutes=settings.delivery_grace_minutes),
         worker=worker_name(),
     )
     tick.run()
@@ -618,10 +620,10 @@ def describe_report(report: TickReport) -> list[str]:
     return lines
 
 
-def resume_reinstalled_team(valueboard: Valueboard, client: WebClient) -> str | None:
+def resume_reinstalled_team(*, db: Database, client: WebClient) -> str | None:
     """If the bot token works again, switch back on the team a token problem had stopped."""
     try:
-        with valueboard.db.session_scope() as session:
+        with db.session_scope() as session:
             waiting = teams.team_waiting_for_its_token(session)
         if waiting is None:
             # The common case: nothing to resume, so no call to Slack at all.
@@ -629,7 +631,7 @@ def resume_reinstalled_team(valueboard: Valueboard, client: WebClient) -> str | 
         team_id = client.auth_test().get("team_id")
         if not isinstance(team_id, str) or not team_id:
             return None
-        with valueboard.db.session_scope() as session:
+        with db.session_scope() as session:
             resumed = teams.reactivate_team(session, team_id=team_id)
     except (SlackApiError, SlackClientError, OSError) as error:
         log.warning("could not check the bot token (auth.test): %s", type(error).__name__)
@@ -643,9 +645,9 @@ def resume_reinstalled_team(valueboard: Valueboard, client: WebClient) -> str | 
     return None
 
 
-def _tick_job(valueboard: Valueboard, client: WebClient) -> None:
+def _tick_job(*, settings: Settings, db: Database, client: WebClient, clock: Clock) -> None:
     try:
-        report = run_tick(valueboard=valueboard, client=client, at=valueboard.now())
+        report = run_tick(settings=settings, db=db, client=client, at=clock())
     except Exception:
         log.exception("delivery tick failed; the next one runs as scheduled")
         return
@@ -658,17 +660,19 @@ def _tick_job(valueboard: Valueboard, client: WebClient) -> None:
 
 def start_scheduler(
     *,
-    valueboard: Valueboard,
+    settings: Settings,
+    db: Database,
     client: WebClient,
+    clock: Clock,
     interval_seconds: float = TICK_SECONDS,
 ) -> BackgroundScheduler:
     """Start APScheduler in a daemon thread with the one delivery tick; returns it for shutdown."""
-    resume_reinstalled_team(valueboard, client)
+    resume_reinstalled_team(db=db, client=client)
     scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
     scheduler.add_job(
         _tick_job,
         trigger=IntervalTrigger(seconds=interval_seconds, timezone=UTC),
-        kwargs={"valueboard": valueboard, "client": client},
+        kwargs={"settings": settings, "db": db, "client": client, "clock": clock},
         id=_JOB_ID,
         name="send due nudges and digests",
         # APScheduler's default grace is one second; a busy process would then drop ticks
