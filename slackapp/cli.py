@@ -175,7 +175,8 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
     """Run one delivery tick and print what it sent and skipped."""
     settings.require_token()
     from slackapp.runtime.app import build_client
-    from slackapp.scheduling.tick import describe_report, resume_reinstalled_team, run_tick
+    from slackapp.scheduling.report import describe_report
+    from slackapp.scheduling.tick import resume_reinstalled_team, run_tick
 
     db = Database(settings.database_url)
     upgrade(db)

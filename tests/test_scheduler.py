@@ -21,10 +21,11 @@ from slackapp.config import Settings
 from slackapp.domain.team_settings import DigestMode, NudgeMode, SettingsUpdate
 from slackapp.domain.vocabulary import Principle
 from slackapp.runtime.app import build_client
+from slackapp.scheduling import sending
 from slackapp.scheduling import tick as scheduler_module
+from slackapp.scheduling.report import TickReport
 from slackapp.scheduling.tick import (
     MISFIRE_GRACE_SECONDS,
-    TickReport,
     resume_reinstalled_team,
     run_tick,
     start_scheduler,
@@ -538,7 +539,7 @@ def test_a_post_whose_preparation_fails_is_retried(
         raise RuntimeError("the database blinked")
 
     with monkeypatch.context() as patch:
-        patch.setattr(scheduler_module, "team_nudge", broken)
+        patch.setattr(sending, "team_nudge", broken)
         report = rig.tick(MONDAY_NINE)
     assert len(report.retrying) == 1 and rig.posts() == []
     report = rig.tick(MONDAY_NINE + timedelta(minutes=1))
