@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 
 from slackapp.domain.deliveries import DeliveryKind
 from slackapp.store import teams
 from slackapp.store.db import Database
 from slackapp.store.models import Member, Team
+from tests.scheduling.rig import TEAM, make_team
+from tests.support.driver import SlackDriver
 from tests.support.factories import add_member, add_team
 
 
@@ -72,3 +77,44 @@ def test_unreachable_members_are_flagged(
         assert one is not None and two is not None
         assert (one.is_bot, one.deleted) == flags
         assert (two.is_bot, two.deleted) == (False, False)
+
+
+# -------------------------------------------------------------------------------------------
+# Events that end a team's schedules
+# -------------------------------------------------------------------------------------------
+
+
+def wait_until_inactive(db: Database, *, timeout: float = 5.0) -> Team:
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.session_scope() as session:
+            team = session.get(Team, TEAM)
+            assert team is not None
+        if not team.is_active or time.monotonic() > deadline:
+            return team
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        ({"type": "app_uninstalled"}, "app_uninstalled"),
+        ({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}, "tokens_revoked"),
+    ],
+)
+def test_uninstall_and_revoked_bot_tokens_make_the_team_inactive(
+    slack: SlackDriver, event: dict[str, Any], reason: str
+) -> None:
+    make_team(slack.db)
+    assert slack.event(event).status == 200
+    team = wait_until_inactive(slack.db)
+    assert (team.is_active, team.inactive_reason) == (False, reason)
+
+
+def test_revoked_user_tokens_leave_the_team_active(slack: SlackDriver) -> None:
+    make_team(slack.db)
+    reply = slack.event({"type": "tokens_revoked", "tokens": {"oauth": ["U1"], "bot": []}})
+    assert reply.status == 200
+    time.sleep(0.3)
+    team = wait_until_inactive(slack.db, timeout=0.2)
+    assert team.is_active
