@@ -49,7 +49,7 @@ from slackapp.runtime.app import build_app, build_client
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
-from slackapp.usecases.deps import Deps as Valueboard
+from slackapp.usecases.deps import Deps
 from tests.support.driver import SIGNING_SECRET, FakeClock, Reply, SlackDriver
 from tests.support.standin import SlackStandIn
 
@@ -142,7 +142,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 @contextmanager
 def _serving(
-    wsgi: Callable[..., Any], *, standin: SlackStandIn, db: Database, valueboard: Valueboard
+    wsgi: Callable[..., Any], *, standin: SlackStandIn, db: Database, valueboard: Deps
 ) -> Iterator[SlackDriver]:
     """Serve `wsgi` on loopback in a thread; yield a driver that sends it Slack's requests."""
     server = make_server(
@@ -192,7 +192,7 @@ def measure_ours(
         api_url=standin.api_url,
         database_url=db.url,
     )
-    valueboard = Valueboard(settings=settings, db=db, clock=FakeClock(NOW))
+    valueboard = Deps(settings=settings, db=db, clock=FakeClock(NOW))
     app = build_app(settings, deps=valueboard)
     wsgi = create_wsgi_app(app, db=db)
     with _serving(wsgi, standin=standin, db=db, valueboard=valueboard) as driver:
@@ -241,7 +241,7 @@ def measure_baseline(
     """Serve the plain Bolt app the same way, send the same bursts, then stop its queue."""
     settings = replace(settings, bot_token=standin.bot_token, api_url=standin.api_url)
     app = baseline_app(settings)
-    valueboard = Valueboard(settings=settings, db=db, clock=FakeClock(NOW))
+    valueboard = Deps(settings=settings, db=db, clock=FakeClock(NOW))
     wsgi = create_wsgi_app(app, db=db)
     with _serving(wsgi, standin=standin, db=db, valueboard=valueboard) as driver:
         replies, started = _fire(driver, standin, requests=requests, rounds=rounds)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TextIO
 
+from slackapp.clock import system_clock
 from slackapp.config import ConfigError, Settings, load_settings
 from slackapp.runtime.logs import configure_logging
 from slackapp.store.connections import EXPORT_FIELDS, export_connections
@@ -174,15 +175,14 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
     """Run one delivery tick and print what it sent and skipped."""
     settings.require_token()
     from slackapp.runtime.app import build_client
-    from slackapp.scheduling.tick import describe_report, resume_reinstalled_team, run_tick
-    from slackapp.usecases.deps import Deps
+    from slackapp.scheduling.report import describe_report
+    from slackapp.scheduling.tick import resume_reinstalled_team, run_tick
 
     db = Database(settings.database_url)
     upgrade(db)
-    valueboard = Deps(settings=settings, db=db)
     client = build_client(settings, scheduled=True)
-    resume_reinstalled_team(valueboard, client)
-    report = run_tick(valueboard=valueboard, client=client, at=at or valueboard.now())
+    resume_reinstalled_team(db=db, client=client)
+    report = run_tick(settings=settings, db=db, client=client, at=at or system_clock())
     for line in describe_report(report):
         print(line)
     db.dispose()
@@ -212,10 +212,14 @@ def run_socket(settings: Settings) -> int:
 
     db = Database(settings.database_url)
     upgrade(db)
-    valueboard = Deps(settings=settings, db=db)
-    app = build_app(settings, deps=valueboard)
+    app = build_app(settings, deps=Deps(settings=settings, db=db))
     if settings.scheduler_enabled:
-        start_scheduler(valueboard=valueboard, client=build_client(settings, scheduled=True))
+        start_scheduler(
+            settings=settings,
+            db=db,
+            client=build_client(settings, scheduled=True),
+            clock=system_clock,
+        )
     log.info("Valueboard is connecting to Slack over Socket Mode")
     SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
     return 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
 from slackapp.domain.calendar import WorkDays
+from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.tips import Tip
 from slackapp.domain.vocabulary import Principle
 
@@ -18,13 +18,6 @@ STREAK_COUNT = 3
 
 
 HIGHLIGHT_COUNT = 3
-
-
-class DigestKind(StrEnum):
-    """Which period a digest covers. The value matches Team.digest_mode."""
-
-    DAILY = "daily"
-    WEEKLY = "weekly"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +57,7 @@ class Digest:
     """Everything a digest shows for the dates `start` to `end`, both included."""
 
     team_id: str
-    kind: DigestKind
+    kind: DigestMode  # DAILY or WEEKLY
     start: date
     end: date
     total: int
@@ -88,9 +81,9 @@ class Digest:
         return self.total == 0
 
 
-def digest_period(kind: DigestKind, *, day: date) -> tuple[date, date]:
+def digest_period(kind: DigestMode, *, day: date) -> tuple[date, date]:
     """The first and last dates a digest of `kind` covers when it is posted for `day`."""
-    if kind is DigestKind.WEEKLY:
+    if kind is DigestMode.WEEKLY:
         return day - timedelta(days=6), day
     return day, day
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from slackapp.domain.digests import Digest, DigestKind
+from slackapp.domain.digests import Digest
+from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES
 from slackapp.render.chart import weekly_chart_png
 from slackapp.render.connect import open_form_button, progress_bar
@@ -38,12 +39,12 @@ def period_label(start: date, end: date) -> str:
 
 
 def _title(digest: Digest) -> str:
-    kind = "Daily digest" if digest.kind is DigestKind.DAILY else "Weekly digest"
+    kind = "Daily digest" if digest.kind is DigestMode.DAILY else "Weekly digest"
     return f"{kind} · {period_label(digest.start, digest.end)}"
 
 
 def _total_text(digest: Digest) -> str:
-    period = "today" if digest.kind is DigestKind.DAILY else "this week"
+    period = "today" if digest.kind is DigestMode.DAILY else "this week"
     line = f"The team made *{connections_phrase(digest.total)}* {period}"
     if digest.goal <= 0:
         return line + ". Every one of them a bonus."
@@ -133,7 +134,7 @@ def digest_message(digest: Digest) -> Message:
         blocks.append(section(_streaks_text(digest)))
     if digest.highlights:
         blocks.append(section(_highlights_text(digest)))
-    if digest.kind is DigestKind.WEEKLY:
+    if digest.kind is DigestMode.WEEKLY:
         blocks.append(section(_day_by_day_text(digest)))
     blocks.append(context(_next_step_text(digest)))
     blocks.append(open_form_button())
@@ -144,7 +145,7 @@ def digest_message(digest: Digest) -> Message:
 
 def digest_chart(digest: Digest) -> bytes | None:
     """The weekly chart as PNG bytes; None for a daily digest or a week with nothing to draw."""
-    if digest.kind is not DigestKind.WEEKLY or digest.is_quiet or not digest.days:
+    if digest.kind is not DigestMode.WEEKLY or digest.is_quiet or not digest.days:
         return None
     title = f"Real connections, {period_label(digest.start, digest.end)}"
     return weekly_chart_png(digest.days, title=title)

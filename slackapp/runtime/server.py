@@ -7,6 +7,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from slackapp.clock import system_clock
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app, build_client, build_follow_ups
 from slackapp.runtime.web import create_wsgi_app
@@ -61,7 +62,12 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
         if self.settings.scheduler_enabled:
             # In the worker, after the fork: a scheduler thread started before it would not
             # survive into the process that serves.
-            start_scheduler(valueboard=deps, client=build_client(self.settings, scheduled=True))
+            start_scheduler(
+                settings=self.settings,
+                db=db,
+                client=build_client(self.settings, scheduled=True),
+                clock=system_clock,
+            )
         log.info(
             "Valueboard listening on http://%s:%s/slack/events",
             self.settings.host,

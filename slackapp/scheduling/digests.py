@@ -19,11 +19,11 @@ from slackapp.domain.digests import (
     Contributor,
     DayCounts,
     Digest,
-    DigestKind,
     Highlight,
     StreakHolder,
     digest_period,
 )
+from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_for
 from slackapp.domain.vocabulary import Principle
 from slackapp.store.leaderboard import team_leaderboard
@@ -37,7 +37,6 @@ __all__ = [
     "TOP_COUNT",
     "Contributor",
     "Digest",
-    "DigestKind",
     "Highlight",
     "StreakHolder",
     "build_digest",
@@ -110,11 +109,11 @@ def _highlights(session: Session, *, team_id: str, start: date, end: date) -> tu
     return tuple(chosen)
 
 
-def build_digest(session: Session, *, team_id: str, kind: DigestKind, day: date) -> Digest:
+def build_digest(session: Session, *, team_id: str, kind: DigestMode, day: date) -> Digest:
     """The digest for `day` (daily) or for the seven days ending on `day` (weekly)."""
     settings = get_settings(session, team_id=team_id)
     start, end = digest_period(kind, day=day)
-    window = Window.TODAY if kind is DigestKind.DAILY else Window.LAST_7_DAYS
+    window = Window.TODAY if kind is DigestMode.DAILY else Window.LAST_7_DAYS
     board = team_leaderboard(
         session,
         team_id=team_id,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from slackapp.domain.calendar import WorkDays, local_date, local_due_instant, zone
-from slackapp.domain.team_settings import DigestMode, NudgeMode
+from slackapp.domain.deliveries import DeliveryKind
+from slackapp.domain.team_settings import DigestMode, NudgeMode, TeamSettings
 
 __all__ = [
     "DeliveryKind",
@@ -22,14 +22,8 @@ __all__ = [
     "TeamSchedule",
     "due_between",
     "due_deliveries",
+    "unwanted_reason",
 ]
-
-
-class DeliveryKind(StrEnum):
-    """What a delivery is; the value is what the deliveries ledger stores in `kind`."""
-
-    NUDGE = "nudge"
-    DIGEST = "digest"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +62,26 @@ class TeamSchedule:
     # When the settings were last saved: a post whose time had already passed then was never
     # promised, so saving at 10:30 does not fire a 09:00 nudge (or a second one elsewhere).
     starts_at: datetime | None = None
+
+    @classmethod
+    def from_settings(cls, settings: TeamSettings, *, is_active: bool = True) -> TeamSchedule:
+        """The schedule that a team's saved settings (and its pauses) make."""
+        return cls(
+            team_id=settings.team_id,
+            timezone=settings.timezone,
+            work_days=settings.work_days,
+            nudge_mode=settings.nudge_mode,
+            nudge_channel=settings.nudge_channel,
+            nudge_time=settings.nudge_time,
+            digest_mode=settings.digest_mode,
+            digest_channel=settings.digest_channel,
+            digest_time=settings.digest_time,
+            digest_weekday=settings.digest_weekday,
+            is_active=is_active,
+            nudge_paused=settings.nudge_paused_reason is not None,
+            digest_paused=settings.digest_paused_reason is not None,
+            starts_at=settings.updated_at,
+        )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -176,3 +190,28 @@ def due_deliveries(
 ) -> list[Due]:
     """The posts of `team` that fell due in the `lookback` before `now` (inclusive of `now`)."""
     return due_between(team, members=members, since=now - lookback, until=now)
+
+
+def unwanted_reason(
+    team: TeamSchedule, *, kind: DeliveryKind, target: str, recipient: Recipient | None = None
+) -> str | None:
+    """Why a post claimed earlier should no longer go to `target` under `team`'s schedule now.
+
+    None when it still should. `recipient` is the member a DM nudge goes to, if still known.
+    """
+    if not team.is_active:
+        return "team inactive"
+    if kind is DeliveryKind.NUDGE:
+        if team.nudge_paused:
+            return "nudge paused"
+        if team.nudge_mode is NudgeMode.CHANNEL:
+            return None if target == team.nudge_channel else "nudge moved to another channel"
+        if team.nudge_mode is NudgeMode.DM:
+            reachable = recipient is not None and recipient.reachable
+            return None if reachable else "member no longer gets nudges"
+        return "nudge turned off"
+    if team.digest_paused:
+        return "digest paused"
+    if team.digest_mode is DigestMode.OFF:
+        return "digest turned off"
+    return None if target == team.digest_channel else "digest moved to another channel"

@@ -13,34 +13,29 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Insert, and_, select, update
+from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from slackapp.scheduling.due import DeliveryKind, Due
-from slackapp.store.models import Delivery, Member, Team
+from slackapp.store.models import Delivery
 
 __all__ = [
     "MAX_ATTEMPTS",
     "STALE_CLAIM_AFTER",
-    "TOKEN_REASONS",
     "Claim",
     "Status",
     "abandon_stale_claims",
     "backoff",
     "claim",
     "claim_retries",
-    "deactivate_team",
     "known_keys",
     "mark_failed",
-    "mark_member_unreachable",
     "mark_retry",
     "mark_sent",
     "mark_skipped",
     "note_on",
-    "pause_schedule",
-    "reactivate_team",
     "record_skipped",
 ]
 
@@ -50,10 +45,6 @@ MAX_ATTEMPTS = 6
 FIRST_BACKOFF = timedelta(minutes=1)
 #: A claim still open this long after it was taken belongs to a process that died mid-post.
 STALE_CLAIM_AFTER = timedelta(minutes=15)
-#: Why a team went inactive when the cause was its token; a working token later undoes these.
-TOKEN_REASONS = frozenset(
-    {"token_revoked", "account_inactive", "invalid_auth", "app_uninstalled", "tokens_revoked"}
-)
 
 _ERROR_MAX = 200  # Delivery.last_error's width
 
@@ -347,59 +338,3 @@ def abandon_stale_claims(
         ):
             closed.append(_claim_of(row))
     return closed
-
-
-# --------------------------------------------------------------------------------------------
-# What Slack's answers change about a team
-# --------------------------------------------------------------------------------------------
-
-
-def pause_schedule(session: Session, *, team_id: str, kind: DeliveryKind, reason: str) -> bool:
-    """Pause a team's nudge or digest; False when it was already paused (so tell the admin once)."""
-    column = Team.nudge_paused_reason if kind is DeliveryKind.NUDGE else Team.digest_paused_reason
-    result = session.execute(
-        update(Team)
-        .where(Team.team_id == team_id, column.is_(None))
-        .values({column: _short(reason)})
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def deactivate_team(session: Session, *, team_id: str, reason: str) -> bool:
-    """Stop everything scheduled for a team Slack no longer lets us reach; False if already so."""
-    result = session.execute(
-        update(Team)
-        .where(Team.team_id == team_id, Team.is_active.is_(True))
-        .values(is_active=False, inactive_reason=reason[:64])
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def reactivate_team(session: Session, *, team_id: str) -> bool:
-    """Switch a team back on after its token works again, if a token problem switched it off."""
-    result = session.execute(
-        update(Team)
-        .where(
-            Team.team_id == team_id,
-            Team.is_active.is_(False),
-            Team.inactive_reason.in_(sorted(TOKEN_REASONS)),
-        )
-        .values(is_active=True, inactive_reason=None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def mark_member_unreachable(
-    session: Session, *, team_id: str, user_id: str, is_bot: bool = False
-) -> None:
-    """Remember that Slack says this member is a bot or gone, so DM nudges stop trying."""
-    values = {"is_bot": True} if is_bot else {"deleted": True}
-    session.execute(
-        update(Member)
-        .where(and_(Member.team_id == team_id, Member.user_id == user_id))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )

@@ -41,7 +41,8 @@ def _stored_time(value: str | None, default: time) -> time:
 # --------------------------------------------------------------------------------------------
 
 
-def _from_row(team: Team) -> TeamSettings:
+def settings_from_row(team: Team) -> TeamSettings:
+    """The settings a team's row holds (a value the row cannot hold reads as its default)."""
     return TeamSettings(
         team_id=team.team_id,
         timezone=team.timezone,
@@ -71,7 +72,7 @@ def get_settings(
     """The team's settings; a team we have no row for yet gets the defaults (nothing is written)."""
     team = session.get(Team, team_id)
     if team is not None:
-        return _from_row(team)
+        return settings_from_row(team)
     return TeamSettings(
         team_id=team_id,
         timezone=default_timezone,
@@ -122,7 +123,7 @@ def save_settings(
     team.settings_updated_by = user_id
     team.settings_updated_at = now
     session.flush()
-    return _from_row(team)
+    return settings_from_row(team)
 
 
 def set_member_nudges(
@@ -142,7 +143,7 @@ def set_member_nudges(
     member = ensure_member(session, team_id=team_id, user_id=user_id, now=now)
     member.nudges_enabled = enabled
     session.flush()
-    settings = _from_row(team)
+    settings = settings_from_row(team)
     return NudgePreference(
         enabled=enabled,
         team_mode=settings.nudge_mode,

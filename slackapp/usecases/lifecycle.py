@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from slackapp.scheduling.ledger import deactivate_team as store_deactivate
 from slackapp.store.connections import claim_event as store_claim_event
+from slackapp.store.teams import deactivate_team as store_deactivate
 from slackapp.usecases.deps import Deps
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,6 @@ from slackapp.domain.digests import (
     Contributor,
     DayCounts,
     Digest,
-    DigestKind,
     Highlight,
     StreakHolder,
 )
@@ -103,7 +102,7 @@ def digest(**changes: Any) -> Digest:
     start = FRI - timedelta(days=6)
     value = Digest(
         team_id="T1",
-        kind=DigestKind.WEEKLY,
+        kind=DigestMode.WEEKLY,
         start=start,
         end=FRI,
         total=23,
@@ -171,7 +170,7 @@ SETTINGS = TeamSettings(
         nudge_message(member_nudge(first_steps="Start small.", display_name=None)),
         *(nudge_message(team_nudge(principle=p)) for p in Principle),
         digest_message(digest()),
-        digest_message(digest(kind=DigestKind.DAILY, start=FRI, goal=40, days=digest().days[-1:])),
+        digest_message(digest(kind=DigestMode.DAILY, start=FRI, goal=40, days=digest().days[-1:])),
         digest_message(digest(goal=0)),
         digest_message(QUIET),
         digest_message(replace(QUIET, streaks=(StreakHolder("U1", "Ana", 2),))),
@@ -339,7 +338,7 @@ def test_period_label(start: date, end: date, label: str) -> None:
 def test_digest_chart_only_for_a_weekly_digest_with_something_to_draw() -> None:
     png = digest_chart(digest())
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert digest_chart(digest(kind=DigestKind.DAILY)) is None
+    assert digest_chart(digest(kind=DigestMode.DAILY)) is None
     assert digest_chart(QUIET) is None
 
 

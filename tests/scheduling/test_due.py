@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackapp.domain.team_settings import DigestMode, NudgeMode
+from slackapp.domain.team_settings import DigestMode, NudgeMode, TeamSettings
 from slackapp.scheduling.due import (
     DeliveryKind,
     Due,
@@ -18,6 +18,7 @@ from slackapp.scheduling.due import (
     TeamSchedule,
     due_between,
     due_deliveries,
+    unwanted_reason,
 )
 
 NY = ZoneInfo("America/New_York")
@@ -317,3 +318,89 @@ def test_splitting_time_into_ticks_neither_repeats_nor_loses_a_post(
         whole, key=lambda d: (d.due_at, d.target)
     )
     assert len({due.key for due in whole}) == len(whole)
+
+
+# -------------------------------------------------------------------------------------------
+# A claimed post that the schedule no longer wants
+# -------------------------------------------------------------------------------------------
+
+DIGEST_TEAM: dict[str, object] = {"digest_mode": DigestMode.DAILY, "digest_channel": "CDIGEST"}
+PAUSED_DIGEST: dict[str, object] = {**DIGEST_TEAM, "digest_paused": True}
+STOPPED_DIGEST: dict[str, object] = {**DIGEST_TEAM, "is_active": False}
+DM_TEAM: dict[str, object] = {"nudge_mode": NudgeMode.DM, "nudge_channel": None}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "kind", "target", "recipient", "reason"),
+    [
+        ({}, DeliveryKind.NUDGE, "CNUDGE", None, None),
+        ({"is_active": False}, DeliveryKind.NUDGE, "CNUDGE", None, "team inactive"),
+        ({"nudge_paused": True}, DeliveryKind.NUDGE, "CNUDGE", None, "nudge paused"),
+        ({}, DeliveryKind.NUDGE, "COLD", None, "nudge moved to another channel"),
+        ({"nudge_mode": NudgeMode.OFF}, DeliveryKind.NUDGE, "CNUDGE", None, "nudge turned off"),
+        (DM_TEAM, DeliveryKind.NUDGE, "U1", Recipient("U1"), None),
+        (DM_TEAM, DeliveryKind.NUDGE, "U1", None, "member no longer gets nudges"),
+        (
+            DM_TEAM,
+            DeliveryKind.NUDGE,
+            "U1",
+            Recipient("U1", nudges_enabled=False),
+            "member no longer gets nudges",
+        ),
+        (DIGEST_TEAM, DeliveryKind.DIGEST, "CDIGEST", None, None),
+        (
+            {**DIGEST_TEAM, "digest_paused": True},
+            DeliveryKind.DIGEST,
+            "CDIGEST",
+            None,
+            "digest paused",
+        ),
+        ({}, DeliveryKind.DIGEST, "CDIGEST", None, "digest turned off"),
+        (DIGEST_TEAM, DeliveryKind.DIGEST, "COLD", None, "digest moved to another channel"),
+        (
+            {**DIGEST_TEAM, "is_active": False},
+            DeliveryKind.DIGEST,
+            "CDIGEST",
+            None,
+            "team inactive",
+        ),
+    ],
+)
+def test_unwanted_reason_says_why_a_claimed_post_should_not_go(
+    overrides: dict[str, object],
+    kind: DeliveryKind,
+    target: str,
+    recipient: Recipient | None,
+    reason: str | None,
+) -> None:
+    team = channel_team(**overrides)
+    assert unwanted_reason(team, kind=kind, target=target, recipient=recipient) == reason
+
+
+def test_a_schedule_from_saved_settings_keeps_its_pauses_and_start() -> None:
+    saved = datetime(2027, 3, 15, 14, 30, tzinfo=UTC)
+    settings = TeamSettings(
+        team_id="T1",
+        timezone="America/New_York",
+        work_days=WEEKDAYS,
+        daily_goal=10,
+        nudge_mode=NudgeMode.CHANNEL,
+        nudge_channel="CNUDGE",
+        nudge_time=time(9, 0),
+        digest_mode=DigestMode.WEEKLY,
+        digest_channel="CDIGEST",
+        digest_time=time(16, 0),
+        digest_weekday=4,
+        updated_at=saved,
+        digest_paused_reason="is_archived in CDIGEST",
+    )
+    schedule = TeamSchedule.from_settings(settings, is_active=False)
+    assert schedule == channel_team(
+        digest_mode=DigestMode.WEEKLY,
+        digest_channel="CDIGEST",
+        digest_time=time(16, 0),
+        digest_weekday=4,
+        is_active=False,
+        digest_paused=True,
+        starts_at=saved,
+    )

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery
+from tests.scheduling.rig import DIGESTS, MONDAY_NINE, NUDGES, TEAM, log_week, make_team, ny
 from tests.support.factories import add_member
 from tests.support.standin import SlackStandIn
-from tests.test_scheduler import DIGESTS, MONDAY_NINE, NUDGES, TEAM, log_week, make_team, ny
 
 pytestmark = pytest.mark.slow
 

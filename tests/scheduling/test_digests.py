@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from slackapp.domain.digests import DigestKind, digest_period
+from slackapp.domain.digests import digest_period
+from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.tips import QUIET_PERIOD_LINES
 from slackapp.domain.vocabulary import Principle
 from slackapp.render.digest import digest_chart, digest_message
@@ -34,9 +35,9 @@ def _at(day: date, hour: int) -> datetime:
 
 @pytest.mark.parametrize(
     ("kind", "start"),
-    [(DigestKind.DAILY, FRI), (DigestKind.WEEKLY, WEEK_START)],
+    [(DigestMode.DAILY, FRI), (DigestMode.WEEKLY, WEEK_START)],
 )
-def test_digest_period(kind: DigestKind, start: date) -> None:
+def test_digest_period(kind: DigestMode, start: date) -> None:
     assert digest_period(kind, day=FRI) == (start, FRI)
 
 
@@ -49,7 +50,7 @@ def test_daily_digest_covers_only_its_day(db: Database) -> None:
         add_connections(session, 8, user_id="U3", local_date=FRI + timedelta(days=1))
         add_team(session, team_id="T2")
         add_connections(session, 6, team_id="T2", user_id="U1", local_date=FRI)
-        digest = build_digest(session, team_id="T1", kind=DigestKind.DAILY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.DAILY, day=FRI)
     assert (digest.start, digest.end) == (FRI, FRI)
     assert digest.total == 5
     assert digest.goal == 4 * 10  # four members, one work day
@@ -71,7 +72,7 @@ def test_weekly_digest_totals_goal_and_day_by_day(db: Database) -> None:
         add_connections(session, 1, user_id="U2", principle=Principle.CARE, local_date=WEEK_START)
         add_connections(session, 6, user_id="U3", local_date=FRI)
         add_connections(session, 9, user_id="U1", local_date=WEEK_START - timedelta(days=1))
-        digest = build_digest(session, team_id="T1", kind=DigestKind.WEEKLY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.WEEKLY, day=FRI)
     assert (digest.start, digest.end) == (WEEK_START, FRI)
     assert digest.total == 11
     assert digest.goal == 5 * 4 * 10  # five work days, four members, ten each
@@ -91,7 +92,7 @@ def test_top_contributors_are_ranked_and_named_never_mentioned(db: Database) -> 
         add_connections(session, 7, user_id="U3", local_date=FRI)
         add_connections(session, 7, user_id="U2", local_date=FRI)
         add_connections(session, 1, user_id="U4", local_date=FRI)
-        digest = build_digest(session, team_id="T1", kind=DigestKind.DAILY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.DAILY, day=FRI)
     assert [(c.display_name, c.total) for c in digest.top] == [
         ("Ana", 12),
         ("Ben", 7),
@@ -118,7 +119,7 @@ def test_longest_current_streaks(db: Database) -> None:
             add_connections(session, 10, user_id="U2", local_date=day)
         add_connections(session, 10, user_id="U3", local_date=week[0])  # Cleo: broke since
         add_connections(session, 9, user_id="U4", local_date=FRI)  # under the goal
-        digest = build_digest(session, team_id="T1", kind=DigestKind.WEEKLY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.WEEKLY, day=FRI)
     assert [(s.display_name, s.days) for s in digest.streaks] == [("Ana", 5), ("Ben", 3)]
     streaks = next(b for b in digest_message(digest).blocks if "On a streak" in str(b))
     assert streaks["text"]["text"].splitlines()[1:] == [
@@ -149,7 +150,7 @@ def test_highlights_are_recent_notes_one_per_person_first(db: Database) -> None:
             local_date=FRI - timedelta(days=1),
             created_at=_at(FRI, 14),
         )
-        digest = build_digest(session, team_id="T1", kind=DigestKind.DAILY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.DAILY, day=FRI)
     assert [(h.display_name, h.note) for h in digest.highlights] == [
         ("Ana", "Ana, newest"),
         ("Ana", "Ana again"),
@@ -165,7 +166,7 @@ def test_highlights_prefer_different_people(db: Database) -> None:
             add_connection(session, user_id="U1", note=f"Ana {hour}", created_at=_at(FRI, hour))
         add_connection(session, user_id="U2", note="Ben early", created_at=_at(FRI, 6))
         add_connection(session, user_id="U3", note="Cleo early", created_at=_at(FRI, 7))
-        digest = build_digest(session, team_id="T1", kind=DigestKind.DAILY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.DAILY, day=FRI)
     assert [h.note for h in digest.highlights] == ["Ana 13", "Cleo early", "Ben early"]
 
 
@@ -179,7 +180,7 @@ def test_highlights_escape_markup(db: Database) -> None:
             principle=Principle.LAUGH,
             note="made <!channel> laugh & <@U1> too <https://evil.example|click>",
         )
-        digest = build_digest(session, team_id="T1", kind=DigestKind.DAILY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.DAILY, day=FRI)
     blocks = digest_message(digest).blocks
     highlights = next(b for b in blocks if "Highlights" in str(b))["text"]["text"]
     assert highlights.splitlines()[1] == (
@@ -194,7 +195,7 @@ def test_a_quiet_period_gets_an_encouraging_digest(db: Database) -> None:
     with db.session_scope() as session:
         _team(session)
         add_connections(session, 5, user_id="U1", local_date=WEEK_START - timedelta(days=1))
-        digest = build_digest(session, team_id="T1", kind=DigestKind.WEEKLY, day=FRI)
+        digest = build_digest(session, team_id="T1", kind=DigestMode.WEEKLY, day=FRI)
     assert digest.is_quiet and digest.total == 0
     assert digest.quiet_line in QUIET_PERIOD_LINES
     message = digest_message(digest)
@@ -213,8 +214,8 @@ def test_weekly_chart_is_a_real_png_and_daily_has_none(db: Database) -> None:
         _team(session)
         add_connections(session, 4, user_id="U1", local_date=FRI)
         add_connections(session, 2, user_id="U2", principle=Principle.CARE, local_date=WEEK_START)
-        weekly = build_digest(session, team_id="T1", kind=DigestKind.WEEKLY, day=FRI)
-        daily = build_digest(session, team_id="T1", kind=DigestKind.DAILY, day=FRI)
+        weekly = build_digest(session, team_id="T1", kind=DigestMode.WEEKLY, day=FRI)
+        daily = build_digest(session, team_id="T1", kind=DigestMode.DAILY, day=FRI)
     png = digest_chart(weekly)
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(io.BytesIO(png)) as image:

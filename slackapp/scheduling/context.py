@@ -1,0 +1,81 @@
+"""One tick under way: its instant, what it talks to, and what it has done so far."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from slackapp.scheduling.report import DeliveryLine, PausedSchedule, TickReport
+from slackapp.store.db import Database
+
+__all__ = ["TickContext"]
+
+log = logging.getLogger(__name__)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else ""
+
+
+@dataclass(slots=True)
+class TickContext:
+    """The state one tick carries from step to step; each step adds to its lists."""
+
+    db: Database
+    client: WebClient
+    at: datetime
+    grace: timedelta
+    worker: str
+    started: float = field(default_factory=time.perf_counter)
+    sent: list[DeliveryLine] = field(default_factory=list)
+    skipped: list[DeliveryLine] = field(default_factory=list)
+    failed: list[DeliveryLine] = field(default_factory=list)
+    retrying: list[DeliveryLine] = field(default_factory=list)
+    paused: list[PausedSchedule] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    # Teams whose token stopped working during this tick: nothing more is tried for them.
+    stopped: set[str] = field(default_factory=set)
+
+    def now(self) -> datetime:
+        """`at` moved on by the time this tick has taken so far."""
+        # Claims are stamped with it: a tick that spends many minutes on a big team must not
+        # look, to another process, like one that died mid-post long ago.
+        return self.at + timedelta(seconds=time.perf_counter() - self.started)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for one short unit of work, committed when the block ends."""
+        with self.db.session_scope() as session:
+            yield session
+
+    @contextmanager
+    def guard(self, what: str) -> Iterator[None]:
+        """Log and note any failure in `what`, so the rest of the tick still runs."""
+        try:
+            yield
+        except Exception as error:
+            log.exception("delivery tick: %s failed", what)
+            self.errors.append(f"{what}: {type(error).__name__}: {_first_line(error)}")
+
+    def report(self, seconds: float) -> TickReport:
+        """What the tick did, frozen."""
+        return TickReport(
+            at=self.at,
+            sent=tuple(self.sent),
+            skipped=tuple(self.skipped),
+            failed=tuple(self.failed),
+            retrying=tuple(self.retrying),
+            paused=tuple(self.paused),
+            deactivated=tuple(self.deactivated),
+            errors=tuple(self.errors),
+            seconds=seconds,
+        )

@@ -1,0 +1,146 @@
+"""Sending a claimed post: what Slack's answers change for it, its team and its member."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from slackapp.scheduling import sending
+from slackapp.scheduling.tick import resume_reinstalled_team
+from slackapp.store.models import Member
+from tests.scheduling.rig import (
+    ADMIN,
+    DIGESTS,
+    MONDAY_NINE,
+    NUDGES,
+    TEAM,
+    Rig,
+    log_week,
+    make_team,
+    ny,
+)
+from tests.support.factories import add_member
+
+
+def test_not_in_a_public_channel_joins_it_and_posts_once(rig: Rig) -> None:
+    rig.standin.add_channel(NUDGES, name="nudges", is_member=False)
+    make_team(rig.db)
+    report = rig.tick(MONDAY_NINE)
+    methods = [c.method for c in rig.standin.calls() if c.method != "auth.test"]
+    assert methods == ["chat.postMessage", "conversations.join", "chat.postMessage"]
+    assert rig.standin.calls("conversations.join")[0].params["channel"] == NUDGES
+    assert len(report.sent) == 1 and "joined" in report.sent[0].detail
+    assert [r.status for r in rig.rows()] == ["sent"]
+    assert rig.team().nudge_paused_reason is None
+    rig.tick(MONDAY_NINE + timedelta(days=1))
+    assert len(rig.standin.calls("conversations.join")) == 1  # a member now: no second join
+
+
+@pytest.mark.parametrize("code", ["token_revoked", "account_inactive", "invalid_auth"])
+def test_a_dead_token_marks_the_team_inactive_and_stops_its_schedules(rig: Rig, code: str) -> None:
+    # The token's own team sorts first, so it meets the error; "T0ZZZ" must still be served.
+    make_team(rig.db, digest_mode="daily")
+    make_team(rig.db, team_id="T0ZZZ", nudge_channel="C0OTHER")
+    rig.standin.fail("chat.postMessage", code)
+    report = rig.tick(MONDAY_NINE)
+    team = rig.team()
+    assert (team.is_active, team.inactive_reason) == (False, code)
+    assert report.deactivated == (TEAM,)
+    assert len(rig.posts("C0OTHER")) == 1
+    rig.tick(ny(2027, 3, 15, 16, 0))
+    rig.tick(MONDAY_NINE + timedelta(days=1))
+    assert rig.posts(DIGESTS) == [] and len(rig.posts(NUDGES)) == 1  # only the failed try
+    assert rig.posts(ADMIN) == []
+    # Once the token works again (auth.test answers), the team is switched back on.
+    assert resume_reinstalled_team(db=rig.db, client=rig.client) == TEAM
+    assert rig.team().is_active
+
+
+def test_a_permanent_error_fails_that_post_only(rig: Rig) -> None:
+    make_team(rig.db)
+    rig.standin.fail("chat.postMessage", "msg_too_long")
+    report = rig.tick(MONDAY_NINE)
+    assert [line.detail for line in report.failed] == ["msg_too_long"]
+    assert rig.team().nudge_paused_reason is None and rig.team().is_active
+    rig.tick(MONDAY_NINE + timedelta(minutes=5))
+    assert len(rig.posts(NUDGES)) == 1
+    rig.tick(MONDAY_NINE + timedelta(days=1))
+    assert len(rig.posts(NUDGES)) == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "flags"),
+    [
+        ("user_not_found", (False, True)),
+        ("user_disabled", (False, True)),
+        ("cannot_dm_bot", (True, False)),
+        ("user_not_visible", (False, False)),
+    ],
+)
+def test_a_dm_error_skips_that_member_only(rig: Rig, code: str, flags: tuple[bool, bool]) -> None:
+    make_team(rig.db, nudge_mode="dm", nudge_channel=None)
+    with rig.db.session_scope() as session:
+        for user in ("U1", "U2", "U3"):
+            add_member(session, team_id=TEAM, user_id=user, timezone="America/New_York")
+    rig.standin.fail("chat.postMessage", code)  # the first DM, U1's, is refused
+    report = rig.tick(MONDAY_NINE)
+    assert [line.target for line in report.sent] == ["U2", "U3"]
+    assert [(line.target, line.detail) for line in report.failed] == [
+        ("U1", f"member skipped: {code}")
+    ]
+    assert rig.team().is_active and rig.team().nudge_paused_reason is None
+    with rig.db.session_scope() as session:
+        member = session.get(Member, (TEAM, "U1"))
+        assert member is not None and (member.is_bot, member.deleted) == flags
+    report = rig.tick(MONDAY_NINE + timedelta(days=1))
+    tried_again = "U1" in [line.target for line in report.sent]
+    assert tried_again is (flags == (False, False))
+
+
+def test_a_failed_chart_upload_never_resends_the_digest(rig: Rig) -> None:
+    make_team(rig.db, nudge_mode="off", digest_mode="weekly")
+    log_week(rig.db, end=date(2027, 3, 19))
+    rig.standin.fail("files.getUploadURLExternal", "internal_error")
+    friday = ny(2027, 3, 19, 16, 0)
+    report = rig.tick(friday)
+    assert len(report.sent) == 1 and "chart upload" in report.sent[0].detail
+    rig.tick(friday + timedelta(minutes=1))
+    rig.tick(friday + timedelta(minutes=10))
+    assert len(rig.posts(DIGESTS)) == 1 and rig.standin.uploads == []
+    stored = rig.rows()[0]
+    assert stored.status == "sent" and "chart upload" in (stored.last_error or "")
+
+
+def test_a_weekly_digest_uploads_its_chart_after_the_message(rig: Rig) -> None:
+    make_team(rig.db, nudge_mode="off", digest_mode="weekly")
+    log_week(rig.db, end=date(2027, 3, 19))
+    rig.tick(ny(2027, 3, 19, 16, 0))
+    methods = [c.method for c in rig.standin.calls() if c.method != "auth.test"]
+    assert methods[0] == "chat.postMessage"
+    assert "files.completeUploadExternal" in methods
+    (png,) = rig.standin.uploads
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width >= 320 and image.height >= 240
+    complete = rig.standin.calls("files.completeUploadExternal")[0]
+    assert complete.params.get("channel_id") == DIGESTS
+    assert complete.params.get("initial_comment")
+
+
+def test_a_post_whose_preparation_fails_is_retried(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_team(rig.db)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database blinked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sending, "team_nudge", broken)
+        report = rig.tick(MONDAY_NINE)
+    assert len(report.retrying) == 1 and rig.posts() == []
+    report = rig.tick(MONDAY_NINE + timedelta(minutes=1))
+    assert len(report.sent) == 1 and len(rig.posts(NUDGES)) == 1
