@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import WorkDays, compute_streaks, work_days_between
 from slackapp.domain.progress import MemberStats, RecentEntry
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle, zero_counts
 from slackapp.store.models import Connection
 
 #: How far back `team_member_streaks` looks. A current streak longer than this is reported as
@@ -18,10 +18,6 @@ from slackapp.store.models import Connection
 STREAK_LOOKBACK_DAYS = 120
 
 _PLATFORM_VALUES = frozenset(platform.value for platform in Platform)
-
-
-def _zero_counts() -> dict[Principle, int]:
-    return dict.fromkeys(PRINCIPLE_ORDER, 0)
 
 
 def _monday_of(day: date) -> date:
@@ -52,7 +48,7 @@ def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -
 def _member_principle_counts(
     session: Session, *, team_id: str, user_id: str, start: date, end: date
 ) -> dict[Principle, int]:
-    counts = _zero_counts()
+    counts = zero_counts()
     rows = session.execute(
         select(Connection.principle, func.count())
         .where(
@@ -143,7 +139,7 @@ def team_daily_counts(
         return {}
     # Zero-filled so a chart gets one bar per day, quiet days included.
     result = {
-        start + timedelta(days=offset): _zero_counts() for offset in range((end - start).days + 1)
+        start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
     }
     rows = session.execute(
         select(Connection.local_date, Connection.principle, func.count())
