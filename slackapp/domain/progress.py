@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from slackapp.domain.calendar import Streaks
+from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import Platform, Principle
 
 

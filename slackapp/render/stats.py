@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 
-from slackapp.domain.calendar import Streaks
 from slackapp.domain.progress import MemberStats
+from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render.connect import open_form_button, progress_bar
 from slackapp.render.kit import Block, Message, context, escape, header, section

@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.board import BoardRow, Leaderboard
-from slackapp.domain.calendar import Period, WorkDays, goal_for_period
+from slackapp.domain.calendar import Period, WorkDays
+from slackapp.domain.streaks import goal_for_period
 from slackapp.domain.vocabulary import Principle, zero_counts
 from slackapp.store.models import Connection, Member
 

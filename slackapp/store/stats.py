@@ -8,8 +8,9 @@ from types import MappingProxyType
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slackapp.domain.calendar import WorkDays, compute_streaks, work_days_between
+from slackapp.domain.calendar import WorkDays
 from slackapp.domain.progress import MemberStats, RecentEntry
+from slackapp.domain.streaks import compute_streaks, work_days_between
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle, zero_counts
 from slackapp.store.models import Connection
 

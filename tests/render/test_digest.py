@@ -19,7 +19,7 @@ from slackapp.domain.digests import (
 )
 from slackapp.domain.tips import tip_for
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
-from slackapp.render.digest import HIGHLIGHT_NOTE_MAX, digest_chart, digest_message, period_label
+from slackapp.render.digest import HIGHLIGHT_NOTE_MAX, digest_chart, digest_message
 from slackapp.render.kit import Message
 from tests.support.blockkit import all_text, assert_valid_message
 
@@ -152,19 +152,6 @@ def test_quiet_digest_is_encouraging() -> None:
     assert "A quiet stretch happens to everyone." in text
     assert QUIET.next_tip.text in text
     assert message.text.startswith("Weekly digest · Sat 21 – Fri 27 Nov: a quiet one.")
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "label"),
-    [
-        (FRI, FRI, "Fri 27 Nov"),
-        (date(2026, 11, 21), FRI, "Sat 21 – Fri 27 Nov"),
-        (date(2026, 11, 28), date(2026, 12, 4), "Sat 28 Nov – Fri 4 Dec"),
-        (date(2026, 12, 28), date(2027, 1, 3), "Mon 28 Dec 2026 – Sun 3 Jan 2027"),
-    ],
-)
-def test_period_label(start: date, end: date, label: str) -> None:
-    assert period_label(start, end) == label
 
 
 def test_digest_chart_only_for_a_weekly_digest_with_something_to_draw() -> None:

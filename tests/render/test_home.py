@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from slackapp.domain.board import BoardRow, Leaderboard
-from slackapp.domain.calendar import Streaks, Window, window_period
+from slackapp.domain.calendar import Window, window_period
 from slackapp.domain.entries import ChangeStatus
 from slackapp.domain.progress import MemberStats, RecentEntry
+from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
 from slackapp.render import ids
 from slackapp.render.connect import change_refused
