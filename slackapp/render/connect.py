@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from slackapp.domain.calendar import day_label
 from slackapp.domain.entries import (
     LINK_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -156,7 +157,7 @@ def describe(connection: SavedConnection) -> str:
 def _day_phrase(day: date, today: date) -> str:
     if day == today:
         return "today"
-    return f"on {day:%a} {day.day} {day:%b}"
+    return f"on {day_label(day)}"
 
 
 def log_confirmation(result: LogResult, *, today: date) -> Message:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from slackapp.domain.board import Leaderboard
+from slackapp.domain.calendar import day_label
 from slackapp.domain.progress import MemberStats, RecentEntry
 from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLE_ORDER, PRINCIPLES
 from slackapp.render import ids
@@ -28,7 +29,7 @@ from slackapp.render.kit import (
     truncate,
 )
 from slackapp.render.settings import settings_button
-from slackapp.render.stats import day_label, first_steps_blocks, streak_fields, today_text
+from slackapp.render.stats import first_steps_blocks, streak_fields, today_text
 
 __all__ = [
     "CHART_WIDTH",

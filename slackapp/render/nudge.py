@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from slackapp.domain.calendar import day_label, weekday_name
 from slackapp.domain.nudges import DayTally, MemberNudge, TeamNudge
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render.connect import open_form_button, progress_bar
@@ -17,8 +18,6 @@ __all__ = [
     "person_name",
     "principle_counts_line",
 ]
-
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def connections_phrase(count: int) -> str:
@@ -38,10 +37,10 @@ def day_phrase(day: date, *, today: date) -> str:
     if gap == 1:
         return "yesterday"
     if 1 < gap < 7:
-        return f"on {_WEEKDAY_NAMES[day.weekday()]}"
+        return f"on {weekday_name(day.weekday(), style='long')}"
     if gap == 7:
-        return f"last {_WEEKDAY_NAMES[day.weekday()]}"
-    return f"on {_WEEKDAY_NAMES[day.weekday()]} {day.day} {day:%b}"
+        return f"last {weekday_name(day.weekday(), style='long')}"
+    return f"on {day_label(day, style='long')}"
 
 
 def principle_counts_line(counts: Mapping[Principle, int]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slackapp.domain.calendar import WorkDays
+from slackapp.domain.calendar import WorkDays, weekday_name
 from slackapp.domain.team_settings import (
     MAX_DAILY_GOAL,
     MIN_DAILY_GOAL,
@@ -47,9 +47,6 @@ __all__ = [
     "settings_saved",
     "work_days_text",
 ]
-
-_DAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_DAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _NUDGE_CHOICES: dict[NudgeMode, tuple[str, str]] = {
     NudgeMode.OFF: ("Off", "No daily nudge."),
@@ -112,7 +109,7 @@ def _time_picker(value: str) -> Block:
 
 
 def _day_option(day: int) -> Block:
-    return option(_DAY_LONG[day], str(day))
+    return option(weekday_name(day, style="long"), str(day))
 
 
 def _paused_note(reason: str | None, what: str) -> list[Block]:
@@ -310,9 +307,9 @@ def work_days_text(work_days: WorkDays) -> str:
     parts = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{_DAY_SHORT[run[0]]}–{_DAY_SHORT[run[-1]]}")
+            parts.append(f"{weekday_name(run[0])}–{weekday_name(run[-1])}")
         else:
-            parts.extend(_DAY_SHORT[day] for day in run)
+            parts.extend(weekday_name(day) for day in run)
     return ", ".join(parts)
 
 
@@ -330,7 +327,7 @@ def _digest_text(settings: TeamSettings) -> str:
     if settings.digest_mode is DigestMode.DAILY:
         return f"daily in <#{settings.digest_channel}> at {at} on work days"
     if settings.digest_mode is DigestMode.WEEKLY:
-        day = _DAY_LONG[settings.digest_weekday % 7]
+        day = weekday_name(settings.digest_weekday % 7, style="long")
         return f"weekly on {day}s in <#{settings.digest_channel}> at {at}"
     return "off"
 

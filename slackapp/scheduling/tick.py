@@ -25,9 +25,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.domain.calendar import span_label as period_label
 from slackapp.domain.digests import DigestKind
 from slackapp.domain.team_settings import DigestMode, NudgeMode, parse_time, work_days_from_mask
-from slackapp.render.digest import digest_chart, digest_message, period_label
+from slackapp.render.digest import digest_chart, digest_message
 from slackapp.render.kit import Message
 from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger
