@@ -9,15 +9,11 @@ from slack_sdk import WebClient
 
 from slackapp.domain.intents import BoardUsage, IntentKind, interpret_connect
 from slackapp.render.board import board_message, board_usage
-from slackapp.render.connect import (
-    connection_form,
-    help_message,
-    log_confirmation,
-    notice,
-)
+from slackapp.render.connect import connection_form, help_message, log_confirmation
 from slackapp.render.kit import FormContext
 from slackapp.render.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.render.stats import mystats_message
+from slackapp.render.widgets import notice
 from slackapp.slack.listening import acknowledge, after_ack
 from slackapp.usecases import services
 from slackapp.usecases.services import Rejection

@@ -1,4 +1,4 @@
-"""Renderers for logging: the connection form, confirmations, help and notices."""
+"""Renderers for logging: the connection form, its confirmations and refusals, and help."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from slackapp.render.kit import (
     Block,
     FormContext,
     Message,
-    actions,
     button,
     context,
     described_option,
@@ -44,12 +43,7 @@ from slackapp.render.kit import (
     submitted_text,
     truncate,
 )
-
-
-def progress_bar(count: int, goal: int, *, width: int = 10) -> str:
-    """A text bar like ▰▰▰▱▱▱▱▱▱▱ for `count` out of `goal`."""
-    filled = width if goal <= 0 else min(width, round(width * count / goal))
-    return "▰" * filled + "▱" * (width - filled)
+from slackapp.render.widgets import notice, progress_bar
 
 
 def _principle_option(principle: Principle) -> Block:
@@ -205,11 +199,6 @@ def undo_done(connection: SavedConnection) -> Message:
     return Message(text=text, blocks=[section(f":wastebasket: {text}\n~{describe(connection)}~")])
 
 
-def notice(text: str, *, emoji: str = ":information_source:") -> Message:
-    """A one-line ephemeral answer."""
-    return Message(text=text, blocks=[section(f"{emoji} {escape(text)}")])
-
-
 def help_message(*, daily_goal: int) -> Message:
     """What /connect help shows: the four principles and how to log."""
     principle_lines = "\n".join(
@@ -249,10 +238,6 @@ def help_message(*, daily_goal: int) -> Message:
         ),
     ]
     return Message(text=f"Valueboard help: {intro}", blocks=blocks)
-
-
-def open_form_button() -> Block:
-    return actions(button("Log a connection", action_id=ids.OPEN_FORM_ACTION, style="primary"))
 
 
 def read_form(view: dict[str, Any]) -> FormInput:

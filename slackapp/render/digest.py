@@ -6,16 +6,19 @@ from slackapp.domain.calendar import span_label, weekday_name
 from slackapp.domain.digests import Digest, DigestKind
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES
 from slackapp.render.chart import weekly_chart_png
-from slackapp.render.connect import open_form_button, progress_bar
 from slackapp.render.kit import Block, Message, context, divider, escape, header, section, truncate
-from slackapp.render.nudge import connections_phrase, person_name
+from slackapp.render.widgets import (
+    connections_phrase,
+    medal,
+    member_name,
+    open_form_button,
+    progress_bar,
+)
 
 __all__ = ["HIGHLIGHT_NOTE_MAX", "digest_chart", "digest_message"]
 
 #: Highlights quote at most this much of a note, so three of them stay a glance.
 HIGHLIGHT_NOTE_MAX = 200
-
-_MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
 
 
 def _title(digest: Digest) -> str:
@@ -52,15 +55,15 @@ def _principles_block(digest: Digest) -> Block:
 def _top_text(digest: Digest) -> str:
     lines = ["*Leading the way*"]
     for row in digest.top:
-        medal = _MEDALS[row.rank - 1] if row.rank <= len(_MEDALS) else "•"
-        lines.append(f"{medal} {person_name(row.display_name)}: {row.total:,}")
+        mark = medal(row.rank) or "•"
+        lines.append(f"{mark} {member_name(row.display_name)}: {row.total:,}")
     return "\n".join(lines)
 
 
 def _streaks_text(digest: Digest) -> str:
     lines = ["*On a streak*"]
     for holder in digest.streaks:
-        lines.append(f":fire: {person_name(holder.display_name)}: {holder.days:,}-day run at goal")
+        lines.append(f":fire: {member_name(holder.display_name)}: {holder.days:,}-day run at goal")
     return "\n".join(lines)
 
 
@@ -70,7 +73,7 @@ def _highlights_text(digest: Digest) -> str:
         info = PRINCIPLES[highlight.principle]
         note = escape(truncate(" ".join(highlight.note.split()), HIGHLIGHT_NOTE_MAX))
         lines.append(
-            f"{info.emoji} *{person_name(highlight.display_name)}* ({info.label}): “{note}”"
+            f"{info.emoji} *{member_name(highlight.display_name)}* ({info.label}): “{note}”"
         )
     return "\n".join(lines)
 

@@ -10,10 +10,9 @@ from typing import Any
 from slackapp.domain.board import Leaderboard
 from slackapp.domain.calendar import day_label
 from slackapp.domain.progress import MemberStats, RecentEntry
-from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLE_ORDER, PRINCIPLES
+from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLES
 from slackapp.render import ids
-from slackapp.render.board import board_lines, names_text
-from slackapp.render.connect import progress_bar
+from slackapp.render.board import board_lines
 from slackapp.render.kit import (
     Block,
     Message,
@@ -30,6 +29,7 @@ from slackapp.render.kit import (
 )
 from slackapp.render.settings import settings_button
 from slackapp.render.stats import first_steps_blocks, streak_fields, today_text
+from slackapp.render.widgets import log_button, names_text, principle_counts_line, progress_bar
 
 __all__ = [
     "CHART_WIDTH",
@@ -124,10 +124,6 @@ def _entry_blocks(entry: RecentEntry, *, today: date) -> list[Block]:
     ]
 
 
-def _log_button() -> Block:
-    return button("Log a connection", action_id=ids.OPEN_FORM_ACTION, style="primary")
-
-
 def _team_blocks(board: Leaderboard, *, viewer_id: str) -> list[Block]:
     title = f"*Team board* · {escape(board.period.label)}"
     lines = board_lines(board, viewer_id=viewer_id)
@@ -146,13 +142,11 @@ def _team_blocks(board: Leaderboard, *, viewer_id: str) -> list[Block]:
 
 
 def _progress_blocks(stats: MemberStats) -> list[Block]:
-    week = "   ".join(
-        f"{PRINCIPLES[p].emoji} {stats.week_counts.get(p, 0):,}" for p in PRINCIPLE_ORDER
-    )
+    week = principle_counts_line(stats.week_counts)
     return [
         section(
             today_text(today=stats.today, count=stats.today_count, goal=stats.daily_goal),
-            accessory=_log_button(),
+            accessory=log_button(),
         ),
         {"type": "section", "fields": streak_fields(stats.streaks)},
         context(f"This week: {week}"),

@@ -10,8 +10,8 @@ from slackapp.domain.calendar import day_label
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.render.connect import open_form_button, progress_bar
 from slackapp.render.kit import Block, Message, context, escape, header, section
+from slackapp.render.widgets import open_form_button, progress_bar
 
 __all__ = [
     "BALANCED_NUDGE",

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from slackapp.render.connect import notice
+from slackapp.render.widgets import notice
 from slackapp.slack.posting import tell_member
 
 log = logging.getLogger(__name__)

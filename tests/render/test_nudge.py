@@ -13,7 +13,7 @@ from slackapp.domain.nudges import DayTally, MemberNudge, TeamNudge
 from slackapp.domain.tips import tip_for
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
 from slackapp.render.kit import Message
-from slackapp.render.nudge import day_phrase, nudge_message, person_name
+from slackapp.render.nudge import day_phrase, nudge_message
 from tests.support.blockkit import assert_valid_message
 
 FRI = date(2026, 11, 27)
@@ -100,14 +100,6 @@ def test_messages_are_valid_block_kit(message: Message) -> None:
 )
 def test_day_phrase(day: date, today: date, phrase: str) -> None:
     assert day_phrase(day, today=today) == phrase
-
-
-@pytest.mark.parametrize(
-    ("name", "shown"),
-    [("Ana", "Ana"), (None, "A teammate"), ("  ", "A teammate"), ("<@U1>", "&lt;@U1&gt;")],
-)
-def test_person_name_never_mentions(name: str | None, shown: str) -> None:
-    assert person_name(name) == shown
 
 
 def test_nudge_layout() -> None:
