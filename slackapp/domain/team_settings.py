@@ -52,7 +52,11 @@ class DigestMode(StrEnum):
 
 
 class SettingsField(StrEnum):
-    """Fields of the settings modal; also its block ids, so errors land beside the field."""
+    """The team settings an admin edits, as validation names them (the renderer picks block ids).
+
+    The values happen to equal the modal's block ids, which end-to-end tests still read back with
+    `SettingsField(block_id)`; the modal itself takes its ids from the renderer's own mapping.
+    """
 
     TIMEZONE = "settings_timezone"
     WORK_DAYS = "settings_work_days"

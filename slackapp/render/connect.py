@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from slackapp.domain.calendar import day_label
@@ -44,6 +46,19 @@ from slackapp.render.kit import (
     truncate,
 )
 from slackapp.render.widgets import notice, progress_bar
+
+#: The block id of each field in the connection form. Modals that are open right now carry these
+#: ids and send them back on submit, so they must never change.
+FORM_BLOCK_IDS: Mapping[FormField, str] = MappingProxyType(
+    {
+        FormField.PRINCIPLE: "principle",
+        FormField.PLATFORM: "platform",
+        FormField.WHO: "who",
+        FormField.LINK: "link",
+        FormField.NOTE: "note",
+        FormField.DATE: "date",
+    }
+)
 
 
 def _principle_option(principle: Principle) -> Block:
@@ -90,21 +105,26 @@ def connection_form(
         "initial_date": (prefill.local_date or today).isoformat(),
     }
     blocks: list[Block] = [
-        input_block(FormField.PRINCIPLE, "What kind of value?", principle_element, optional=False),
-        input_block(FormField.PLATFORM, "Platform", platform_element),
         input_block(
-            FormField.WHO,
+            FORM_BLOCK_IDS[FormField.PRINCIPLE],
+            "What kind of value?",
+            principle_element,
+            optional=False,
+        ),
+        input_block(FORM_BLOCK_IDS[FormField.PLATFORM], "Platform", platform_element),
+        input_block(
+            FORM_BLOCK_IDS[FormField.WHO],
             "Who",
             _text_input(prefill.who, placeholder="@jane, or a name", max_length=WHO_MAX_LENGTH),
         ),
         input_block(
-            FormField.LINK,
+            FORM_BLOCK_IDS[FormField.LINK],
             "Link",
             _text_input(prefill.link, placeholder="https://…", max_length=LINK_MAX_LENGTH),
             hint="The post, reply or thread, so the team can see it.",
         ),
         input_block(
-            FormField.NOTE,
+            FORM_BLOCK_IDS[FormField.NOTE],
             "What did you do?",
             _text_input(
                 prefill.note,
@@ -113,7 +133,7 @@ def connection_form(
                 multiline=True,
             ),
         ),
-        input_block(FormField.DATE, "When", date_element, optional=False),
+        input_block(FORM_BLOCK_IDS[FormField.DATE], "When", date_element, optional=False),
     ]
     return {
         "type": "modal",
@@ -127,8 +147,8 @@ def connection_form(
 
 
 def form_errors(errors: dict[FormField, str]) -> dict[str, str]:
-    """Inline errors for `ack(response_action="errors", errors=…)`."""
-    return {field.value: message for field, message in errors.items()}
+    """Inline errors for `ack(response_action="errors", errors=…)`, each on its field's block."""
+    return {FORM_BLOCK_IDS[field]: message for field, message in errors.items()}
 
 
 def describe(connection: SavedConnection) -> str:
@@ -243,16 +263,16 @@ def help_message(*, daily_goal: int) -> Message:
 def read_form(view: dict[str, Any]) -> FormInput:
     """The plain values a member submitted in the connection form."""
 
-    def text(field: FormField) -> str | None:
-        return submitted_text(submitted(view, field.value))
+    def element(field: FormField) -> dict[str, Any]:
+        return submitted(view, FORM_BLOCK_IDS[field])
 
     return FormInput(
-        principle=submitted_choice(submitted(view, FormField.PRINCIPLE.value)),
-        platform=submitted_choice(submitted(view, FormField.PLATFORM.value)),
-        who=text(FormField.WHO),
-        link=text(FormField.LINK),
-        note=text(FormField.NOTE),
-        local_date=submitted_text(submitted(view, FormField.DATE.value), "selected_date"),
+        principle=submitted_choice(element(FormField.PRINCIPLE)),
+        platform=submitted_choice(element(FormField.PLATFORM)),
+        who=submitted_text(element(FormField.WHO)),
+        link=submitted_text(element(FormField.LINK)),
+        note=submitted_text(element(FormField.NOTE)),
+        local_date=submitted_text(element(FormField.DATE), "selected_date"),
     )
 
 

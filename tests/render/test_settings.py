@@ -20,6 +20,7 @@ from slackapp.domain.team_settings import (
 from slackapp.render import ids
 from slackapp.render.kit import FormContext, Message
 from slackapp.render.settings import (
+    SETTINGS_BLOCK_IDS,
     nudges_preference_message,
     read_settings_form,
     refusal_errors,
@@ -207,3 +208,19 @@ def test_saved_summary_shows_everything_back() -> None:
 def test_nudge_preference_wording(enabled: bool, mode: NudgeMode, expected: str) -> None:
     message = nudges_preference_message(NudgePreference(enabled, mode, "C100", time(9, 0)))
     assert expected in message.text
+
+
+def test_every_field_has_its_own_unchanging_block_id() -> None:
+    # Modals open in Slack right now send these ids back, so they are spelled out here.
+    assert dict(SETTINGS_BLOCK_IDS) == {
+        SettingsField.TIMEZONE: "settings_timezone",
+        SettingsField.WORK_DAYS: "settings_work_days",
+        SettingsField.DAILY_GOAL: "settings_daily_goal",
+        SettingsField.NUDGE_MODE: "settings_nudge_mode",
+        SettingsField.NUDGE_CHANNEL: "settings_nudge_channel",
+        SettingsField.NUDGE_TIME: "settings_nudge_time",
+        SettingsField.DIGEST_MODE: "settings_digest_mode",
+        SettingsField.DIGEST_CHANNEL: "settings_digest_channel",
+        SettingsField.DIGEST_TIME: "settings_digest_time",
+        SettingsField.DIGEST_WEEKDAY: "settings_digest_weekday",
+    }
