@@ -71,27 +71,6 @@ class SettingsField(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class TeamSettings:
-    """Everything an admin can set for a team, plus who set it last and any paused schedule."""
-
-    team_id: str
-    timezone: str
-    work_days: WorkDays
-    daily_goal: int
-    nudge_mode: NudgeMode
-    nudge_channel: str | None
-    nudge_time: time
-    digest_mode: DigestMode
-    digest_channel: str | None
-    digest_time: time
-    digest_weekday: int
-    updated_by: str | None = None
-    updated_at: datetime | None = None
-    nudge_paused_reason: str | None = None
-    digest_paused_reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class SettingsInput:
     """Raw values from the settings modal, before any checking."""
 
@@ -107,9 +86,9 @@ class SettingsInput:
     digest_weekday: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SettingsUpdate:
-    """Checked settings, ready to save."""
+    """Everything an admin can set for a team, checked and ready to save."""
 
     timezone: str
     work_days: WorkDays
@@ -121,6 +100,17 @@ class SettingsUpdate:
     digest_channel: str | None
     digest_time: time
     digest_weekday: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeamSettings(SettingsUpdate):
+    """A team's settings as saved: the admin's choices, who set them last, any paused schedule."""
+
+    team_id: str
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    nudge_paused_reason: str | None = None
+    digest_paused_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

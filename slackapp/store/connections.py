@@ -46,7 +46,6 @@ def ensure_team(
         team = Team(
             team_id=team_id,
             timezone=timezone,
-            work_days_mask=0b0011111,
             daily_goal=daily_goal,
             is_active=True,
             created_at=now,
