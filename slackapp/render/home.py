@@ -9,7 +9,8 @@ from typing import Any
 
 from slackapp.domain.board import Leaderboard
 from slackapp.domain.calendar import day_label
-from slackapp.domain.progress import MemberStats, RecentEntry
+from slackapp.domain.entries import SavedConnection
+from slackapp.domain.progress import MemberStats
 from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLES
 from slackapp.render import ids
 from slackapp.render.board import board_lines
@@ -64,7 +65,7 @@ def _safe_url(link: str) -> str:
     return link.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
 
 
-def entry_line(entry: RecentEntry, *, today: date) -> str:
+def entry_line(entry: SavedConnection, *, today: date) -> str:
     """One entry as mrkdwn: kind, who, where, when, and the start of the note."""
     info = PRINCIPLES[entry.principle]
     parts = [f"{info.emoji} *{info.label}*"]
@@ -100,7 +101,7 @@ def last_days_chart(days: Sequence[tuple[date, int]], *, goal: int, today: date)
     return "```" + "\n".join(lines) + "```"
 
 
-def _entry_blocks(entry: RecentEntry, *, today: date) -> list[Block]:
+def _entry_blocks(entry: SavedConnection, *, today: date) -> list[Block]:
     info = PRINCIPLES[entry.principle]
     confirm = confirm_dialog(
         title="Delete this entry?",

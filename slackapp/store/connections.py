@@ -21,14 +21,24 @@ from slackapp.domain.entries import (
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, ProcessedEvent, Team
 
+_PLATFORM_VALUES = frozenset(platform.value for platform in Platform)
 
-def _saved(row: Connection) -> SavedConnection:
+
+def _platform(value: str | None) -> Platform | None:
+    if not value:
+        return None
+    # A platform retired from the enum must not break someone's history or their edit form.
+    return Platform(value) if value in _PLATFORM_VALUES else Platform.OTHER
+
+
+def saved_connection(row: Connection) -> SavedConnection:
+    """A stored connection row as the rest of the app sees it."""
     return SavedConnection(
         id=row.id,
         team_id=row.team_id,
         user_id=row.user_id,
         principle=Principle(row.principle),
-        platform=Platform(row.platform) if row.platform else None,
+        platform=_platform(row.platform),
         who=row.who,
         note=row.note,
         link=row.link,
@@ -108,7 +118,7 @@ def log_connection(
         count = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
         return LogResult(
             status=status,
-            connection=_saved(row) if row is not None else None,
+            connection=saved_connection(row) if row is not None else None,
             day_count=count,
             daily_goal=daily_goal,
             daily_cap=daily_cap,
@@ -199,7 +209,7 @@ def get_connection(
     row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
-    return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
+    return ChangeResult(status=ChangeStatus.DONE, connection=saved_connection(row))
 
 
 def delete_connection(
@@ -209,7 +219,7 @@ def delete_connection(
     row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
-    saved = _saved(row)
+    saved = saved_connection(row)
     session.delete(row)
     session.flush()
     return ChangeResult(status=ChangeStatus.DONE, connection=saved)
@@ -231,7 +241,9 @@ def update_connection(
     if draft.link is not None:
         same = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
         if same is not None and same.id != row.id:
-            return ChangeResult(status=ChangeStatus.DUPLICATE_LINK, connection=_saved(same))
+            return ChangeResult(
+                status=ChangeStatus.DUPLICATE_LINK, connection=saved_connection(same)
+            )
     row.principle = draft.principle.value
     row.platform = draft.platform.value if draft.platform else None
     row.who = draft.who
@@ -240,7 +252,7 @@ def update_connection(
     row.local_date = draft.local_date
     row.updated_at = now
     session.flush()
-    return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
+    return ChangeResult(status=ChangeStatus.DONE, connection=saved_connection(row))
 
 
 @dataclass(frozen=True, slots=True)

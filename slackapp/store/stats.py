@@ -9,27 +9,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import WorkDays
-from slackapp.domain.progress import MemberStats, RecentEntry
+from slackapp.domain.entries import SavedConnection
+from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import compute_streaks, work_days_between
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle, zero_counts
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
+from slackapp.store.connections import saved_connection
 from slackapp.store.models import Connection
 
 #: How far back `team_member_streaks` looks. A current streak longer than this is reported as
 #: the streak inside the window, which keeps the query bounded however old the team is.
 STREAK_LOOKBACK_DAYS = 120
 
-_PLATFORM_VALUES = frozenset(platform.value for platform in Platform)
-
 
 def _monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def _platform(value: str | None) -> Platform | None:
-    if value is None:
-        return None
-    # A platform retired from the enum must not break someone's history view.
-    return Platform(value) if value in _PLATFORM_VALUES else Platform.OTHER
 
 
 def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
@@ -66,25 +59,14 @@ def _member_principle_counts(
 
 def _recent_entries(
     session: Session, *, team_id: str, user_id: str, limit: int
-) -> tuple[RecentEntry, ...]:
+) -> tuple[SavedConnection, ...]:
     rows = session.scalars(
         select(Connection)
         .where(Connection.team_id == team_id, Connection.user_id == user_id)
         .order_by(Connection.created_at.desc(), Connection.id.desc())
         .limit(limit)
     )
-    return tuple(
-        RecentEntry(
-            id=row.id,
-            principle=Principle(row.principle),
-            platform=_platform(row.platform),
-            who=row.who,
-            note=row.note,
-            link=row.link,
-            local_date=row.local_date,
-        )
-        for row in rows
-    )
+    return tuple(saved_connection(row) for row in rows)
 
 
 def member_stats(
