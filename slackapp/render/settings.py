@@ -267,31 +267,30 @@ def settings_refused() -> Message:
 # --------------------------------------------------------------------------------------------
 
 
-def _element(view: dict[str, Any], field: SettingsField) -> dict[str, Any]:
-    return submitted(view, SETTINGS_BLOCK_IDS[field])
-
-
 def read_settings_form(view: dict[str, Any]) -> SettingsInput:
     """The plain values an admin submitted in the settings modal."""
-    checked = _element(view, SettingsField.WORK_DAYS).get("selected_options") or []
+
+    def element(field: SettingsField) -> dict[str, Any]:
+        return submitted(view, SETTINGS_BLOCK_IDS[field])
+
+    def text(field: SettingsField, key: str = "value") -> str | None:
+        return submitted_text(element(field), key)
+
+    checked = element(SettingsField.WORK_DAYS).get("selected_options") or []
     work_days = tuple(
         str(item["value"]) for item in checked if isinstance(item, dict) and "value" in item
     )
     return SettingsInput(
-        timezone=submitted_text(_element(view, SettingsField.TIMEZONE), "value"),
+        timezone=text(SettingsField.TIMEZONE),
         work_days=work_days,
-        daily_goal=submitted_text(_element(view, SettingsField.DAILY_GOAL), "value"),
-        nudge_mode=submitted_choice(_element(view, SettingsField.NUDGE_MODE)),
-        nudge_channel=submitted_text(
-            _element(view, SettingsField.NUDGE_CHANNEL), "selected_conversation"
-        ),
-        nudge_time=submitted_text(_element(view, SettingsField.NUDGE_TIME), "selected_time"),
-        digest_mode=submitted_choice(_element(view, SettingsField.DIGEST_MODE)),
-        digest_channel=submitted_text(
-            _element(view, SettingsField.DIGEST_CHANNEL), "selected_conversation"
-        ),
-        digest_time=submitted_text(_element(view, SettingsField.DIGEST_TIME), "selected_time"),
-        digest_weekday=submitted_choice(_element(view, SettingsField.DIGEST_WEEKDAY)),
+        daily_goal=text(SettingsField.DAILY_GOAL),
+        nudge_mode=submitted_choice(element(SettingsField.NUDGE_MODE)),
+        nudge_channel=text(SettingsField.NUDGE_CHANNEL, "selected_conversation"),
+        nudge_time=text(SettingsField.NUDGE_TIME, "selected_time"),
+        digest_mode=submitted_choice(element(SettingsField.DIGEST_MODE)),
+        digest_channel=text(SettingsField.DIGEST_CHANNEL, "selected_conversation"),
+        digest_time=text(SettingsField.DIGEST_TIME, "selected_time"),
+        digest_weekday=submitted_choice(element(SettingsField.DIGEST_WEEKDAY)),
     )
 
 
