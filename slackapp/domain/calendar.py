@@ -219,12 +219,17 @@ def _days_before(day: date, count: int) -> date:
     return date.fromordinal(max(1, day.toordinal() - count))
 
 
+def week_start(day: date) -> date:
+    """The Monday that starts `day`'s week (the week "this week" means)."""
+    return _days_before(day, day.weekday())
+
+
 def window_period(window: Window, *, today: date) -> Period:
     """Return the dates `window` covers when it is `today` in the team's zone."""
     if window is Window.TODAY:
         return Period(window, today, today, f"Today ({day_label(today)})")
     if window is Window.WEEK:
-        monday = _days_before(today, today.weekday())
+        monday = week_start(today)
         return Period(window, monday, today, f"This week ({span_label(monday, today)})")
     if window is Window.MONTH:
         label = f"{month_name(today.month, style='long')} {today.year}"

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slackapp.domain.calendar import WorkDays
+from slackapp.domain.calendar import WorkDays, week_start
 from slackapp.domain.entries import SavedConnection
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import compute_streaks, work_days_between
@@ -19,10 +19,6 @@ from slackapp.store.models import Connection
 #: How far back `team_member_streaks` looks. A current streak longer than this is reported as
 #: the streak inside the window, which keeps the query bounded however old the team is.
 STREAK_LOOKBACK_DAYS = 120
-
-
-def _monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
@@ -84,7 +80,7 @@ def member_stats(
         raise ValueError("recent_limit cannot be negative")
     per_day = daily_counts(session, team_id=team_id, user_id=user_id, until=today)
     week_counts = _member_principle_counts(
-        session, team_id=team_id, user_id=user_id, start=_monday_of(today), end=today
+        session, team_id=team_id, user_id=user_id, start=week_start(today), end=today
     )
     # min() keeps the first of equal values, so ties fall to the display order.
     least_used = min(PRINCIPLE_ORDER, key=lambda principle: week_counts[principle])

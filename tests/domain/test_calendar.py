@@ -21,6 +21,7 @@ from slackapp.domain.calendar import (
     month_name,
     parse_window,
     span_label,
+    week_start,
     weekday_name,
     window_period,
     zone,
@@ -499,3 +500,16 @@ def test_day_label() -> None:
 )
 def test_span_label(start: date, end: date, label: str) -> None:
     assert span_label(start, end) == label
+
+
+@pytest.mark.parametrize(
+    ("day", "monday"),
+    [
+        (date(2026, 11, 23), date(2026, 11, 23)),
+        (date(2026, 11, 29), date(2026, 11, 23)),
+        (date(2027, 1, 3), date(2026, 12, 28)),
+        (date.min, date.min),
+    ],
+)
+def test_week_start(day: date, monday: date) -> None:
+    assert week_start(day) == monday
