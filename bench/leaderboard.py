@@ -39,15 +39,9 @@ from bench import (
     time_runs,
 )
 from slackapp.domain.board import BoardRow, Leaderboard
-from slackapp.domain.calendar import (
-    DEFAULT_WORK_DAYS,
-    Streaks,
-    Window,
-    compute_streaks,
-    goal_for_period,
-    window_period,
-)
+from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Window, window_period
 from slackapp.domain.progress import MemberStats
+from slackapp.domain.streaks import Streaks, compute_streaks, goal_for_period
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store.db import Database
 from slackapp.store.leaderboard import team_leaderboard

@@ -14,10 +14,11 @@ from slack_sdk import WebClient
 
 from slackapp.domain.intents import BoardUsage, IntentKind, interpret_connect
 from slackapp.render.board import board_message, board_usage
-from slackapp.render.connect import connection_form, help_message, log_confirmation, notice
+from slackapp.render.connect import connection_form, help_message, log_confirmation
 from slackapp.render.kit import FormContext
 from slackapp.render.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.render.stats import mystats_message
+from slackapp.render.widgets import notice
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
 from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import board, connect, progress, team_settings

@@ -1,39 +1,23 @@
-"""Calendar arithmetic in people's own time zones: local days, report windows, goals and streaks.
+"""Calendar arithmetic in people's own time zones: local days, report windows, day and month names.
 
 Everything here is pure: callers pass the instant or the day they mean, and nothing reads the clock.
+This is the one place that spells out day and month names, so no label follows the host's locale.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 WorkDays = frozenset[int]
 
 #: Monday to Friday (0 = Monday .. 6 = Sunday, as in `date.weekday()`).
 DEFAULT_WORK_DAYS: WorkDays = frozenset({0, 1, 2, 3, 4})
-
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTH_LONG = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 # "localtime" is whatever the host happens to be set to, so it must never become a team's zone.
 _HOST_DEPENDENT_ZONES = frozenset({"localtime"})
@@ -113,6 +97,69 @@ def local_due_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
 
 
 # --------------------------------------------------------------------------------------------
+# Names and labels
+# --------------------------------------------------------------------------------------------
+
+#: How a day is named: "Monday", "Mon" or "Mo".
+DayNameStyle = Literal["long", "short", "min"]
+#: How a month is named: "November" or "Nov".
+MonthNameStyle = Literal["long", "short"]
+
+# Spelled out rather than taken from strftime, whose words follow the host's locale. Every short
+# form is the first three letters (and "min" the first two), so one table serves each style.
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def weekday_name(weekday: int, *, style: DayNameStyle = "short") -> str:
+    """The English name of weekday number `weekday` (0 = Monday, as in `date.weekday()`)."""
+    if not 0 <= weekday <= 6:
+        raise ValueError(f"a weekday number is 0-6, got {weekday!r}")
+    name = _WEEKDAY_NAMES[weekday]
+    if style == "long":
+        return name
+    return name[:3] if style == "short" else name[:2]
+
+
+def month_name(month: int, *, style: MonthNameStyle = "short") -> str:
+    """The English name of month number `month` (1 = January)."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"a month number is 1-12, got {month!r}")
+    name = _MONTH_NAMES[month - 1]
+    return name if style == "long" else name[:3]
+
+
+def day_label(day: date, *, style: DayNameStyle = "short") -> str:
+    """A date as people read it: "Fri 27 Nov" ("Friday 27 Nov" with the long style)."""
+    return f"{weekday_name(day.weekday(), style=style)} {day.day} {month_name(day.month)}"
+
+
+def span_label(start: date, end: date) -> str:
+    """The dates from `start` to `end`: "Fri 27 Nov", "Sat 21 – Fri 27 Nov", or with years."""
+    # Say the month once when both ends share it, and the years only when they differ.
+    if start == end:
+        return day_label(end)
+    if start.year != end.year:
+        return f"{day_label(start)} {start.year} – {day_label(end)} {end.year}"
+    if start.month != end.month:
+        return f"{day_label(start)} – {day_label(end)}"
+    return f"{weekday_name(start.weekday())} {start.day} – {day_label(end)}"
+
+
+# --------------------------------------------------------------------------------------------
 # Report windows
 # --------------------------------------------------------------------------------------------
 
@@ -167,139 +214,28 @@ class Period:
         return (self.start is None or self.start <= day) and day <= self.end
 
 
-def _day_month(day: date) -> str:
-    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_SHORT[day.month - 1]}"
-
-
-def _span_label(start: date, end: date) -> str:
-    # Say the month once when both ends share it, and the years only when they differ.
-    if start == end:
-        return _day_month(end)
-    if start.year != end.year:
-        return f"{_day_month(start)} {start.year} – {_day_month(end)} {end.year}"
-    if start.month != end.month:
-        return f"{_day_month(start)} – {_day_month(end)}"
-    return f"{_DAY_NAMES[start.weekday()]} {start.day} – {_day_month(end)}"
-
-
 def _days_before(day: date, count: int) -> date:
     # Clamp at the first representable date rather than overflow on absurd inputs.
     return date.fromordinal(max(1, day.toordinal() - count))
 
 
+def week_start(day: date) -> date:
+    """The Monday that starts `day`'s week (the week "this week" means)."""
+    return _days_before(day, day.weekday())
+
+
 def window_period(window: Window, *, today: date) -> Period:
     """Return the dates `window` covers when it is `today` in the team's zone."""
     if window is Window.TODAY:
-        return Period(window, today, today, f"Today ({_day_month(today)})")
+        return Period(window, today, today, f"Today ({day_label(today)})")
     if window is Window.WEEK:
-        monday = _days_before(today, today.weekday())
-        return Period(window, monday, today, f"This week ({_span_label(monday, today)})")
+        monday = week_start(today)
+        return Period(window, monday, today, f"This week ({span_label(monday, today)})")
     if window is Window.MONTH:
-        label = f"{_MONTH_LONG[today.month - 1]} {today.year}"
+        label = f"{month_name(today.month, style='long')} {today.year}"
         return Period(window, today.replace(day=1), today, label)
     if window is Window.LAST_7_DAYS:
         return Period(window, _days_before(today, 6), today, "Last 7 days")
     if window is Window.LAST_30_DAYS:
         return Period(window, _days_before(today, 29), today, "Last 30 days")
     return Period(window, None, today, "All time")
-
-
-# --------------------------------------------------------------------------------------------
-# Work days and goals
-# --------------------------------------------------------------------------------------------
-
-
-def _checked(work_days: WorkDays) -> WorkDays:
-    if not work_days <= frozenset(range(7)):
-        raise ValueError(f"work days must be weekday numbers 0-6, got {sorted(work_days)!r}")
-    return work_days
-
-
-def _weekday_of_ordinal(ordinal: int) -> int:
-    # Ordinal 1 (0001-01-01) was a Monday.
-    return (ordinal - 1) % 7
-
-
-def _work_days_in_ordinals(first: int, last: int, work_days: WorkDays) -> int:
-    # Whole weeks contribute len(work_days) each; only the leftover (< 7 days) is walked, so
-    # the cost does not grow with the length of the range.
-    if first > last:
-        return 0
-    weeks, leftover = divmod(last - first + 1, 7)
-    extra = sum(1 for i in range(leftover) if _weekday_of_ordinal(first + i) in work_days)
-    return weeks * len(work_days) + extra
-
-
-def work_days_between(start: date, end: date, *, work_days: WorkDays) -> int:
-    """Count the work days from `start` to `end`, both included (0 when start is after end)."""
-    return _work_days_in_ordinals(start.toordinal(), end.toordinal(), _checked(work_days))
-
-
-def goal_for_period(
-    *, start: date, end: date, members: int, daily_goal: int, work_days: WorkDays
-) -> int:
-    """Return the team's connection goal for the dates from `start` to `end` inclusive."""
-    if members < 0 or daily_goal < 0:
-        raise ValueError("members and daily_goal cannot be negative")
-    return work_days_between(start, end, work_days=work_days) * members * daily_goal
-
-
-# --------------------------------------------------------------------------------------------
-# Streaks
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Streaks:
-    """Current and best runs of days, counted in work days (weekend wins count as a bonus)."""
-
-    goal_streak: int
-    active_streak: int
-    best_goal_streak: int
-    best_active_streak: int
-
-
-def _current_and_best(days_met: list[int], *, today: int, work_days: WorkDays) -> tuple[int, int]:
-    # Only the days that met the criterion are visited, sorted. Every day strictly between two
-    # of them missed it, so the run survives the gap exactly when that gap holds no work day.
-    # This keeps the cost at O(n log n) in logged days, however far apart they are.
-    best = run = 0
-    previous: int | None = None
-    for ordinal in days_met:
-        if previous is not None and _work_days_in_ordinals(previous + 1, ordinal - 1, work_days):
-            run = 0
-        run += 1
-        best = max(best, run)
-        previous = ordinal
-    if previous is None:
-        return 0, 0
-    # Today is still in progress, so a miss today breaks nothing; only the days before it can.
-    current = 0 if _work_days_in_ordinals(previous + 1, today - 1, work_days) else run
-    return current, best
-
-
-def compute_streaks(
-    counts: Mapping[date, int], *, today: date, daily_goal: int, work_days: WorkDays
-) -> Streaks:
-    """Work out current and best goal and activity streaks from connections per local date."""
-    work_days = _checked(work_days)
-    today_ordinal = today.toordinal()
-    # Days with nothing logged never count, even against a goal of zero, so a streak always
-    # means something was actually given.
-    logged = sorted(
-        (day.toordinal(), count) for day, count in counts.items() if day <= today and count > 0
-    )
-    goal_current, goal_best = _current_and_best(
-        [ordinal for ordinal, count in logged if count >= daily_goal],
-        today=today_ordinal,
-        work_days=work_days,
-    )
-    active_current, active_best = _current_and_best(
-        [ordinal for ordinal, _ in logged], today=today_ordinal, work_days=work_days
-    )
-    return Streaks(
-        goal_streak=goal_current,
-        active_streak=active_current,
-        best_goal_streak=goal_best,
-        best_active_streak=active_best,
-    )

@@ -93,7 +93,7 @@ class ChangeResult:
 
 
 class FormField(StrEnum):
-    """Fields of the connection form; also its block ids."""
+    """The fields of a connection, as validation names them (the renderer picks block ids)."""
 
     PRINCIPLE = "principle"
     PLATFORM = "platform"

@@ -6,21 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from slackapp.domain.calendar import Streaks
-from slackapp.domain.vocabulary import Platform, Principle
-
-
-@dataclass(frozen=True, slots=True)
-class RecentEntry:
-    """One of a member's latest logged connections."""
-
-    id: int
-    principle: Principle
-    platform: Platform | None
-    who: str | None
-    note: str
-    link: str | None
-    local_date: date
+from slackapp.domain.entries import SavedConnection
+from slackapp.domain.streaks import Streaks
+from slackapp.domain.vocabulary import Principle
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,5 +23,5 @@ class MemberStats:
     week_counts: Mapping[Principle, int]
     least_used: Principle
     last_7_days: tuple[tuple[date, int], ...]
-    recent: tuple[RecentEntry, ...]
+    recent: tuple[SavedConnection, ...]  # newest first
     total_all_time: int

@@ -52,7 +52,11 @@ class DigestMode(StrEnum):
 
 
 class SettingsField(StrEnum):
-    """Fields of the settings modal; also its block ids, so errors land beside the field."""
+    """The team settings an admin edits, as validation names them (the renderer picks block ids).
+
+    The values happen to equal the modal's block ids, which end-to-end tests still read back with
+    `SettingsField(block_id)`; the modal itself takes its ids from the renderer's own mapping.
+    """
 
     TIMEZONE = "settings_timezone"
     WORK_DAYS = "settings_work_days"
@@ -64,27 +68,6 @@ class SettingsField(StrEnum):
     DIGEST_CHANNEL = "settings_digest_channel"
     DIGEST_TIME = "settings_digest_time"
     DIGEST_WEEKDAY = "settings_digest_weekday"
-
-
-@dataclass(frozen=True, slots=True)
-class TeamSettings:
-    """Everything an admin can set for a team, plus who set it last and any paused schedule."""
-
-    team_id: str
-    timezone: str
-    work_days: WorkDays
-    daily_goal: int
-    nudge_mode: NudgeMode
-    nudge_channel: str | None
-    nudge_time: time
-    digest_mode: DigestMode
-    digest_channel: str | None
-    digest_time: time
-    digest_weekday: int
-    updated_by: str | None = None
-    updated_at: datetime | None = None
-    nudge_paused_reason: str | None = None
-    digest_paused_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +86,9 @@ class SettingsInput:
     digest_weekday: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SettingsUpdate:
-    """Checked settings, ready to save."""
+    """Everything an admin can set for a team, checked and ready to save."""
 
     timezone: str
     work_days: WorkDays
@@ -117,6 +100,17 @@ class SettingsUpdate:
     digest_channel: str | None
     digest_time: time
     digest_weekday: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeamSettings(SettingsUpdate):
+    """A team's settings as saved: the admin's choices, who set them last, any paused schedule."""
+
+    team_id: str
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    nudge_paused_reason: str | None = None
+    digest_paused_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

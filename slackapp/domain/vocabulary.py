@@ -56,6 +56,11 @@ PRINCIPLE_ORDER: tuple[Principle, ...] = (
 )
 
 
+def zero_counts() -> dict[Principle, int]:
+    """A fresh count of 0 for every principle, in display order, ready to add to."""
+    return dict.fromkeys(PRINCIPLE_ORDER, 0)
+
+
 class Platform(StrEnum):
     """Where the connection happened."""
 

@@ -8,7 +8,6 @@ from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Window
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render import ids
-from slackapp.render.connect import progress_bar
 from slackapp.render.kit import (
     SECTION_TEXT_MAX,
     Block,
@@ -20,22 +19,21 @@ from slackapp.render.kit import (
     header,
     truncate,
 )
+from slackapp.render.widgets import (
+    medal,
+    member_name,
+    names_text,
+    principle_counts_line,
+    progress_bar,
+)
 
 __all__ = [
-    "NAME_MAX",
     "board_lines",
     "board_message",
     "board_usage",
     "board_value",
-    "member_name",
-    "names_text",
     "share_refused",
 ]
-
-#: Display names are cut to this many characters so eleven rows always fit one glance.
-NAME_MAX = 40
-
-_MEDALS = {1: ":first_place_medal:", 2: ":second_place_medal:", 3: ":third_place_medal:"}
 
 _EMPTY_WHEN = {
     Window.TODAY: "today",
@@ -55,20 +53,8 @@ _OPTIONS = (
 )
 
 
-def names_text(text: str) -> Block:
-    """A mrkdwn text object marked verbatim, so Slack never turns names into links or mentions."""
-    return {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX), "verbatim": True}
-
-
 def _names_section(text: str) -> Block:
     return {"type": "section", "text": names_text(text)}
-
-
-def member_name(display_name: str | None) -> str:
-    """A teammate's display name, shortened and escaped for mrkdwn; never a mention."""
-    name = " ".join((display_name or "").split())
-    # Cut before escaping, so an entity like &amp; is never split in half.
-    return escape(truncate(name, NAME_MAX)) if name else "A teammate"
 
 
 def board_value(board: Leaderboard) -> str:
@@ -80,7 +66,7 @@ def board_value(board: Leaderboard) -> str:
 
 
 def _rank_mark(rank: int) -> str:
-    return _MEDALS.get(rank, f"*{rank}.*")
+    return medal(rank) or f"*{rank}.*"
 
 
 def _row_line(row: BoardRow, *, principle: Principle | None, viewer_id: str | None) -> str:
@@ -133,9 +119,7 @@ def _empty_text(board: Leaderboard) -> str:
 
 def _team_text(board: Leaderboard) -> str:
     total = f"*Team total:* {board.team_total:,}"
-    kinds = "   ".join(
-        f"{PRINCIPLES[p].emoji} {board.team_counts.get(p, 0):,}" for p in PRINCIPLE_ORDER
-    )
+    kinds = principle_counts_line(board.team_counts)
     if board.team_goal <= 0:
         return f"{total}\n{kinds}\nNo goal for this period: it has no work days yet."
     percent = round(100 * board.team_total / board.team_goal)

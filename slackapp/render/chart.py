@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from PIL import Image, ImageDraw, ImageFont
 
+from slackapp.domain.calendar import DayNameStyle, weekday_name
 from slackapp.domain.digests import DayCounts
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 
@@ -49,11 +50,6 @@ _TEXT_COLOUR: RGB = (62, 76, 89)
 _MUTED_COLOUR: RGB = (154, 165, 177)
 _GRID_COLOUR: RGB = (228, 231, 235)
 _AXIS_COLOUR: RGB = (154, 165, 177)
-
-# Abbreviations are spelled out rather than taken from strftime so the server locale can't
-# change the picture.
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_SHORT_WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 
 _PAD = 16
 _TITLE_SIZE = 18
@@ -134,11 +130,11 @@ def _compact(value: int) -> str:
 class _XLabels:
     font: _Font
     two_lines: bool
-    weekdays: tuple[str, ...]
+    style: DayNameStyle
     every: int
 
     def lines(self, day: date) -> tuple[str, ...]:
-        weekday = self.weekdays[day.weekday()]
+        weekday = weekday_name(day.weekday(), style=self.style)
         return (weekday, str(day.day)) if self.two_lines else (f"{weekday} {day.day}",)
 
 
@@ -146,20 +142,20 @@ def _choose_x_labels(days: Sequence[date], slot: float) -> _XLabels:
     # Preference order: "Mon 23" on one line, then "Mon" over "23", then "Mo" over "23", each
     # at the largest size that fits; stacking two lines beats shrinking one line into a squint.
     # Only a very narrow chart falls back to labelling every n-th day.
-    options = [
-        *((size, False, _WEEKDAYS) for size in _LABEL_SIZES[:2]),
-        *((size, True, _WEEKDAYS) for size in _LABEL_SIZES[:-1]),
-        *((size, True, _SHORT_WEEKDAYS) for size in _LABEL_SIZES),
+    options: list[tuple[int, bool, DayNameStyle]] = [
+        *((size, False, "short") for size in _LABEL_SIZES[:2]),
+        *((size, True, "short") for size in _LABEL_SIZES[:-1]),
+        *((size, True, "min") for size in _LABEL_SIZES),
     ]
-    for size, two_lines, weekdays in options:
-        labels = _XLabels(font=_font(size), two_lines=two_lines, weekdays=weekdays, every=1)
+    for size, two_lines, style in options:
+        labels = _XLabels(font=_font(size), two_lines=two_lines, style=style, every=1)
         widest = max(_text_width(labels.font, line) for d in days for line in labels.lines(d))
         if widest <= slot - 3:
             return labels
     font = _font(_LABEL_SIZES[-1])
-    widest = max(_text_width(font, weekday) for weekday in _SHORT_WEEKDAYS)
+    widest = max(_text_width(font, weekday_name(weekday, style="min")) for weekday in range(7))
     every = math.ceil((widest + 3) / max(slot, 1))
-    return _XLabels(font=font, two_lines=True, weekdays=_SHORT_WEEKDAYS, every=every)
+    return _XLabels(font=font, two_lines=True, style="min", every=every)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,13 @@
-"""Renderers for logging: the connection form, confirmations, help and notices."""
+"""Renderers for logging: the connection form, its confirmations and refusals, and help."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
+from slackapp.domain.calendar import day_label
 from slackapp.domain.entries import (
     LINK_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -29,7 +32,6 @@ from slackapp.render.kit import (
     Block,
     FormContext,
     Message,
-    actions,
     button,
     context,
     described_option,
@@ -43,12 +45,20 @@ from slackapp.render.kit import (
     submitted_text,
     truncate,
 )
+from slackapp.render.widgets import notice, progress_bar
 
-
-def progress_bar(count: int, goal: int, *, width: int = 10) -> str:
-    """A text bar like ▰▰▰▱▱▱▱▱▱▱ for `count` out of `goal`."""
-    filled = width if goal <= 0 else min(width, round(width * count / goal))
-    return "▰" * filled + "▱" * (width - filled)
+#: The block id of each field in the connection form. Modals that are open right now carry these
+#: ids and send them back on submit, so they must never change.
+FORM_BLOCK_IDS: Mapping[FormField, str] = MappingProxyType(
+    {
+        FormField.PRINCIPLE: "principle",
+        FormField.PLATFORM: "platform",
+        FormField.WHO: "who",
+        FormField.LINK: "link",
+        FormField.NOTE: "note",
+        FormField.DATE: "date",
+    }
+)
 
 
 def _principle_option(principle: Principle) -> Block:
@@ -95,21 +105,26 @@ def connection_form(
         "initial_date": (prefill.local_date or today).isoformat(),
     }
     blocks: list[Block] = [
-        input_block(FormField.PRINCIPLE, "What kind of value?", principle_element, optional=False),
-        input_block(FormField.PLATFORM, "Platform", platform_element),
         input_block(
-            FormField.WHO,
+            FORM_BLOCK_IDS[FormField.PRINCIPLE],
+            "What kind of value?",
+            principle_element,
+            optional=False,
+        ),
+        input_block(FORM_BLOCK_IDS[FormField.PLATFORM], "Platform", platform_element),
+        input_block(
+            FORM_BLOCK_IDS[FormField.WHO],
             "Who",
             _text_input(prefill.who, placeholder="@jane, or a name", max_length=WHO_MAX_LENGTH),
         ),
         input_block(
-            FormField.LINK,
+            FORM_BLOCK_IDS[FormField.LINK],
             "Link",
             _text_input(prefill.link, placeholder="https://…", max_length=LINK_MAX_LENGTH),
             hint="The post, reply or thread, so the team can see it.",
         ),
         input_block(
-            FormField.NOTE,
+            FORM_BLOCK_IDS[FormField.NOTE],
             "What did you do?",
             _text_input(
                 prefill.note,
@@ -118,7 +133,7 @@ def connection_form(
                 multiline=True,
             ),
         ),
-        input_block(FormField.DATE, "When", date_element, optional=False),
+        input_block(FORM_BLOCK_IDS[FormField.DATE], "When", date_element, optional=False),
     ]
     return {
         "type": "modal",
@@ -132,8 +147,8 @@ def connection_form(
 
 
 def form_errors(errors: dict[FormField, str]) -> dict[str, str]:
-    """Inline errors for `ack(response_action="errors", errors=…)`."""
-    return {field.value: message for field, message in errors.items()}
+    """Inline errors for `ack(response_action="errors", errors=…)`, each on its field's block."""
+    return {FORM_BLOCK_IDS[field]: message for field, message in errors.items()}
 
 
 def describe(connection: SavedConnection) -> str:
@@ -156,7 +171,7 @@ def describe(connection: SavedConnection) -> str:
 def _day_phrase(day: date, today: date) -> str:
     if day == today:
         return "today"
-    return f"on {day:%a} {day.day} {day:%b}"
+    return f"on {day_label(day)}"
 
 
 def log_confirmation(result: LogResult, *, today: date) -> Message:
@@ -204,11 +219,6 @@ def undo_done(connection: SavedConnection) -> Message:
     return Message(text=text, blocks=[section(f":wastebasket: {text}\n~{describe(connection)}~")])
 
 
-def notice(text: str, *, emoji: str = ":information_source:") -> Message:
-    """A one-line ephemeral answer."""
-    return Message(text=text, blocks=[section(f"{emoji} {escape(text)}")])
-
-
 def help_message(*, daily_goal: int) -> Message:
     """What /connect help shows: the four principles and how to log."""
     principle_lines = "\n".join(
@@ -250,23 +260,19 @@ def help_message(*, daily_goal: int) -> Message:
     return Message(text=f"Valueboard help: {intro}", blocks=blocks)
 
 
-def open_form_button() -> Block:
-    return actions(button("Log a connection", action_id=ids.OPEN_FORM_ACTION, style="primary"))
-
-
 def read_form(view: dict[str, Any]) -> FormInput:
     """The plain values a member submitted in the connection form."""
 
-    def text(field: FormField) -> str | None:
-        return submitted_text(submitted(view, field.value))
+    def element(field: FormField) -> dict[str, Any]:
+        return submitted(view, FORM_BLOCK_IDS[field])
 
     return FormInput(
-        principle=submitted_choice(submitted(view, FormField.PRINCIPLE.value)),
-        platform=submitted_choice(submitted(view, FormField.PLATFORM.value)),
-        who=text(FormField.WHO),
-        link=text(FormField.LINK),
-        note=text(FormField.NOTE),
-        local_date=submitted_text(submitted(view, FormField.DATE.value), "selected_date"),
+        principle=submitted_choice(element(FormField.PRINCIPLE)),
+        platform=submitted_choice(element(FormField.PLATFORM)),
+        who=submitted_text(element(FormField.WHO)),
+        link=submitted_text(element(FormField.LINK)),
+        note=submitted_text(element(FormField.NOTE)),
+        local_date=submitted_text(element(FormField.DATE), "selected_date"),
     )
 
 

@@ -2,45 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
 
+from slackapp.domain.calendar import span_label, weekday_name
 from slackapp.domain.digests import Digest
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES
 from slackapp.render.chart import weekly_chart_png
-from slackapp.render.connect import open_form_button, progress_bar
 from slackapp.render.kit import Block, Message, context, divider, escape, header, section, truncate
-from slackapp.render.nudge import connections_phrase, person_name
+from slackapp.render.widgets import (
+    connections_phrase,
+    medal,
+    member_name,
+    open_form_button,
+    progress_bar,
+)
 
-__all__ = ["HIGHLIGHT_NOTE_MAX", "digest_chart", "digest_message", "period_label"]
+__all__ = ["HIGHLIGHT_NOTE_MAX", "ChartUpload", "chart_upload", "digest_chart", "digest_message"]
 
 #: Highlights quote at most this much of a note, so three of them stay a glance.
 HIGHLIGHT_NOTE_MAX = 200
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
-
-
-def _day(day: date) -> str:
-    # Spelled out rather than strftime'd so the server's locale never changes the words.
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
-
-
-def period_label(start: date, end: date) -> str:
-    """ "Fri 27 Nov", "Sat 21 – Fri 27 Nov", "Mon 28 Dec 2026 – Sun 3 Jan 2027"."""
-    if start == end:
-        return _day(end)
-    if start.year != end.year:
-        return f"{_day(start)} {start.year} – {_day(end)} {end.year}"
-    if start.month != end.month:
-        return f"{_day(start)} – {_day(end)}"
-    return f"{_DAYS[start.weekday()]} {start.day} – {_day(end)}"
-
 
 def _title(digest: Digest) -> str:
     kind = "Daily digest" if digest.kind is DigestMode.DAILY else "Weekly digest"
-    return f"{kind} · {period_label(digest.start, digest.end)}"
+    return f"{kind} · {span_label(digest.start, digest.end)}"
 
 
 def _total_text(digest: Digest) -> str:
@@ -72,15 +58,15 @@ def _principles_block(digest: Digest) -> Block:
 def _top_text(digest: Digest) -> str:
     lines = ["*Leading the way*"]
     for row in digest.top:
-        medal = _MEDALS[row.rank - 1] if row.rank <= len(_MEDALS) else "•"
-        lines.append(f"{medal} {person_name(row.display_name)}: {row.total:,}")
+        mark = medal(row.rank) or "•"
+        lines.append(f"{mark} {member_name(row.display_name)}: {row.total:,}")
     return "\n".join(lines)
 
 
 def _streaks_text(digest: Digest) -> str:
     lines = ["*On a streak*"]
     for holder in digest.streaks:
-        lines.append(f":fire: {person_name(holder.display_name)}: {holder.days:,}-day run at goal")
+        lines.append(f":fire: {member_name(holder.display_name)}: {holder.days:,}-day run at goal")
     return "\n".join(lines)
 
 
@@ -90,7 +76,7 @@ def _highlights_text(digest: Digest) -> str:
         info = PRINCIPLES[highlight.principle]
         note = escape(truncate(" ".join(highlight.note.split()), HIGHLIGHT_NOTE_MAX))
         lines.append(
-            f"{info.emoji} *{person_name(highlight.display_name)}* ({info.label}): “{note}”"
+            f"{info.emoji} *{member_name(highlight.display_name)}* ({info.label}): “{note}”"
         )
     return "\n".join(lines)
 
@@ -102,7 +88,8 @@ def _day_by_day_text(digest: Digest) -> str:
         total = sum(entry.counts.values())
         bar = progress_bar(total, busiest) if busiest else progress_bar(0, 1)
         off = "  _day off_" if entry.day.weekday() not in digest.work_days else ""
-        lines.append(f"`{_DAYS[entry.day.weekday()]} {entry.day.day:>2}`  {bar}  {total:,}{off}")
+        weekday = weekday_name(entry.day.weekday())
+        lines.append(f"`{weekday} {entry.day.day:>2}`  {bar}  {total:,}{off}")
     return "\n".join(lines)
 
 
@@ -143,9 +130,33 @@ def digest_message(digest: Digest) -> Message:
     return Message(text=text, blocks=blocks)
 
 
+@dataclass(frozen=True, slots=True)
+class ChartUpload:
+    """The weekly chart as a file for Slack, with the words around it."""
+
+    png: bytes
+    filename: str
+    title: str
+    comment: str
+
+
+def chart_upload(digest: Digest) -> ChartUpload | None:
+    """The digest's chart ready to upload; None when the digest has no chart."""
+    png = digest_chart(digest)
+    if png is None:
+        return None
+    label = span_label(digest.start, digest.end)
+    return ChartUpload(
+        png=png,
+        filename=f"valueboard-week-{digest.end.isoformat()}.png",
+        title=f"Real connections, {label}",
+        comment=f"Day by day, by principle: {label}.",
+    )
+
+
 def digest_chart(digest: Digest) -> bytes | None:
     """The weekly chart as PNG bytes; None for a daily digest or a week with nothing to draw."""
     if digest.kind is not DigestMode.WEEKLY or digest.is_quiet or not digest.days:
         return None
-    title = f"Real connections, {period_label(digest.start, digest.end)}"
+    title = f"Real connections, {span_label(digest.start, digest.end)}"
     return weekly_chart_png(digest.days, title=title)

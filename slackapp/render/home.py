@@ -8,11 +8,12 @@ from datetime import date
 from typing import Any
 
 from slackapp.domain.board import Leaderboard
-from slackapp.domain.progress import MemberStats, RecentEntry
-from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLE_ORDER, PRINCIPLES
+from slackapp.domain.calendar import day_label
+from slackapp.domain.entries import SavedConnection
+from slackapp.domain.progress import MemberStats
+from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLES
 from slackapp.render import ids
-from slackapp.render.board import board_lines, names_text
-from slackapp.render.connect import progress_bar
+from slackapp.render.board import board_lines
 from slackapp.render.kit import (
     Block,
     Message,
@@ -28,7 +29,8 @@ from slackapp.render.kit import (
     truncate,
 )
 from slackapp.render.settings import settings_button
-from slackapp.render.stats import day_label, first_steps_blocks, streak_fields, today_text
+from slackapp.render.stats import first_steps_blocks, streak_fields, today_text
+from slackapp.render.widgets import log_button, names_text, principle_counts_line, progress_bar
 
 __all__ = [
     "CHART_WIDTH",
@@ -63,7 +65,7 @@ def _safe_url(link: str) -> str:
     return link.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
 
 
-def entry_line(entry: RecentEntry, *, today: date) -> str:
+def entry_line(entry: SavedConnection, *, today: date) -> str:
     """One entry as mrkdwn: kind, who, where, when, and the start of the note."""
     info = PRINCIPLES[entry.principle]
     parts = [f"{info.emoji} *{info.label}*"]
@@ -99,7 +101,7 @@ def last_days_chart(days: Sequence[tuple[date, int]], *, goal: int, today: date)
     return "```" + "\n".join(lines) + "```"
 
 
-def _entry_blocks(entry: RecentEntry, *, today: date) -> list[Block]:
+def _entry_blocks(entry: SavedConnection, *, today: date) -> list[Block]:
     info = PRINCIPLES[entry.principle]
     confirm = confirm_dialog(
         title="Delete this entry?",
@@ -123,10 +125,6 @@ def _entry_blocks(entry: RecentEntry, *, today: date) -> list[Block]:
     ]
 
 
-def _log_button() -> Block:
-    return button("Log a connection", action_id=ids.OPEN_FORM_ACTION, style="primary")
-
-
 def _team_blocks(board: Leaderboard, *, viewer_id: str) -> list[Block]:
     title = f"*Team board* · {escape(board.period.label)}"
     lines = board_lines(board, viewer_id=viewer_id)
@@ -145,13 +143,11 @@ def _team_blocks(board: Leaderboard, *, viewer_id: str) -> list[Block]:
 
 
 def _progress_blocks(stats: MemberStats) -> list[Block]:
-    week = "   ".join(
-        f"{PRINCIPLES[p].emoji} {stats.week_counts.get(p, 0):,}" for p in PRINCIPLE_ORDER
-    )
+    week = principle_counts_line(stats.week_counts)
     return [
         section(
             today_text(today=stats.today, count=stats.today_count, goal=stats.daily_goal),
-            accessory=_log_button(),
+            accessory=log_button(),
         ),
         {"type": "section", "fields": streak_fields(stats.streaks)},
         context(f"This week: {week}"),

@@ -16,5 +16,6 @@ OPEN_SETTINGS_ACTION = "open_team_settings"
 # Shortcuts
 LOG_MESSAGE_SHORTCUT = "log_message_as_connection"
 
-# Input elements inside each form block (block ids are slackapp.store.connections.FormField values)
+# The input element inside each form block (the block ids are FORM_BLOCK_IDS in render/connect.py
+# and SETTINGS_BLOCK_IDS in render/settings.py)
 INPUT_ACTION = "value"

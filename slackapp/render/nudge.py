@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 
+from slackapp.domain.calendar import day_label, weekday_name
 from slackapp.domain.nudges import DayTally, MemberNudge, TeamNudge
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.render.connect import open_form_button, progress_bar
+from slackapp.domain.vocabulary import PRINCIPLES
 from slackapp.render.kit import Block, Message, context, divider, escape, header, section
+from slackapp.render.widgets import (
+    connections_phrase,
+    member_name,
+    open_form_button,
+    principle_counts_line,
+    progress_bar,
+)
 
-__all__ = [
-    "connections_phrase",
-    "day_phrase",
-    "nudge_message",
-    "person_name",
-    "principle_counts_line",
-]
-
-_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def connections_phrase(count: int) -> str:
-    """ "1 real connection", "12 real connections"."""
-    return f"{count:,} real connection" + ("" if count == 1 else "s")
-
-
-def person_name(display_name: str | None) -> str:
-    """A teammate's display name, escaped for mrkdwn; never a mention, so nobody is pinged."""
-    name = (display_name or "").strip()
-    return escape(name) if name else "A teammate"
+__all__ = ["day_phrase", "nudge_message"]
 
 
 def day_phrase(day: date, *, today: date) -> str:
@@ -38,15 +25,10 @@ def day_phrase(day: date, *, today: date) -> str:
     if gap == 1:
         return "yesterday"
     if 1 < gap < 7:
-        return f"on {_WEEKDAY_NAMES[day.weekday()]}"
+        return f"on {weekday_name(day.weekday(), style='long')}"
     if gap == 7:
-        return f"last {_WEEKDAY_NAMES[day.weekday()]}"
-    return f"on {_WEEKDAY_NAMES[day.weekday()]} {day.day} {day:%b}"
-
-
-def principle_counts_line(counts: Mapping[Principle, int]) -> str:
-    """Each principle's emoji and count on one line, in the usual order."""
-    return "   ".join(f"{PRINCIPLES[p].emoji} {counts.get(p, 0):,}" for p in PRINCIPLE_ORDER)
+        return f"last {weekday_name(day.weekday(), style='long')}"
+    return f"on {day_label(day, style='long')}"
 
 
 def _capitalised(text: str) -> str:
@@ -109,7 +91,7 @@ def nudge_message(nudge: TeamNudge | MemberNudge) -> Message:
         divider(),
     ]
     if isinstance(nudge, MemberNudge):
-        greeting = f"Hi {person_name(nudge.display_name)}! " if nudge.display_name else ""
+        greeting = f"Hi {member_name(nudge.display_name)}! " if nudge.display_name else ""
         blocks.append(section(f"{greeting}{_own_line(nudge)}"))
     blocks.append(section(_team_line(nudge.team, today=nudge.day)))
     blocks.append(section(f"*{escape(nudge.question)}*"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from slackapp.domain.calendar import WorkDays
+from slackapp.domain.calendar import WorkDays, weekday_name
 from slackapp.domain.team_settings import (
     MAX_DAILY_GOAL,
     MIN_DAILY_GOAL,
@@ -36,6 +38,7 @@ from slackapp.render.kit import (
 )
 
 __all__ = [
+    "SETTINGS_BLOCK_IDS",
     "nudges_preference_message",
     "read_settings_form",
     "refusal_errors",
@@ -48,8 +51,22 @@ __all__ = [
     "work_days_text",
 ]
 
-_DAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_DAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: The block id of each field in the settings modal, so inline errors land beside the field.
+#: Modals that are open right now carry these ids and send them back, so they must never change.
+SETTINGS_BLOCK_IDS: Mapping[SettingsField, str] = MappingProxyType(
+    {
+        SettingsField.TIMEZONE: "settings_timezone",
+        SettingsField.WORK_DAYS: "settings_work_days",
+        SettingsField.DAILY_GOAL: "settings_daily_goal",
+        SettingsField.NUDGE_MODE: "settings_nudge_mode",
+        SettingsField.NUDGE_CHANNEL: "settings_nudge_channel",
+        SettingsField.NUDGE_TIME: "settings_nudge_time",
+        SettingsField.DIGEST_MODE: "settings_digest_mode",
+        SettingsField.DIGEST_CHANNEL: "settings_digest_channel",
+        SettingsField.DIGEST_TIME: "settings_digest_time",
+        SettingsField.DIGEST_WEEKDAY: "settings_digest_weekday",
+    }
+)
 
 _NUDGE_CHOICES: dict[NudgeMode, tuple[str, str]] = {
     NudgeMode.OFF: ("Off", "No daily nudge."),
@@ -112,7 +129,7 @@ def _time_picker(value: str) -> Block:
 
 
 def _day_option(day: int) -> Block:
-    return option(_DAY_LONG[day], str(day))
+    return option(weekday_name(day, style="long"), str(day))
 
 
 def _paused_note(reason: str | None, what: str) -> list[Block]:
@@ -143,7 +160,7 @@ def settings_modal(settings: TeamSettings, *, channel_id: str | None = None) -> 
     blocks: list[Block] = [
         section("*Your team*"),
         input_block(
-            SettingsField.TIMEZONE.value,
+            SETTINGS_BLOCK_IDS[SettingsField.TIMEZONE],
             "Time zone",
             {
                 "type": "plain_text_input",
@@ -154,9 +171,11 @@ def settings_modal(settings: TeamSettings, *, channel_id: str | None = None) -> 
             hint="The team's home zone, as an IANA name like Europe/Berlin or Asia/Tokyo.",
             optional=False,
         ),
-        input_block(SettingsField.WORK_DAYS.value, "Work days", work_days, optional=False),
         input_block(
-            SettingsField.DAILY_GOAL.value,
+            SETTINGS_BLOCK_IDS[SettingsField.WORK_DAYS], "Work days", work_days, optional=False
+        ),
+        input_block(
+            SETTINGS_BLOCK_IDS[SettingsField.DAILY_GOAL],
             "Daily goal per person",
             goal,
             hint=f"Real connections a day, from {MIN_DAILY_GOAL} to {MAX_DAILY_GOAL}. "
@@ -166,20 +185,20 @@ def settings_modal(settings: TeamSettings, *, channel_id: str | None = None) -> 
         section("*Daily nudge*\nA short morning message with a principle to practise and a tip."),
         *_paused_note(settings.nudge_paused_reason, "nudge"),
         input_block(
-            SettingsField.NUDGE_MODE.value,
+            SETTINGS_BLOCK_IDS[SettingsField.NUDGE_MODE],
             "Nudge",
             _radio(_NUDGE_CHOICES, settings.nudge_mode),
             optional=False,
         ),
         input_block(
-            SettingsField.NUDGE_CHANNEL.value,
+            SETTINGS_BLOCK_IDS[SettingsField.NUDGE_CHANNEL],
             "Nudge channel",
             _channel_select(settings.nudge_channel, placeholder="Pick a channel"),
             optional=True,
             hint="Needed when the nudge posts in a channel. For a private one, invite me first.",
         ),
         input_block(
-            SettingsField.NUDGE_TIME.value,
+            SETTINGS_BLOCK_IDS[SettingsField.NUDGE_TIME],
             "Nudge time",
             _time_picker(format_time(settings.nudge_time)),
             hint="Local time, on work days.",
@@ -188,27 +207,27 @@ def settings_modal(settings: TeamSettings, *, channel_id: str | None = None) -> 
         section("*Digest*\nThe team's numbers, top contributors, streaks and highlights."),
         *_paused_note(settings.digest_paused_reason, "digest"),
         input_block(
-            SettingsField.DIGEST_MODE.value,
+            SETTINGS_BLOCK_IDS[SettingsField.DIGEST_MODE],
             "Digest",
             _radio(_DIGEST_CHOICES, settings.digest_mode),
             optional=False,
         ),
         input_block(
-            SettingsField.DIGEST_CHANNEL.value,
+            SETTINGS_BLOCK_IDS[SettingsField.DIGEST_CHANNEL],
             "Digest channel",
             _channel_select(settings.digest_channel, placeholder="Pick a channel"),
             optional=True,
             hint="Needed when the digest is on. For a private channel, invite me first.",
         ),
         input_block(
-            SettingsField.DIGEST_TIME.value,
+            SETTINGS_BLOCK_IDS[SettingsField.DIGEST_TIME],
             "Digest time",
             _time_picker(format_time(settings.digest_time)),
             hint="In the team's time zone.",
             optional=False,
         ),
         input_block(
-            SettingsField.DIGEST_WEEKDAY.value,
+            SETTINGS_BLOCK_IDS[SettingsField.DIGEST_WEEKDAY],
             "Weekly digest day",
             weekday,
             hint="Used by the weekly digest only.",
@@ -248,37 +267,36 @@ def settings_refused() -> Message:
 # --------------------------------------------------------------------------------------------
 
 
-def _element(view: dict[str, Any], field: SettingsField) -> dict[str, Any]:
-    return submitted(view, field.value)
-
-
 def read_settings_form(view: dict[str, Any]) -> SettingsInput:
     """The plain values an admin submitted in the settings modal."""
-    checked = _element(view, SettingsField.WORK_DAYS).get("selected_options") or []
+
+    def element(field: SettingsField) -> dict[str, Any]:
+        return submitted(view, SETTINGS_BLOCK_IDS[field])
+
+    def text(field: SettingsField, key: str = "value") -> str | None:
+        return submitted_text(element(field), key)
+
+    checked = element(SettingsField.WORK_DAYS).get("selected_options") or []
     work_days = tuple(
         str(item["value"]) for item in checked if isinstance(item, dict) and "value" in item
     )
     return SettingsInput(
-        timezone=submitted_text(_element(view, SettingsField.TIMEZONE), "value"),
+        timezone=text(SettingsField.TIMEZONE),
         work_days=work_days,
-        daily_goal=submitted_text(_element(view, SettingsField.DAILY_GOAL), "value"),
-        nudge_mode=submitted_choice(_element(view, SettingsField.NUDGE_MODE)),
-        nudge_channel=submitted_text(
-            _element(view, SettingsField.NUDGE_CHANNEL), "selected_conversation"
-        ),
-        nudge_time=submitted_text(_element(view, SettingsField.NUDGE_TIME), "selected_time"),
-        digest_mode=submitted_choice(_element(view, SettingsField.DIGEST_MODE)),
-        digest_channel=submitted_text(
-            _element(view, SettingsField.DIGEST_CHANNEL), "selected_conversation"
-        ),
-        digest_time=submitted_text(_element(view, SettingsField.DIGEST_TIME), "selected_time"),
-        digest_weekday=submitted_choice(_element(view, SettingsField.DIGEST_WEEKDAY)),
+        daily_goal=text(SettingsField.DAILY_GOAL),
+        nudge_mode=submitted_choice(element(SettingsField.NUDGE_MODE)),
+        nudge_channel=text(SettingsField.NUDGE_CHANNEL, "selected_conversation"),
+        nudge_time=text(SettingsField.NUDGE_TIME, "selected_time"),
+        digest_mode=submitted_choice(element(SettingsField.DIGEST_MODE)),
+        digest_channel=text(SettingsField.DIGEST_CHANNEL, "selected_conversation"),
+        digest_time=text(SettingsField.DIGEST_TIME, "selected_time"),
+        digest_weekday=submitted_choice(element(SettingsField.DIGEST_WEEKDAY)),
     )
 
 
 def settings_errors(errors: dict[SettingsField, str]) -> dict[str, str]:
-    """Inline errors for `ack(response_action="errors", errors=…)`."""
-    return {field.value: message for field, message in errors.items()}
+    """Inline errors for `ack(response_action="errors", errors=…)`, each on its field's block."""
+    return {SETTINGS_BLOCK_IDS[field]: message for field, message in errors.items()}
 
 
 def refusal_errors() -> dict[str, str]:
@@ -310,9 +328,9 @@ def work_days_text(work_days: WorkDays) -> str:
     parts = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{_DAY_SHORT[run[0]]}–{_DAY_SHORT[run[-1]]}")
+            parts.append(f"{weekday_name(run[0])}–{weekday_name(run[-1])}")
         else:
-            parts.extend(_DAY_SHORT[day] for day in run)
+            parts.extend(weekday_name(day) for day in run)
     return ", ".join(parts)
 
 
@@ -330,7 +348,7 @@ def _digest_text(settings: TeamSettings) -> str:
     if settings.digest_mode is DigestMode.DAILY:
         return f"daily in <#{settings.digest_channel}> at {at} on work days"
     if settings.digest_mode is DigestMode.WEEKLY:
-        day = _DAY_LONG[settings.digest_weekday % 7]
+        day = weekday_name(settings.digest_weekday % 7, style="long")
         return f"weekly on {day}s in <#{settings.digest_channel}> at {at}"
     return "off"
 

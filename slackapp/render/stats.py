@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 
-from slackapp.domain.calendar import Streaks
+from slackapp.domain.calendar import day_label
 from slackapp.domain.progress import MemberStats
+from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.render.connect import open_form_button, progress_bar
 from slackapp.render.kit import Block, Message, context, escape, header, section
+from slackapp.render.widgets import open_form_button, progress_bar
 
 __all__ = [
     "BALANCED_NUDGE",
     "NUDGES",
-    "day_label",
     "first_steps_blocks",
     "mystats_message",
     "nudge_text",
@@ -62,14 +62,6 @@ NUDGES: Mapping[Principle, tuple[str, ...]] = MappingProxyType(
 
 #: For a week where every principle has the same, non-zero count.
 BALANCED_NUDGE = "A perfectly balanced week. Keep mixing it up, and keep it human."
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def day_label(day: date) -> str:
-    """ "Fri 27 Nov", spelled out so the server's locale never changes it."""
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
 
 
 def _days(count: int) -> str:

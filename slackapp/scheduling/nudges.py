@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slackapp.domain.calendar import Period, Window, WorkDays, compute_streaks
+from slackapp.domain.calendar import Period, Window, WorkDays
 from slackapp.domain.nudges import DayTally, MemberNudge, TeamNudge, previous_work_day
+from slackapp.domain.streaks import compute_streaks
 from slackapp.domain.tips import (
     daily_question,
     first_steps_line,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from slackapp.domain.team_settings import DigestMode, NudgeMode
-from slackapp.render.digest import digest_chart, digest_message, period_label
+from slackapp.render.digest import ChartUpload, chart_upload, digest_message
 from slackapp.render.kit import Message
 from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger
@@ -36,14 +35,6 @@ __all__ = ["deliver"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class _Chart:
-    png: bytes
-    filename: str
-    title: str
-    comment: str
-
-
 def deliver(tick: TickContext, claim: Claim) -> None:
     """Send a claimed delivery and record what became of it."""
     try:
@@ -69,7 +60,7 @@ def deliver(tick: TickContext, claim: Claim) -> None:
 
 def _compose(
     session: Session, schedule: TeamSchedule, claim: Claim, *, direct: bool
-) -> tuple[Message, _Chart | None]:
+) -> tuple[Message, ChartUpload | None]:
     team_id = schedule.team_id
     if claim.kind is DeliveryKind.NUDGE:
         if direct:
@@ -81,17 +72,7 @@ def _compose(
     weekly = schedule.digest_mode is DigestMode.WEEKLY
     kind = DigestMode.WEEKLY if weekly else DigestMode.DAILY
     digest = build_digest(session, team_id=team_id, kind=kind, day=claim.local_date)
-    png = digest_chart(digest)
-    chart = None
-    if png is not None:
-        label = period_label(digest.start, digest.end)
-        chart = _Chart(
-            png=png,
-            filename=f"valueboard-week-{digest.end.isoformat()}.png",
-            title=f"Real connections, {label}",
-            comment=f"Day by day, by principle: {label}.",
-        )
-    return digest_message(digest), chart
+    return digest_message(digest), chart_upload(digest)
 
 
 def _record(
@@ -99,7 +80,7 @@ def _record(
     claim: Claim,
     result: PostResult,
     *,
-    chart: _Chart | None,
+    chart: ChartUpload | None,
     admin_id: str | None,
 ) -> None:
     outcome, code = result.outcome, result.error or ""
@@ -148,7 +129,7 @@ def _record(
 
 
 def _record_sent(
-    tick: TickContext, claim: Claim, result: PostResult, *, chart: _Chart | None
+    tick: TickContext, claim: Claim, result: PostResult, *, chart: ChartUpload | None
 ) -> None:
     with tick.session() as session:
         ledger.mark_sent(

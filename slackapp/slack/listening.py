@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from slackapp.render.connect import notice
+from slackapp.render.widgets import notice
 from slackapp.slack.posting import tell_member
 
 log = logging.getLogger(__name__)

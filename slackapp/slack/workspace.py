@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 
-from slackapp.render.connect import notice
+from slackapp.render.widgets import notice
 
 #: Context key of the resolved workspace id.
 WORKSPACE = "valueboard_workspace"

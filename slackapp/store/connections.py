@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from slackapp.domain.calendar import DEFAULT_WORK_DAYS
 from slackapp.domain.entries import (
     ChangeResult,
     ChangeStatus,
@@ -17,6 +18,15 @@ from slackapp.domain.entries import (
     LogResult,
     LogStatus,
     SavedConnection,
+)
+from slackapp.domain.team_settings import (
+    DEFAULT_DIGEST_TIME,
+    DEFAULT_DIGEST_WEEKDAY,
+    DEFAULT_NUDGE_TIME,
+    DigestMode,
+    NudgeMode,
+    format_time,
+    mask_from_work_days,
 )
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, ProcessedEvent, Team
@@ -28,13 +38,24 @@ def _clean(text: str | None) -> str | None:
     return text.replace("\x00", "") if text else text
 
 
-def _saved(row: Connection) -> SavedConnection:
+_PLATFORM_VALUES = frozenset(platform.value for platform in Platform)
+
+
+def _platform(value: str | None) -> Platform | None:
+    if not value:
+        return None
+    # A platform retired from the enum must not break someone's history or their edit form.
+    return Platform(value) if value in _PLATFORM_VALUES else Platform.OTHER
+
+
+def saved_connection(row: Connection) -> SavedConnection:
+    """A stored connection row as the rest of the app sees it."""
     return SavedConnection(
         id=row.id,
         team_id=row.team_id,
         user_id=row.user_id,
         principle=Principle(row.principle),
-        platform=Platform(row.platform) if row.platform else None,
+        platform=_platform(row.platform),
         who=row.who,
         note=row.note,
         link=row.link,
@@ -44,18 +65,20 @@ def _saved(row: Connection) -> SavedConnection:
 
 
 def _new_team(*, team_id: str, now: datetime, timezone: str, daily_goal: int) -> Team:
+    # Every column set here, not left to the model's insert-time defaults: a team we only read
+    # (team_or_defaults) is never inserted, yet must read like a new one.
     return Team(
         team_id=team_id,
         timezone=timezone,
-        work_days_mask=0b0011111,
+        work_days_mask=mask_from_work_days(DEFAULT_WORK_DAYS),
         daily_goal=daily_goal,
         is_active=True,
         created_at=now,
-        nudge_mode="off",
-        digest_mode="off",
-        nudge_time="09:00",
-        digest_time="16:00",
-        digest_weekday=4,
+        nudge_mode=NudgeMode.OFF.value,
+        digest_mode=DigestMode.OFF.value,
+        nudge_time=format_time(DEFAULT_NUDGE_TIME),
+        digest_time=format_time(DEFAULT_DIGEST_TIME),
+        digest_weekday=DEFAULT_DIGEST_WEEKDAY,
     )
 
 
@@ -134,7 +157,7 @@ def log_connection(
         count = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
         return LogResult(
             status=status,
-            connection=_saved(row) if row is not None else None,
+            connection=saved_connection(row) if row is not None else None,
             day_count=count,
             daily_goal=daily_goal,
             daily_cap=daily_cap,
@@ -237,7 +260,7 @@ def get_connection(
     row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
-    return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
+    return ChangeResult(status=ChangeStatus.DONE, connection=saved_connection(row))
 
 
 def delete_connection(
@@ -247,7 +270,7 @@ def delete_connection(
     row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
-    saved = _saved(row)
+    saved = saved_connection(row)
     _count(session, row, -1)
     session.delete(row)
     session.flush()
@@ -270,7 +293,9 @@ def update_connection(
     if draft.link is not None:
         same = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
         if same is not None and same.id != row.id:
-            return ChangeResult(status=ChangeStatus.DUPLICATE_LINK, connection=_saved(same))
+            return ChangeResult(
+                status=ChangeStatus.DUPLICATE_LINK, connection=saved_connection(same)
+            )
     _count(session, row, -1)
     row.principle = draft.principle.value
     row.platform = draft.platform.value if draft.platform else None
@@ -281,7 +306,7 @@ def update_connection(
     row.updated_at = now
     session.flush()
     _count(session, row, +1)
-    return ChangeResult(status=ChangeStatus.DONE, connection=_saved(row))
+    return ChangeResult(status=ChangeStatus.DONE, connection=saved_connection(row))
 
 
 def redate(session: Session, *, connection_id: int, day: date) -> bool:

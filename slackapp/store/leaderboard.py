@@ -9,13 +9,10 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.board import BoardRow, Leaderboard
-from slackapp.domain.calendar import Period, WorkDays, goal_for_period
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
+from slackapp.domain.calendar import Period, WorkDays
+from slackapp.domain.streaks import goal_for_period
+from slackapp.domain.vocabulary import Principle, zero_counts
 from slackapp.store.models import Connection, Member
-
-
-def _zero_counts() -> dict[Principle, int]:
-    return dict.fromkeys(PRINCIPLE_ORDER, 0)
 
 
 def _in_period(period: Period) -> ColumnElement[bool]:
@@ -61,7 +58,7 @@ def team_leaderboard(
 
     counts_by_user: dict[str, dict[Principle, int]] = {}
     names: dict[str, str | None] = {}
-    team_counts = _zero_counts()
+    team_counts = zero_counts()
     # Grouping happens in the database over ix_connections_team_day (team_id, local_date,
     # user_id, principle), which covers the query; only one small row per person and principle
     # comes back, with the display name joined on afterwards by primary key.
@@ -80,7 +77,7 @@ def team_leaderboard(
     ).outerjoin(Member, (Member.team_id == team_id) & (Member.user_id == per_person.c.user_id))
     for user_id, principle_value, n, display_name in session.execute(board_query):
         kind = Principle(principle_value)
-        counts_by_user.setdefault(user_id, _zero_counts())[kind] += n
+        counts_by_user.setdefault(user_id, zero_counts())[kind] += n
         names[user_id] = display_name
         team_counts[kind] += n
 

@@ -21,7 +21,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from slackapp.domain.calendar import DEFAULT_WORK_DAYS
 from slackapp.domain.entries import LINK_MAX_LENGTH, NOTE_MAX_LENGTH, WHO_MAX_LENGTH
+from slackapp.domain.team_settings import (
+    DEFAULT_DAILY_GOAL,
+    DEFAULT_DIGEST_TIME,
+    DEFAULT_DIGEST_WEEKDAY,
+    DEFAULT_NUDGE_TIME,
+    DigestMode,
+    NudgeMode,
+    format_time,
+    mask_from_work_days,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -30,8 +41,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-PRINCIPLE_VALUES = ("solve", "care", "laugh", "opportunity")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -67,20 +76,26 @@ class Team(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Weekdays as a bitmask, Monday = bit 0; 31 = Monday to Friday.
-    work_days_mask: Mapped[int] = mapped_column(Integer, default=31)
-    daily_goal: Mapped[int] = mapped_column(Integer, default=10)
+    work_days_mask: Mapped[int] = mapped_column(
+        Integer, default=mask_from_work_days(DEFAULT_WORK_DAYS)
+    )
+    daily_goal: Mapped[int] = mapped_column(Integer, default=DEFAULT_DAILY_GOAL)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The daily nudge: "off", "channel" (post in nudge_channel) or "dm" (each member).
-    nudge_mode: Mapped[str] = mapped_column(String(16), default="off")
+    nudge_mode: Mapped[str] = mapped_column(String(16), default=NudgeMode.OFF.value)
     nudge_channel: Mapped[str | None] = mapped_column(String(32))
-    nudge_time: Mapped[str] = mapped_column(String(5), default="09:00")  # local HH:MM
+    nudge_time: Mapped[str] = mapped_column(  # local HH:MM
+        String(5), default=format_time(DEFAULT_NUDGE_TIME)
+    )
     nudge_paused_reason: Mapped[str | None] = mapped_column(String(200))
     # The digest: "off", "daily" or "weekly" (on digest_weekday, Monday = 0).
-    digest_mode: Mapped[str] = mapped_column(String(16), default="off")
+    digest_mode: Mapped[str] = mapped_column(String(16), default=DigestMode.OFF.value)
     digest_channel: Mapped[str | None] = mapped_column(String(32))
-    digest_time: Mapped[str] = mapped_column(String(5), default="16:00")  # local HH:MM
-    digest_weekday: Mapped[int] = mapped_column(Integer, default=4)
+    digest_time: Mapped[str] = mapped_column(  # local HH:MM
+        String(5), default=format_time(DEFAULT_DIGEST_TIME)
+    )
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=DEFAULT_DIGEST_WEEKDAY)
     digest_paused_reason: Mapped[str | None] = mapped_column(String(200))
     # Who last saved the settings: told when a schedule has to pause.
     settings_updated_by: Mapped[str | None] = mapped_column(String(32))

@@ -8,31 +8,17 @@ from types import MappingProxyType
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slackapp.domain.calendar import WorkDays, compute_streaks, work_days_between
-from slackapp.domain.progress import MemberStats, RecentEntry
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
+from slackapp.domain.calendar import WorkDays, week_start
+from slackapp.domain.entries import SavedConnection
+from slackapp.domain.progress import MemberStats
+from slackapp.domain.streaks import compute_streaks, work_days_between
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
+from slackapp.store.connections import saved_connection
 from slackapp.store.models import Connection
 
 #: How far back `team_member_streaks` looks. A current streak longer than this is reported as
 #: the streak inside the window, which keeps the query bounded however old the team is.
 STREAK_LOOKBACK_DAYS = 120
-
-_PLATFORM_VALUES = frozenset(platform.value for platform in Platform)
-
-
-def _zero_counts() -> dict[Principle, int]:
-    return dict.fromkeys(PRINCIPLE_ORDER, 0)
-
-
-def _monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _platform(value: str | None) -> Platform | None:
-    if value is None:
-        return None
-    # A platform retired from the enum must not break someone's history view.
-    return Platform(value) if value in _PLATFORM_VALUES else Platform.OTHER
 
 
 def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
@@ -52,7 +38,7 @@ def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -
 def _member_principle_counts(
     session: Session, *, team_id: str, user_id: str, start: date, end: date
 ) -> dict[Principle, int]:
-    counts = _zero_counts()
+    counts = zero_counts()
     rows = session.execute(
         select(Connection.principle, func.count())
         .where(
@@ -69,25 +55,14 @@ def _member_principle_counts(
 
 def _recent_entries(
     session: Session, *, team_id: str, user_id: str, limit: int
-) -> tuple[RecentEntry, ...]:
+) -> tuple[SavedConnection, ...]:
     rows = session.scalars(
         select(Connection)
         .where(Connection.team_id == team_id, Connection.user_id == user_id)
         .order_by(Connection.created_at.desc(), Connection.id.desc())
         .limit(limit)
     )
-    return tuple(
-        RecentEntry(
-            id=row.id,
-            principle=Principle(row.principle),
-            platform=_platform(row.platform),
-            who=row.who,
-            note=row.note,
-            link=row.link,
-            local_date=row.local_date,
-        )
-        for row in rows
-    )
+    return tuple(saved_connection(row) for row in rows)
 
 
 def member_stats(
@@ -105,7 +80,7 @@ def member_stats(
         raise ValueError("recent_limit cannot be negative")
     per_day = daily_counts(session, team_id=team_id, user_id=user_id, until=today)
     week_counts = _member_principle_counts(
-        session, team_id=team_id, user_id=user_id, start=_monday_of(today), end=today
+        session, team_id=team_id, user_id=user_id, start=week_start(today), end=today
     )
     # min() keeps the first of equal values, so ties fall to the display order.
     least_used = min(PRINCIPLE_ORDER, key=lambda principle: week_counts[principle])
@@ -143,7 +118,7 @@ def team_daily_counts(
         return {}
     # Zero-filled so a chart gets one bar per day, quiet days included.
     result = {
-        start + timedelta(days=offset): _zero_counts() for offset in range((end - start).days + 1)
+        start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
     }
     rows = session.execute(
         select(Connection.local_date, Connection.principle, func.count())

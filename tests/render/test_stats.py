@@ -8,8 +8,8 @@ from types import MappingProxyType
 
 import pytest
 
-from slackapp.domain.calendar import Streaks
 from slackapp.domain.progress import MemberStats
+from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render import ids
 from slackapp.render.stats import (

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Streaks
+from slackapp.domain.calendar import DEFAULT_WORK_DAYS
 from slackapp.domain.progress import MemberStats
+from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.db import Database
 from slackapp.store.stats import daily_counts, member_stats, team_daily_counts, team_member_streaks

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 from slackapp.domain.board import BoardRow, Leaderboard
-from slackapp.domain.calendar import Streaks, Window, window_period
-from slackapp.domain.entries import ChangeStatus
-from slackapp.domain.progress import MemberStats, RecentEntry
+from slackapp.domain.calendar import Window, window_period
+from slackapp.domain.entries import ChangeStatus, SavedConnection
+from slackapp.domain.progress import MemberStats
+from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
 from slackapp.render import ids
 from slackapp.render.connect import change_refused
@@ -34,15 +35,18 @@ def counts(*values: int) -> MappingProxyType[Principle, int]:
     return MappingProxyType(dict(zip(PRINCIPLE_ORDER, values, strict=True)))
 
 
-def entry(n: int, **changes: Any) -> RecentEntry:
-    value = RecentEntry(
+def entry(n: int, **changes: Any) -> SavedConnection:
+    value = SavedConnection(
         id=n,
+        team_id="T1",
+        user_id="U1",
         principle=PRINCIPLE_ORDER[n % 4],
         platform=Platform.LINKEDIN,
         who="@jane",
         note=f"answered question {n}",
         link=f"https://example.com/post/{n}",
         local_date=TODAY - timedelta(days=n % 3),
+        created_at=datetime(2026, 11, 27, 12, 0, tzinfo=UTC) - timedelta(hours=n),
     )
     return replace(value, **changes)
 

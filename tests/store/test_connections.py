@@ -1,4 +1,4 @@
-"""The logging domain: validation, the unique keys that stop duplicates, ownership, events."""
+"""Logging in the database: the unique keys that stop duplicates, ownership, events."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from sqlalchemy import func, select
 from slackapp.domain.entries import (
     ChangeStatus,
     Draft,
-    FormField,
-    FormInput,
     LogResult,
     LogStatus,
-    is_valid_link,
-    validate_form,
 )
-from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.domain.vocabulary import Principle
 from slackapp.store.connections import (
     _repeat_status,
     claim_event,
@@ -31,19 +27,6 @@ from slackapp.store.models import Connection, ProcessedEvent
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)
-
-
-def form(**changes: str | None) -> FormInput:
-    values: dict[str, str | None] = {
-        "principle": "solve",
-        "platform": "reddit",
-        "who": "@kim",
-        "link": "https://reddit.com/r/x/1",
-        "note": "answered her CSV question",
-        "local_date": "2026-11-27",
-    }
-    values.update(changes)
-    return FormInput(**values)
 
 
 def draft(**changes: object) -> Draft:
@@ -71,60 +54,6 @@ def log(
 def count(db: Database) -> int:
     with db.session_scope() as session:
         return session.scalar(select(func.count()).select_from(Connection)) or 0
-
-
-def test_a_valid_form_becomes_a_draft() -> None:
-    result = validate_form(form(), today=TODAY)
-    assert result == Draft(
-        principle=Principle.SOLVE,
-        local_date=TODAY,
-        platform=Platform.REDDIT,
-        who="@kim",
-        note="answered her CSV question",
-        link="https://reddit.com/r/x/1",
-    )
-
-
-@pytest.mark.parametrize(
-    ("changes", "field"),
-    [
-        ({"principle": None}, FormField.PRINCIPLE),
-        ({"principle": "vanity"}, FormField.PRINCIPLE),
-        ({"platform": "myspace"}, FormField.PLATFORM),
-        ({"link": "reddit.com/r/x"}, FormField.LINK),
-        ({"link": "javascript:alert(1)"}, FormField.LINK),
-        ({"link": "https://exa mple.com"}, FormField.LINK),
-        ({"note": "x" * 1001}, FormField.NOTE),
-        ({"who": "w" * 201}, FormField.WHO),
-        ({"local_date": "27/11/2026"}, FormField.DATE),
-        ({"local_date": "2026-11-28"}, FormField.DATE),
-        ({"local_date": "2026-10-27"}, FormField.DATE),
-    ],
-)
-def test_each_bad_field_is_named(changes: dict[str, str | None], field: FormField) -> None:
-    result = validate_form(form(**changes), today=TODAY)
-    assert isinstance(result, dict)
-    assert list(result) == [field]
-
-
-def test_every_problem_is_reported_at_once() -> None:
-    result = validate_form(form(principle=None, link="nope", local_date="2030-01-01"), today=TODAY)
-    assert isinstance(result, dict)
-    assert set(result) == {FormField.PRINCIPLE, FormField.LINK, FormField.DATE}
-
-
-@pytest.mark.parametrize(
-    ("link", "valid"),
-    [
-        ("https://x.com/a", True),
-        ("http://localhost", False),
-        ("ftp://x.com/a", False),
-        ("https://", False),
-        ("https://x.com/" + "a" * 2000, False),
-    ],
-)
-def test_links(link: str, valid: bool) -> None:
-    assert is_valid_link(link) is valid
 
 
 def test_saving_counts_the_members_day(db: Database) -> None:

@@ -14,11 +14,9 @@ from slackapp.domain.intents import BoardRequest, parse_board_args
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.render import ids
 from slackapp.render.board import (
-    NAME_MAX,
     board_message,
     board_usage,
     board_value,
-    member_name,
     share_refused,
 )
 from tests.support.blockkit import all_text, assert_valid_message, elements
@@ -125,22 +123,6 @@ def test_a_name_nobody_set_reads_as_a_teammate() -> None:
     text = all_text(board_message(make_board(rows), viewer_id="U1").blocks)
     assert "A teammate" in text
     assert "U5" not in text
-
-
-@pytest.mark.parametrize(
-    ("display_name", "expected"),
-    [
-        (None, "A teammate"),
-        ("   ", "A teammate"),
-        ("Ana", "Ana"),
-        ("  Ana \n Lopez ", "Ana Lopez"),
-        ("Tom & Jerry", "Tom &amp; Jerry"),
-        ("x" * 200, "x" * (NAME_MAX - 1) + "…"),
-        ("&" * 100, "&amp;" * (NAME_MAX - 1) + "…"),
-    ],
-)
-def test_member_name(display_name: str | None, expected: str) -> None:
-    assert member_name(display_name) == expected
 
 
 def test_the_callers_own_row_follows_the_top_ten_when_lower() -> None:
