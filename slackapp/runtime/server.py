@@ -54,7 +54,7 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             self.settings.host,
             self.settings.port,
         )
-        return create_wsgi_app(app, db=db)
+        return create_wsgi_app(app, db=db, signing_secret=self.settings.signing_secret or "")
 
 
 def serve(settings: Settings) -> None:

@@ -36,6 +36,11 @@ SOMETHING_BROKE = (
 
 _INTERACTIVE = {"view_submission", "block_actions", "message_action", "shortcut"}
 
+#: Context key set (to True) only on requests known to come from Slack: by the web layer after
+#: checking the signature, or for Socket Mode's own authenticated connection. Failure reports
+#: answer only those; an unverified body's response_url and user ids are an attacker's choice.
+VERIFIED = "valueboard_verified"
+
 
 def acknowledge(ack: Ack) -> None:
     """The ack function of a listener whose answer comes later."""
@@ -62,7 +67,11 @@ def after_ack(work: Callable[..., None]) -> Callable[..., None]:
 
 
 def report_failure(error: Exception, *, body: dict[str, Any], context: BoltContext) -> None:
-    """Log an unexpected failure with its cause, and tell the member if we can."""
+    """Log an unexpected failure with its cause, and tell the member if the request is verified."""
+    if context.get(VERIFIED) is not True:
+        # Nothing from this body is trusted: not its response_url, ids, or even its type.
+        log.error("failed on an unverified request; not answering it", exc_info=error)
+        return
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
     log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
     text = DB_DOWN if isinstance(error, SQLAlchemyError) else SOMETHING_BROKE
