@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
+from slackapp.runtime.database import open_database
 from slackapp.slack.listening import VERIFIED, report_failure
 from slackapp.store.db import Database
 from slackapp.usecases import services
@@ -60,9 +61,7 @@ def build_app(
     """A Bolt app with every listener registered; calls auth.test on the configured API."""
     settings.require_token()
     if valueboard is None:
-        valueboard = Valueboard(
-            settings=settings, db=db or Database(settings.database_url), clock=clock
-        )
+        valueboard = Valueboard(settings=settings, db=db or open_database(settings), clock=clock)
     app = App(
         client=build_client(settings),
         signing_secret=settings.signing_secret or "",

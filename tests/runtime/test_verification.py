@@ -165,7 +165,7 @@ FORGERIES: dict[str, tuple[Forge, int]] = {
     ),
     "from the future": (
         lambda body: {
-            "X-Slack-Request-Timestamp": (ts := str(int(time.time()) + 301)),
+            "X-Slack-Request-Timestamp": (ts := str(int(time.time()) + 360)),
             "X-Slack-Signature": sign(body, ts),
         },
         401,
