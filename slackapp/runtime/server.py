@@ -6,12 +6,16 @@ import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.errors import AppImportError
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
 
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app, build_client
+from slackapp.runtime.database import open_database
+from slackapp.runtime.startup import slack_problem
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.scheduling.tick import start_scheduler
-from slackapp.store.db import Database
 from slackapp.usecases.services import Valueboard
 
 log = logging.getLogger(__name__)
@@ -35,14 +39,26 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             "accesslog": None,
             "loglevel": self.settings.log_level.lower(),
         }
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn >= 25.1 opens a control socket at one path per user ($HOME/.gunicorn/),
+            # through which worker counts can change; we run exactly one worker (the scheduler
+            # lives in it) and configure everything here, so keep it shut.
+            options["control_socket_disable"] = True
         for key, value in options.items():
             self.cfg.set(key, value)
 
     def load(self) -> Any:
         # Built in the worker process, so each process has its own database pool.
-        db = Database(self.settings.database_url)
+        db = open_database(self.settings)
         valueboard = Valueboard(settings=self.settings, db=db)
-        app = build_app(self.settings, valueboard=valueboard)
+        try:
+            app = build_app(self.settings, valueboard=valueboard)
+        except (BoltError, SlackClientError, OSError) as error:
+            # The master checked the token before forking; should auth.test fail here anyway,
+            # gunicorn prints an AppImportError as its one line and stops (exit status 4).
+            cause = error.__context__ if isinstance(error, BoltError) else error
+            problem = slack_problem(cause or error, self.settings, setting="SLACK_BOT_TOKEN")
+            raise AppImportError(f"slackapp: {problem}") from error
         if self.settings.scheduler_enabled:
             # In the worker, after the fork: a scheduler thread started before it would not
             # survive into the process that serves.
