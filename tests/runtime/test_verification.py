@@ -428,3 +428,25 @@ def test_the_error_handler_never_acts_on_an_unverified_body(
     assert standin.calls() == []
     assert snapshot(db) == before
     assert "unverified request; not answering it" in caplog.text
+
+
+def test_socket_mode_requests_count_as_verified_for_failure_reports(
+    standin: SlackStandIn, db: Database, clock: FakeClock
+) -> None:
+    # Socket Mode has no HTTP layer to verify: its requests come over Slack's own authenticated
+    # connection, so a failure there is still reported to the member.
+    from slack_bolt import BoltRequest
+    from sqlalchemy.exc import OperationalError
+
+    app = _app(standin, db, clock)
+    standin.reset()
+
+    def broken() -> object:
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    db.session_scope = broken  # type: ignore[method-assign,assignment]
+    body = dict(urllib.parse.parse_qsl(bodies(standin)["command"][1].decode()))
+    response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+    assert response.status == 200
+    [told] = standin.wait_for("response_url", timeout=10)
+    assert "couldn't reach its database" in told.params["text"]
