@@ -8,16 +8,29 @@ import dataclasses
 import json
 import logging
 import sys
+import threading
+import traceback
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TextIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from slackapp.clock import system_clock
 from slackapp.config import ConfigError, Settings, load_settings
+from slackapp.runtime.database import open_database
 from slackapp.runtime.logs import configure_logging
+from slackapp.runtime.startup import (
+    StartupError,
+    check_address,
+    check_app_token,
+    check_bot_token,
+    database_problem,
+    migrate_database,
+    slack_problem,
+)
 from slackapp.store.connections import EXPORT_FIELDS, export_connections
 from slackapp.store.db import Database
-from slackapp.store.migrate import upgrade
 
 log = logging.getLogger("slackapp")
 
@@ -79,37 +92,60 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    debug = False
     try:
         settings = load_settings()
+        debug = settings.log_level == "DEBUG"
         configure_logging(settings.log_level)
         return _dispatch(args, settings)
     except (ConfigError, CliError) as error:
-        print(f"slackapp: {error}", file=sys.stderr)
-        return 2
+        return _fail(error, str(error), status=2, debug=debug)
+    except StartupError as error:
+        return _fail(error, str(error), status=1, debug=debug)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        # Unforeseen: still one line, with the traceback for whoever asks for it.
+        summary = (str(error).strip().splitlines() or [""])[0][:200]
+        message = (
+            f"{args.command} failed: {type(error).__name__}: {summary} "
+            "(set LOG_LEVEL=DEBUG to see where)"
+        )
+        return _fail(error, message, status=1, debug=debug)
+
+
+def _fail(error: BaseException, message: str, *, status: int, debug: bool) -> int:
+    """Print `message` as the one line a person reads; the traceback only with LOG_LEVEL=DEBUG."""
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"slackapp: {message}", file=sys.stderr)
+    return status
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
-        db = Database(settings.database_url)
-        upgrade(db)
-        print(f"Database is up to date ({_safe_url(db)}).")
+        print(f"Database is up to date ({migrate_database(settings)}).")
         return 0
     if args.command == "export":
-        db = Database(settings.database_url)
-        upgrade(db)
         if args.since and args.until and args.since > args.until:
             raise CliError("--since must not be after --until")
-        export(
-            db,
-            out=sys.stdout,
-            fmt=args.format,
-            since=args.since,
-            until=args.until,
-            user_id=args.user,
-            team_id=args.team,
-        )
+        migrate_database(settings)
+        # An export of years of data may take a while: no statement limit.
+        db = open_database(settings, statement_timeout=False)
+        try:
+            export(
+                db,
+                out=sys.stdout,
+                fmt=args.format,
+                since=args.since,
+                until=args.until,
+                user_id=args.user,
+                team_id=args.team,
+            )
+        except SQLAlchemyError as error:
+            raise database_problem(error, settings) from error
+        finally:
+            db.dispose()
         return 0
     if args.command == "deliver":
         return deliver(settings, at=args.at)
@@ -130,10 +166,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return run_http(settings, host=args.host, port=args.port)
     raise CliError(f"unknown command {args.command}")
-
-
-def _safe_url(db: Database) -> str:
-    return db.engine.url.render_as_string(hide_password=True)
 
 
 def export(
@@ -178,23 +210,30 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
     from slackapp.scheduling.report import describe_report
     from slackapp.scheduling.tick import resume_reinstalled_team, run_tick
 
-    db = Database(settings.database_url)
-    upgrade(db)
-    client = build_client(settings, scheduled=True)
-    resume_reinstalled_team(db=db, client=client)
-    report = run_tick(settings=settings, db=db, client=client, at=at or system_clock())
+    migrate_database(settings)
+    db = open_database(settings)
+    try:
+        client = build_client(settings, scheduled=True)
+        resume_reinstalled_team(db=db, client=client)
+        report = run_tick(settings=settings, db=db, client=client, at=at or system_clock())
+    except SQLAlchemyError as error:
+        raise database_problem(error, settings) from error
+    finally:
+        db.dispose()
     for line in describe_report(report):
         print(line)
-    db.dispose()
     # Per-delivery failures are normal outcomes; only a tick that could not do its job fails.
     return 1 if report.errors else 0
 
 
 def run_http(settings: Settings, *, host: str | None, port: int | None) -> int:
-    """Migrate, then serve Slack's requests with gunicorn."""
+    """Check the address, database and token, migrate, then serve Slack's requests (gunicorn)."""
     settings.require_http()
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
-    upgrade(Database(settings.database_url))
+    # In this (gunicorn's master) process, before any worker forks: see slackapp.runtime.startup.
+    check_address(settings.host, settings.port)
+    check_bot_token(settings)
+    migrate_database(settings)
     from slackapp.runtime.server import serve
 
     serve(settings)
@@ -202,17 +241,26 @@ def run_http(settings: Settings, *, host: str | None, port: int | None) -> int:
 
 
 def run_socket(settings: Settings) -> int:
-    """Migrate, then connect over Socket Mode."""
+    """Check the database and tokens, migrate, then connect over Socket Mode."""
     settings.require_socket()
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackClientError
 
     from slackapp.runtime.app import build_app, build_client
     from slackapp.scheduling.tick import start_scheduler
     from slackapp.usecases.deps import Deps
 
-    db = Database(settings.database_url)
-    upgrade(db)
+    check_bot_token(settings)
+    check_app_token(settings)
+    migrate_database(settings)
+    db = open_database(settings)
     app = build_app(settings, deps=Deps(settings=settings, db=db))
+    handler = SocketModeHandler(app, settings.app_token)
+    log.info("Valueboard is connecting to Slack over Socket Mode")
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except (SlackClientError, OSError) as error:
+        raise slack_problem(error, settings, setting="SLACK_APP_TOKEN") from error
     if settings.scheduler_enabled:
         start_scheduler(
             settings=settings,
@@ -220,6 +268,6 @@ def run_socket(settings: Settings) -> int:
             client=build_client(settings, scheduled=True),
             clock=system_clock,
         )
-    log.info("Valueboard is connecting to Slack over Socket Mode")
-    SocketModeHandler(app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    log.info("Valueboard is connected over Socket Mode; stop it with Ctrl-C")
+    threading.Event().wait()
     return 0

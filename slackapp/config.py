@@ -9,6 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///var/valueboard.db"
@@ -48,6 +50,10 @@ class Settings:
     delivery_grace_minutes: int = 120
     listener_workers: int = 16
     web_threads: int = 16
+    # Seconds to wait for the database: to connect, for a free pooled connection, per statement.
+    db_connect_timeout: float = 3
+    db_pool_timeout: float = 2
+    db_statement_timeout: float = 5
 
     @property
     def socket_mode(self) -> bool:
@@ -110,6 +116,20 @@ def load_settings(
             errors.append(f"{name} must be between {low} and {high}, got {value}")
         return value
 
+    def seconds(name: str, default: float, low: float, high: float) -> float:
+        raw = text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            errors.append(f"{name} must be a number of seconds, got {raw!r}")
+            return default
+        if not low <= value <= high:  # also refuses nan
+            errors.append(f"{name} must be between {low:g} and {high:g} seconds, got {raw}")
+            return default
+        return value
+
     def boolean(name: str, default: bool) -> bool:
         raw = text(name)
         if raw is None:
@@ -142,6 +162,10 @@ def load_settings(
         errors.append(
             f"DEFAULT_TIMEZONE must be an IANA time zone like Europe/Berlin, got {default_tz!r}"
         )
+    database_url = text("DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_problem = _database_url_problem(database_url)
+    if database_problem:
+        errors.append(f"DATABASE_URL {database_problem}")
     admins = frozenset(
         part.strip() for part in (text("ADMIN_USER_IDS") or "").split(",") if part.strip()
     )
@@ -150,7 +174,7 @@ def load_settings(
         signing_secret=text("SLACK_SIGNING_SECRET"),
         app_token=app_token,
         api_url=api_url,
-        database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=database_url,
         host=text("HOST") or "127.0.0.1",
         port=integer("PORT", 3000, 1, 65535),
         log_level=log_level,
@@ -162,7 +186,29 @@ def load_settings(
         delivery_grace_minutes=integer("DELIVERY_GRACE_MINUTES", 120, 1, 24 * 60),
         listener_workers=integer("LISTENER_WORKERS", 16, 1, 256),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
+        db_connect_timeout=seconds("DB_CONNECT_TIMEOUT", 3, 1, 60),
+        db_pool_timeout=seconds("DB_POOL_TIMEOUT", 2, 0.1, 60),
+        db_statement_timeout=seconds("DB_STATEMENT_TIMEOUT", 5, 0.1, 600),
     )
     if errors:
         raise ConfigError("Valueboard's settings need fixing:\n  " + "\n  ".join(errors))
     return settings
+
+
+# PostgreSQL goes through psycopg 3 (installed with Valueboard); plain postgresql:// picks it.
+_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg"})
+_DATABASE_EXAMPLES = "like sqlite:///var/valueboard.db or postgresql://user:password@host:5432/name"
+
+
+def _database_url_problem(url: str) -> str | None:
+    """What is wrong with a DATABASE_URL's shape (not whether it answers), or None."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return f"is not a database URL; write one {_DATABASE_EXAMPLES}"
+    if parsed.drivername not in _DRIVERS:
+        return (
+            f"names {parsed.drivername!r}, which Valueboard does not support; "
+            f"use SQLite or PostgreSQL, {_DATABASE_EXAMPLES}"
+        )
+    return None

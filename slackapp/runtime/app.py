@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
@@ -16,7 +16,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
-from slackapp.slack.listening import FOLLOW_UPS, FollowUps, answer_failure
+from slackapp.runtime.database import open_database
+from slackapp.slack.listening import FOLLOW_UPS, VERIFIED, FollowUps, answer_failure
 from slackapp.slack.workspace import resolve_workspace
 from slackapp.store.db import Database
 from slackapp.usecases import lifecycle
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 WEB_API_TIMEOUT = 10
 #: Work items that may wait for a follow-up thread, per thread.
 FOLLOW_UP_BACKLOG = 16
+
+# Bolt logs each request it refuses, body and all, at INFO on this logger: unbounded and
+# attacker-written lines. The web layer refuses such requests first and logs them itself.
+_BOLT_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
 
 
 def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
@@ -59,7 +64,7 @@ def build_app(
     """A Bolt app with every listener registered; calls auth.test on the configured API."""
     settings.require_token()
     if deps is None:
-        deps = Deps(settings=settings, db=db or Database(settings.database_url), clock=clock)
+        deps = Deps(settings=settings, db=db or open_database(settings), clock=clock)
     if follow_ups is None:
         follow_ups = build_follow_ups(settings)
     app = App(
@@ -74,14 +79,26 @@ def build_app(
         process_before_response=True,
         listener_executor=follow_ups,
         logger=logging.getLogger("slack_bolt"),
+        # The web layer verifies every request before Bolt sees it (slackapp.runtime.web);
+        # Bolt checks again, as a second line should the web layer ever be bypassed.
         request_verification_enabled=True,
     )
+    # After App(): building it resets the level of Bolt's loggers to that of `logger`.
+    logging.getLogger(_BOLT_VERIFICATION_LOGGER).setLevel(logging.WARNING)
+    app.use(_trust_socket_mode)
     app.use(_provide(deps, follow_ups))
     app.use(resolve_workspace)
     app.use(_skip_event_retries)
     app.error(_on_error)
     handlers.register(app)
     return app
+
+
+def _trust_socket_mode(req: BoltRequest, next: Any) -> None:
+    """Socket Mode requests arrive over Slack's own authenticated connection: verified."""
+    if req.mode == "socket_mode":
+        req.context[VERIFIED] = True
+    next()
 
 
 def build_follow_ups(settings: Settings) -> FollowUps:

@@ -6,14 +6,18 @@ import logging
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.errors import AppImportError
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
 
 from slackapp.clock import system_clock
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app, build_client, build_follow_ups
+from slackapp.runtime.database import open_database
+from slackapp.runtime.startup import slack_problem
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.scheduling.tick import start_scheduler
 from slackapp.slack.listening import FollowUps
-from slackapp.store.db import Database
 from slackapp.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,11 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             "accesslog": None,
             "loglevel": self.settings.log_level.lower(),
         }
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn >= 25.1 opens a control socket at one path per user ($HOME/.gunicorn/),
+            # through which worker counts can change; we run exactly one worker (the scheduler
+            # lives in it) and configure everything here, so keep it shut.
+            options["control_socket_disable"] = True
         for key, value in options.items():
             self.cfg.set(key, value)
 
@@ -55,10 +64,17 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         # Built in the worker process, so each process has its own database pool.
-        db = Database(self.settings.database_url)
+        db = open_database(self.settings)
         deps = Deps(settings=self.settings, db=db)
         self.follow_ups = build_follow_ups(self.settings)
-        app = build_app(self.settings, deps=deps, follow_ups=self.follow_ups)
+        try:
+            app = build_app(self.settings, deps=deps, follow_ups=self.follow_ups)
+        except (BoltError, SlackClientError, OSError) as error:
+            # The master checked the token before forking; should auth.test fail here anyway,
+            # gunicorn prints an AppImportError as its one line and stops (exit status 4).
+            cause = error.__context__ if isinstance(error, BoltError) else error
+            problem = slack_problem(cause or error, self.settings, setting="SLACK_BOT_TOKEN")
+            raise AppImportError(f"slackapp: {problem}") from error
         if self.settings.scheduler_enabled:
             # In the worker, after the fork: a scheduler thread started before it would not
             # survive into the process that serves.
@@ -73,7 +89,7 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             self.settings.host,
             self.settings.port,
         )
-        return create_wsgi_app(app, db=db)
+        return create_wsgi_app(app, db=db, signing_secret=self.settings.signing_secret or "")
 
 
 def serve(settings: Settings) -> None:

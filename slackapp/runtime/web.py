@@ -1,15 +1,25 @@
-"""The WSGI application: Slack's requests on POST /slack/events, a health check on GET /healthz."""
+"""The WSGI application: Slack's requests on POST /slack/events, a health check on GET /healthz.
+
+Every request to /slack/events is verified here (slackapp.runtime.verification) before Bolt
+sees it: a request that is too large, unsigned, forged, stale or not one of Slack's payloads is
+answered 4xx with nothing dispatched, and logged as one line without its body. Only verified
+requests reach Bolt, marked as such in their context so that failure reports may answer them.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 
+from slackapp.runtime.verification import Refusal, decode_payload, verify
+from slackapp.slack.listening import VERIFIED
 from slackapp.store.db import Database
 
 if TYPE_CHECKING:
@@ -22,28 +32,100 @@ log = logging.getLogger(__name__)
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
+WsgiApp = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
+
+_TEXT: dict[str, Sequence[str]] = {"content-type": ["text/plain;charset=utf-8"]}
+# Whatever a parser raises on a body that is not the shape Slack sends.
+_UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+
 
 def create_wsgi_app(
-    app: App, *, db: Database
-) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
-    """A WSGI callable serving `app` and the health check."""
-    slack = SlackRequestHandler(app, path=SLACK_PATH)
+    app: App,
+    *,
+    db: Database,
+    signing_secret: str | None = None,
+    now: Callable[[], float] = time.time,
+) -> WsgiApp:
+    """A WSGI callable serving `app` and the health check.
+
+    `signing_secret` defaults to the one `app` was built with; without one, every request to
+    /slack/events is refused. `now` is the clock signatures are checked against.
+    """
+    secret = _bolt_signing_secret(app) if signing_secret is None else signing_secret
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {
-            "GET",
-            "HEAD",
-        }:
-            healthy = db.ping()
-            if not healthy:
-                log.error("health check failed: the database does not answer")
-            body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            start_response(
-                status,
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return slack(environ, start_response)
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method in {"GET", "HEAD"}:
+            return _health(db, start_response)
+        if path == SLACK_PATH and method == "POST":
+            response = _slack(app, environ, secret=secret, now=now())
+        else:
+            response = WsgiHttpResponse(status=404, body="Not Found", headers=_TEXT)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
 
     return wsgi
+
+
+def _slack(app: App, environ: WSGIEnvironment, *, secret: str, now: float) -> WsgiHttpResponse:
+    stream = cast(IO[bytes], environ["wsgi.input"])
+    body = verify(environ, stream=stream, secret=secret, now=now)
+    if isinstance(body, Refusal):
+        return _refuse(environ, body)
+    text = decode_payload(body, content_type=environ.get("CONTENT_TYPE"))
+    if isinstance(text, Refusal):
+        return _refuse(environ, text)
+    try:
+        # Building the request parses the body with Bolt's own parser. VERIFIED lets failure
+        # reports answer this request.
+        request = BoltRequest(
+            body=text,
+            query=environ.get("QUERY_STRING", ""),
+            headers=WsgiHttpRequest(environ).get_headers(),
+            context={VERIFIED: True},
+        )
+    except _UNREADABLE as error:
+        return _refuse(environ, Refusal(400, f"payload Bolt cannot read ({type(error).__name__})"))
+    if not isinstance(cast(object, request.body), dict):
+        return _refuse(environ, Refusal(400, "payload is not a JSON object"))
+    answer: BoltResponse = app.dispatch(request)
+    return WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+
+
+def _refuse(environ: WSGIEnvironment, refusal: Refusal) -> WsgiHttpResponse:
+    """Log one line (never the body, never header values) and answer with the refusal's status."""
+    log.warning(
+        "refused %s %s from %s: %s (Content-Length %s)",
+        environ.get("REQUEST_METHOD"),
+        environ.get("PATH_INFO"),
+        environ.get("REMOTE_ADDR", "?"),
+        refusal.reason,
+        _printable_length(environ.get("CONTENT_LENGTH")),
+    )
+    body = json.dumps({"error": "invalid request"})
+    return WsgiHttpResponse(
+        status=refusal.status, body=body, headers={"content-type": ["application/json"]}
+    )
+
+
+def _printable_length(raw: object) -> str:
+    text = str(raw or "none")
+    return text if text.isascii() and text.isdigit() and len(text) <= 20 else "malformed"
+
+
+def _health(db: Database, start_response: StartResponse) -> Iterable[bytes]:
+    healthy = db.ping()
+    if not healthy:
+        log.error("health check failed: the database does not answer")
+    body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
+    status = "200 OK" if healthy else "503 Service Unavailable"
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
+def _bolt_signing_secret(app: App) -> str:
+    # Bolt keeps the secret it verifies with private; fail closed if that ever changes.
+    secret = getattr(app, "_signing_secret", None)
+    return secret if isinstance(secret, str) else ""

@@ -51,6 +51,12 @@ OUTCOME = "valueboard_outcome"
 #: Context key of the process's FollowUps.
 FOLLOW_UPS = "valueboard_follow_ups"
 
+#: Context key set (to True) only on requests known to come from Slack: by the web layer after
+#: checking the signature, or for Socket Mode's own authenticated connection. Failure reports
+#: answer only those; an unverified body's response_url and user ids are an attacker's choice.
+VERIFIED = "valueboard_verified"
+
+
 _T = TypeVar("_T")
 
 
@@ -165,6 +171,10 @@ def answer_failure(
     message inline; a button or shortcut is acknowledged and told through its response_url or a
     DM after the ack. Anything else keeps Bolt's 500 (Slack retries events).
     """
+    if context.get(VERIFIED) is not True:
+        # Nothing from this body is trusted: not its response_url, ids, or even its type.
+        log.error("failed on an unverified request; not answering it", exc_info=error)
+        return None
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
     text = failure_text(error)
     if kind == "slash_command":
@@ -205,7 +215,11 @@ def _json_response(payload: dict[str, Any]) -> BoltResponse:
 
 
 def report_failure(error: Exception, *, body: dict[str, Any], context: BoltContext) -> None:
-    """Log an unexpected failure with its cause, and tell the member if we can."""
+    """Log an unexpected failure with its cause, and tell the member if the request is verified."""
+    if context.get(VERIFIED) is not True:
+        # Nothing from this body is trusted: not its response_url, ids, or even its type.
+        log.error("failed on an unverified request; not answering it", exc_info=error)
+        return
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
     log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
     text = failure_text(error)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,32 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+#: How long SQLite waits for another writer's lock when no statement timeout bounds it
+#: (operator commands such as `migrate`), in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Execution option marking a connection whose transactions only read.
 READ_ONLY = "valueboard_read_only"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long the app waits on its database before giving up, in seconds.
+
+    `connect`: to open a connection (PostgreSQL's connect_timeout; libpq counts at least 2 s).
+    `pool`: for a free connection from the pool when all are busy.
+    `statement`: for one statement (PostgreSQL's statement_timeout; SQLite's busy timeout,
+    the wait for another writer's lock). None means no limit, for operator commands like
+    migrations and exports that may legitimately run long.
+    """
+
+    connect: float = 3
+    pool: float = 2
+    statement: float | None = 5
+
+    @property
+    def health(self) -> float:
+        """How long a health check waits for its answer before calling the database down."""
+        return max(self.connect, self.pool) + 1
 
 
 def normalize_url(url: str) -> URL:
@@ -24,18 +49,53 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine tuned for the backend: WAL, busy timeout and immediate write locks on SQLite."""
+def _postgres_url(url: URL, timeouts: Timeouts) -> URL:
+    """`url` with our timeouts added, keeping any the URL itself sets (and its other options)."""
+    query: dict[str, str] = {}
+    if "connect_timeout" not in url.query:
+        # libpq wants whole seconds; it rounds anything under 2 up to 2.
+        query["connect_timeout"] = str(max(1, round(timeouts.connect)))
+    if timeouts.statement is not None:
+        existing = url.query.get("options", "")
+        options = existing if isinstance(existing, str) else " ".join(existing)
+        if "statement_timeout" not in options:
+            limit = f"-c statement_timeout={round(timeouts.statement * 1000)}"
+            query["options"] = f"{limit} {options}".strip()
+    return url.update_query_dict(query) if query else url
+
+
+def create_db_engine(url: str, *, echo: bool = False, timeouts: Timeouts | None = None) -> Engine:
+    """An engine tuned for the backend, with timeouts so that a hung database cannot hang us.
+
+    PostgreSQL: connect and statement timeouts, and a pre-ping so that a pool recovers by
+    itself after the database restarts. SQLite: WAL, a bounded busy timeout, and immediate
+    write locks.
+    """
+    timeouts = timeouts or Timeouts()
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_engine(
+            _postgres_url(parsed, timeouts),
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            pool_timeout=timeouts.pool,
+        )
     database = parsed.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    in_memory = not database or database == ":memory:"
+    if not in_memory and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    busy_ms = (
+        SQLITE_BUSY_TIMEOUT_MS if timeouts.statement is None else round(timeouts.statement * 1000)
+    )
+    # A file database gets a QueuePool; an in-memory one a pool without checkout waits.
+    pool_options: dict[str, Any] = {} if in_memory else {"pool_timeout": timeouts.pool}
     engine = create_engine(
         parsed,
         echo=echo,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
+        **pool_options,
     )
 
     @event.listens_for(engine, "connect")
@@ -44,7 +104,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -65,9 +125,10 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
 class Database:
     """The engine plus a session factory; `session_scope()` is the unit of work."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = create_db_engine(url, echo=echo)
+        self.timeouts = timeouts or Timeouts()
+        self.engine = create_db_engine(url, echo=echo, timeouts=self.timeouts)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -100,14 +161,29 @@ class Database:
         finally:
             session.close()  # ends the transaction; loaded objects stay readable
 
-    def ping(self) -> bool:
-        """Whether the database answers a trivial query."""
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
+    def ping(self, *, timeout: float | None = None) -> bool:
+        """Whether the database answers a trivial query within `timeout` (default: timeouts.health).
+
+        The query runs in its own thread: a connection to a server that stopped answering
+        (a pooled one, say, that the pre-ping now waits on) blocks with no client-side limit,
+        and a health check must answer even then. A stuck thread holds one pooled connection
+        at most, so the pool's own timeout bounds how many can pile up.
+        """
+        answers: list[bool] = []
+
+        def check() -> None:
+            try:
+                with self.engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+            except Exception:
+                answers.append(False)
+            else:
+                answers.append(True)
+
+        thread = threading.Thread(target=check, name="db-ping", daemon=True)
+        thread.start()
+        thread.join(self.timeouts.health if timeout is None else timeout)
+        return bool(answers) and answers[0]
 
     def dispose(self) -> None:
         """Close pooled connections."""
