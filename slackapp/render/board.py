@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Window
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
+from slackapp.domain.windows import RULE
 from slackapp.render import ids
 from slackapp.render.kit import (
     SECTION_TEXT_MAX,
@@ -50,6 +51,8 @@ _OPTIONS = (
     "*Kind of value* (optional): "
     + " · ".join(f"{PRINCIPLES[p].emoji} `{p.value}`" for p in PRINCIPLE_ORDER)
     + "\nIn any order: `/leaderboard today care`, `/leaderboard laugh 30d`, `/leaderboard all`."
+    + f"\n{RULE} `today`, `7d` and `30d` are each person's own; `week` and `month` are the "
+    "team's, start to end."
 )
 
 
@@ -178,6 +181,7 @@ def board_message(
         blocks.append(
             context(
                 "The goal counts everyone's daily goal on each work day so far. "
+                f"{RULE} "
                 "Try `/leaderboard today`, `/leaderboard month care` or `/leaderboard all`."
             )
         )

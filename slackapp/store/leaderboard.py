@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from types import MappingProxyType
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from slackapp.domain.board import BoardRow, Leaderboard
-from slackapp.domain.calendar import Period, WorkDays
-from slackapp.domain.streaks import goal_for_period
+from slackapp.domain.calendar import Period, Window, WorkDays, local_date, zone
 from slackapp.domain.vocabulary import Principle, zero_counts
-from slackapp.store.models import Connection, Member
-
-
-def _in_period(period: Period) -> ColumnElement[bool]:
-    if period.start is None:
-        return Connection.local_date <= period.end
-    return Connection.local_date.between(period.start, period.end)
+from slackapp.domain.windows import Span, member_goal, member_span
+from slackapp.store.models import DailyTally, Member, MemberTotal
 
 
 def _name_key(display_name: str | None) -> tuple[bool, str]:
@@ -26,19 +22,94 @@ def _name_key(display_name: str | None) -> tuple[bool, str]:
     return (display_name is None, (display_name or "").casefold())
 
 
-def _first_logged_day(session: Session, *, team_id: str, until: date) -> date | None:
+def _first_logged_day(session: Session, *, team_id: str) -> date | None:
     return session.scalar(
-        select(func.min(Connection.local_date)).where(
-            Connection.team_id == team_id, Connection.local_date <= until
+        select(func.min(DailyTally.local_date)).where(
+            DailyTally.team_id == team_id, DailyTally.count > 0
         )
     )
 
 
-def _member_count(session: Session, *, team_id: str) -> int:
-    return (
-        session.scalar(select(func.count()).select_from(Member).where(Member.team_id == team_id))
-        or 0
+@dataclass(frozen=True, slots=True)
+class _Person:
+    display_name: str | None
+    today: date
+
+
+def _people(
+    session: Session, *, team_id: str, now: datetime | None, team_zone: str, team_today: date
+) -> dict[str, _Person]:
+    """Every member with their own today (the team's when their zone is unknown)."""
+    people: dict[str, _Person] = {}
+    rows = session.execute(
+        select(Member.user_id, Member.display_name, Member.timezone).where(
+            Member.team_id == team_id
+        )
     )
+    for user_id, display_name, timezone in rows:
+        today = team_today
+        if now is not None and timezone:
+            today = local_date(now, zone(timezone, fallback=team_zone))
+        people[user_id] = _Person(display_name=display_name, today=today)
+    return people
+
+
+def _span_for(period: Period, *, live: bool, member_today: date) -> Span:
+    if not live:
+        return Span(period.start, period.end)  # fixed dates, the same for everyone
+    return member_span(period.window, team_today=period.end, member_today=member_today)
+
+
+def _counts(
+    session: Session,
+    *,
+    team_id: str,
+    period: Period,
+    live: bool,
+    people: dict[str, _Person],
+) -> Iterator[tuple[str, str, int]]:
+    """(user, principle, count) over each member's own days in the window."""
+    if live and period.window is Window.ALL:
+        totals = session.execute(
+            select(MemberTotal.user_id, MemberTotal.principle, MemberTotal.count).where(
+                MemberTotal.team_id == team_id, MemberTotal.count > 0
+            )
+        )
+        yield from ((user_id, principle, n) for user_id, principle, n in totals)
+        return
+    # Members sharing a today share a span: at most a few groups, each one range scan.
+    by_span: dict[Span, list[str]] = {}
+    for user_id, person in people.items():
+        span = _span_for(period, live=live, member_today=person.today)
+        by_span.setdefault(span, []).append(user_id)
+    default = _span_for(period, live=live, member_today=period.end)
+    if len(by_span) <= 1:
+        # One span for everyone (always so for week and month): no list of members needed.
+        span = next(iter(by_span), default)
+        where: ColumnElement[bool] = _within(span)
+    else:
+        where = or_(
+            *(
+                and_(DailyTally.user_id.in_(users), _within(span))
+                for span, users in by_span.items()
+            ),
+            # Someone who logged before we knew them reads as being on the team's day.
+            and_(DailyTally.user_id.not_in(list(people)), _within(default)),
+        )
+    sums = session.execute(
+        select(DailyTally.user_id, DailyTally.principle, func.sum(DailyTally.count))
+        .where(DailyTally.team_id == team_id, where)
+        .group_by(DailyTally.user_id, DailyTally.principle)
+    )
+    yield from ((user_id, principle, n) for user_id, principle, n in sums)
+
+
+def _within(span: Span) -> ColumnElement[bool]:
+    if span.start is None:
+        return DailyTally.local_date <= span.end if span.end is not None else true()
+    if span.end is None:
+        return DailyTally.local_date >= span.start
+    return DailyTally.local_date.between(span.start, span.end)
 
 
 def team_leaderboard(
@@ -51,35 +122,34 @@ def team_leaderboard(
     limit: int = 10,
     daily_goal: int,
     work_days: WorkDays,
+    now: datetime | None = None,
+    team_zone: str = "UTC",
 ) -> Leaderboard:
-    """Rank the team's members by connections logged in `period` (optionally one principle only)."""
+    """Rank the team's members by connections in `period`'s window (optionally one principle).
+
+    `period` is the window as of the team's today (`period.end`). Each member counts their own
+    days (see slackapp.domain.windows): pass `now` and the team's zone to place every member in
+    their own time zone; without `now` everyone is on the team's day.
+    """
     if limit < 0:
         raise ValueError("limit cannot be negative")
-
+    team_today = period.end
+    people = _people(session, team_id=team_id, now=now, team_zone=team_zone, team_today=team_today)
     counts_by_user: dict[str, dict[Principle, int]] = {}
-    names: dict[str, str | None] = {}
     team_counts = zero_counts()
-    # Grouping happens in the database over ix_connections_team_day (team_id, local_date,
-    # user_id, principle), which covers the query; only one small row per person and principle
-    # comes back, with the display name joined on afterwards by primary key.
-    per_person = (
-        select(
-            Connection.user_id.label("user_id"),
-            Connection.principle.label("principle"),
-            func.count().label("n"),
-        )
-        .where(Connection.team_id == team_id, _in_period(period))
-        .group_by(Connection.user_id, Connection.principle)
-        .subquery("per_person")
-    )
-    board_query = select(
-        per_person.c.user_id, per_person.c.principle, per_person.c.n, Member.display_name
-    ).outerjoin(Member, (Member.team_id == team_id) & (Member.user_id == per_person.c.user_id))
-    for user_id, principle_value, n, display_name in session.execute(board_query):
+    live = now is not None
+    for user_id, principle_value, n in _counts(
+        session, team_id=team_id, period=period, live=live, people=people
+    ):
+        if not n:
+            continue
         kind = Principle(principle_value)
-        counts_by_user.setdefault(user_id, zero_counts())[kind] += n
-        names[user_id] = display_name
-        team_counts[kind] += n
+        counts_by_user.setdefault(user_id, zero_counts())[kind] += int(n)
+        team_counts[kind] += int(n)
+    names = {
+        user_id: (people[user_id].display_name if user_id in people else None)
+        for user_id in counts_by_user
+    }
 
     def score(user_id: str) -> int:
         counts = counts_by_user[user_id]
@@ -108,24 +178,19 @@ def team_leaderboard(
     caller_row = next((row for row in ranked[limit:] if row.user_id == caller_id), None)
 
     # People can log before their profile is cached, so never count fewer members than loggers.
-    members = max(_member_count(session, team_id=team_id), len(counts_by_user))
-    # "All time" has no start of its own; the team's goal starts on its first logged day.
-    goal_start = (
-        period.start
-        if period.start is not None
-        else _first_logged_day(session, team_id=team_id, until=period.end)
-    )
-    team_goal = (
-        0
-        if goal_start is None
-        else goal_for_period(
-            start=goal_start,
-            end=period.end,
-            members=members,
+    todays = [person.today for person in people.values()]
+    todays += [team_today] * len(set(counts_by_user) - set(people))
+    first_day = _first_logged_day(session, team_id=team_id) if period.start is None else None
+    goal_by_today: dict[date, int] = {}
+    for today in set(todays):
+        span = _span_for(period, live=live, member_today=today)
+        goal_by_today[today] = member_goal(
+            span,
+            member_today=today,
+            first_day=first_day,
             daily_goal=daily_goal,
             work_days=work_days,
         )
-    )
     return Leaderboard(
         team_id=team_id,
         period=period,
@@ -134,6 +199,6 @@ def team_leaderboard(
         caller_row=caller_row,
         team_total=sum(team_counts.values()),
         team_counts=MappingProxyType(team_counts),
-        team_goal=team_goal,
-        members=members,
+        team_goal=sum(goal_by_today[today] for today in todays),
+        members=len(todays),
     )

@@ -14,7 +14,7 @@ from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import compute_streaks, work_days_between
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
-from slackapp.store.models import Connection
+from slackapp.store.models import Connection, DailyTally, MemberTotal
 
 #: How far back `team_member_streaks` looks. A current streak longer than this is reported as
 #: the streak inside the window, which keeps the query bounded however old the team is.
@@ -24,15 +24,15 @@ STREAK_LOOKBACK_DAYS = 120
 def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
     """Count a member's connections per local date, up to and including `until`."""
     rows = session.execute(
-        select(Connection.local_date, func.count())
+        select(DailyTally.local_date, func.sum(DailyTally.count))
         .where(
-            Connection.team_id == team_id,
-            Connection.user_id == user_id,
-            Connection.local_date <= until,
+            DailyTally.team_id == team_id,
+            DailyTally.user_id == user_id,
+            DailyTally.local_date <= until,
         )
-        .group_by(Connection.local_date)
+        .group_by(DailyTally.local_date)
     )
-    return {day: n for day, n in rows}
+    return {day: int(n) for day, n in rows if n}
 
 
 def _member_principle_counts(
@@ -40,16 +40,16 @@ def _member_principle_counts(
 ) -> dict[Principle, int]:
     counts = zero_counts()
     rows = session.execute(
-        select(Connection.principle, func.count())
+        select(DailyTally.principle, func.sum(DailyTally.count))
         .where(
-            Connection.team_id == team_id,
-            Connection.user_id == user_id,
-            Connection.local_date.between(start, end),
+            DailyTally.team_id == team_id,
+            DailyTally.user_id == user_id,
+            DailyTally.local_date.between(start, end),
         )
-        .group_by(Connection.principle)
+        .group_by(DailyTally.principle)
     )
     for principle_value, n in rows:
-        counts[Principle(principle_value)] += n
+        counts[Principle(principle_value)] += int(n or 0)
     return counts
 
 
@@ -88,11 +88,11 @@ def member_stats(
         (day, per_day.get(day, 0))
         for day in (today - timedelta(days=back) for back in range(6, -1, -1))
     )
-    total_all_time = (
+    total_all_time = int(
         session.scalar(
-            select(func.count())
-            .select_from(Connection)
-            .where(Connection.team_id == team_id, Connection.user_id == user_id)
+            select(func.sum(MemberTotal.count)).where(
+                MemberTotal.team_id == team_id, MemberTotal.user_id == user_id
+            )
         )
         or 0
     )
@@ -121,12 +121,12 @@ def team_daily_counts(
         start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
     }
     rows = session.execute(
-        select(Connection.local_date, Connection.principle, func.count())
-        .where(Connection.team_id == team_id, Connection.local_date.between(start, end))
-        .group_by(Connection.local_date, Connection.principle)
+        select(DailyTally.local_date, DailyTally.principle, func.sum(DailyTally.count))
+        .where(DailyTally.team_id == team_id, DailyTally.local_date.between(start, end))
+        .group_by(DailyTally.local_date, DailyTally.principle)
     )
     for day, principle_value, n in rows:
-        result[day][Principle(principle_value)] += n
+        result[day][Principle(principle_value)] += int(n or 0)
     return result
 
 
@@ -146,15 +146,16 @@ def team_member_streaks(
     goal = max(daily_goal, 1)
     since = today - timedelta(days=lookback_days - 1)
     # Only days that met the goal matter to a goal streak, so the database drops the rest.
+    day_total = func.sum(DailyTally.count)
     rows = session.execute(
-        select(Connection.user_id, Connection.local_date, func.count())
-        .where(Connection.team_id == team_id, Connection.local_date.between(since, today))
-        .group_by(Connection.user_id, Connection.local_date)
-        .having(func.count() >= goal)
+        select(DailyTally.user_id, DailyTally.local_date, day_total)
+        .where(DailyTally.team_id == team_id, DailyTally.local_date.between(since, today))
+        .group_by(DailyTally.user_id, DailyTally.local_date)
+        .having(day_total >= goal)
     )
     goal_days: dict[str, dict[date, int]] = {}
     for user_id, day, n in rows:
-        goal_days.setdefault(user_id, {})[day] = n
+        goal_days.setdefault(user_id, {})[day] = int(n)
     # A streak that fills the whole window may have begun before it: those few people get
     # their full history read, so a long streak is never cut to the window's length.
     window_work_days = work_days_between(since, today - timedelta(days=1), work_days=work_days)
@@ -163,16 +164,16 @@ def team_member_streaks(
         streak = compute_streaks(days, today=today, daily_goal=goal, work_days=work_days)
         if streak.goal_streak >= window_work_days:
             history = session.execute(
-                select(Connection.local_date, func.count())
+                select(DailyTally.local_date, day_total)
                 .where(
-                    Connection.team_id == team_id,
-                    Connection.user_id == user_id,
-                    Connection.local_date <= today,
+                    DailyTally.team_id == team_id,
+                    DailyTally.user_id == user_id,
+                    DailyTally.local_date <= today,
                 )
-                .group_by(Connection.local_date)
-                .having(func.count() >= goal)
+                .group_by(DailyTally.local_date)
+                .having(day_total >= goal)
             )
-            full = {day: n for day, n in history}
+            full = {day: int(n) for day, n in history}
             streak = compute_streaks(full, today=today, daily_goal=goal, work_days=work_days)
         streaks.append((user_id, streak.goal_streak))
     streaks = [(user_id, streak) for user_id, streak in streaks if streak > 0]

@@ -32,8 +32,9 @@ class TeamBoard:
 def team_board(
     deps: Deps, session: Session, *, team: Team, caller_id: str, request: BoardRequest, limit: int
 ) -> Leaderboard:
-    """The board for a window, in the team's calendar whoever is asking."""
-    today = local_date(deps.now(), zone(team.timezone, fallback=deps.settings.default_timezone))
+    """The board for a window: the team's week or month, each member's own days within it."""
+    team_zone = zone(team.timezone, fallback=deps.settings.default_timezone)
+    today = local_date(deps.now(), team_zone)
     return team_leaderboard(
         session,
         team_id=team.team_id,
@@ -43,6 +44,8 @@ def team_board(
         limit=limit,
         daily_goal=team.daily_goal,
         work_days=work_days_from_mask(team.work_days_mask),
+        now=deps.now(),
+        team_zone=team_zone.key,
     )
 
 

@@ -364,9 +364,10 @@ def test_board_query_uses_the_team_day_index_on_sqlite(
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
 
     details = " | ".join(str(row[-1]) for row in plan)
-    assert "ix_connections_team_day" in details, details
-    # A covering index means the table itself is never read for the aggregate.
-    assert "SCAN connections" not in details, details
+    # The board reads the maintained tallies through their covering index, never the entries.
+    assert "ix_daily_tallies_team_day" in details, details
+    assert "SCAN daily_tallies" not in details, details
+    assert "connections" not in sql.lower()
 
 
 def test_period_with_explicit_dates_is_honoured(db: Database) -> None:

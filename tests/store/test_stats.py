@@ -276,13 +276,14 @@ def test_team_daily_counts_with_start_after_end_is_empty(db: Database) -> None:
 
 @pytest.fixture
 def connection_selects(db: Database) -> Iterator[list[str]]:
-    """The SELECT statements sent to the connections table while the test runs."""
+    """The SELECT statements reading entries (or their maintained tallies) while the test runs."""
     statements: list[str] = []
 
     def record(
         _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
     ) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "connections" in statement:
+        reads = "connections" in statement or "daily_tallies" in statement
+        if statement.lstrip().upper().startswith("SELECT") and reads:
             statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, Team
+from slackapp.store.tallies import count_entry
 
 #: A Friday, used when a test does not care which day something happened.
 DEFAULT_DAY = date(2026, 11, 27)
@@ -95,6 +96,15 @@ def add_connection(
     )
     session.add(connection)
     session.flush()
+    # Rows made here keep the maintained tallies in step, as the app's own writes do.
+    count_entry(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        local_date=local_date,
+        principle=principle.value,
+        delta=1,
+    )
     return connection
 
 
