@@ -17,6 +17,7 @@ from slackapp.render.home import notice_modal
 from slackapp.render.kit import FormContext
 from slackapp.render.settings import settings_modal, settings_refused_view
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
+from slackapp.slack.posting import post_message
 from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import board, connect, progress, team_settings
 from slackapp.usecases.connect import Changed
@@ -102,7 +103,7 @@ def share_board(
     )
     channel_id = (body.get("channel") or {}).get("id") or context.channel_id or ""
     try:
-        client.chat_postMessage(channel=channel_id, **message.as_kwargs())
+        post_message(client, channel=channel_id, message=message)
     except SlackApiError as error:
         code = error.response.get("error")
         if code not in SHARE_ERRORS:

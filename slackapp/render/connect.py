@@ -45,7 +45,7 @@ from slackapp.render.kit import (
     submitted_text,
     truncate,
 )
-from slackapp.render.widgets import notice, progress_bar
+from slackapp.render.widgets import notice, progress_bar, safe_url, who_text
 
 #: The block id of each field in the connection form. Modals that are open right now carry these
 #: ids and send them back on submit, so they must never change.
@@ -155,16 +155,14 @@ def describe(connection: SavedConnection) -> str:
     """One mrkdwn line saying what a stored connection is."""
     parts = [f"*{PRINCIPLES[connection.principle].label}*"]
     if connection.who:
-        # Slack user markup stays as is (it renders as a name); anything else is escaped.
-        who = connection.who if connection.who.startswith("<@") else escape(connection.who)
-        parts.append(f"with {who}")
+        parts.append(f"with {who_text(connection.who, limit=200)}")
     if connection.platform is not None:
         parts.append(f"on {PLATFORM_LABELS[connection.platform]}")
     line = f"{PRINCIPLES[connection.principle].emoji} " + " ".join(parts)
     if connection.note:
         line += f": “{escape(truncate(connection.note, 300))}”"
     if connection.link:
-        line += f" (<{connection.link}|link>)"
+        line += f" (<{safe_url(connection.link)}|link>)"
     return line
 
 

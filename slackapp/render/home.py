@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -30,7 +29,14 @@ from slackapp.render.kit import (
 )
 from slackapp.render.settings import settings_button
 from slackapp.render.stats import first_steps_blocks, streak_fields, today_text
-from slackapp.render.widgets import log_button, names_text, principle_counts_line, progress_bar
+from slackapp.render.widgets import (
+    log_button,
+    names_text,
+    principle_counts_line,
+    progress_bar,
+    safe_url,
+    who_text,
+)
 
 __all__ = [
     "CHART_WIDTH",
@@ -50,27 +56,14 @@ NOTE_PREVIEW = 150
 #: Characters in the longest bar of the 7-day chart.
 CHART_WIDTH = 12
 
+
 # A lone Slack user reference, as Slack rewrites "@jane" typed in a command.
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^<>|]*)?>")
-
-
-def _who(who: str) -> str:
-    # In a view a user reference only shows a name (views never notify), so one is kept as is;
-    # anything else is escaped so it cannot become a mention or a link.
-    return who if _MENTION.fullmatch(who) else escape(truncate(who, 60))
-
-
-def _safe_url(link: str) -> str:
-    # Stored links have no spaces, but may hold characters that end a mrkdwn link early.
-    return link.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-
-
 def entry_line(entry: SavedConnection, *, today: date) -> str:
     """One entry as mrkdwn: kind, who, where, when, and the start of the note."""
     info = PRINCIPLES[entry.principle]
     parts = [f"{info.emoji} *{info.label}*"]
     if entry.who:
-        parts.append(f"with {_who(entry.who)}")
+        parts.append(f"with {who_text(entry.who)}")
     if entry.platform is not None:
         parts.append(f"on {PLATFORM_LABELS[entry.platform]}")
     when = "today" if entry.local_date == today else day_label(entry.local_date)
@@ -78,7 +71,7 @@ def entry_line(entry: SavedConnection, *, today: date) -> str:
     if entry.note:
         line += f"\n“{escape(truncate(' '.join(entry.note.split()), NOTE_PREVIEW))}”"
     if entry.link:
-        line += f"  <{_safe_url(entry.link)}|link>"
+        line += f"  <{safe_url(entry.link)}|link>"
     return line
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
@@ -41,6 +42,23 @@ def member_name(display_name: str | None) -> str:
     name = " ".join((display_name or "").split())
     # Cut before escaping, so an entity like &amp; is never split in half.
     return escape(truncate(name, NAME_MAX)) if name else "A teammate"
+
+
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^<>|]*)?>")
+
+
+def who_text(who: str, *, limit: int = 60) -> str:
+    """Who a connection was with, as mrkdwn: a Slack user mention stays live, nothing else.
+
+    Only a whole, well-formed `<@U…>` renders as a name; anything else (`<!channel>`, links,
+    several mentions with text around them) is escaped so it shows as typed.
+    """
+    return who if _USER_MENTION.fullmatch(who) else escape(truncate(who, limit))
+
+
+def safe_url(link: str) -> str:
+    """A stored link made safe inside `<url|label>`: nothing in it can end the link early."""
+    return link.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
 
 
 def names_text(text: str) -> Block:

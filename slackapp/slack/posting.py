@@ -9,6 +9,7 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
 
 from slackapp.render.kit import Message
 
@@ -33,7 +34,7 @@ def tell_member(
             log.info(
                 "ephemeral reply to %s in %s failed (%s); sending a DM", user_id, channel_id, code
             )
-    client.chat_postMessage(channel=user_id, **message.as_kwargs())
+    post_message(client, channel=user_id, message=message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,8 +131,19 @@ def _transport_outcome(error: OSError) -> PostResult:
     )
 
 
+def post_message(client: WebClient, *, channel: str, message: Message) -> SlackResponse:
+    """chat.postMessage with Slack's parsing off: member text in it can never ping anyone.
+
+    Renderers escape what members wrote; `parse="none"` and no `link_names` make sure that
+    a name or note can't become `@here`, `@channel` or a mention on the way in either.
+    """
+    return client.chat_postMessage(
+        channel=channel, parse="none", link_names=False, **message.as_kwargs()
+    )
+
+
 def _post_once(client: WebClient, *, channel: str, message: Message) -> PostResult:
-    response = client.chat_postMessage(channel=channel, **message.as_kwargs())
+    response = post_message(client, channel=channel, message=message)
     ts, posted_in = response.get("ts"), response.get("channel")
     return PostResult(
         PostOutcome.SENT,

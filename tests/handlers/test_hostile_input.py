@@ -6,6 +6,8 @@ that the database could not be reached.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -70,3 +72,39 @@ def test_only_connectivity_errors_say_the_database_is_unreachable(error: str, te
         "bug": KeyError("x"),
     }
     assert failure_text(errors[error]) == text
+
+
+def test_a_confirmation_keeps_only_a_real_user_mention_live(slack: SlackDriver) -> None:
+    slack.command("")
+    view = slack.opened_view()
+    forged_who = "<@U1> <!channel> <https://evil.example|x>"
+    forged_link = "https://ok.example/a>b<!here>|c"
+    slack.submit_view(view, state(who=forged_who, link=forged_link))
+    [call] = slack.standin.wait_for("chat.postEphemeral")
+    sent = json.dumps([call.params["text"], call.json_param("blocks")])
+    for live in ("<!channel>", "<!here>", "<https://evil.example", "b<!"):
+        assert live not in sent, live
+    assert "&lt;!channel&gt;" in sent
+
+
+def test_a_lone_user_mention_still_reads_as_a_name(slack: SlackDriver) -> None:
+    reply = slack.command("care thanked <@U2> for the launch post")
+    assert "with <@U2>" in json.dumps(reply.json()["blocks"])
+
+
+def test_channel_posts_are_sent_with_slacks_parsing_off(slack: SlackDriver) -> None:
+    slack.standin.add_user("UEVIL", display_name="<!here> @channel Eve", tz="UTC")
+    slack.command("solve answered @jane", user="UEVIL")
+    slack.standin.wait_for("views.publish")
+    reply = slack.command("", command="/leaderboard", user="UEVIL")
+    share = next(
+        element
+        for block in slack.response_to(reply)["blocks"]
+        for element in block.get("elements", [])
+        if element.get("action_id") == "share_leaderboard"
+    )
+    slack.block_action("share_leaderboard", value=share["value"], user="UEVIL")
+    [post] = slack.standin.wait_for("chat.postMessage")
+    assert post.params["parse"] == "none"
+    assert post.params.get("link_names") in {False, "false", "0", 0}
+    assert "<!here>" not in json.dumps(post.params)
