@@ -13,11 +13,17 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from slackapp.store.watchdog import Watchdog
+
 #: How long SQLite waits for another writer's lock when no statement timeout bounds it
 #: (operator commands such as `migrate`), in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Execution option marking a connection whose transactions only read.
 READ_ONLY = "valueboard_read_only"
+#: How much longer than the statement timeout a round trip may take before it is cut.
+WATCHDOG_GRACE_S = 1
+#: Seconds unacknowledged data may wait on a PostgreSQL connection before it is dropped.
+TCP_USER_TIMEOUT_S = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,14 @@ def _postgres_url(url: URL, timeouts: Timeouts) -> URL:
     if "connect_timeout" not in url.query:
         # libpq wants whole seconds; it rounds anything under 2 up to 2.
         query["connect_timeout"] = str(max(1, round(timeouts.connect)))
+    if "tcp_user_timeout" not in url.query:
+        # A server that stops answering mid-query (a black-holed connection) is given up on
+        # after this long, instead of TCP's many minutes: no statement timeout can fire then.
+        query["tcp_user_timeout"] = str(round(TCP_USER_TIMEOUT_S * 1000))
+        query.setdefault("keepalives", "1")
+        query.setdefault("keepalives_idle", "5")
+        query.setdefault("keepalives_interval", "2")
+        query.setdefault("keepalives_count", "2")
     if timeouts.statement is not None:
         existing = url.query.get("options", "")
         options = existing if isinstance(existing, str) else " ".join(existing)
@@ -74,7 +88,7 @@ def create_db_engine(url: str, *, echo: bool = False, timeouts: Timeouts | None 
     timeouts = timeouts or Timeouts()
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(
+        engine = create_engine(
             _postgres_url(parsed, timeouts),
             echo=echo,
             pool_pre_ping=True,
@@ -82,6 +96,10 @@ def create_db_engine(url: str, *, echo: bool = False, timeouts: Timeouts | None 
             max_overflow=10,
             pool_timeout=timeouts.pool,
         )
+        if timeouts.statement is not None:
+            # The server's statement_timeout fires first while the server is alive.
+            Watchdog(engine, limit=timeouts.statement + WATCHDOG_GRACE_S)
+        return engine
     database = parsed.database or ""
     in_memory = not database or database == ":memory:"
     if not in_memory and not database.startswith("file:"):

@@ -192,3 +192,25 @@ def test_env_example_documents_every_database_setting() -> None:
     example = (Path(__file__).parents[2] / ".env.example").read_text()
     for name in ("DB_CONNECT_TIMEOUT=3", "DB_POOL_TIMEOUT=2", "DB_STATEMENT_TIMEOUT=5"):
         assert name in example
+
+
+@on_postgres
+def test_a_command_answers_while_a_pooled_connection_hangs_mid_query(
+    standin: SlackStandIn, db: Database, clock: FakeClock
+) -> None:
+    # The connection is open and pooled when the server stops answering: no connect or
+    # statement timeout can fire (the server never says anything), only TCP's own limit.
+    real = make_url(db.url)
+    with HangingProxy((real.host or "127.0.0.1", real.port or 5432)) as proxy:
+        via_proxy = real.set(host="127.0.0.1", port=proxy.port)
+        proxied = Database(
+            via_proxy.render_as_string(hide_password=False),
+            timeouts=Timeouts(connect=2, pool=1, statement=2),
+        )
+        with served(standin, proxied, clock) as slack:
+            first = slack.command("solve answered a question")
+            assert "Saved" in first.json()["text"]
+            proxy.hang()
+            reply = slack.command("care thanked @sam for the post")  # the driver waits 10 s
+            assert reply.status == 200
+            assert "nothing was saved" in reply.json()["text"]
