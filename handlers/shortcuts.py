@@ -11,6 +11,7 @@ from slackapp.render import ids
 from slackapp.render.connect import connection_form
 from slackapp.render.kit import FormContext
 from slackapp.slack.listening import acknowledge, after_ack
+from slackapp.slack.messages import message_text
 from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import connect
 from slackapp.usecases.deps import from_context
@@ -27,7 +28,7 @@ def log_message(shortcut: dict[str, Any], client: WebClient, context: BoltContex
         user_id=str(context.user_id),
         channel_id=channel_id,
         message_ts=message.get("ts"),
-        text=message.get("text") or "",
+        text=message_text(message),
         team_domain=(shortcut.get("team") or {}).get("domain"),
     )
     view = connection_form(

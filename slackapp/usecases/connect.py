@@ -7,7 +7,7 @@ theirs is unknown; `progress.after_change` corrects the date when Slack tells us
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from slack_sdk import WebClient
@@ -27,12 +27,12 @@ from slackapp.domain.entries import (
     Prefill,
 )
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
-from slackapp.slack.messages import permalink
+from slackapp.slack.messages import is_slack_link, permalink
 from slackapp.slack.profiles import is_fresh, profile_of
 from slackapp.store import connections as store
 from slackapp.store.models import Member
 from slackapp.usecases.deps import Deps
-from slackapp.usecases.members import member_session
+from slackapp.usecases.members import member_session, mention_names, readable_mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +243,32 @@ def form_from_message(
     text: str,
     team_domain: str | None,
 ) -> FormStart:
-    """The form for the "Log as a connection" shortcut: the message's text and permalink."""
-    link = permalink(client, channel_id=channel_id, message_ts=message_ts, team_domain=team_domain)
+    """The form for the "Log as a connection" shortcut, prefilled from the message.
+
+    A link in the message to somewhere outside Slack is where the connection happened, so it
+    is the entry's link; the message's own Slack permalink goes at the end of the note. Slack
+    mentions read as the people's names, not as markup.
+    """
     parsed = parse_connect_text(text[:COMMAND_TEXT_MAX])
-    return form_start(deps, client, team_id=team_id, user_id=user_id, parsed=parsed, link=link)
+    slack_link = permalink(
+        client, channel_id=channel_id, message_ts=message_ts, team_domain=team_domain
+    )
+    outside = parsed.link if parsed.link and not is_slack_link(parsed.link) else None
+    names = mention_names(deps, client, team_id=team_id, text=f"{parsed.who or ''} {parsed.note}")
+    note = readable_mentions(parsed.note, names)
+    if outside and slack_link:
+        from_slack = f"From Slack: {slack_link}"
+        room = NOTE_MAX_LENGTH - len(from_slack) - 2
+        note = f"{note[:room].rstrip()}\n\n{from_slack}" if note else from_slack
+    parsed = replace(
+        parsed,
+        who=readable_mentions(parsed.who, names) if parsed.who else None,
+        note=note,
+        link=outside,
+    )
+    return form_start(
+        deps, client, team_id=team_id, user_id=user_id, parsed=parsed, link=outside or slack_link
+    )
 
 
 def edit_form(
