@@ -1,4 +1,4 @@
-""""Log as a connection" on the messages people really post: outside links, blocks only,
+""" "Log as a connection" on the messages people really post: outside links, blocks only,
 attachments only, bots, threads, DMs, and payloads with fields we have never seen."""
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ def _form(slack: SlackDriver, message: dict[str, Any], *, channel: str = "C7") -
     assert reply.status == 200
     view = slack.opened_view()
     assert_valid_view(view)
-    return {
-        block["block_id"]: block["element"] for block in view["blocks"] if "element" in block
-    }
+    return {block["block_id"]: block["element"] for block in view["blocks"] if "element" in block}
 
 
 def _value(element: dict[str, Any]) -> str:

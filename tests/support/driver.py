@@ -26,6 +26,8 @@ from slackapp.usecases.deps import Deps
 from tests.support.standin import RecordedCall, SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret"
+#: The Enterprise Grid organisation of org-wide install payloads.
+ORG_ID = "E0ORG"
 
 
 class FakeClock:
@@ -76,6 +78,11 @@ class SlackDriver:
     clock: FakeClock
     deps: Deps
     team_id: str = "T0TEAM"
+    #: Which install the payloads come from: "workspace", or "org" (an Enterprise Grid org-wide
+    #: install: interactivity with `team: null`, events whose authorization has no team).
+    install: str = "workspace"
+    #: Add fields Slack may send that we have never seen, everywhere in the payload.
+    unknown_fields: bool = False
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
 
     # -- raw ------------------------------------------------------------------------------
@@ -107,12 +114,34 @@ class SlackDriver:
             status, body = error.code, error.read()
         return Reply(status, body, time.perf_counter() - started, answered_at=time.monotonic())
 
+    def _shaped(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """`payload` as the configured install and curiosity would send it."""
+        shaped = dict(payload)
+        if self.install == "org":
+            shaped["is_enterprise_install"] = True
+            shaped["enterprise"] = {"id": ORG_ID, "name": "Acme Org"}
+            if isinstance(shaped.get("team"), dict):
+                shaped["team"] = None
+            if isinstance(shaped.get("user"), dict):
+                shaped["user"] = {**shaped["user"], "enterprise_id": ORG_ID}
+        if self.unknown_fields:
+            shaped["x_field_from_the_future"] = {"nested": [1, {"deeper": True}]}
+            for key in ("user", "team", "view", "message", "channel"):
+                if isinstance(shaped.get(key), dict):
+                    shaped[key] = {**shaped[key], "x_new_flag": "yes"}
+        return shaped
+
     def post_form(self, fields: dict[str, str], **kwargs: Any) -> Reply:
+        if "command" in fields:
+            if self.install == "org":
+                fields = {**fields, "enterprise_id": ORG_ID, "is_enterprise_install": "true"}
+            if self.unknown_fields:
+                fields = {**fields, "x_field_from_the_future": "42"}
         body = urllib.parse.urlencode(fields).encode()
         return self.post(body, content_type="application/x-www-form-urlencoded", **kwargs)
 
     def post_payload(self, payload: dict[str, Any], **kwargs: Any) -> Reply:
-        return self.post_form({"payload": json.dumps(payload)}, **kwargs)
+        return self.post_form({"payload": json.dumps(self._shaped(payload))}, **kwargs)
 
     # -- Slack-shaped requests ------------------------------------------------------------
 
@@ -265,6 +294,21 @@ class SlackDriver:
                 }
             ],
         }
+        if self.install == "org":
+            body["enterprise_id"] = ORG_ID
+            body["authorizations"] = [
+                {
+                    "enterprise_id": ORG_ID,
+                    "team_id": None,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": True,
+                }
+            ]
+        if self.unknown_fields:
+            body["x_field_from_the_future"] = {"nested": True}
+            event = {**event, "x_new_flag": "yes"}
+            body["event"] = event
         return self.post(
             json.dumps(body).encode(), content_type="application/json", headers=headers
         )
