@@ -29,8 +29,8 @@ from slackapp.runtime.startup import (
     migrate_database,
     slack_problem,
 )
-from slackapp.store.connections import EXPORT_FIELDS, export_connections
 from slackapp.store.db import Database
+from slackapp.store.export import EXPORT_FIELDS, export_connections
 
 log = logging.getLogger("slackapp")
 

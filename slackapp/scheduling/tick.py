@@ -30,8 +30,8 @@ from slackapp.scheduling.retries import close_abandoned_claims, take_due_retries
 from slackapp.scheduling.schedules import load_schedules
 from slackapp.scheduling.sending import deliver
 from slackapp.store import teams
-from slackapp.store.connections import forget_events
 from slackapp.store.db import Database
+from slackapp.store.events import forget_events
 
 __all__ = [
     "MISFIRE_GRACE_SECONDS",

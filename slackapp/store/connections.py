@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +27,7 @@ from slackapp.domain.team_settings import (
     mask_from_work_days,
 )
 from slackapp.domain.vocabulary import Platform, Principle
-from slackapp.store.models import Connection, Member, ProcessedEvent, Team
+from slackapp.store.models import Connection, Member, Team
 from slackapp.store.tallies import count_entry
 
 
@@ -332,72 +330,3 @@ def redate(session: Session, *, connection_id: int, day: date) -> bool:
             delta=delta,
         )
     return True
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One connection as `slackapp export` writes it."""
-
-    team_id: str
-    user_id: str
-    principle: str
-    platform: str
-    who: str
-    note: str
-    link: str
-    local_date: str
-    created_at: str
-
-
-EXPORT_FIELDS = tuple(ExportRow.__slots__)
-
-
-def export_connections(
-    session: Session,
-    *,
-    since: date | None = None,
-    until: date | None = None,
-    user_id: str | None = None,
-    team_id: str | None = None,
-    batch_size: int = 1000,
-) -> Iterator[ExportRow]:
-    """Every logged connection matching the filters, oldest first, streamed in batches."""
-    query = select(Connection).order_by(Connection.local_date, Connection.id)
-    if since is not None:
-        query = query.where(Connection.local_date >= since)
-    if until is not None:
-        query = query.where(Connection.local_date <= until)
-    if user_id is not None:
-        query = query.where(Connection.user_id == user_id)
-    if team_id is not None:
-        query = query.where(Connection.team_id == team_id)
-    for row in session.scalars(query.execution_options(yield_per=batch_size)):
-        yield ExportRow(
-            team_id=row.team_id,
-            user_id=row.user_id,
-            principle=row.principle,
-            platform=row.platform or "",
-            who=row.who or "",
-            note=row.note,
-            link=row.link or "",
-            local_date=row.local_date.isoformat(),
-            created_at=row.created_at.isoformat(),
-        )
-
-
-def claim_event(session: Session, *, event_id: str, team_id: str | None, now: datetime) -> bool:
-    """Insert the event id; False if it is already there (the delivery is a retry)."""
-    if session.get(ProcessedEvent, event_id) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(event_id=event_id, team_id=team_id, received_at=now))
-    except IntegrityError:
-        return False
-    return True
-
-
-def forget_events(session: Session, *, before: datetime) -> int:
-    """Drop processed-event records older than `before` (Slack stops retrying within minutes)."""
-    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < before))
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slackapp.store.connections import claim_event as store_claim_event
+from slackapp.store.events import claim_event as store_claim_event
 from slackapp.store.teams import deactivate_team as store_deactivate
 from slackapp.usecases.deps import Deps
 

@@ -22,8 +22,8 @@ from slackapp.scheduling.tick import (
     resume_reinstalled_team,
     start_scheduler,
 )
-from slackapp.store.connections import claim_event
 from slackapp.store.db import Database
+from slackapp.store.events import claim_event
 from slackapp.store.models import Member, ProcessedEvent
 from slackapp.store.team_settings import save_settings
 from tests.scheduling.rig import (

@@ -16,13 +16,12 @@ from slackapp.domain.entries import (
 from slackapp.domain.vocabulary import Principle
 from slackapp.store.connections import (
     _repeat_status,
-    claim_event,
     delete_connection,
-    forget_events,
     log_connection,
     update_connection,
 )
 from slackapp.store.db import Database
+from slackapp.store.events import claim_event, forget_events
 from slackapp.store.models import Connection, ProcessedEvent
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)

@@ -1,0 +1,63 @@
+"""Every logged connection as rows for `slackapp export`, streamed in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slackapp.store.models import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One connection as `slackapp export` writes it."""
+
+    team_id: str
+    user_id: str
+    principle: str
+    platform: str
+    who: str
+    note: str
+    link: str
+    local_date: str
+    created_at: str
+
+
+EXPORT_FIELDS = tuple(ExportRow.__slots__)
+
+
+def export_connections(
+    session: Session,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    user_id: str | None = None,
+    team_id: str | None = None,
+    batch_size: int = 1000,
+) -> Iterator[ExportRow]:
+    """Every logged connection matching the filters, oldest first, streamed in batches."""
+    query = select(Connection).order_by(Connection.local_date, Connection.id)
+    if since is not None:
+        query = query.where(Connection.local_date >= since)
+    if until is not None:
+        query = query.where(Connection.local_date <= until)
+    if user_id is not None:
+        query = query.where(Connection.user_id == user_id)
+    if team_id is not None:
+        query = query.where(Connection.team_id == team_id)
+    for row in session.scalars(query.execution_options(yield_per=batch_size)):
+        yield ExportRow(
+            team_id=row.team_id,
+            user_id=row.user_id,
+            principle=row.principle,
+            platform=row.platform or "",
+            who=row.who or "",
+            note=row.note,
+            link=row.link or "",
+            local_date=row.local_date.isoformat(),
+            created_at=row.created_at.isoformat(),
+        )
