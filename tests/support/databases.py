@@ -6,8 +6,8 @@ each of hundreds of tests, so each pytest process (each pytest-xdist worker) mig
 - SQLite: the process migrates a template file and each test gets its own copy of the file.
 - PostgreSQL: the process creates a database of its own (`<name>_<worker>_<pid>`, where <name>
   is the database in TEST_DATABASE_URL, which must exist), migrates it, and before each test
-  empties every table and restarts every sequence; if a test left the schema anywhere but at the
-  head revision with the migrated tables, the schema is dropped and migrated again instead. The
+  empties every table and restarts every sequence; if a test left the schema other than the
+  migrations made it (tests/test_migrations.py goes down and up), it is migrated again. The
   database is dropped at the end of the session, and databases left by processes that no longer
   run (a killed run) are dropped when the next run starts.
 """
@@ -26,7 +26,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from slackapp.store.db import Database, normalize_url
-from slackapp.store.migrate import head_revision, upgrade
+from slackapp.store.migrate import upgrade
 
 _LOCAL_HOSTS = {None, "", "localhost", "127.0.0.1", "::1"}
 
@@ -72,8 +72,7 @@ class PostgresWorkerDatabase:
         self.name = f"{base_name}_{worker}_{os.getpid()}"
         self.url = self._base.set(database=self.name).render_as_string(hide_password=False)
         self._admin = Database(base_url)
-        self._head = head_revision()
-        self._tables: frozenset[str] = frozenset()
+        self._schema = ""
         self._emptying = ""
         self._drop_leftovers()
         with self._autocommit() as connection:
@@ -107,8 +106,11 @@ class PostgresWorkerDatabase:
             connection.exec_driver_sql("CREATE SCHEMA public")
         upgrade(self._database)
         with self._database.engine.connect() as connection:
-            self._tables = frozenset(_tables(connection))
-            data = [_quote(table) for table in sorted(self._tables - {"alembic_version"})]
+            self._schema = _schema(connection)
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            ).scalars()
+            data = [_quote(table) for table in sorted(set(tables) - {"alembic_version"})]
             if _has_foreign_keys(connection):
                 # DELETE would have to follow the references; TRUNCATE is slower but needn't.
                 self._emptying = f"TRUNCATE {', '.join(data)} RESTART IDENTITY CASCADE"
@@ -122,13 +124,7 @@ class PostgresWorkerDatabase:
     def reset(self) -> str:
         """Empty the migrated database (migrate it again if a test changed its schema); its URL."""
         with self._database.engine.begin() as connection:
-            tables = frozenset(_tables(connection))
-            revision = None
-            if tables == self._tables:
-                revision = connection.execute(
-                    text("SELECT version_num FROM alembic_version")
-                ).scalar_one_or_none()
-            if revision == self._head:
+            if _schema(connection) == self._schema:
                 connection.exec_driver_sql(self._emptying)
                 return self.url
         self._migrate()
@@ -155,12 +151,32 @@ class PostgresWorkerDatabase:
         self._admin.dispose()
 
 
-def _tables(connection: Connection) -> list[str]:
-    return list(
-        connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        ).scalars()
-    )
+#: Every table, column, index, sequence and constraint of the current schema, and the revision.
+_SCHEMA = """
+SELECT concat_ws(
+    ' | ',
+    (SELECT string_agg(
+        concat_ws(':', c.relname, c.relkind, a.attname, format_type(a.atttypid, a.atttypmod),
+                  a.attnotnull, pg_get_expr(d.adbin, d.adrelid)),
+        ',' ORDER BY c.relname, a.attnum)
+     FROM pg_class c
+     LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+     LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+     WHERE c.relnamespace = current_schema()::regnamespace),
+    (SELECT string_agg(conname || ':' || pg_get_constraintdef(oid), ',' ORDER BY conname)
+     FROM pg_constraint WHERE connamespace = current_schema()::regnamespace),
+    (SELECT string_agg(version_num, ',') FROM alembic_version)
+)
+"""
+
+
+def _schema(connection: Connection) -> str:
+    """What the schema is, to compare with what the migrations made (not what it holds)."""
+    try:
+        with connection.begin_nested():
+            return str(connection.execute(text(_SCHEMA)).scalar_one())
+    except DBAPIError:  # no alembic_version table: not what the migrations made
+        return ""
 
 
 def _sequences(connection: Connection) -> list[str]:
