@@ -1,19 +1,21 @@
-"""Shared fixtures: a migrated database per test, on SQLite or on TEST_DATABASE_URL."""
+"""Shared fixtures: a migrated database per test, on SQLite or on TEST_DATABASE_URL.
+
+Each pytest process (each pytest-xdist worker) runs the migrations once and every test gets a
+database of its own state: see tests/support/databases.py.
+"""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from slackapp.store.db import Database, normalize_url
-from slackapp.store.migrate import upgrade
-from tests.support.driver import FakeClock, SlackDriver, serve_app
+from slackapp.store.db import Database
+from tests.support.databases import PostgresWorkerDatabase, SqliteTemplate
+from tests.support.driver import FakeClock, SlackDriver, finish_listeners, serve_app
 from tests.support.standin import SlackStandIn
 
 
@@ -21,32 +23,55 @@ def _postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a file under tmp_path, or a new schema on PostgreSQL."""
+def _worker() -> str:
+    """'gw0', 'gw1'… under pytest-xdist, 'main' otherwise."""
+    return os.environ.get("PYTEST_XDIST_WORKER") or "main"
+
+
+@pytest.fixture(scope="session")
+def _postgres() -> Iterator[PostgresWorkerDatabase | None]:
+    """This process's own PostgreSQL database, migrated once; None on SQLite."""
     base = _postgres_url()
     if base is None:
-        yield f"sqlite:///{tmp_path / 'valueboard.db'}"
+        yield None
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = Database(base)
-    with admin.engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = normalize_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    database = PostgresWorkerDatabase(base, _worker())
     try:
-        yield url.render_as_string(hide_password=False)
+        yield database
     finally:
-        with admin.engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        database.drop()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    """A migrated SQLite file, made once per process (only SQLite runs ask for it)."""
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated database."""
-    database = Database(database_url)
-    upgrade(database)
+def database_url(tmp_path: Path, _postgres: PostgresWorkerDatabase | None) -> Iterator[str]:
+    """A fresh, empty database URL: a file under tmp_path, or a new schema on PostgreSQL."""
+    if _postgres is None:
+        yield f"sqlite:///{tmp_path / 'valueboard.db'}"
+        return
+    with _postgres.empty_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, _postgres: PostgresWorkerDatabase | None
+) -> Iterator[Database]:
+    """A migrated database, empty and of this test alone."""
+    if _postgres is None:
+        template: SqliteTemplate = request.getfixturevalue("_sqlite_template")
+        url = template.copy(tmp_path)
+    else:
+        url = _postgres.reset()
+    database = Database(url)
     yield database
+    # Work the app still does after its acks must not reach the next test's database.
+    finish_listeners(database)
     database.dispose()
 
 
@@ -72,5 +97,4 @@ def slack(standin: SlackStandIn, db: Database, clock: FakeClock) -> Iterator[Sla
     try:
         yield served.driver
     finally:
-        served.server.shutdown()
-        served.server.server_close()
+        served.close()

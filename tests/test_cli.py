@@ -106,6 +106,7 @@ def test_export_json_of_nothing_is_an_empty_list(db: Database) -> None:
     assert json.loads(out.getvalue()) == []
 
 
+@pytest.mark.slow
 def test_export_from_the_command_line(logged: Database, tmp_path: Path) -> None:
     result = run_cli(
         "export",
@@ -120,6 +121,7 @@ def test_export_from_the_command_line(logged: Database, tmp_path: Path) -> None:
     assert [r["principle"] for r in json.loads(result.stdout)] == ["care"]
 
 
+@pytest.mark.slow
 def test_bad_dates_are_clear_cli_errors(tmp_path: Path) -> None:
     result = run_cli("export", "--since", "yesterday", env={}, cwd=tmp_path)
     assert result.returncode == 2
@@ -137,6 +139,7 @@ def test_bad_dates_are_clear_cli_errors(tmp_path: Path) -> None:
     assert "--since must not be after --until" in result.stderr
 
 
+@pytest.mark.slow
 def test_migrate_creates_the_default_sqlite_database_under_var(tmp_path: Path) -> None:
     result = run_cli("migrate", env={}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -144,6 +147,7 @@ def test_migrate_creates_the_default_sqlite_database_under_var(tmp_path: Path) -
     assert "up to date" in result.stdout
 
 
+@pytest.mark.slow
 def test_run_without_credentials_says_what_to_set(tmp_path: Path) -> None:
     result = run_cli("run", env={}, cwd=tmp_path)
     assert result.returncode == 2
@@ -152,6 +156,7 @@ def test_run_without_credentials_says_what_to_set(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_settings_name_the_variable(tmp_path: Path) -> None:
     result = run_cli(
         "migrate", env={"PORT": "eighty", "DEFAULT_TIMEZONE": "Mars/Olympus"}, cwd=tmp_path

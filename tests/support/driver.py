@@ -8,7 +8,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import count
@@ -377,11 +379,31 @@ def _message_in_ack(reply: Reply) -> list[RecordedCall]:
     ]
 
 
+#: The listener pools of the apps served against each database, for `finish_listeners`.
+_LISTENERS: weakref.WeakKeyDictionary[Database, list[Executor]] = weakref.WeakKeyDictionary()
+
+
+def finish_listeners(db: Database) -> None:
+    """Wait for the work that apps served against `db` still do after their acks, and stop them.
+
+    Fixtures call this before the database goes, so that no late write reaches the next test.
+    """
+    for executor in _LISTENERS.pop(db, []):
+        executor.shutdown(wait=True)
+
+
 @dataclass
 class ServedApp:
     driver: SlackDriver
     server: WSGIServer
     thread: threading.Thread
+
+    def close(self) -> None:
+        """Stop serving, then wait for the work after the acks (see `finish_listeners`)."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+        finish_listeners(self.driver.db)
 
 
 def serve_app(
@@ -405,8 +427,12 @@ def serve_app(
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look at its flag, every poll_interval (0.5 s by default).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
+    _LISTENERS.setdefault(db, []).append(app.listener_runner.listener_executor)
     port = server.server_address[1]
     driver = SlackDriver(
         url=f"http://127.0.0.1:{port}/slack/events",
