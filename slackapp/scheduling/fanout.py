@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import queue
 import time
 from collections import deque
@@ -102,6 +103,10 @@ class _Lanes:
         self._when.pop(workspace, None)
         self._count -= len(line)
         return list(line)
+
+    def refresh(self, workspace: str, *, now: float) -> None:
+        """Work out again when the workspace's line may move (its pace changed)."""
+        self._schedule(workspace, now)
 
     def _schedule(self, workspace: str, now: float) -> None:
         line = self._lines.get(workspace)
@@ -220,7 +225,8 @@ class FanOut:
     def _timeout(self, now: float) -> float | None:
         waits: list[float] = []
         when = self._lanes.next_time()
-        if when is not None and self._inflight < self.concurrency:
+        # math.inf: every waiting post's channel has a post in flight; its answer wakes us.
+        if when is not None and when != math.inf and self._inflight < self.concurrency:
             waits.append(when - now)
         if self._sent:
             waits.append(self._flush_at - now)
@@ -333,8 +339,11 @@ class FanOut:
                 reports.append(self._results.get_nowait())
             except queue.Empty:
                 break
+        now = self._clock()
         for post, outcome in reports:
             self._inflight -= 1
+            self.pacer.finished(post.workspace, post.channel, now=now)
+            self._lanes.refresh(post.workspace, now=now)
             if isinstance(outcome, Delivered):
                 if not self._sent:
                     self._flush_at = self._clock() + FLUSH_SECONDS

@@ -1,14 +1,16 @@
 """Slack's pace for scheduled posts: a gap between posts to one channel, a budget per workspace.
 
 `chat.postMessage` takes about one message per second per channel (short bursts allowed) and has
-a workspace-wide limit on top. The pacer keeps both for the posts of one process: each channel
-waits `channel_gap` seconds after its last post, each workspace spends tokens from a bucket
-that refills at its budget per minute, and a 429 pauses the whole workspace until its
-Retry-After has passed. It only does arithmetic on a monotonic clock the caller passes in.
+a workspace-wide limit on top. The pacer keeps both for the posts of one process: a channel has
+one post in flight at a time and waits `channel_gap` seconds after Slack answered it (so Slack
+sees them at least that far apart, however long the answer took), each workspace spends tokens
+from a bucket that refills at its budget per minute, and a 429 pauses the whole workspace until
+its Retry-After has passed. It only does arithmetic on a monotonic clock the caller passes in.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["BURST", "CHANNEL_GAP", "Pacer"]
@@ -60,9 +62,13 @@ class Pacer:
         return max(0.0, *waits)
 
     def take(self, workspace: str, channel: str, *, now: float) -> None:
-        """Record a post going out now: one token spent, the channel busy for the gap."""
+        """Record a post going out now: one token spent, the channel busy until `finished`."""
         budget = self._budget(workspace, now)
         budget.tokens -= 1.0
+        self._channels[(workspace, channel)] = math.inf
+
+    def finished(self, workspace: str, channel: str, *, now: float) -> None:
+        """Slack answered the channel's post: the next may go after the gap."""
         self._channels[(workspace, channel)] = now + self.channel_gap
 
     def pause(self, workspace: str, *, now: float, until: float) -> None:
