@@ -151,11 +151,28 @@ class _Lanes:
         return None
 
 
-_Report = tuple[Post, PostResult | Delivered | None]
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A worker's report: the post, and what became of it (None: it failed unexpectedly)."""
+
+    post: Post
+    outcome: PostResult | Delivered | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Composed:
+    """The composer's report: a batch claimed and ready to post."""
+
+    posts: list[Post]
 
 
 class FanOut:
-    """Claims, composes and sends a tick's posts with bounded concurrency at Slack's pace."""
+    """Claims, composes and sends a tick's posts with bounded concurrency at Slack's pace.
+
+    Three kinds of thread: this loop (picks what to claim next, hands posts to workers as the
+    pacer allows, gathers the outcomes), one composer (claims and composes a batch while the
+    loop keeps the workers busy) and `concurrency` workers (one post each at a time).
+    """
 
     def __init__(
         self,
@@ -171,7 +188,7 @@ class FanOut:
         self.tick = tick
         self.concurrency = concurrency
         self.pacer = pacer
-        #: Posts claimed (and composed) per transaction.
+        #: Posts claimed and composed together, in one transaction and a few queries.
         self.batch = batch or max(2 * concurrency, 16)
         #: Posts of one workspace claimed ahead of its pace; the rest waits its turn unclaimed.
         self.team_chunk = max(1, int(pacer.burst))
@@ -181,8 +198,9 @@ class FanOut:
         self._held: dict[str, Owed] = {}
         self._deferred: dict[str, datetime] = {}
         self._requeued: dict[int, int] = {}
-        self._results: queue.SimpleQueue[_Report] = queue.SimpleQueue()
+        self._reports: queue.SimpleQueue[_Done | _Composed] = queue.SimpleQueue()
         self._inflight = 0
+        self._composing = False
         self._sent: list[Delivered] = []
         self._flush_at = 0.0
         self.rate_limited = 0
@@ -192,16 +210,18 @@ class FanOut:
     def run(self, owed: Iterable[Owed]) -> None:
         """Send everything in `owed` that this process manages to claim; returns when done."""
         self._pending = deque(unit for unit in owed if unit)
-        with ThreadPoolExecutor(
-            max_workers=self.concurrency, thread_name_prefix="delivery"
-        ) as pool:
+        with (
+            ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="delivery") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose") as composer,
+        ):
             try:
-                while self._pending or self._held or self._lanes or self._inflight:
+                while self._busy():
                     now = self._clock()
-                    if self._wants_more(now):
-                        with self.tick.guard("claiming and composing a batch"):
-                            self._claim_batch()
-                        continue
+                    if not self._composing and self._wants_more(now):
+                        batch = self._take_batch()
+                        if batch is not None:
+                            self._composing = True
+                            composer.submit(self._compose, *batch)
                     self._dispatch(pool, now)
                     self._collect(self._timeout(self._clock()))
                     if self._sent and (
@@ -210,9 +230,12 @@ class FanOut:
                         self._flush()
             finally:
                 # Whatever happened, what Slack took is written down before we return.
-                while self._inflight:
+                while self._inflight or self._composing:
                     self._collect(None)
                 self._flush()
+
+    def _busy(self) -> bool:
+        return bool(self._pending or self._held or self._lanes or self._inflight or self._composing)
 
     def _wants_more(self, now: float) -> bool:
         if not self._pending and not self._releasable():
@@ -230,10 +253,10 @@ class FanOut:
             waits.append(when - now)
         if self._sent:
             waits.append(self._flush_at - now)
-        if (self._pending or self._releasable()) and self._inflight < self.concurrency:
+        if not self._composing and self._wants_more(now):
             waits.append(0.0)
         if not waits:
-            return None if self._inflight else 0.0
+            return None if (self._inflight or self._composing) else 0.0
         return max(0.0, min(waits))
 
     # ----- claiming ----------------------------------------------------------------------------
@@ -245,7 +268,8 @@ class FanOut:
         for workspace in [ws for ws in self._held if self._lanes.count(ws) < self.team_chunk]:
             self._pending.appendleft(self._held.pop(workspace))
 
-    def _claim_batch(self) -> None:
+    def _take_batch(self) -> tuple[list[Due], list[Claim]] | None:
+        """Choose the next batch: a few of each team's posts, as far as its line has room."""
         self._release_held()
         dues: list[Due] = []
         in_hand: list[Claim] = []
@@ -266,16 +290,25 @@ class FanOut:
                 room -= 1
             if unit:
                 # The rest of a big team waits, unclaimed, until its line has room again.
-                self._held[unit.team_id] = unit
-        claimed: list[Claim] = []
-        if dues:
-            with self.tick.session() as session:
-                claimed = ledger.claim_many(
-                    session, dues=dues, now=self.tick.now(), worker=self.tick.worker
-                )
-        now = self._clock()
-        for post in prepare(self.tick, [*in_hand, *claimed]):
-            self._lanes.add(post, now=now)
+                held = self._held.setdefault(unit.team_id, Owed(unit.team_id))
+                held.claims.extend(unit.claims)
+                held.dues.extend(unit.dues)
+        return (dues, in_hand) if dues or in_hand else None
+
+    def _compose(self, dues: list[Due], in_hand: list[Claim]) -> None:
+        """On the composer thread: claim the batch's dues, then compose every post in it."""
+        posts: list[Post] = []
+        try:
+            with self.tick.guard("claiming and composing a batch"):
+                claimed: list[Claim] = []
+                if dues:
+                    with self.tick.session() as session:
+                        claimed = ledger.claim_many(
+                            session, dues=dues, now=self.tick.now(), worker=self.tick.worker
+                        )
+                posts = prepare(self.tick, [*in_hand, *claimed])
+        finally:
+            self._reports.put(_Composed(posts))
 
     def _drop(self, unit: Owed) -> None:
         """A team stopped or told to wait this tick: its claims in hand are put off."""
@@ -325,28 +358,34 @@ class FanOut:
                     )
                 self.tick.failed.append(DeliveryLine.of_claim(claim, "outcome unknown"))
         finally:
-            self._results.put((post, outcome))
+            self._reports.put(_Done(post, outcome))
 
     def _collect(self, timeout: float | None) -> None:
+        """Take the reports of workers and the composer: wait up to `timeout` for the first."""
         try:
-            reports = [
-                self._results.get(timeout=timeout) if timeout != 0 else self._results.get_nowait()
-            ]
+            first = self._reports.get(timeout=timeout) if timeout != 0 else None
+            reports = [first] if first is not None else [self._reports.get_nowait()]
         except queue.Empty:
             return
         while True:
             try:
-                reports.append(self._results.get_nowait())
+                reports.append(self._reports.get_nowait())
             except queue.Empty:
                 break
         now = self._clock()
-        for post, outcome in reports:
+        for report in reports:
+            if isinstance(report, _Composed):
+                self._composing = False
+                for post in report.posts:
+                    self._lanes.add(post, now=now)
+                continue
+            post, outcome = report.post, report.outcome
             self._inflight -= 1
             self.pacer.finished(post.workspace, post.channel, now=now)
             self._lanes.refresh(post.workspace, now=now)
             if isinstance(outcome, Delivered):
                 if not self._sent:
-                    self._flush_at = self._clock() + FLUSH_SECONDS
+                    self._flush_at = now + FLUSH_SECONDS
                 self._sent.append(outcome)
             elif isinstance(outcome, PostResult) and outcome.outcome is PostOutcome.RATE_LIMITED:
                 self._rate_limited(post, outcome.retry_after or 1.0)

@@ -8,7 +8,7 @@ counts for a batch of teams come back from a few grouped queries instead of a fe
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -137,11 +137,18 @@ def day_tallies(
 
 
 def team_nudges(
-    session: Session, *, wants: Iterable[tuple[TeamSettings, date]]
+    session: Session,
+    *,
+    wants: Iterable[tuple[TeamSettings, date]],
+    tallies: Mapping[TeamDay, DayTally] | None = None,
 ) -> dict[TeamDay, TeamNudge]:
-    """Channel nudges for (team, day) pairs: the principle, its tip, and the last work day."""
+    """Channel nudges for (team, day) pairs: the principle, its tip, and the last work day.
+
+    `tallies` may bring the teams' last work days already counted (by `day_tallies`).
+    """
     wanted = list(wants)
-    tallies = day_tallies(session, wants=wanted)
+    if tallies is None:
+        tallies = day_tallies(session, wants=wanted)
     nudges: dict[TeamDay, TeamNudge] = {}
     for settings, day in wanted:
         principle = principle_of_the_day(day, work_days=settings.work_days)
@@ -201,13 +208,20 @@ def _member_chunks(members: Collection[MemberKey]) -> Iterable[tuple[list[str], 
 
 
 def member_nudges(
-    session: Session, *, wants: Iterable[MemberWant]
+    session: Session,
+    *,
+    wants: Iterable[MemberWant],
+    tallies: Mapping[TeamDay, DayTally] | None = None,
 ) -> dict[tuple[str, str, date], MemberNudge]:
-    """The DM nudges for members on their own days, with their counts and streaks."""
+    """The DM nudges for members on their own days, with their counts and streaks.
+
+    `tallies` may bring the teams' last work days already counted (by `day_tallies`).
+    """
     wanted = list(wants)
     if not wanted:
         return {}
-    tallies = day_tallies(session, wants=[(want.settings, want.day) for want in wanted])
+    if tallies is None:
+        tallies = day_tallies(session, wants=[(want.settings, want.day) for want in wanted])
     members = {(want.settings.team_id, want.user_id) for want in wanted}
     history = _logged_per_day(session, members=members, until=max(w.day for w in wanted))
     names = _names(session, members=members)

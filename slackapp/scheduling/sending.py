@@ -19,13 +19,13 @@ from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger
 from slackapp.scheduling.context import TickContext
 from slackapp.scheduling.digests import build_digest
-from slackapp.scheduling.due import DeliveryKind
+from slackapp.scheduling.due import DeliveryKind, TeamSchedule
 from slackapp.scheduling.ledger import Claim
 from slackapp.scheduling.notices import pause_refused_schedule
-from slackapp.scheduling.nudges import MemberWant, member_nudges, team_nudges
+from slackapp.scheduling.nudges import MemberWant, day_tallies, member_nudges, team_nudges
 from slackapp.scheduling.report import DeliveryLine
 from slackapp.scheduling.retries import retry_later
-from slackapp.scheduling.schedules import load_claimed_teams, schedule_of, why_unwanted
+from slackapp.scheduling.schedules import load_claimed_teams, why_unwanted
 from slackapp.slack.posting import (
     MEMBER_GONE_ERRORS,
     PostOutcome,
@@ -101,27 +101,28 @@ def prepare(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:
         return []
     settings = {team_id: settings_from_row(team) for team_id, team in rows.items()}
     unwanted: list[tuple[Claim, str]] = []
-    channel_nudges: list[Claim] = []
-    dm_nudges: list[Claim] = []
+    nudges: list[Claim] = []
+    direct: set[int] = set()
     digests: list[Claim] = []
     for claim in claims:
         team = rows.get(claim.team_id)
-        schedule = schedule_of(team) if team is not None else None
+        schedule = (
+            TeamSchedule.from_settings(settings[claim.team_id], is_active=team.is_active)
+            if team is not None
+            else None
+        )
         reason = why_unwanted(schedule, claim, recipients=recipients)
         if schedule is None or reason is not None:
             unwanted.append((claim, reason or "team not found"))
         elif claim.kind is DeliveryKind.DIGEST:
             digests.append(claim)
-        elif schedule.nudge_mode is NudgeMode.DM:
-            dm_nudges.append(claim)
         else:
-            channel_nudges.append(claim)
+            nudges.append(claim)
+            if schedule.nudge_mode is NudgeMode.DM:
+                direct.add(claim.id)
     _skip(tick, unwanted)
     admins = {team_id: team.settings_updated_by for team_id, team in rows.items()}
-    posts = [
-        *_channel_nudges(tick, channel_nudges, settings, admins),
-        *_dm_nudges(tick, dm_nudges, settings, admins),
-    ]
+    posts = _nudges(tick, nudges, settings, admins, direct=frozenset(direct))
     for claim in digests:
         post = _digest(tick, claim, settings[claim.team_id], admins.get(claim.team_id))
         if post is not None:
@@ -140,60 +141,49 @@ def _skip(tick: TickContext, unwanted: Sequence[tuple[Claim, str]]) -> None:
     tick.skipped.extend(DeliveryLine.of_claim(claim, reason) for claim, reason in unwanted)
 
 
-def _channel_nudges(
+def _nudges(
     tick: TickContext,
     claims: Sequence[Claim],
     settings: dict[str, TeamSettings],
     admins: dict[str, str | None],
+    *,
+    direct: frozenset[int],
 ) -> list[Post]:
+    """Compose the batch's nudges: each team's last work day counted once for all of them."""
     if not claims:
         return []
+    in_channels = [c for c in claims if c.id not in direct]
+    to_members = [c for c in claims if c.id in direct]
     try:
         with tick.db.read_scope() as session:
-            nudges = team_nudges(
-                session,
-                wants={(settings[c.team_id], c.local_date) for c in claims},
+            tallies = day_tallies(
+                session, wants={(settings[c.team_id], c.local_date) for c in claims}
             )
-    except Exception as error:
-        _fail_all(tick, claims, error, "channel nudges")
-        return []
-    return [
-        Post(
-            claim=claim,
-            message=nudge_message(nudges[(claim.team_id, claim.local_date)]),
-            direct=False,
-            chart=None,
-            admin_id=admins.get(claim.team_id),
-        )
-        for claim in claims
-    ]
-
-
-def _dm_nudges(
-    tick: TickContext,
-    claims: Sequence[Claim],
-    settings: dict[str, TeamSettings],
-    admins: dict[str, str | None],
-) -> list[Post]:
-    if not claims:
-        return []
-    try:
-        with tick.db.read_scope() as session:
-            nudges = member_nudges(
+            channel = team_nudges(
+                session,
+                wants={(settings[c.team_id], c.local_date) for c in in_channels},
+                tallies=tallies,
+            )
+            member = member_nudges(
                 session,
                 wants=[
                     MemberWant(settings=settings[c.team_id], user_id=c.target, day=c.local_date)
-                    for c in claims
+                    for c in to_members
                 ],
+                tallies=tallies,
             )
     except Exception as error:
-        _fail_all(tick, claims, error, "DM nudges")
+        _fail_all(tick, claims, error, "nudges")
         return []
     return [
         Post(
             claim=claim,
-            message=nudge_message(nudges[(claim.team_id, claim.target, claim.local_date)]),
-            direct=True,
+            message=nudge_message(
+                member[(claim.team_id, claim.target, claim.local_date)]
+                if claim.id in direct
+                else channel[(claim.team_id, claim.local_date)]
+            ),
+            direct=claim.id in direct,
             chart=None,
             admin_id=admins.get(claim.team_id),
         )
