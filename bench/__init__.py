@@ -32,6 +32,9 @@ from sqlalchemy import text
 from slackapp.store.db import Database, normalize_url
 from slackapp.store.migrate import upgrade
 
+#: The repository's root: benchmarks start processes that import `bench` from it.
+ROOT = Path(__file__).resolve().parent.parent
+
 #: Slack shows the person an error when an ack takes longer than this.
 SLACK_ACK_DEADLINE = 3.0
 
@@ -101,18 +104,18 @@ def print_facts(facts: MachineFacts) -> None:
     )
 
 
-def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print a Markdown table with the first column left-aligned and the rest right-aligned."""
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1) -> None:
+    """Print a Markdown table: the first `left` columns left-aligned, the rest right-aligned."""
     widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         padded = [
-            cell.ljust(width) if i == 0 else cell.rjust(width)
+            cell.ljust(width) if i < left else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
         ]
         return "| " + " | ".join(padded) + " |"
 
-    rule = ["-" * widths[0], *("-" * (width - 1) + ":" for width in widths[1:])]
+    rule = ["-" * width if i < left else "-" * (width - 1) + ":" for i, width in enumerate(widths)]
     print(line(header))
     print(line(rule))
     for row in rows:
@@ -308,7 +311,9 @@ class Results:
             print(f"- {name}: {value}")
         print()
         print_table(
-            ("benchmark", "figure", "median", "spread", "baseline", "ours/baseline"), self.rows()
+            ("benchmark", "figure", "median", "spread", "baseline", "ours/baseline"),
+            self.rows(),
+            left=2,
         )
         if self.notes:
             print()
@@ -325,6 +330,19 @@ class Results:
             "trusted": self.trusted,
         }
         path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+def child_env(**values: str) -> dict[str, str]:
+    """An environment for a process the benchmark starts: ours, minus Slack and database
+    settings (a developer's own must not leak in), plus `values`; `bench` importable."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SLACK_") and k not in {"DATABASE_URL", "TEST_DATABASE_URL"}
+    }
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env.update(values)
+    return env
 
 
 def _git_commit() -> str:

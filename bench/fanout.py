@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
-from bench import Figure, scratch_database
+from bench import Figure, child_env, scratch_database
 from slackapp.store.db import Database
 from slackapp.store.models import Connection, Delivery, Member, Team
 from tests.support.standin import SlackStandIn
@@ -111,18 +110,14 @@ class Outcome:
 
 
 def worker_env(database_url: str, standin: SlackStandIn, *, concurrency: int) -> dict[str, str]:
-    """The environment of a worker: the database, the stand-in and the concurrency, no .env."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"
-    }
-    env.update(
+    """The environment of a worker: the database, the stand-in and the concurrency."""
+    return child_env(
         DATABASE_URL=database_url,
         SLACK_API_URL=standin.api_url,
         SLACK_BOT_TOKEN=standin.bot_token,
         DELIVERY_CONCURRENCY=str(concurrency),
         LOG_LEVEL="ERROR",
     )
-    return env
 
 
 def _start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[str]]:
