@@ -42,7 +42,7 @@ from slackapp.store.models import Connection
 from tests.support.standin import SlackStandIn
 
 DEFAULT_DURATION = 5.0
-DEFAULT_CONCURRENCY = (16,)
+DEFAULT_CONCURRENCY = (16, 64)
 DEFAULT_REPEATS = 3
 #: Seconds of load, not measured, after each app starts: imports, pools and caches warm up.
 WARM_UP = 2.0
