@@ -261,11 +261,15 @@ class FanOut:
 
     # ----- claiming ----------------------------------------------------------------------------
 
+    def _has_room(self, workspace: str) -> bool:
+        # Half empty: the next chunk of a big team is claimed while the rest still goes out.
+        return self._lanes.count(workspace) <= self.team_chunk // 2
+
     def _releasable(self) -> bool:
-        return any(self._lanes.count(ws) < self.team_chunk for ws in self._held)
+        return any(self._has_room(ws) for ws in self._held)
 
     def _release_held(self) -> None:
-        for workspace in [ws for ws in self._held if self._lanes.count(ws) < self.team_chunk]:
+        for workspace in [ws for ws in self._held if self._has_room(ws)]:
             self._pending.appendleft(self._held.pop(workspace))
 
     def _take_batch(self) -> tuple[list[Due], list[Claim]] | None:

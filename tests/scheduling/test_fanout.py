@@ -7,10 +7,12 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 
+from slackapp.config import ConfigError, load_settings
 from slackapp.runtime.app import build_client
 from slackapp.scheduling.pacing import CHANNEL_GAP
 from slackapp.scheduling.report import TickReport
@@ -144,3 +146,14 @@ def test_no_more_posts_are_in_flight_than_the_concurrency(rig: Rig) -> None:
     report = run_tick(settings=settings, db=rig.db, client=client, at=MONDAY_NINE)
     assert sorted(line.target for line in report.sent) == sorted(targets)
     assert 1 < client.peak <= 3
+
+
+def test_the_fan_out_settings_are_read_and_checked() -> None:
+    settings = load_settings(
+        {"DELIVERY_CONCURRENCY": "4", "DELIVERY_WORKSPACE_PER_MINUTE": "60"}, dotenv_path=None
+    )
+    assert (settings.delivery_concurrency, settings.delivery_workspace_per_minute) == (4, 60)
+    defaults = load_settings({}, dotenv_path=None)
+    assert (defaults.delivery_concurrency, defaults.delivery_workspace_per_minute) == (16, 300)
+    with pytest.raises(ConfigError, match="DELIVERY_CONCURRENCY must be between 1 and 256"):
+        load_settings({"DELIVERY_CONCURRENCY": "0"}, dotenv_path=None)
