@@ -1,30 +1,39 @@
-"""Benchmarks: each one prints our figures beside a baseline measured in the same run.
+"""Benchmarks: each figure beside a baseline measured in the same run, in one table.
 
-Speed and memory are never asserted in tests; they are shown here, next to the naive way of
-getting the same answer on the same machine and the same data, so a reader can judge the ratio.
+Speed and memory are never asserted in tests; they are shown here, next to a baseline measured on
+the same machine, the same data and in the same run, so a reader can judge the ratio wherever it
+ran. Each benchmark returns `Figure`s (our samples over repetitions, the baseline's beside them);
+`python -m bench` prints them as one table and writes them as JSON.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import time
 import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy
 from sqlalchemy import text
 
 from slackapp.store.db import Database, normalize_url
 from slackapp.store.migrate import upgrade
+
+#: The repository's root: benchmarks start processes that import `bench` from it.
+ROOT = Path(__file__).resolve().parent.parent
 
 #: Slack shows the person an error when an ack takes longer than this.
 SLACK_ACK_DEADLINE = 3.0
@@ -95,18 +104,18 @@ def print_facts(facts: MachineFacts) -> None:
     )
 
 
-def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print a Markdown table with the first column left-aligned and the rest right-aligned."""
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1) -> None:
+    """Print a Markdown table: the first `left` columns left-aligned, the rest right-aligned."""
     widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         padded = [
-            cell.ljust(width) if i == 0 else cell.rjust(width)
+            cell.ljust(width) if i < left else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
         ]
         return "| " + " | ".join(padded) + " |"
 
-    rule = ["-" * widths[0], *("-" * (width - 1) + ":" for width in widths[1:])]
+    rule = ["-" * width if i < left else "-" * (width - 1) + ":" for i, width in enumerate(widths)]
     print(line(header))
     print(line(rule))
     for row in rows:
@@ -176,3 +185,206 @@ def ratio(baseline: float, ours: float) -> str:
         return "-"
     times = baseline / ours
     return f"{times:,.1f}x" if times < 100 else f"{times:,.0f}x"
+
+
+# --------------------------------------------------------------------------------------------
+# Figures: one row of the table each
+# --------------------------------------------------------------------------------------------
+
+#: How a figure's numbers are shown: seconds as ms or s, rates per second, plain counts.
+UNITS = ("ms", "s", "/s", "count")
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured figure: our samples over repetitions, and the baseline's beside them."""
+
+    benchmark: str
+    figure: str
+    unit: str  # one of UNITS; "ms" and "s" samples are seconds
+    samples: tuple[float, ...]
+    baseline: tuple[float, ...] = ()
+    baseline_label: str = ""
+    note: str = ""
+    #: False when a check failed (different answers, a post lost or sent twice): not evidence.
+    ok: bool = True
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"unknown unit {self.unit!r}")
+        if not self.samples:
+            raise ValueError(f"{self.figure}: no samples")
+
+    @property
+    def median(self) -> float:
+        """The median of our samples."""
+        return statistics.median(self.samples)
+
+    @property
+    def spread(self) -> float:
+        """Half the range of our samples: the median is give or take this much."""
+        return (max(self.samples) - min(self.samples)) / 2
+
+    @property
+    def baseline_median(self) -> float | None:
+        """The median of the baseline's samples, if there is a baseline."""
+        return statistics.median(self.baseline) if self.baseline else None
+
+    @property
+    def ratio(self) -> float | None:
+        """Ours divided by the baseline (for times: how many times slower than the baseline)."""
+        base = self.baseline_median
+        if base is None or base == 0:
+            return None
+        return self.median / base
+
+    def as_json(self) -> dict[str, Any]:
+        """The figure with its samples, for the JSON file."""
+        return {
+            "benchmark": self.benchmark,
+            "figure": self.figure,
+            "unit": "seconds" if self.unit in {"ms", "s"} else self.unit,
+            "median": self.median,
+            "spread": self.spread,
+            "samples": list(self.samples),
+            "baseline": self.baseline_median,
+            "baseline_samples": list(self.baseline),
+            "baseline_label": self.baseline_label,
+            "ratio": self.ratio,
+            "note": self.note,
+            "ok": self.ok,
+        }
+
+
+def show(value: float, unit: str) -> str:
+    """A value in its unit for people: "12.3 ms", "4.56 s", "152/s", "1,000"."""
+    if unit == "ms":
+        return milliseconds(value)
+    if unit == "s":
+        return f"{value:,.2f} s" if value < 100 else f"{value:,.0f} s"
+    if unit == "/s":
+        return f"{value:,.1f}/s" if value < 100 else f"{value:,.0f}/s"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _ratio_text(figure: Figure) -> str:
+    times = figure.ratio
+    if times is None:
+        return "-"
+    return f"{times:,.2f}x" if times < 10 else f"{times:,.1f}x"
+
+
+@dataclass(slots=True)
+class Results:
+    """Every figure of one `python -m bench` run, with the facts about where it ran."""
+
+    facts: dict[str, str]
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def trusted(self) -> bool:
+        """Whether every check passed."""
+        return all(figure.ok for figure in self.figures)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """The table's rows: benchmark, figure, median, spread, baseline, ratio."""
+        return [
+            (
+                figure.benchmark,
+                figure.figure + ("" if figure.ok else " (CHECK FAILED)"),
+                show(figure.median, figure.unit),
+                "±" + show(figure.spread, figure.unit) if len(figure.samples) > 1 else "-",
+                (
+                    f"{show(figure.baseline_median, figure.unit)} {figure.baseline_label}".strip()
+                    if figure.baseline_median is not None
+                    else "-"
+                ),
+                _ratio_text(figure),
+            )
+            for figure in self.figures
+        ]
+
+    def print(self) -> None:
+        """Print the facts, then the one table, then the notes."""
+        for name, value in self.facts.items():
+            print(f"- {name}: {value}")
+        print()
+        print_table(
+            ("benchmark", "figure", "median", "spread", "baseline", "ours/baseline"),
+            self.rows(),
+            left=2,
+        )
+        if self.notes:
+            print()
+            for note in self.notes:
+                print(f"- {note}")
+
+    def write_json(self, path: Path) -> None:
+        """Write the facts and every figure with its samples to `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "facts": self.facts,
+            "figures": [figure.as_json() for figure in self.figures],
+            "notes": self.notes,
+            "trusted": self.trusted,
+        }
+        path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+def child_env(**values: str) -> dict[str, str]:
+    """An environment for a process the benchmark starts: ours, minus Slack and database
+    settings (a developer's own must not leak in), plus `values`; `bench` importable."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SLACK_") and k not in {"DATABASE_URL", "TEST_DATABASE_URL"}
+    }
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env.update(values)
+    return env
+
+
+def _git_commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def run_facts(*, postgres: str | None) -> dict[str, str]:
+    """Where and when this run happened: machine, load, software, databases, commit."""
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    facts = {
+        "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "machine": (
+            f"{platform.system()} {platform.machine()}, {os.cpu_count() or 1} CPUs, "
+            f"load average at start {load}"
+        ),
+        "software": (
+            f"Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, "
+            f"SQLite {sqlite3.sqlite_version}"
+        ),
+        "commit": _git_commit(),
+    }
+    if postgres:
+        facts["software"] += f", {postgres}"
+    return facts
+
+
+def postgres_version(url: str) -> str:
+    """The server's version, e.g. "PostgreSQL 15.20"."""
+    engine = sqlalchemy.create_engine(normalize_url(url))
+    try:
+        with engine.connect() as connection:
+            return f"PostgreSQL {connection.scalar(text('SHOW server_version'))}"
+    finally:
+        engine.dispose()

@@ -1,4 +1,10 @@
-"""`python -m bench [leaderboard] [acks] [options]`: run benchmarks, each beside its baseline."""
+"""`python -m bench [requests] [boards] [fanout] [options]`: every benchmark, one table.
+
+Each benchmark runs on a temporary SQLite file, and again on PostgreSQL when --database-url is
+given. Progress goes to stderr; the table (machine facts first) goes to stdout and, with every
+sample, to a JSON file. The exit status is 1 when any check failed: answers that differ from the
+reference, a post lost or sent twice, a confirmed connection that was not saved.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,22 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from pathlib import Path
 
-from bench import acks, leaderboard
+from bench import Results, fanout, leaderboard, postgres_version, requests, run_facts
 
-BENCHMARKS = ("leaderboard", "acks")
+BENCHMARKS = ("requests", "boards", "fanout")
+DEFAULT_JSON = Path("var/bench.json")
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 16,64") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give whole numbers of at least 1")
+    return values
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -19,8 +36,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description=(
-            "Run Valueboard's benchmarks. Each prints our figures beside a baseline measured "
-            "in the same run, on a scratch database that is removed afterwards."
+            "Run Valueboard's benchmarks and print one table: each figure's median and spread "
+            "over repetitions beside a baseline measured in the same run."
         ),
     )
     parser.add_argument(
@@ -32,76 +49,108 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--database-url",
         help=(
-            "a PostgreSQL URL to run on, e.g. postgresql://postgres@127.0.0.1:5432/test; "
-            "a fresh schema is created and dropped. Default: a temporary SQLite file."
+            "also run on this PostgreSQL, e.g. postgresql://postgres@127.0.0.1:5432/test "
+            "(in fresh schemas, dropped afterwards)"
         ),
     )
-    board = parser.add_argument_group("leaderboard")
-    board.add_argument(
-        "--rows",
-        type=int,
-        default=leaderboard.DEFAULT_ROWS,
-        help="logged connections to seed (default %(default)s; the issue's bar is 1000000)",
+    parser.add_argument(
+        "--json", type=Path, default=DEFAULT_JSON, help="where to write the table and its samples"
     )
-    board.add_argument(
-        "--runs",
-        type=int,
-        default=leaderboard.DEFAULT_RUNS,
-        help="timed runs per operation, after a warm-up (default %(default)s)",
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, to check that everything runs"
     )
-    board.add_argument(
-        "--seed", type=int, default=leaderboard.DEFAULT_SEED, help="random seed for the data"
+    group = parser.add_argument_group("requests: /connect under steady load")
+    group.add_argument("--duration", type=float, default=requests.DEFAULT_DURATION)
+    group.add_argument(
+        "--concurrency",
+        type=_numbers,
+        default=requests.DEFAULT_CONCURRENCY,
+        help="clients sending at once, one run each, e.g. 16,64 (default %(default)s)",
     )
-    ack = parser.add_argument_group("acks")
-    ack.add_argument(
-        "--requests",
-        type=int,
-        default=acks.DEFAULT_REQUESTS,
-        help="concurrent /connect requests per burst (default %(default)s)",
+    group.add_argument("--repeats", type=int, default=requests.DEFAULT_REPEATS)
+    group = parser.add_argument_group("boards: leaderboards and stats over a big table")
+    group.add_argument("--rows", type=int, default=leaderboard.DEFAULT_ROWS)
+    group.add_argument("--runs", type=int, default=leaderboard.DEFAULT_RUNS)
+    group.add_argument("--seed", type=int, default=leaderboard.DEFAULT_SEED)
+    group = parser.add_argument_group("fanout: one tick's scheduled posts for many teams")
+    group.add_argument("--teams", type=int, default=fanout.DEFAULT_TEAMS)
+    group.add_argument("--fanout-runs", type=int, default=fanout.DEFAULT_RUNS)
+    group.add_argument(
+        "--processes", type=_numbers, default=fanout.DEFAULT_PROCESSES, help="e.g. 1,3"
     )
-    ack.add_argument(
-        "--rounds",
-        type=int,
-        default=acks.DEFAULT_ROUNDS,
-        help="bursts, each sent once the last one was answered (default %(default)s)",
-    )
+    group.add_argument("--delivery-concurrency", type=int, default=16)
     args = parser.parse_args(argv)
     unknown = [name for name in args.benchmarks if name not in BENCHMARKS]
     if unknown:
         parser.error(f"no benchmark called {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
     if args.database_url and not args.database_url.startswith(("postgresql", "postgres:")):
-        parser.error("--database-url takes a PostgreSQL URL; SQLite runs on a temp file by default")
+        parser.error("--database-url takes a PostgreSQL URL; SQLite always runs on a temp file")
+    if args.quick:
+        args.duration, args.concurrency, args.repeats = 1.0, (2,), 1
+        args.rows, args.runs = leaderboard.MIN_ROWS, 1
+        args.teams, args.fanout_runs = 20, 1
     if not leaderboard.MIN_ROWS <= args.rows <= leaderboard.MAX_ROWS:
         parser.error(f"--rows must be between {leaderboard.MIN_ROWS} and {leaderboard.MAX_ROWS}")
-    if args.runs < 1 or args.requests < 1 or args.rounds < 1:
-        parser.error("--runs, --requests and --rounds must be at least 1")
+    if min(args.runs, args.repeats, args.teams, args.fanout_runs, args.delivery_concurrency) < 1:
+        parser.error("counts must be at least 1")
+    if args.duration <= 0:
+        parser.error("--duration must be positive")
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the chosen benchmarks in order; exit 1 if any of them could not be trusted."""
-    args = parse_args(argv)
-    # Throttled Slack calls make the app log a warning each time it falls back to defaults;
-    # that is the scenario, not news. Errors still show.
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+def run(args: argparse.Namespace) -> Results:
+    """Run the chosen benchmarks on each database, in order; collect their figures."""
     chosen = args.benchmarks or list(BENCHMARKS)
+    postgres = postgres_version(args.database_url) if args.database_url else None
+    results = Results(facts=run_facts(postgres=postgres))
+    databases: list[tuple[str, str | None]] = [("SQLite", None)]
+    if args.database_url:
+        databases.append(("PostgreSQL", args.database_url))
+    for label, url in databases:
+        if "requests" in chosen:
+            results.figures += requests.run(
+                database_url=url,
+                duration=args.duration,
+                concurrency=args.concurrency,
+                repeats=args.repeats,
+                label=label,
+            )
+        if "boards" in chosen:
+            figures, seeded = leaderboard.run(
+                database_url=url, rows=args.rows, runs=args.runs, seed=args.seed, label=label
+            )
+            results.figures += figures
+            results.notes.append(seeded)
+        if "fanout" in chosen:
+            results.figures += fanout.run(
+                database_url=url,
+                teams=args.teams,
+                runs=args.fanout_runs,
+                processes=args.processes,
+                concurrency=args.delivery_concurrency,
+                label=label,
+            )
+    results.notes += [
+        f"{f.benchmark}, {f.figure}: {f.note}" for f in results.figures if f.note and not f.ok
+    ]
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, print the table, write the JSON; exit 1 if any check failed."""
+    args = parse_args(argv)
+    # A busy app logs warnings (throttled Slack calls, a full queue); that is the scenario.
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
-    print(f"# Valueboard benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n")
-    trusted = True
-    for name in BENCHMARKS:
-        if name not in chosen:
-            continue
-        if name == "leaderboard":
-            trusted &= leaderboard.run(
-                database_url=args.database_url, rows=args.rows, runs=args.runs, seed=args.seed
-            )
-        else:
-            trusted &= acks.run(
-                database_url=args.database_url, requests=args.requests, rounds=args.rounds
-            )
-        print()
-    print(f"Finished in {time.perf_counter() - started:.0f} s.")
-    return 0 if trusted else 1
+    results = run(args)
+    results.facts["took"] = f"{time.perf_counter() - started:.0f} s"
+    results.print()
+    results.write_json(args.json)
+    print(f"\nWritten to {args.json}.")
+    if not results.trusted:
+        print("\nA CHECK FAILED: the figures marked above are not evidence.")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

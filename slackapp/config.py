@@ -48,6 +48,10 @@ class Settings:
     scheduler_enabled: bool = True
     # How late a scheduled post may still go out after downtime; older ones are skipped.
     delivery_grace_minutes: int = 120
+    # Scheduled posts in flight at once per process, and each workspace's budget of posts per
+    # minute (Slack allows about one a second per channel plus a workspace-wide limit).
+    delivery_concurrency: int = 16
+    delivery_workspace_per_minute: int = 300
     listener_workers: int = 16
     web_threads: int = 16
     # Seconds to wait for the database: to connect, for a free pooled connection, per statement.
@@ -184,6 +188,8 @@ def load_settings(
         admin_user_ids=admins,
         scheduler_enabled=boolean("SCHEDULER_ENABLED", True),
         delivery_grace_minutes=integer("DELIVERY_GRACE_MINUTES", 120, 1, 24 * 60),
+        delivery_concurrency=integer("DELIVERY_CONCURRENCY", 16, 1, 256),
+        delivery_workspace_per_minute=integer("DELIVERY_WORKSPACE_PER_MINUTE", 300, 1, 6000),
         listener_workers=integer("LISTENER_WORKERS", 16, 1, 256),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
         db_connect_timeout=seconds("DB_CONNECT_TIMEOUT", 3, 1, 60),

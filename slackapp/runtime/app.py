@@ -36,15 +36,20 @@ _BOLT_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
 
 
 def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
-    """A WebClient for our bot token and API URL that waits out 429s.
+    """A WebClient for our bot token and API URL.
 
-    Listeners also retry a dropped connection once. The scheduler's client (`scheduled=True`)
-    does not: a post whose connection broke after Slack took it would go out twice, and
-    "exactly once" matters more there than one more try (the ledger retries on a later tick).
+    Listeners' clients wait out 429s and retry a dropped connection once. The scheduler's client
+    (`scheduled=True`) does neither: its fan-out paces posts itself and, on a 429, pauses only
+    that workspace instead of sleeping in the thread; and a post whose connection broke after
+    Slack took it would go out twice, while "exactly once" matters more there than one more try
+    (the ledger retries on a later tick).
     """
-    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=2)]
+    handlers: list[RetryHandler] = []
     if not scheduled:
-        handlers.insert(0, ConnectionErrorRetryHandler(max_retry_count=1))
+        handlers = [
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ]
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,

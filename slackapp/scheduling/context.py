@@ -25,9 +25,18 @@ def _first_line(error: BaseException) -> str:
     return text[0][:200] if text else ""
 
 
+def _in_order(lines: list[DeliveryLine]) -> tuple[DeliveryLine, ...]:
+    return tuple(
+        sorted(lines, key=lambda line: (line.due_at, line.team_id, line.kind, line.target))
+    )
+
+
 @dataclass(slots=True)
 class TickContext:
-    """The state one tick carries from step to step; each step adds to its lists."""
+    """The state one tick carries from step to step; each step adds to its lists.
+
+    The fan-out's worker threads append to the lists too (a list append is atomic in CPython).
+    """
 
     db: Database
     client: WebClient
@@ -67,13 +76,13 @@ class TickContext:
             self.errors.append(f"{what}: {type(error).__name__}: {_first_line(error)}")
 
     def report(self, seconds: float) -> TickReport:
-        """What the tick did, frozen."""
+        """What the tick did, frozen; each list in due order, whichever worker finished first."""
         return TickReport(
             at=self.at,
-            sent=tuple(self.sent),
-            skipped=tuple(self.skipped),
-            failed=tuple(self.failed),
-            retrying=tuple(self.retrying),
+            sent=_in_order(self.sent),
+            skipped=_in_order(self.skipped),
+            failed=_in_order(self.failed),
+            retrying=_in_order(self.retrying),
             paused=tuple(self.paused),
             deactivated=tuple(self.deactivated),
             errors=tuple(self.errors),

@@ -8,12 +8,13 @@ talk to Slack and record the outcome in a new transaction afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,18 +26,23 @@ __all__ = [
     "MAX_ATTEMPTS",
     "STALE_CLAIM_AFTER",
     "Claim",
+    "Sent",
     "Status",
     "abandon_stale_claims",
     "backoff",
     "claim",
+    "claim_many",
     "claim_retries",
     "known_keys",
+    "known_keys_of_teams",
     "mark_failed",
     "mark_retry",
     "mark_sent",
+    "mark_sent_many",
     "mark_skipped",
     "note_on",
     "record_skipped",
+    "record_skipped_many",
 ]
 
 #: Tries per delivery, the first included; after the last transient failure it is `failed`.
@@ -47,6 +53,8 @@ FIRST_BACKOFF = timedelta(minutes=1)
 STALE_CLAIM_AFTER = timedelta(minutes=15)
 
 _ERROR_MAX = 200  # Delivery.last_error's width
+#: Keys per IN (...) list or rows per multi-row INSERT, well inside every backend's limits.
+_CHUNK = 500
 
 
 class Status(StrEnum):
@@ -113,6 +121,24 @@ def known_keys(session: Session, *, team_id: str, first_day: date, last_day: dat
     return {(team_id, kind, target, day) for kind, target, day in rows}
 
 
+def known_keys_of_teams(
+    session: Session, *, team_ids: Collection[str], first_day: date, last_day: date
+) -> set[Key]:
+    """`known_keys` for many teams at once, a few hundred teams per query."""
+    ordered = sorted(team_ids)
+    keys: set[Key] = set()
+    for start in range(0, len(ordered), _CHUNK):
+        rows = session.execute(
+            select(Delivery.team_id, Delivery.kind, Delivery.target, Delivery.local_date).where(
+                Delivery.team_id.in_(ordered[start : start + _CHUNK]),
+                Delivery.local_date >= first_day,
+                Delivery.local_date <= last_day,
+            )
+        )
+        keys.update((team_id, kind, target, day) for team_id, kind, target, day in rows)
+    return keys
+
+
 def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
     """Insert a ledger row unless its key exists; the new id, or None when someone was first."""
     dialect = session.get_bind().dialect.name
@@ -165,6 +191,97 @@ def claim(session: Session, *, due: Due, now: datetime, worker: str) -> Claim | 
     )
 
 
+def _insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
+    """Insert the ledger rows whose keys are free; the new ids by key (others were taken)."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in {"sqlite", "postgresql"}:
+        found: dict[Key, int] = {}
+        for values in rows:
+            new_id = _insert_once(session, values)
+            if new_id is not None:
+                found[_key_of(values)] = new_id
+        return found
+    module: Any = sqlite if dialect == "sqlite" else postgresql
+    # ON CONFLICT DO NOTHING skips the keys someone else holds, and RETURNING names the ones
+    # that are ours; SQLAlchemy sends the rows as multi-row VALUES of one cached statement.
+    statement = (
+        module.insert(Delivery)
+        .on_conflict_do_nothing(index_elements=["team_id", "kind", "target", "local_date"])
+        .returning(
+            Delivery.id, Delivery.team_id, Delivery.kind, Delivery.target, Delivery.local_date
+        )
+    )
+    return {
+        (team_id, kind, target, day): new_id
+        for new_id, team_id, kind, target, day in session.execute(statement, list(rows))
+    }
+
+
+def _key_of(values: dict[str, Any]) -> Key:
+    return (values["team_id"], values["kind"], values["target"], values["local_date"])
+
+
+def claim_many(session: Session, *, dues: Sequence[Due], now: datetime, worker: str) -> list[Claim]:
+    """`claim` for many posts in one statement: the ones this process got, in `dues` order."""
+    if not dues:
+        return []
+    inserted = _insert_many(
+        session,
+        [
+            {
+                "team_id": due.team_id,
+                "kind": due.kind.value,
+                "target": due.target,
+                "local_date": due.local_date,
+                "due_at": due.due_at,
+                "status": Status.CLAIMED.value,
+                "attempts": 1,
+                "claimed_at": now,
+                "claimed_by": worker[:64],
+            }
+            for due in dues
+        ],
+    )
+    return [
+        Claim(
+            id=inserted[due.key],
+            team_id=due.team_id,
+            kind=due.kind,
+            target=due.target,
+            local_date=due.local_date,
+            due_at=due.due_at,
+            attempts=1,
+        )
+        for due in dues
+        if due.key in inserted
+    ]
+
+
+def record_skipped_many(session: Session, *, skips: Sequence[tuple[Due, str]]) -> list[Due]:
+    """`record_skipped` for many posts at once; the ones that were not in the ledger yet."""
+    if not skips:
+        return []
+    inserted = _insert_many(
+        session,
+        [
+            {
+                "team_id": due.team_id,
+                "kind": due.kind.value,
+                "target": due.target,
+                "local_date": due.local_date,
+                "due_at": due.due_at,
+                "status": Status.SKIPPED.value,
+                "attempts": 0,
+                "claimed_at": None,
+                "claimed_by": None,
+                "last_error": _short(reason),
+            }
+            for due, reason in skips
+        ],
+    )
+    return [due for due, _ in skips if due.key in inserted]
+
+
 def record_skipped(session: Session, *, due: Due, reason: str) -> bool:
     """Note that `due` will never be sent; False when the ledger already had it."""
     new_id = _insert_once(
@@ -214,6 +331,43 @@ def mark_sent(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A claimed delivery Slack took: its message ts, and a remark worth keeping."""
+
+    delivery_id: int
+    message_ts: str | None
+    note: str | None = None
+
+
+def mark_sent_many(session: Session, *, sent: Sequence[Sent], now: datetime) -> None:
+    """`mark_sent` for many deliveries in one executemany."""
+    if not sent:
+        return
+    statement = (
+        update(Delivery)
+        .where(Delivery.id == bindparam("b_id"), Delivery.status == Status.CLAIMED.value)
+        .values(
+            status=Status.SENT.value,
+            sent_at=now,
+            message_ts=bindparam("b_ts"),
+            next_attempt_at=None,
+            last_error=bindparam("b_note"),
+        )
+    )
+    session.connection().execute(
+        statement,
+        [
+            {
+                "b_id": item.delivery_id,
+                "b_ts": item.message_ts,
+                "b_note": _short(item.note) if item.note else None,
+            }
+            for item in sent
+        ],
+    )
+
+
 def note_on(session: Session, *, delivery_id: int, note: str) -> None:
     """Attach a remark to a delivery (e.g. a sent digest whose chart upload failed)."""
     session.execute(
@@ -224,8 +378,18 @@ def note_on(session: Session, *, delivery_id: int, note: str) -> None:
     )
 
 
-def mark_retry(session: Session, *, delivery_id: int, now: datetime, error: str) -> Status:
-    """After a transient failure: schedule the next try with backoff, or give up after the last."""
+def mark_retry(
+    session: Session,
+    *,
+    delivery_id: int,
+    now: datetime,
+    error: str,
+    not_before: datetime | None = None,
+) -> Status:
+    """After a transient failure: schedule the next try with backoff, or give up after the last.
+
+    `not_before` is the earliest next try Slack asked for (a 429's Retry-After).
+    """
     row = session.get(Delivery, delivery_id)
     if row is None or row.status != Status.CLAIMED.value:
         return Status(row.status) if row is not None else Status.FAILED
@@ -244,7 +408,7 @@ def mark_retry(session: Session, *, delivery_id: int, now: datetime, error: str)
         delivery_id,
         expected=Status.CLAIMED,
         status=Status.RETRY.value,
-        next_attempt_at=now + backoff(row.attempts),
+        next_attempt_at=max(now + backoff(row.attempts), not_before or now),
         last_error=_short(error),
     )
     return Status.RETRY

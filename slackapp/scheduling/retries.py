@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slackapp.scheduling import ledger
 from slackapp.scheduling.context import TickContext
@@ -47,12 +48,22 @@ def take_due_retries(tick: TickContext) -> list[Claim]:
     return taken
 
 
-def retry_later(tick: TickContext, claim: Claim, error: str) -> None:
-    """After a transient failure: book the next try with backoff, or give up after the last."""
+def retry_later(
+    tick: TickContext, claim: Claim, error: str, *, not_before: datetime | None = None
+) -> None:
+    """After a transient failure: book the next try with backoff, or give up after the last.
+
+    `not_before` is the earliest time Slack will take it again (a 429's Retry-After).
+    """
     with tick.session() as session:
-        status = ledger.mark_retry(session, delivery_id=claim.id, now=tick.at, error=error)
+        status = ledger.mark_retry(
+            session, delivery_id=claim.id, now=tick.at, error=error, not_before=not_before
+        )
     if status is Status.RETRY:
-        wait = duration(ledger.backoff(claim.attempts))
+        pause = ledger.backoff(claim.attempts)
+        if not_before is not None:
+            pause = max(pause, not_before - tick.at)
+        wait = duration(pause)
         log.warning(
             "%s to %s (team %s) failed (%s); try %d of %d in %s",
             claim.kind,

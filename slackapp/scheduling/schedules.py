@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from slackapp.domain.team_settings import DigestMode, NudgeMode, parse_time
@@ -13,7 +14,13 @@ from slackapp.scheduling.ledger import Claim
 from slackapp.store.models import Member, Team
 from slackapp.store.team_settings import settings_from_row
 
-__all__ = ["load_schedules", "recipient_of", "schedule_of", "why_unwanted"]
+__all__ = [
+    "load_claimed_teams",
+    "load_schedules",
+    "recipient_of",
+    "schedule_of",
+    "why_unwanted",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +86,46 @@ def load_schedules(session: Session) -> list[tuple[TeamSchedule, list[Recipient]
     return plans
 
 
-def why_unwanted(session: Session, schedule: TeamSchedule | None, claim: Claim) -> str | None:
+MemberKey = tuple[str, str]
+
+
+def load_claimed_teams(
+    session: Session, claims: Sequence[Claim]
+) -> tuple[dict[str, Team], dict[MemberKey, Recipient]]:
+    """The rows of the claims' teams, and the DM recipients among their targets, as they are now."""
+    team_ids = sorted({claim.team_id for claim in claims})
+    teams: dict[str, Team] = {}
+    for start in range(0, len(team_ids), 500):
+        chunk = team_ids[start : start + 500]
+        teams.update(
+            (t.team_id, t) for t in session.scalars(select(Team).where(Team.team_id.in_(chunk)))
+        )
+    wanted = sorted(
+        {
+            (claim.team_id, claim.target)
+            for claim in claims
+            if claim.kind is DeliveryKind.NUDGE
+            and claim.team_id in teams
+            and teams[claim.team_id].nudge_mode == NudgeMode.DM.value
+        }
+    )
+    recipients: dict[MemberKey, Recipient] = {}
+    for start in range(0, len(wanted), 500):
+        chunk_keys = wanted[start : start + 500]
+        for member in session.scalars(
+            select(Member).where(tuple_(Member.team_id, Member.user_id).in_(chunk_keys))
+        ):
+            recipients[(member.team_id, member.user_id)] = recipient_of(member)
+    return teams, recipients
+
+
+def why_unwanted(
+    schedule: TeamSchedule | None, claim: Claim, *, recipients: Mapping[MemberKey, Recipient]
+) -> str | None:
     """Why a claimed delivery should no longer go out (settings changed since), else None."""
     if schedule is None:
         return "team not found"
     recipient = None
     if claim.kind is DeliveryKind.NUDGE and schedule.nudge_mode is NudgeMode.DM:
-        member = session.get(Member, (claim.team_id, claim.target))
-        recipient = recipient_of(member) if member is not None else None
+        recipient = recipients.get((claim.team_id, claim.target))
     return unwanted_reason(schedule, kind=claim.kind, target=claim.target, recipient=recipient)

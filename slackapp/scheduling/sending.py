@@ -1,12 +1,18 @@
-"""Sending one claimed nudge or digest, and recording what Slack's answer means for it."""
+"""Claimed nudges and digests: composed in batches, posted one by one, recorded by outcome.
+
+`prepare` turns a batch of claims into ready posts with a few queries for the whole batch (and
+skips those whose schedule changed since they were claimed); `send` posts one of them to Slack
+from a worker thread and records any outcome but success; `record_sent` notes the successes of
+many posts in one transaction.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from slackapp.domain.team_settings import DigestMode, NudgeMode
+from slackapp.domain.team_settings import DigestMode, NudgeMode, TeamSettings
 from slackapp.render.digest import ChartUpload, chart_upload, digest_message
 from slackapp.render.kit import Message
 from slackapp.render.nudge import nudge_message
@@ -16,10 +22,10 @@ from slackapp.scheduling.digests import build_digest
 from slackapp.scheduling.due import DeliveryKind, TeamSchedule
 from slackapp.scheduling.ledger import Claim
 from slackapp.scheduling.notices import pause_refused_schedule
-from slackapp.scheduling.nudges import member_nudge, team_nudge
+from slackapp.scheduling.nudges import MemberWant, day_tallies, member_nudges, team_nudges
 from slackapp.scheduling.report import DeliveryLine
 from slackapp.scheduling.retries import retry_later
-from slackapp.scheduling.schedules import schedule_of, why_unwanted
+from slackapp.scheduling.schedules import load_claimed_teams, why_unwanted
 from slackapp.slack.posting import (
     MEMBER_GONE_ERRORS,
     PostOutcome,
@@ -28,65 +34,225 @@ from slackapp.slack.posting import (
     upload_chart,
 )
 from slackapp.store import teams
-from slackapp.store.models import Team
+from slackapp.store.team_settings import settings_from_row
 
-__all__ = ["deliver"]
+__all__ = ["Delivered", "Post", "prepare", "record_sent", "send"]
 
 log = logging.getLogger(__name__)
 
 
-def deliver(tick: TickContext, claim: Claim) -> None:
-    """Send a claimed delivery and record what became of it."""
-    try:
-        with tick.session() as session:
-            team = session.get(Team, claim.team_id)
-            schedule = schedule_of(team) if team is not None else None
-            unwanted = why_unwanted(session, schedule, claim)
-            if team is None or schedule is None or unwanted is not None:
-                ledger.mark_skipped(session, delivery_id=claim.id, reason=unwanted or "")
-                tick.skipped.append(DeliveryLine.of_claim(claim, unwanted or ""))
-                return
-            direct = claim.kind is DeliveryKind.NUDGE and schedule.nudge_mode is NudgeMode.DM
-            admin_id = team.settings_updated_by
-            message, chart = _compose(session, schedule, claim, direct=direct)
-    except Exception as error:
-        # Most likely the database blinked; a bug would fail every try and end as failed.
-        log.exception("could not prepare %s for %s", claim.kind, claim.target)
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A claimed delivery with its message composed, ready to go to Slack."""
+
+    claim: Claim
+    message: Message
+    direct: bool
+    chart: ChartUpload | None
+    admin_id: str | None
+
+    @property
+    def workspace(self) -> str:
+        """The team the post belongs to: Slack's budget is per workspace."""
+        return self.claim.team_id
+
+    @property
+    def channel(self) -> str:
+        """Where it goes: a channel id, or the member's id for a DM."""
+        return self.claim.target
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A post Slack took, with what to note about it (joined the channel, the chart's fate)."""
+
+    post: Post
+    result: PostResult
+    detail: str = ""
+    note: str | None = None
+
+
+def _fail_all(tick: TickContext, claims: Sequence[Claim], error: Exception, what: str) -> None:
+    # Most likely the database blinked; a bug would fail every try and end as failed.
+    log.error("could not prepare %d %s: %s", len(claims), what, error, exc_info=error)
+    for claim in claims:
         retry_later(tick, claim, f"preparing: {type(error).__name__}")
+
+
+def prepare(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:
+    """Compose the posts for `claims`; those no longer wanted are skipped, failures retried."""
+    if not claims:
+        return []
+    try:
+        with tick.db.read_scope() as session:
+            rows, recipients = load_claimed_teams(session, claims)
+    except Exception as error:
+        _fail_all(tick, claims, error, "posts")
+        return []
+    settings = {team_id: settings_from_row(team) for team_id, team in rows.items()}
+    unwanted: list[tuple[Claim, str]] = []
+    nudges: list[Claim] = []
+    direct: set[int] = set()
+    digests: list[Claim] = []
+    for claim in claims:
+        team = rows.get(claim.team_id)
+        schedule = (
+            TeamSchedule.from_settings(settings[claim.team_id], is_active=team.is_active)
+            if team is not None
+            else None
+        )
+        reason = why_unwanted(schedule, claim, recipients=recipients)
+        if schedule is None or reason is not None:
+            unwanted.append((claim, reason or "team not found"))
+        elif claim.kind is DeliveryKind.DIGEST:
+            digests.append(claim)
+        else:
+            nudges.append(claim)
+            if schedule.nudge_mode is NudgeMode.DM:
+                direct.add(claim.id)
+    _skip(tick, unwanted)
+    admins = {team_id: team.settings_updated_by for team_id, team in rows.items()}
+    posts = _nudges(tick, nudges, settings, admins, direct=frozenset(direct))
+    for claim in digests:
+        post = _digest(tick, claim, settings[claim.team_id], admins.get(claim.team_id))
+        if post is not None:
+            posts.append(post)
+    order = {claim.id: n for n, claim in enumerate(claims)}
+    posts.sort(key=lambda post: order[post.claim.id])
+    return posts
+
+
+def _skip(tick: TickContext, unwanted: Sequence[tuple[Claim, str]]) -> None:
+    if not unwanted:
         return
-    result = post_scheduled(tick.client, channel=claim.target, message=message, direct=direct)
-    _record(tick, claim, result, chart=chart, admin_id=admin_id)
+    with tick.session() as session:
+        for claim, reason in unwanted:
+            ledger.mark_skipped(session, delivery_id=claim.id, reason=reason)
+    tick.skipped.extend(DeliveryLine.of_claim(claim, reason) for claim, reason in unwanted)
 
 
-def _compose(
-    session: Session, schedule: TeamSchedule, claim: Claim, *, direct: bool
-) -> tuple[Message, ChartUpload | None]:
-    team_id = schedule.team_id
-    if claim.kind is DeliveryKind.NUDGE:
-        if direct:
-            nudge = member_nudge(
-                session, team_id=team_id, user_id=claim.target, day=claim.local_date
-            )
-            return nudge_message(nudge), None
-        return nudge_message(team_nudge(session, team_id=team_id, day=claim.local_date)), None
-    weekly = schedule.digest_mode is DigestMode.WEEKLY
-    kind = DigestMode.WEEKLY if weekly else DigestMode.DAILY
-    digest = build_digest(session, team_id=team_id, kind=kind, day=claim.local_date)
-    return digest_message(digest), chart_upload(digest)
-
-
-def _record(
+def _nudges(
     tick: TickContext,
-    claim: Claim,
-    result: PostResult,
+    claims: Sequence[Claim],
+    settings: dict[str, TeamSettings],
+    admins: dict[str, str | None],
     *,
-    chart: ChartUpload | None,
-    admin_id: str | None,
-) -> None:
+    direct: frozenset[int],
+) -> list[Post]:
+    """Compose the batch's nudges: each team's last work day counted once for all of them."""
+    if not claims:
+        return []
+    in_channels = [c for c in claims if c.id not in direct]
+    to_members = [c for c in claims if c.id in direct]
+    try:
+        with tick.db.read_scope() as session:
+            tallies = day_tallies(
+                session, wants={(settings[c.team_id], c.local_date) for c in claims}
+            )
+            channel = team_nudges(
+                session,
+                wants={(settings[c.team_id], c.local_date) for c in in_channels},
+                tallies=tallies,
+            )
+            member = member_nudges(
+                session,
+                wants=[
+                    MemberWant(settings=settings[c.team_id], user_id=c.target, day=c.local_date)
+                    for c in to_members
+                ],
+                tallies=tallies,
+            )
+    except Exception as error:
+        _fail_all(tick, claims, error, "nudges")
+        return []
+    return [
+        Post(
+            claim=claim,
+            message=nudge_message(
+                member[(claim.team_id, claim.target, claim.local_date)]
+                if claim.id in direct
+                else channel[(claim.team_id, claim.local_date)]
+            ),
+            direct=claim.id in direct,
+            chart=None,
+            admin_id=admins.get(claim.team_id),
+        )
+        for claim in claims
+    ]
+
+
+def _digest(
+    tick: TickContext, claim: Claim, settings: TeamSettings, admin_id: str | None
+) -> Post | None:
+    kind = DigestMode.WEEKLY if settings.digest_mode is DigestMode.WEEKLY else DigestMode.DAILY
+    try:
+        with tick.db.read_scope() as session:
+            digest = build_digest(session, team_id=claim.team_id, kind=kind, day=claim.local_date)
+        chart = chart_upload(digest)
+    except Exception as error:
+        _fail_all(tick, [claim], error, "digest")
+        return None
+    return Post(
+        claim=claim, message=digest_message(digest), direct=False, chart=chart, admin_id=admin_id
+    )
+
+
+def send(tick: TickContext, post: Post) -> PostResult | Delivered:
+    """Post to Slack (from a worker thread); a success or a 429 comes back for the caller.
+
+    Any other outcome is recorded here, in its own transaction: they are rare, and some of
+    them (a pause, a stopped team) have to tell someone.
+    """
+    claim = post.claim
+    result = post_scheduled(
+        tick.client, channel=claim.target, message=post.message, direct=post.direct
+    )
+    if result.outcome is PostOutcome.SENT:
+        detail = "joined the channel first" if result.joined else ""
+        note = "joined the channel to post" if result.joined else None
+        if post.chart is not None:
+            # The message is out; a failed upload is noted and never resends it.
+            problem = upload_chart(
+                tick.client,
+                channel=result.channel or claim.target,
+                png=post.chart.png,
+                filename=post.chart.filename,
+                title=post.chart.title,
+                initial_comment=post.chart.comment,
+            )
+            if problem:
+                log.warning("digest %s sent but its chart was not: %s", claim.id, problem)
+            detail = problem or "with its chart"
+            note = problem or note
+        return Delivered(post=post, result=result, detail=detail, note=note)
+    if result.outcome is not PostOutcome.RATE_LIMITED:
+        record_refusal(tick, post, result)
+    return result
+
+
+def record_sent(tick: TickContext, delivered: Sequence[Delivered]) -> None:
+    """Note many posts as sent, in one transaction."""
+    if not delivered:
+        return
+    with tick.session() as session:
+        ledger.mark_sent_many(
+            session,
+            sent=[
+                ledger.Sent(
+                    delivery_id=item.post.claim.id, message_ts=item.result.ts, note=item.note
+                )
+                for item in delivered
+            ],
+            now=tick.now(),
+        )
+    tick.sent.extend(DeliveryLine.of_claim(item.post.claim, item.detail) for item in delivered)
+
+
+def record_refusal(tick: TickContext, post: Post, result: PostResult) -> None:
+    """Record a post Slack did not take, and what that means for its team or member."""
+    claim = post.claim
     outcome, code = result.outcome, result.error or ""
-    if outcome is PostOutcome.SENT:
-        _record_sent(tick, claim, result, chart=chart)
-    elif outcome is PostOutcome.RETRY:
+    if outcome is PostOutcome.RETRY:
         retry_later(tick, claim, code)
     elif outcome is PostOutcome.SKIP_MEMBER:
         with tick.session() as session:
@@ -101,12 +267,13 @@ def _record(
         log.info("skipped DM nudge to %s (team %s): %s", claim.target, claim.team_id, code)
         tick.failed.append(DeliveryLine.of_claim(claim, f"member skipped: {code}"))
     elif outcome is PostOutcome.PAUSE:
-        pause_refused_schedule(tick, claim, code, admin_id=admin_id)
+        pause_refused_schedule(tick, claim, code, admin_id=post.admin_id)
     elif outcome is PostOutcome.TEAM_INACTIVE:
+        # Stop the team's other posts in this tick first, before they reach Slack.
+        tick.stopped.add(claim.team_id)
         with tick.session() as session:
             ledger.mark_failed(session, delivery_id=claim.id, error=code)
             newly = teams.deactivate_team(session, team_id=claim.team_id, reason=code)
-        tick.stopped.add(claim.team_id)
         if newly:
             log.error(
                 "team %s marked inactive: Slack answered %s; its schedules are stopped",
@@ -126,33 +293,3 @@ def _record(
             code,
         )
         tick.failed.append(DeliveryLine.of_claim(claim, code))
-
-
-def _record_sent(
-    tick: TickContext, claim: Claim, result: PostResult, *, chart: ChartUpload | None
-) -> None:
-    with tick.session() as session:
-        ledger.mark_sent(
-            session,
-            delivery_id=claim.id,
-            now=tick.now(),
-            message_ts=result.ts,
-            note="joined the channel to post" if result.joined else None,
-        )
-    detail = "joined the channel first" if result.joined else ""
-    if chart is not None:
-        # The message is already out and recorded; a failed upload must never resend it.
-        problem = upload_chart(
-            tick.client,
-            channel=result.channel or claim.target,
-            png=chart.png,
-            filename=chart.filename,
-            title=chart.title,
-            initial_comment=chart.comment,
-        )
-        if problem:
-            log.warning("digest %s sent but its chart was not: %s", claim.id, problem)
-            with tick.session() as session:
-                ledger.note_on(session, delivery_id=claim.id, note=problem)
-        detail = problem or "with its chart"
-    tick.sent.append(DeliveryLine.of_claim(claim, detail))

@@ -12,7 +12,8 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,10 +26,11 @@ from slackapp.config import Settings
 from slackapp.scheduling import ledger
 from slackapp.scheduling.context import TickContext
 from slackapp.scheduling.due import Due, Recipient, TeamSchedule, due_deliveries
+from slackapp.scheduling.fanout import FanOut, Owed
+from slackapp.scheduling.pacing import Pacer
 from slackapp.scheduling.report import DeliveryLine, TickReport, describe_report, duration
 from slackapp.scheduling.retries import close_abandoned_claims, take_due_retries
 from slackapp.scheduling.schedules import load_schedules
-from slackapp.scheduling.sending import deliver
 from slackapp.store import teams
 from slackapp.store.db import Database
 from slackapp.store.events import forget_events
@@ -74,77 +76,103 @@ def run_tick(*, settings: Settings, db: Database, client: WebClient, at: datetim
         grace=timedelta(minutes=settings.delivery_grace_minutes),
         worker=worker_name(),
     )
-    _run(tick)
+    _run(tick, settings)
     return tick.report(time.perf_counter() - started)
 
 
-def _run(tick: TickContext) -> None:
+def _run(tick: TickContext, settings: Settings) -> None:
     with tick.guard("forgetting old event ids"), tick.session() as session:
         # Slack retries an event within minutes; a day of ids is plenty to recognise them.
         forget_events(session, before=tick.at - EVENT_MEMORY)
     with tick.guard("closing abandoned claims"):
         close_abandoned_claims(tick)
     plans: list[tuple[TeamSchedule, list[Recipient]]] = []
-    with tick.guard("loading team schedules"), tick.session() as session:
+    with tick.guard("loading team schedules"), tick.db.read_scope() as session:
         plans = load_schedules(session)
+    owed: dict[str, Owed] = {}
+    with tick.guard("finding what is due"):
+        owed = _owed(tick, plans)
+    with tick.guard("retries"):
+        for claim in take_due_retries(tick):
+            owed.setdefault(claim.team_id, Owed(claim.team_id)).claims.append(claim)
+    fan_out = FanOut(
+        tick,
+        concurrency=settings.delivery_concurrency,
+        pacer=Pacer(per_minute=settings.delivery_workspace_per_minute),
+    )
+    with tick.guard("sending"):
+        fan_out.run(_in_turn(owed.values(), worker=tick.worker))
+
+
+def _owed(
+    tick: TickContext, plans: Sequence[tuple[TeamSchedule, list[Recipient]]]
+) -> dict[str, Owed]:
+    """The posts each team owes that nobody has taken; those now too late are skipped."""
     lookback = tick.grace + NOTICE_WINDOW
+    due_by_team: dict[str, list[Due]] = {}
     for schedule, members in plans:
         with tick.guard(f"team {schedule.team_id}"):
             dues = due_deliveries(schedule, members=members, now=tick.at, lookback=lookback)
-            _send_due(tick, schedule.team_id, dues)
-    with tick.guard("retries"):
-        _send_retries(tick)
-
-
-def _send_due(tick: TickContext, team_id: str, dues: Sequence[Due]) -> None:
-    """Claim and send the team's posts that nobody has taken, skipping those now too late."""
-    if not dues:
-        return
-    with tick.session() as session:
-        known = ledger.known_keys(
+            if dues:
+                due_by_team[schedule.team_id] = dues
+    if not due_by_team:
+        return {}
+    every = [due for dues in due_by_team.values() for due in dues]
+    with tick.db.read_scope() as session:
+        known = ledger.known_keys_of_teams(
             session,
-            team_id=team_id,
-            first_day=min(due.local_date for due in dues),
-            last_day=max(due.local_date for due in dues),
+            team_ids=due_by_team.keys(),
+            first_day=min(due.local_date for due in every),
+            last_day=max(due.local_date for due in every),
         )
-    for due in dues:
-        if team_id in tick.stopped:
-            return
-        if due.key in known:
-            continue
-        late = tick.at - due.due_at
-        if late > tick.grace:
-            reason = f"{duration(late)} late, past the {duration(tick.grace)} grace period"
-            with tick.session() as session:
-                recorded = ledger.record_skipped(session, due=due, reason=reason)
-            if recorded:
-                log.warning(
-                    "skipped %s to %s for %s (team %s): due %s, %s",
-                    due.kind,
-                    due.target,
-                    due.local_date,
-                    team_id,
-                    due.due_at.isoformat(),
-                    reason,
-                )
-                tick.skipped.append(DeliveryLine.of_due(due, reason))
-            continue
-        with tick.session() as session:
-            claim = ledger.claim(session, due=due, now=tick.now(), worker=tick.worker)
-        if claim is not None:
-            with tick.guard(f"{due.kind} to {due.target} (team {team_id})"):
-                deliver(tick, claim)
+    owed: dict[str, Owed] = {}
+    late: list[tuple[Due, str]] = []
+    for team_id, dues in due_by_team.items():
+        for due in dues:
+            if due.key in known:
+                continue
+            overdue = tick.at - due.due_at
+            if overdue > tick.grace:
+                reason = f"{duration(overdue)} late, past the {duration(tick.grace)} grace period"
+                late.append((due, reason))
+            else:
+                owed.setdefault(team_id, Owed(team_id)).dues.append(due)
+    if late:
+        _skip_late(tick, late)
+    return owed
 
 
-def _send_retries(tick: TickContext) -> None:
-    """Send again the posts whose wait after a transient failure is over."""
-    for claim in take_due_retries(tick):
-        if claim.team_id in tick.stopped:
-            with tick.session() as session:
-                ledger.mark_skipped(session, delivery_id=claim.id, reason="team inactive")
+def _skip_late(tick: TickContext, late: Sequence[tuple[Due, str]]) -> None:
+    with tick.session() as session:
+        recorded = set(ledger.record_skipped_many(session, skips=late))
+    for due, reason in late:
+        if due not in recorded:
             continue
-        with tick.guard(f"retry of {claim.kind} to {claim.target} (team {claim.team_id})"):
-            deliver(tick, claim)
+        log.warning(
+            "skipped %s to %s for %s (team %s): due %s, %s",
+            due.kind,
+            due.target,
+            due.local_date,
+            due.team_id,
+            due.due_at.isoformat(),
+            reason,
+        )
+        tick.skipped.append(DeliveryLine.of_due(due, reason))
+
+
+def _in_turn(owed: Iterable[Owed], *, worker: str) -> list[Owed]:
+    """The teams in the order this process claims them: oldest due first, then its own turn.
+
+    Processes sharing a tick start at different points of the same ring (by their name), so
+    each claims mostly posts nobody else is trying for, instead of all racing for the first.
+    """
+    start = zlib.crc32(worker.encode())
+
+    def turn(unit: Owed) -> tuple[datetime, int]:
+        minute = unit.first_due().replace(second=0, microsecond=0)
+        return (minute, (zlib.crc32(unit.team_id.encode()) - start) % 2**32)
+
+    return sorted(owed, key=turn)
 
 
 def resume_reinstalled_team(*, db: Database, client: WebClient) -> str | None:

@@ -46,6 +46,7 @@ class PostOutcome(StrEnum):
     """What a scheduled post came to, and so what the scheduler must do next."""
 
     SENT = "sent"
+    RATE_LIMITED = "rate_limited"  # Slack said 429: wait `retry_after` seconds, then again
     RETRY = "retry"  # transient: try again later
     FAILED = "failed"  # this message will never go; nothing else changes
     PAUSE = "pause"  # the channel refuses us: pause the schedule, tell the admin
@@ -62,6 +63,7 @@ class PostResult:
     channel: str | None = None
     error: str | None = None
     joined: bool = False  # we joined the (public) channel to post
+    retry_after: float | None = None  # seconds Slack asked us to wait (RATE_LIMITED only)
 
 
 #: The token is revoked or its workspace is gone: nothing will work until someone reinstalls.
@@ -107,10 +109,42 @@ def _error_code(error: SlackApiError) -> str:
     return code if isinstance(code, str) and code else f"http_{error.response.status_code}"
 
 
+#: The wait when a 429 comes without a readable Retry-After.
+DEFAULT_RETRY_AFTER = 1.0
+
+
+def _retry_after(error: SlackApiError) -> float:
+    headers = error.response.headers or {}
+    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    try:
+        seconds = float(raw) if raw is not None else DEFAULT_RETRY_AFTER
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER
+
+
+def _refused(
+    error: SlackApiError, *, direct: bool, prefix: str = "", joined: bool = False
+) -> PostResult:
+    code = _error_code(error)
+    status = error.response.status_code
+    if status == 429:
+        # Slack did not take the post: it is safe to send again once the wait is over.
+        return PostResult(
+            PostOutcome.RATE_LIMITED,
+            error=prefix + code,
+            joined=joined,
+            retry_after=_retry_after(error),
+        )
+    return PostResult(_classify(code, status, direct=direct), error=prefix + code, joined=joined)
+
+
 def _classify(code: str, status: int, *, direct: bool) -> PostOutcome:
     if code in TEAM_GONE_ERRORS:
         return PostOutcome.TEAM_INACTIVE
-    if code in _TRANSIENT_ERRORS or status >= 500 or status == 429:
+    if code in _TRANSIENT_ERRORS or status >= 500:
         return PostOutcome.RETRY
     if direct:
         return PostOutcome.SKIP_MEMBER if code in _MEMBER_ERRORS else PostOutcome.FAILED
@@ -160,28 +194,23 @@ def post_scheduled(
         try:
             return _post_once(client, channel=channel, message=message)
         except SlackApiError as error:
-            code = _error_code(error)
-            if direct or code != "not_in_channel":
-                return PostResult(
-                    _classify(code, error.response.status_code, direct=direct), error=code
-                )
+            if direct or _error_code(error) != "not_in_channel":
+                return _refused(error, direct=direct)
         # A public channel we were never added to: join it (channels:join) and post once more.
         try:
             client.conversations_join(channel=channel)
         except SlackApiError as error:
             code = _error_code(error)
-            outcome = _classify(code, error.response.status_code, direct=False)
-            if code in _JOIN_REFUSALS:
-                outcome = PostOutcome.PAUSE
             log.info("could not join %s to post there: %s", channel, code)
-            return PostResult(outcome, error=f"not_in_channel; join: {code}")
+            refused = _refused(error, direct=False, prefix="not_in_channel; join: ")
+            if code in _JOIN_REFUSALS:
+                return PostResult(PostOutcome.PAUSE, error=refused.error)
+            return refused
         log.info("joined public channel %s to post a scheduled message", channel)
         try:
             joined = _post_once(client, channel=channel, message=message)
         except SlackApiError as error:
-            code = _error_code(error)
-            outcome = _classify(code, error.response.status_code, direct=False)
-            return PostResult(outcome, error=code, joined=True)
+            return _refused(error, direct=False, joined=True)
         return PostResult(PostOutcome.SENT, ts=joined.ts, channel=joined.channel, joined=True)
     except OSError as error:
         return _transport_outcome(error)

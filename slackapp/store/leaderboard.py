@@ -179,7 +179,7 @@ def team_leaderboard(
 
     # People can log before their profile is cached, so never count fewer members than loggers.
     todays = [person.today for person in people.values()]
-    todays += [team_today] * len(set(counts_by_user) - set(people))
+    todays += [team_today] * max(0, len(counts_by_user) - len(people))
     first_day = _first_logged_day(session, team_id=team_id) if period.start is None else None
     goal_by_today: dict[date, int] = {}
     for today in set(todays):

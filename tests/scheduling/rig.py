@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from slackapp.clock import Clock
 from slackapp.config import Settings
@@ -16,7 +16,7 @@ from slackapp.runtime.app import build_client
 from slackapp.scheduling.report import TickReport
 from slackapp.scheduling.tick import run_tick
 from slackapp.store.db import Database
-from slackapp.store.models import Delivery, Team
+from slackapp.store.models import Delivery, Member, Team
 from tests.support.factories import add_connection, add_team
 from tests.support.standin import RecordedCall, SlackStandIn
 
@@ -122,3 +122,46 @@ def log_week(db: Database, *, team_id: str = TEAM, end: date) -> None:
                     local_date=day,
                     note=f"helped on {day}",
                 )
+
+
+def add_teams(
+    db: Database, count: int, *, members: int = 2, timezone: str = "America/New_York"
+) -> list[str]:
+    """`count` teams nudged at 09:00, alternately in a channel and by DM; every target."""
+    teams: list[dict[str, Any]] = []
+    people: list[dict[str, Any]] = []
+    targets: list[str] = []
+    for n in range(count):
+        team_id = f"T{n:04d}"
+        dm = n % 2 == 1
+        teams.append(
+            {
+                "team_id": team_id,
+                "timezone": timezone,
+                "created_at": utc(2027, 1, 1),
+                "nudge_mode": "dm" if dm else "channel",
+                "nudge_channel": None if dm else f"C{n:04d}",
+                "nudge_time": "09:00",
+                "settings_updated_by": ADMIN,
+                "settings_updated_at": utc(2027, 1, 1),
+            }
+        )
+        if not dm:
+            targets.append(f"C{n:04d}")
+            continue
+        for m in range(members):
+            user_id = f"U{n:04d}{m}"
+            targets.append(user_id)
+            people.append(
+                {
+                    "team_id": team_id,
+                    "user_id": user_id,
+                    "timezone": timezone,
+                    "created_at": utc(2027, 1, 1),
+                }
+            )
+    with db.session_scope() as session:
+        session.execute(insert(Team), teams)
+        if people:
+            session.execute(insert(Member), people)
+    return targets

@@ -15,7 +15,16 @@ from sqlalchemy import select
 
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery
-from tests.scheduling.rig import DIGESTS, MONDAY_NINE, NUDGES, TEAM, log_week, make_team, ny
+from tests.scheduling.rig import (
+    DIGESTS,
+    MONDAY_NINE,
+    NUDGES,
+    TEAM,
+    add_teams,
+    log_week,
+    make_team,
+    ny,
+)
 from tests.support.factories import add_member
 from tests.support.standin import SlackStandIn
 
@@ -149,6 +158,34 @@ def test_three_deliver_processes_at_once_post_each_delivery_exactly_once(
     with db.session_scope() as session:
         rows = session.scalars(select(Delivery)).all()
         assert sorted(r.status for r in rows) == ["sent"] * len(expected)
+
+
+def test_three_deliver_processes_share_many_teams_and_post_each_once(
+    db: Database, channels: SlackStandIn, tmp_path: Path
+) -> None:
+    targets = add_teams(db, 80, members=2)  # 40 channel nudges and 80 DMs
+    channels.slow("chat.postMessage", 0.05)
+    env = deliver_env(channels, db.url) | {"DELIVERY_CONCURRENCY": "4"}
+    processes = [
+        subprocess.Popen(
+            command(MONDAY_NINE),
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    for process, (_, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+    posted = Counter(str(c.params["channel"]) for c in channels.calls("chat.postMessage"))
+    assert posted == Counter(targets)
+    assert sum(summary(out)[0] for out, _ in outputs) == len(targets)
+    with db.session_scope() as session:
+        statuses = Counter(session.scalars(select(Delivery.status)))
+    assert statuses == Counter({"sent": len(targets)})
 
 
 def test_deliver_reports_a_post_skipped_after_downtime(

@@ -6,14 +6,26 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from slackapp.domain.calendar import Period, Window
 from slackapp.domain.nudges import previous_work_day
 from slackapp.domain.tips import principle_of_the_day, tip_for
 from slackapp.domain.vocabulary import PRINCIPLES, Principle
 from slackapp.render.nudge import nudge_message
-from slackapp.scheduling.nudges import member_nudge, team_nudge
+from slackapp.scheduling.nudges import (
+    MemberWant,
+    day_tallies,
+    member_nudge,
+    member_nudges,
+    team_nudge,
+    team_nudges,
+)
 from slackapp.store.db import Database
+from slackapp.store.leaderboard import team_leaderboard
+from slackapp.store.models import Connection
+from slackapp.store.team_settings import get_settings
 from tests.support.factories import add_connection, add_connections, add_member, add_team
 
 MON_FRI = frozenset(range(5))
@@ -233,3 +245,79 @@ def test_connections_logged_today_do_not_change_the_member_nudge(db: Database) -
         add_connections(session, 5, user_id="U1", local_date=FRI)
         after = member_nudge(session, team_id="T1", user_id="U1", day=FRI)
     assert before == after
+
+
+# --- many at once -----------------------------------------------------------------------------
+
+
+def _busy_teams(session: Session) -> None:
+    _team(session)
+    _team(session, team_id="T2", work_days_mask=0b10101)  # Mon, Wed, Fri
+    add_team(session, team_id="T3")  # nobody has a profile yet
+    for team_id, base in (("T1", 1), ("T2", 4), ("T3", 2)):
+        for offset, day in enumerate((FRI - timedelta(days=7), MON, TUE, WED, THU, FRI, SAT)):
+            add_connections(session, base + offset, team_id=team_id, user_id="U1", local_date=day)
+            if offset % 2:
+                add_connections(
+                    session,
+                    offset,
+                    team_id=team_id,
+                    user_id="U3",
+                    principle=Principle.LAUGH,
+                    local_date=day,
+                )
+
+
+def test_the_batched_tally_matches_the_team_board_for_that_day(db: Database) -> None:
+    wants = [(team_id, day) for team_id in ("T1", "T2", "T3") for day in (TUE, THU, NEXT_MON)]
+    with db.session_scope() as session:
+        _busy_teams(session)
+        settings = {t: get_settings(session, team_id=t) for t in ("T1", "T2", "T3")}
+        tallies = day_tallies(session, wants=[(settings[t], day) for t, day in wants])
+        for team_id, day in wants:
+            tally = tallies[(team_id, day)]
+            previous = previous_work_day(day, work_days=settings[team_id].work_days)
+            board = team_leaderboard(
+                session,
+                team_id=team_id,
+                period=Period(Window.TODAY, previous, previous, previous.isoformat()),
+                caller_id="",
+                limit=0,
+                daily_goal=settings[team_id].daily_goal,
+                work_days=settings[team_id].work_days,
+            )
+            assert tally.day == previous
+            assert (tally.total, tally.goal) == (board.team_total, board.team_goal)
+            assert dict(tally.counts) == dict(board.team_counts)
+            people = session.scalar(
+                select(func.count(func.distinct(Connection.user_id))).where(
+                    Connection.team_id == team_id, Connection.local_date == previous
+                )
+            )
+            assert tally.people == people
+
+
+def test_nudges_for_many_teams_and_members_are_each_what_one_alone_would_be(
+    db: Database,
+) -> None:
+    with db.session_scope() as session:
+        _busy_teams(session)
+        settings = {t: get_settings(session, team_id=t) for t in ("T1", "T2", "T3")}
+        team_wants = [(settings[t], day) for t in settings for day in (TUE, THU, NEXT_MON)]
+        # The same user ids in every team, with different histories: nothing may mix.
+        member_wants = [
+            MemberWant(settings=settings[t], user_id=user, day=day)
+            for t in settings
+            for user in ("U1", "U3", "UNEW")
+            for day in (WED, NEXT_MON)
+        ]
+        many_teams = team_nudges(session, wants=team_wants)
+        many_members = member_nudges(session, wants=member_wants)
+        for s, day in team_wants:
+            assert many_teams[(s.team_id, day)] == team_nudge(session, team_id=s.team_id, day=day)
+        for want in member_wants:
+            alone = member_nudge(
+                session, team_id=want.settings.team_id, user_id=want.user_id, day=want.day
+            )
+            assert many_members[(want.settings.team_id, want.user_id, want.day)] == alone
+    assert len({n.own_count for n in many_members.values()}) > 3  # the histories differ

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from slackapp.scheduling.fanout import MAX_REQUEUES
 from slackapp.store.models import Delivery
 from tests.scheduling.rig import (
     MONDAY_NINE,
@@ -24,19 +25,38 @@ def test_a_429_is_retried_after_retry_after(rig: Rig) -> None:
     assert [(r.status, r.attempts) for r in rig.rows()] == [("sent", 1)]
 
 
-def test_rate_limits_that_outlast_the_client_retries_become_a_later_try(rig: Rig) -> None:
+def test_rate_limits_that_keep_coming_become_a_later_try(rig: Rig) -> None:
     make_team(rig.db)
-    rig.standin.rate_limit("chat.postMessage", retry_after=0, times=3)
+    refusals = MAX_REQUEUES + 1
+    rig.standin.rate_limit("chat.postMessage", retry_after=0, times=refusals)
     report = rig.tick(MONDAY_NINE)
-    assert len(report.retrying) == 1 and len(rig.posts(NUDGES)) == 3
+    assert len(report.retrying) == 1 and len(rig.posts(NUDGES)) == refusals
     stored = rig.rows()[0]
     assert (stored.status, stored.last_error) == ("retry", "ratelimited")
     assert stored.next_attempt_at == MONDAY_NINE + timedelta(minutes=1)
     rig.tick(MONDAY_NINE + timedelta(seconds=30))
-    assert len(rig.posts(NUDGES)) == 3
+    assert len(rig.posts(NUDGES)) == refusals
     report = rig.tick(MONDAY_NINE + timedelta(minutes=1))
-    assert len(report.sent) == 1 and len(rig.posts(NUDGES)) == 4
+    assert len(report.sent) == 1 and len(rig.posts(NUDGES)) == refusals + 1
     assert [(r.status, r.attempts) for r in rig.rows()] == [("sent", 2)]
+
+
+def test_a_long_retry_after_books_a_later_try_instead_of_waiting(rig: Rig) -> None:
+    make_team(rig.db)
+    make_team(rig.db, team_id="T0OTHER", nudge_channel="C0OTHER")
+    rig.standin.rate_limit("chat.postMessage", retry_after=600, channel=NUDGES)
+    report = rig.tick(MONDAY_NINE)
+    assert [line.team_id for line in report.sent] == ["T0OTHER"]
+    assert [line.team_id for line in report.retrying] == [TEAM]
+    (stored,) = [r for r in rig.rows() if r.team_id == TEAM]
+    assert stored.status == "retry" and stored.next_attempt_at is not None
+    # Slack's ten minutes, not the one-minute backoff; counted from when Slack said so.
+    assert stored.next_attempt_at >= MONDAY_NINE + timedelta(minutes=10)
+    assert stored.next_attempt_at < MONDAY_NINE + timedelta(minutes=11)
+    rig.tick(MONDAY_NINE + timedelta(minutes=5))
+    assert len(rig.posts(NUDGES)) == 1
+    report = rig.tick(MONDAY_NINE + timedelta(minutes=11))
+    assert [line.team_id for line in report.sent] == [TEAM]
 
 
 def test_transient_errors_back_off_and_give_up_after_six_tries(rig: Rig) -> None:

@@ -42,10 +42,10 @@ def test_not_in_a_public_channel_joins_it_and_posts_once(rig: Rig) -> None:
 
 @pytest.mark.parametrize("code", ["token_revoked", "account_inactive", "invalid_auth"])
 def test_a_dead_token_marks_the_team_inactive_and_stops_its_schedules(rig: Rig, code: str) -> None:
-    # The token's own team sorts first, so it meets the error; "T0ZZZ" must still be served.
+    # The token's own team meets the error; "T0ZZZ" must still be served.
     make_team(rig.db, digest_mode="daily")
     make_team(rig.db, team_id="T0ZZZ", nudge_channel="C0OTHER")
-    rig.standin.fail("chat.postMessage", code)
+    rig.standin.fail("chat.postMessage", code, channel=NUDGES)
     report = rig.tick(MONDAY_NINE)
     team = rig.team()
     assert (team.is_active, team.inactive_reason) == (False, code)
@@ -86,7 +86,7 @@ def test_a_dm_error_skips_that_member_only(rig: Rig, code: str, flags: tuple[boo
     with rig.db.session_scope() as session:
         for user in ("U1", "U2", "U3"):
             add_member(session, team_id=TEAM, user_id=user, timezone="America/New_York")
-    rig.standin.fail("chat.postMessage", code)  # the first DM, U1's, is refused
+    rig.standin.fail("chat.postMessage", code, channel="U1")  # U1's DM is refused
     report = rig.tick(MONDAY_NINE)
     assert [line.target for line in report.sent] == ["U2", "U3"]
     assert [(line.target, line.detail) for line in report.failed] == [
@@ -139,7 +139,7 @@ def test_a_post_whose_preparation_fails_is_retried(
         raise RuntimeError("the database blinked")
 
     with monkeypatch.context() as patch:
-        patch.setattr(sending, "team_nudge", broken)
+        patch.setattr(sending, "team_nudges", broken)
         report = rig.tick(MONDAY_NINE)
     assert len(report.retrying) == 1 and rig.posts() == []
     report = rig.tick(MONDAY_NINE + timedelta(minutes=1))

@@ -94,6 +94,7 @@ class _Injection:
     error: str
     retry_after: int
     remaining: int | None  # None: every call, forever
+    channel: str | None = None  # only calls to this channel (None: any call)
 
 
 @dataclass(slots=True)
@@ -501,12 +502,19 @@ class SlackStandIn:
 
     # ----- scripting -------------------------------------------------------------------------
 
-    def fail(self, method: str, error: str, *, times: int | None = 1) -> None:
-        """Answer the next `times` calls of `method` with {"ok": false, "error": error}."""
+    def fail(
+        self, method: str, error: str, *, times: int | None = 1, channel: str | None = None
+    ) -> None:
+        """Answer the next `times` calls of `method` with {"ok": false, "error": error}.
+
+        With `channel`, only calls whose `channel` argument is that id count.
+        """
         if times is not None and times < 1:
             raise ValueError("times must be at least 1, or None for every call")
         with self._cond:
-            self._injections.setdefault(method, []).append(_Injection("fail", error, 0, times))
+            self._injections.setdefault(method, []).append(
+                _Injection("fail", error, 0, times, channel)
+            )
 
     def slow(self, method: str, seconds: float) -> None:
         """Answer every call of `method` only after `seconds` (0 makes it quick again)."""
@@ -515,13 +523,18 @@ class SlackStandIn:
         with self._cond:
             self._delays[method] = seconds
 
-    def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with HTTP 429 and a Retry-After header."""
+    def rate_limit(
+        self, method: str, *, retry_after: int = 1, times: int = 1, channel: str | None = None
+    ) -> None:
+        """Answer the next `times` calls of `method` with HTTP 429 and a Retry-After header.
+
+        With `channel`, only calls whose `channel` argument is that id count.
+        """
         if times < 1 or retry_after < 0:
             raise ValueError("times must be at least 1 and retry_after not negative")
         with self._cond:
             self._injections.setdefault(method, []).append(
-                _Injection("ratelimit", "ratelimited", retry_after, times)
+                _Injection("ratelimit", "ratelimited", retry_after, times, channel)
             )
 
     def add_token(self, token: str) -> None:
@@ -636,16 +649,21 @@ class SlackStandIn:
             self._after_record(call)
             return {}, _json_reply({"ok": False, "error": exc.error}, status=400)
 
-    def _take_injection(self, method: str) -> _Injection | None:
+    def _take_injection(
+        self, method: str, params: dict[str, Any] | None = None
+    ) -> _Injection | None:
         # Caller holds self._cond.
         queue = self._injections.get(method)
         if not queue:
             return None
-        injection = queue[0]
+        channel = (params or {}).get("channel")
+        injection = next((i for i in queue if i.channel is None or i.channel == channel), None)
+        if injection is None:
+            return None
         if injection.remaining is not None:
             injection.remaining -= 1
             if injection.remaining <= 0:
-                queue.pop(0)
+                queue.remove(injection)
         return injection
 
     @staticmethod
@@ -682,7 +700,7 @@ class SlackStandIn:
                 return _api_error("not_authed")
             if token not in self._tokens:
                 return _api_error("invalid_auth")
-        injection = self._take_injection(method)
+        injection = self._take_injection(method, params)
         if injection is not None:
             if injection.kind == "ratelimit":
                 return self._rate_limited(injection)
