@@ -36,7 +36,10 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         options: dict[str, Any] = {
             "bind": f"{self.settings.host}:{self.settings.port}",
-            "workers": 1,
+            # Each worker is a process with its own threads, pool and scheduler tick: Python
+            # runs one thread at a time per process, so a second process uses a second core.
+            # Scheduled posts stay exactly once across them (the ledger's claims).
+            "workers": self.settings.web_workers,
             "worker_class": "gthread",
             "threads": self.settings.web_threads,
             "timeout": 30,
