@@ -151,8 +151,9 @@ def log_connection(
 ) -> LogResult:
     """Save one value action unless it repeats a request or a day's link, or the cap is hit."""
 
-    def result(status: LogStatus, row: Connection | None) -> LogResult:
-        count = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
+    def result(status: LogStatus, row: Connection | None, count: int | None = None) -> LogResult:
+        if count is None:
+            count = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
         return LogResult(
             status=status,
             connection=saved_connection(row) if row is not None else None,
@@ -173,8 +174,9 @@ def log_connection(
         same_link = _same_link(session, team_id=team_id, user_id=user_id, draft=draft)
         if same_link is not None:
             return result(_repeat_status(same_link, client_token), same_link)
-    if day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date) >= daily_cap:
-        return result(LogStatus.CAP_REACHED, None)
+    before = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
+    if before >= daily_cap:
+        return result(LogStatus.CAP_REACHED, None, before)
     ensure_member(session, team_id=team_id, user_id=user_id, now=now)
     row = Connection(
         team_id=team_id,
@@ -189,6 +191,12 @@ def log_connection(
         source=source,
         client_token=client_token,
     )
+    if client_token is None and row.link is None:
+        # Neither unique key can clash (NULLs never do): no savepoint needed.
+        session.add(row)
+        session.flush()
+        _count(session, row, +1)
+        return result(LogStatus.SAVED, row, before + 1)
     try:
         with session.begin_nested():
             session.add(row)
@@ -208,7 +216,7 @@ def log_connection(
             status = _repeat_status(same_link, client_token)
         return result(status, same_link)
     _count(session, row, +1)
-    return result(LogStatus.SAVED, row)
+    return result(LogStatus.SAVED, row, before + 1)
 
 
 def _count(session: Session, row: Connection, delta: int) -> None:

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session
 
 from slackapp.domain.board import Leaderboard
@@ -223,3 +223,5 @@ def _publish(deps: Deps, client: WebClient, data: HomeData) -> None:
         log.warning(
             "views.publish failed for %s/%s: %s", team_id, user_id, error.response.get("error")
         )
+    except (SlackClientError, OSError) as error:
+        log.warning("views.publish could not reach Slack for %s/%s: %s", team_id, user_id, error)
