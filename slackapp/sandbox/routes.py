@@ -9,17 +9,32 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 
 from slackapp.config import Settings
+from slackapp.domain.calendar import is_valid_zone
 from slackapp.runtime.app import build_client
 from slackapp.sandbox.clock import SandboxClock
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.sandbox.paths import SandboxPaths
 from slackapp.sandbox.sample import fill_sample_history
-from slackapp.sandbox.timeline import PAST_DUE, jump, upcoming
+from slackapp.sandbox.timeline import PAST_DUE, in_words, jump, upcoming
 from slackapp.store.db import Database
+
+
+def _instant(value: Any, tz: Any) -> datetime | str:
+    """An ISO instant; a wall time is read in `tz` (the member's zone on the page)."""
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        return f"{value!r} is not a date and time like 2026-11-30T09:00"
+    if instant.utcoffset() is None:
+        if not isinstance(tz, str) or not is_valid_zone(tz):
+            return f"{value!r} needs a UTC offset or a time zone"
+        instant = instant.replace(tzinfo=ZoneInfo(tz))
+    return instant
 
 
 class SandboxRoutes:
@@ -32,8 +47,10 @@ class SandboxRoutes:
         self._lock = threading.Lock()
         self._db: Database | None = None
         self._client: WebClient | None = None
+        self._emulator: SlackEmulator | None = None
 
     def install(self, emulator: SlackEmulator) -> None:
+        self._emulator = emulator
         emulator.add_route("GET", "/sandbox/clock", self.get_clock)
         emulator.add_route("POST", "/sandbox/clock", self.set_clock)
         emulator.add_route("POST", "/sandbox/sample", self.sample)
@@ -93,14 +110,24 @@ class SandboxRoutes:
                 }
             instant = coming.at + PAST_DUE
         else:
-            try:
-                instant = datetime.fromisoformat(str(target))
-            except ValueError:
-                return {"ok": False, "error": "invalid_instant", "report": [f"{target!r}?"]}
-            if instant.utcoffset() is None:
-                return {"ok": False, "error": "instant_needs_offset", "report": ["Add a zone."]}
+            instant_or_error = _instant(target, params.get("tz"))
+            if isinstance(instant_or_error, str):
+                return {"ok": False, "error": "invalid_instant", "report": [instant_or_error]}
+            instant = instant_or_error
         report = jump(clock=self.clock, settings=self.settings, db=db, client=client, to=instant)
-        return {"ok": True, "now": self.clock().isoformat(), "report": report}
+        lines = in_words(report, place=self._place)
+        return {"ok": True, "now": self.clock().isoformat(), "report": lines}
+
+    def _place(self, target: str) -> str:
+        emulator = self._emulator
+        if emulator is None:
+            return target
+        with emulator.lock:
+            channel = emulator.ws.channels.get(target)
+            user = emulator.ws.users.get(target)
+        if channel is not None:
+            return f"#{channel.name}"
+        return f"{user.label}'s DM" if user is not None else target
 
     def sample(self, params: dict[str, Any]) -> dict[str, Any]:
         db, _ = self._deps()

@@ -35,6 +35,7 @@ VALUEBOARD: Final = AppSurface(
             description="Log this message as a real connection you made",
         ),
     ),
+    messages_tab_read_only=True,
     about={"description": "Count real connections, not followers."},
 )
 

@@ -7,6 +7,8 @@ arrives is what a real deployment would post at that moment.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -17,10 +19,12 @@ from slackapp.config import Settings
 from slackapp.domain.deliveries import DeliveryKind
 from slackapp.sandbox.clock import SandboxClock
 from slackapp.scheduling.due import Due, due_between
-from slackapp.scheduling.report import describe_report
+from slackapp.scheduling.report import DeliveryLine, TickReport, describe_report
 from slackapp.scheduling.schedules import load_schedules
 from slackapp.scheduling.tick import run_tick
 from slackapp.store.db import Database
+
+log = logging.getLogger(__name__)
 
 #: How far ahead "next nudge" and "next digest" look.
 HORIZON: Final = timedelta(days=15)
@@ -72,9 +76,33 @@ def upcoming(db: Database, *, now: datetime, viewer: str | None = None) -> dict[
 
 def jump(
     *, clock: SandboxClock, settings: Settings, db: Database, client: WebClient, to: datetime
-) -> list[str]:
-    """Set the clock to `to` and deliver whatever is due then; the tick's report, in lines."""
+) -> TickReport:
+    """Set the clock to `to` and deliver whatever is due then, as `slackapp deliver --at` does."""
     clock.set(to)
     report = run_tick(settings=settings, db=db, client=client, at=to)
-    lines = list(describe_report(report))
+    for line in describe_report(report):
+        log.info("sandbox clock jump: %s", line)
+    return report
+
+
+def in_words(report: TickReport, *, place: Callable[[str], str]) -> list[str]:
+    """What a jump delivered, for the page: `place` names a channel or a member's DM."""
+
+    def line(verb: str, entry: DeliveryLine) -> str:
+        day = f"{entry.local_date:%a} {entry.local_date.day} {entry.local_date:%b}"
+        text = f"{verb} the {entry.kind} to {place(entry.target)} for {day}"
+        return f"{text} ({entry.detail})." if entry.detail else f"{text}."
+
+    lines = [line("Sent", entry) for entry in report.sent]
+    lines += [line("Will retry", entry) for entry in report.retrying]
+    lines += [line("Could not send", entry) for entry in report.failed]
+    lines += [
+        line("Skipped", entry) + " Posts that late are skipped, as after downtime."
+        for entry in report.skipped
+    ]
+    lines += [
+        f"Paused the {paused.kind}: {place(paused.channel)} refused it ({paused.reason})."
+        for paused in report.paused
+    ]
+    lines += [f"Something went wrong: {error}" for error in report.errors]
     return lines or ["Nothing was due at that moment."]

@@ -22,6 +22,12 @@ def test_commands_and_shortcuts_are_the_manifests() -> None:
     assert {(s["name"], s["callback_id"], s["type"]) for s in features["shortcuts"]} == {
         (s.name, s.callback_id, s.type) for s in VALUEBOARD.shortcuts
     }
+    home = features["app_home"]
+    assert (home["home_tab_enabled"], home["messages_tab_enabled"]) == (
+        VALUEBOARD.home_tab,
+        VALUEBOARD.messages_tab,
+    )
+    assert home["messages_tab_read_only_enabled"] is VALUEBOARD.messages_tab_read_only
 
 
 def test_members_live_in_several_zones_and_one_is_an_admin() -> None:

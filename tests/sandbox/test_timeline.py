@@ -15,7 +15,7 @@ from slackapp.sandbox import seed
 from slackapp.sandbox.clock import SandboxClock
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.sandbox.sample import fill_sample_history
-from slackapp.sandbox.timeline import PAST_DUE, jump, upcoming
+from slackapp.sandbox.timeline import PAST_DUE, in_words, jump, upcoming
 from slackapp.store.db import Database
 from tests.sandbox.rig import sandbox_emulator
 from tests.support.driver import FakeClock
@@ -65,7 +65,9 @@ def test_a_jump_delivers_the_nudge_then_the_digest_with_its_chart(
         clock=clock, settings=settings, db=db, client=client, to=coming["nudge"].at + PAST_DUE
     )
 
-    assert report[0].startswith("sent      nudge to C0MARKETING")
+    assert in_words(report, place=lambda target: "#marketing") == [
+        "Sent the nudge to #marketing for Fri 27 Nov."
+    ]
     assert abs(clock() - coming["nudge"].at) < timedelta(minutes=1)
     nudge = emulator.messages("C0MARKETING")[-1]
     assert nudge["text"].startswith("Today's principle")

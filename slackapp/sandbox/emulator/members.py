@@ -28,6 +28,7 @@ SLACKBOT: Final = "USLACKBOT"
 MODAL_TROUBLE: Final = "We had some trouble connecting. Try again?"
 _MENTION = re.compile(r"(?<![\w<])@([A-Za-z0-9._-]+)")
 _CHANNEL = re.compile(r"(?<![\w<])#([a-z0-9_-]+)")
+_URL = re.compile(r"(?<![<|\w])(https?://[^\s<>|]+[^\s<>|.,;:!?)])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +53,11 @@ class MemberActionError(Exception):
     """The action cannot happen as asked (no such member, message or view)."""
 
 
-def escape_text(ws: Workspace, text: str, *, mentions: bool) -> str:
-    """Text as Slack passes it on: &, < and > escaped; @names and #channels linked if asked."""
+def escape_text(ws: Workspace, text: str, *, mentions: bool, links: bool = False) -> str:
+    """Text as Slack passes it on: &, < and > escaped; @names, #channels (and links) marked up."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if links:
+        text = _URL.sub(r"<\1>", text)
     if not mentions:
         return text
 
@@ -128,7 +131,7 @@ class Members:
             message = Message(
                 ts=self.ws.new_ts(),
                 channel=channel,
-                text=escape_text(self.ws, text, mentions=True),
+                text=escape_text(self.ws, text, mentions=True, links=True),
                 user=user,
             )
             return self.ws.add_message(message)

@@ -25,6 +25,12 @@ class Server(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.emulator = emulator
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer (a closed tab) is normal; anything else is not."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     """Reads one request and hands it to the emulator; upgrades Socket Mode connections."""

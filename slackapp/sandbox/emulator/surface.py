@@ -38,6 +38,8 @@ class AppSurface:
     shortcuts: tuple[Shortcut, ...] = ()
     home_tab: bool = True
     messages_tab: bool = True
+    #: Members can read the app's DM but not write in it (the manifest's read-only flag).
+    messages_tab_read_only: bool = False
     #: Extra fields for the page (e.g. a short description under the app's name).
     about: dict[str, str] = field(default_factory=dict)
 
@@ -64,5 +66,6 @@ class AppSurface:
             ],
             "home_tab": self.home_tab,
             "messages_tab": self.messages_tab,
+            "messages_tab_read_only": self.messages_tab_read_only,
             "about": dict(self.about),
         }
