@@ -83,13 +83,16 @@ def build_emulator(*, clock: SandboxClock, host: str, port: int) -> SlackEmulato
         clock=clock,
         host=host,
         port=port,
-        page_dir=page_dir(),
         log_calls=True,
     )
+    emulator.page_coming = True
     return emulator
 
 
-def _wait_until_ready(url: str, health: str, *, stop: threading.Event) -> None:
+def _open_when_ready(
+    emulator: SlackEmulator, url: str, health: str, *, stop: threading.Event
+) -> None:
+    """Once the app answers its health check: say where the sandbox is, and serve the page."""
     deadline = time.monotonic() + READY_SECONDS
     while not stop.is_set() and time.monotonic() < deadline:
         try:
@@ -109,6 +112,8 @@ def _wait_until_ready(url: str, health: str, *, stop: threading.Event) -> None:
         "  Stop it with Ctrl-C.\n",
         flush=True,
     )
+    # Only now: the page never shows a workspace whose app cannot answer yet.
+    emulator.page_dir = page_dir()
 
 
 def _keep_saving(emulator: SlackEmulator, path: Path, *, stop: threading.Event) -> None:
@@ -151,11 +156,20 @@ def run_sandbox(base: Settings, *, data_dir: Path, host: str, port: int) -> int:
         url = f"{emulator.base_url}/"
         paths.run_file.write_text(json.dumps({"url": url}), encoding="utf-8")
         health = f"http://{settings.host}:{settings.port}/healthz"
-        for target, name in ((_wait_until_ready, "ready"), (_keep_saving, "saver")):
-            args = (url, health) if name == "ready" else (emulator, paths.workspace)
-            threading.Thread(
-                target=target, args=args, kwargs={"stop": stop}, daemon=True, name=f"sandbox-{name}"
-            ).start()
+        threading.Thread(
+            target=_open_when_ready,
+            args=(emulator, url, health),
+            kwargs={"stop": stop},
+            daemon=True,
+            name="sandbox-ready",
+        ).start()
+        threading.Thread(
+            target=_keep_saving,
+            args=(emulator, paths.workspace),
+            kwargs={"stop": stop},
+            daemon=True,
+            name="sandbox-saver",
+        ).start()
         log.info("sandbox data in %s (its own SQLite file: %s)", paths.root, paths.database)
         serve(settings, clock=clock)
     finally:

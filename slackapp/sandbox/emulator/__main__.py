@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from slackapp.sandbox.emulator.core import SlackEmulator
+from slackapp.sandbox.seed import VALUEBOARD
 
 
 def _user(value: str) -> tuple[str, str, str, bool]:
@@ -104,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         app_token=args.app_token,
         signing_secret=args.signing_secret,
         request_url=args.request_url,
+        # Valueboard's commands and shortcut, as its manifest declares them.
+        surface=VALUEBOARD,
         host=args.host,
         port=args.port,
         log_calls=not args.quiet,

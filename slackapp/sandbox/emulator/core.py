@@ -51,6 +51,12 @@ _BOT_TOKEN_PREFIXES: Final = ("xoxb-", "xoxp-")
 #: Answers for non-API endpoints that mean "gone for good" rather than "try again".
 _GONE: Final = frozenset({"expired_url", "invalid_token", "no_service", "file_not_found"})
 
+_STARTING: Final = (
+    b"<!doctype html><meta charset=utf-8><meta http-equiv=refresh content=1>"
+    b"<title>Starting</title><p style='font:16px sans-serif;margin:3em'>"
+    b"The sandbox is starting; this page reloads by itself.</p>"
+)
+
 #: An extra JSON endpoint: params (query merged with the JSON body) in, payload out.
 Route = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -84,6 +90,8 @@ class SlackEmulator:
         self._on_call = on_call
         self._log_calls = log_calls
         self.page_dir = page_dir
+        #: Set while a page is on its way (the sandbox serves it once the app answers).
+        self.page_coming = False
         # One condition guards all state; wait_for and the page's long poll sleep on it.
         self._cond = threading.Condition()
         self.ws = Workspace(
@@ -628,6 +636,8 @@ class SlackEmulator:
                 return text_reply("file_not_found", status=404)
             return Reply(200, stored.data, stored.mimetype, (("Cache-Control", "max-age=3600"),))
         if self.page_dir is None:
+            if self.page_coming and path == "/":
+                return Reply(503, _STARTING, "text/html; charset=utf-8", (("Retry-After", "1"),))
             return json_reply({"ok": False, "error": "not_found"}, status=404)
         name = "index.html" if path == "/" else path.removeprefix("/page/")
         if not name or "/" in name or name.startswith("."):
