@@ -24,7 +24,7 @@ from slackapp.sandbox.clock import SandboxClock
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.sandbox.paths import SandboxPaths
 from slackapp.sandbox.routes import SandboxRoutes
-from slackapp.sandbox.runner import build_emulator
+from slackapp.sandbox.runner import build_emulator, page_dir
 from slackapp.store.db import Database
 from slackapp.usecases.deps import Deps
 
@@ -96,6 +96,7 @@ def running_sandbox(db: Database, data_dir: Path) -> Iterator[Sandbox]:
         emulator.request_url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
         routes = SandboxRoutes(settings=settings, clock=clock, paths=SandboxPaths(data_dir))
         routes.install(emulator)
+        emulator.page_dir = page_dir()
         try:
             yield Sandbox(
                 url=emulator.base_url + "/",
