@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from slackapp.config import Settings
+from slackapp.sandbox.emulator.cli import parse_delay, parse_fault
 from slackapp.sandbox.paths import DEFAULT_DATA_DIR, SandboxPaths
 from slackapp.sandbox.seed import ADMIN, MARKETING
 
@@ -20,6 +21,22 @@ def add_parser(sub: Any) -> None:
     sandbox.add_argument("--port", type=int, help="port of the page (default PORT or 3000)")
     sandbox.add_argument(
         "--data", type=Path, default=DEFAULT_DATA_DIR, help="the sandbox's own data folder"
+    )
+    sandbox.add_argument(
+        "--fail",
+        type=parse_fault,
+        action="append",
+        default=[],
+        metavar="METHOD:ERROR[:TIMES]",
+        help="make the local Slack refuse a Web API method (e.g. chat.postMessage:not_in_channel)",
+    )
+    sandbox.add_argument(
+        "--slow",
+        type=parse_delay,
+        action="append",
+        default=[],
+        metavar="METHOD:SECONDS",
+        help="make the local Slack answer a method slowly (e.g. users.info:2.5)",
     )
     actions = sandbox.add_subparsers(dest="sandbox_action", metavar="ACTION")
     send = actions.add_parser(
@@ -53,4 +70,6 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from slackapp.sandbox.runner import run_sandbox
 
     host = getattr(args, "host", None) or "127.0.0.1"
-    return run_sandbox(settings, data_dir=data, host=host, port=port)
+    faults = [*getattr(args, "fail", [])]
+    delays = [*getattr(args, "slow", [])]
+    return run_sandbox(settings, data_dir=data, host=host, port=port, faults=faults, delays=delays)

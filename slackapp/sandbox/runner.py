@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Final
@@ -123,14 +124,32 @@ def _keep_saving(emulator: SlackEmulator, path: Path, *, stop: threading.Event) 
             saved = emulator.save(path)
 
 
-def run_sandbox(base: Settings, *, data_dir: Path, host: str, port: int) -> int:
-    """Start the emulator and the page, then serve the app with gunicorn until stopped."""
+def run_sandbox(
+    base: Settings,
+    *,
+    data_dir: Path,
+    host: str,
+    port: int,
+    faults: Sequence[tuple[str, str, int | None]] = (),
+    delays: Sequence[tuple[str, float]] = (),
+) -> int:
+    """Start the emulator and the page, then serve the app with gunicorn until stopped.
+
+    `faults` (method, error, times) and `delays` (method, seconds) make the local Slack
+    misbehave on purpose, to see how the app copes.
+    """
     from slackapp.runtime.server import serve
 
     paths = SandboxPaths(data_dir)
     paths.root.mkdir(parents=True, exist_ok=True)
     clock = SandboxClock(paths.clock)
     emulator = build_emulator(clock=clock, host=host, port=port)
+    for method, error, times in faults:
+        emulator.fail(method, error, times=times)
+    for method, seconds in delays:
+        emulator.slow(method, seconds)
+    for line in emulator.describe_faults():
+        log.warning("the local Slack is told to misbehave: %s", line)
     try:
         emulator.start()
     except OSError as error:

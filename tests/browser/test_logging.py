@@ -145,3 +145,41 @@ def test_a_message_becomes_a_connection_through_the_shortcut(
     expect(modal(page)).to_have_count(0)
     expect(message(page, "Saved")).to_be_visible()
     steps.shot("logged from a message")
+
+
+def test_the_home_tabs_buttons_open_the_form_and_the_editor(sandbox: Sandbox, steps: Steps) -> None:
+    page = steps.page
+    open_sandbox(page, sandbox)
+    go_to(page, "app")
+    expect(page.locator(".home")).to_contain_text("Welcome to Valueboard")
+    steps.shot("a first visit to the home tab")
+
+    page.locator(".home").get_by_role("button", name="Log a connection").first.click()
+    expect(modal(page)).to_be_visible()
+    field_in(page, "principle").get_by_text("Make them laugh").click()
+    field_in(page, "note").locator("textarea").fill("A gentle joke about naming things")
+    modal(page).get_by_role("button", name="Log it").click()
+    expect(modal(page)).to_have_count(0)
+    # From the Home tab there is no channel to answer in: the confirmation is a DM.
+    expect(page.locator('[data-nav="app"] .badge')).to_have_text("1")
+    expect(page.locator(".home")).to_contain_text("A gentle joke about naming things")
+    steps.shot("the entry on the home tab, a DM waiting")
+
+    page.locator(".home").get_by_role("button", name="Edit").first.click()
+    expect(modal(page).locator(".modal-title")).to_have_text("Edit connection")
+    expect(field_in(page, "note").locator("textarea")).to_have_value(
+        "A gentle joke about naming things"
+    )
+    field_in(page, "note").locator("textarea").fill("A gentle joke about naming variables")
+    modal(page).get_by_role("button", name="Save").click()
+    expect(page.locator(".home")).to_contain_text("A gentle joke about naming variables")
+    steps.shot("edited")
+
+    page.click('[data-tab="messages"]')
+    expect(message(page, "Saved")).to_contain_text("Make them laugh")
+    expect(message(page, "Updated")).to_be_visible()
+    expect(page.locator("#composer")).to_be_disabled()
+    expect(page.locator("#composer-note")).to_have_text(
+        "Sending messages to this app has been turned off."
+    )
+    steps.shot("the app's messages tab")

@@ -177,11 +177,6 @@ def wait(emulator: SlackEmulator, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "version": emulator.ws.version}
 
 
-def calls(emulator: SlackEmulator, params: dict[str, Any]) -> dict[str, Any]:
-    """The recorded calls (as GET /_emulator/calls)."""
-    return {"ok": True, "calls": [c.method for c in emulator.calls(_optional(params, "method"))]}
-
-
 # ----- acting -----------------------------------------------------------------------------------
 
 
@@ -289,7 +284,6 @@ _GET = {
     "/client/boot": boot,
     "/client/snapshot": snapshot,
     "/client/wait": wait,
-    "/client/calls": calls,
 }
 _POST = {
     "/client/command": command,

@@ -3,7 +3,7 @@
 // emulator's /client endpoints, which send the app the same signed requests Slack sends.
 
 import { el, renderBlocks } from "./blockkit.js";
-import { escapeHtml, mrkdwn, plainText } from "./mrkdwn.js";
+import { mrkdwn, plainText } from "./mrkdwn.js";
 
 const SLACKBOT = "USLACKBOT";
 const state = {
@@ -179,7 +179,6 @@ function blockContext(extra) {
 function renderSidebar() {
   const nav = document.getElementById("nav");
   nav.replaceChildren();
-  const conversations = state.snapshot.conversations;
   const item = (key, label, active, unread, extra = {}) =>
     el(
       "button",
@@ -222,7 +221,6 @@ function renderSidebar() {
     ? `${state.boot.app.name} is connected ${state.snapshot.socket_mode ? "over Socket Mode" : "over HTTP, every request signed"}`
     : `${state.boot.app.name} is not connected yet`;
   status.className = connected ? "app-status ok" : "app-status down";
-  void conversations;
 }
 
 function unreadIn(conversation) {
@@ -705,7 +703,7 @@ function renderClock() {
     button.disabled = !item;
     const when = item
       ? formatTime(new Date(item.at), tz, { weekday: "short", hour: "numeric", minute: "2-digit" })
-      : "none scheduled";
+      : "";
     button.querySelector(".when").textContent = when;
     button.title = item
       ? `Jump to ${when} and deliver the ${kind}`
@@ -924,4 +922,5 @@ start().catch((error) => {
   toast(`The sandbox page could not start: ${error}`, "error");
 });
 
-window.sandbox = { state, refresh, escapeHtml };
+// For a developer poking at the page from the browser's console.
+window.sandbox = { state, refresh };
