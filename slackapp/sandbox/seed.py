@@ -125,8 +125,8 @@ def populate(emulator: SlackEmulator) -> None:
             name=channel.name,
             is_private=channel.is_private,
             is_member=channel.bot_member,
-            topic=channel.topic,
         )
+        emulator.set_topic(channel.channel_id, channel.topic)
     if not any(emulator.messages(c.channel_id) for c in CHANNELS):
         for channel_id, user_id, text in FIRST_MESSAGES:
             emulator.members.post(user=user_id, channel=channel_id, text=text)

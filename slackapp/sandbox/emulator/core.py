@@ -385,13 +385,18 @@ class SlackEmulator:
         is_private: bool = False,
         is_member: bool = True,
         is_archived: bool = False,
-        topic: str = "",
     ) -> None:
         """Register (or replace) a channel; unknown C... ids are still accepted for posting."""
         with self._cond:
             self.ws.channels[channel_id] = Channel(
-                channel_id, name.removeprefix("#"), is_private, is_member, is_archived, topic
+                channel_id, name.removeprefix("#"), is_private, is_member, is_archived
             )
+            self.ws.changed()
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        """Set a channel's topic, as the page shows it beside the channel's name."""
+        with self._cond:
+            self.ws.channels[channel_id].topic = topic
             self.ws.changed()
 
     def add_route(self, verb: str, path: str, route: Route) -> None:
