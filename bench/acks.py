@@ -47,11 +47,11 @@ from bench import (
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app, build_client
 from slackapp.runtime.web import create_wsgi_app
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
 from slackapp.usecases.deps import Deps
 from tests.support.driver import SIGNING_SECRET, FakeClock, Reply, SlackDriver
-from tests.support.standin import SlackStandIn
 
 DEFAULT_REQUESTS = 40
 DEFAULT_ROUNDS = 3
@@ -101,7 +101,7 @@ def _user_ids(*, round_number: int, requests: int) -> list[str]:
     return [f"U{round_number:02d}{n:03d}" for n in range(requests)]
 
 
-def _add_people(standin: SlackStandIn, *, requests: int, rounds: int) -> None:
+def _add_people(standin: SlackEmulator, *, requests: int, rounds: int) -> None:
     for round_number in range(rounds):
         for user_id in _user_ids(round_number=round_number, requests=requests):
             standin.add_user(user_id, display_name=f"Person {user_id[1:]}", tz="America/New_York")
@@ -142,7 +142,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 @contextmanager
 def _serving(
-    wsgi: Callable[..., Any], *, standin: SlackStandIn, db: Database, valueboard: Deps
+    wsgi: Callable[..., Any], *, standin: SlackEmulator, db: Database, valueboard: Deps
 ) -> Iterator[SlackDriver]:
     """Serve `wsgi` on loopback in a thread; yield a driver that sends it Slack's requests."""
     server = make_server(
@@ -165,7 +165,7 @@ def _serving(
 
 
 def _fire(
-    driver: SlackDriver, standin: SlackStandIn, *, requests: int, rounds: int
+    driver: SlackDriver, standin: SlackEmulator, *, requests: int, rounds: int
 ) -> tuple[list[Reply], float]:
     """Throttle users.info, send the bursts back to back; return the replies and the start."""
     standin.rate_limit("users.info", retry_after=RETRY_AFTER, times=REFUSALS * requests * rounds)
@@ -176,12 +176,12 @@ def _fire(
     return replies, started
 
 
-def _responses(standin: SlackStandIn) -> int:
+def _responses(standin: SlackEmulator) -> int:
     return len(standin.calls("response_url"))
 
 
 def measure_ours(
-    db: Database, standin: SlackStandIn, *, requests: int, rounds: int, settings: Settings
+    db: Database, standin: SlackEmulator, *, requests: int, rounds: int, settings: Settings
 ) -> AckFigures:
     """Serve our app, send the bursts, and wait for every connection to be saved and answered."""
     # What tests.support.driver.serve_app builds, on a server that queues a burst.
@@ -236,7 +236,7 @@ def baseline_app(settings: Settings) -> App:
 
 
 def measure_baseline(
-    db: Database, standin: SlackStandIn, *, requests: int, rounds: int, settings: Settings
+    db: Database, standin: SlackEmulator, *, requests: int, rounds: int, settings: Settings
 ) -> AckFigures:
     """Serve the plain Bolt app the same way, send the same bursts, then stop its queue."""
     settings = replace(settings, bot_token=standin.bot_token, api_url=standin.api_url)
@@ -314,7 +314,7 @@ def run(*, database_url: str | None, requests: int, rounds: int) -> bool:
         f"{REFUSALS * requests * rounds} users.info calls ({REFUSALS} per request) answered "
         f"429, Retry-After: {RETRY_AFTER}"
     )
-    with scratch_database(database_url) as db, SlackStandIn() as standin:
+    with scratch_database(database_url) as db, SlackEmulator() as standin:
         print_facts(machine_facts(db))
         print(
             f"Ours: build_app with process_before_response=True and {settings.listener_workers} "

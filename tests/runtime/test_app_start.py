@@ -9,15 +9,15 @@ import pytest
 
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.usecases.deps import Deps
-from tests.support.standin import SlackStandIn
 
 
 def test_a_token_in_the_environment_brings_no_warning_about_an_unused_token(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    standin: SlackStandIn,
+    standin: SlackEmulator,
     db: Database,
 ) -> None:
     # Deployments often set SLACK_BOT_TOKEN in the environment; Bolt then also sees it there.
