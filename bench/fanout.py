@@ -30,9 +30,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 
 from bench import Figure, child_env, scratch_database
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Connection, Delivery, Member, Team
-from tests.support.standin import SlackStandIn
 
 DEFAULT_TEAMS = 1_000
 DEFAULT_RUNS = 3
@@ -109,7 +109,7 @@ class Outcome:
     errors: tuple[str, ...]
 
 
-def worker_env(database_url: str, standin: SlackStandIn, *, concurrency: int) -> dict[str, str]:
+def worker_env(database_url: str, standin: SlackEmulator, *, concurrency: int) -> dict[str, str]:
     """The environment of a worker: the database, the stand-in and the concurrency."""
     return child_env(
         DATABASE_URL=database_url,
@@ -145,7 +145,7 @@ def _start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen[str
 
 def run_once(
     db: Database,
-    standin: SlackStandIn,
+    standin: SlackEmulator,
     *,
     targets: Sequence[str],
     processes: int,
@@ -201,7 +201,7 @@ def run(
 ) -> list[Figure]:
     """Seed `teams` teams once, then time `runs` ticks for each number of processes."""
     figures: list[Figure] = []
-    with scratch_database(database_url) as db, SlackStandIn() as standin:
+    with scratch_database(database_url) as db, SlackEmulator() as standin:
         targets = seed_teams(db, teams=teams)
         standin.slow("chat.postMessage", LATENCY)
         for count in processes:

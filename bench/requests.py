@@ -37,9 +37,9 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bench import Figure, child_env, percentile, scratch_database
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
-from tests.support.standin import SlackStandIn
 
 DEFAULT_DURATION = 5.0
 DEFAULT_CONCURRENCY = (16, 64)
@@ -121,7 +121,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _server_env(database_url: str, standin: SlackStandIn) -> dict[str, str]:
+def _server_env(database_url: str, standin: SlackEmulator) -> dict[str, str]:
     return child_env(
         SLACK_BOT_TOKEN=standin.bot_token,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -147,7 +147,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 
 @contextmanager
-def served(app: str, *, database_url: str, standin: SlackStandIn) -> Iterator[str]:
+def served(app: str, *, database_url: str, standin: SlackEmulator) -> Iterator[str]:
     """Run "valueboard" or "ack-only" under gunicorn; yield its Slack URL, stop it after."""
     port = free_port()
     module = ["slackapp", "serve"] if app == "valueboard" else ["bench.ackonly"]
@@ -261,14 +261,14 @@ def _saved(db: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(Connection)) or 0)
 
 
-def _work_calls(standin: SlackStandIn) -> list[float]:
+def _work_calls(standin: SlackEmulator) -> list[float]:
     return [call.at for call in standin.calls() if call.method != "auth.test"]
 
 
 def measure(
     url: str,
     db: Database,
-    standin: SlackStandIn,
+    standin: SlackEmulator,
     *,
     concurrency: int,
     duration: float,
@@ -398,7 +398,7 @@ def run(
     # The daily cap is 50 a person: enough people that nobody reaches it.
     people = user_ids(max(200, int(runs_needed * duration * 400 / 40)))
     figures: list[Figure] = []
-    with scratch_database(database_url) as db, SlackStandIn() as standin:
+    with scratch_database(database_url) as db, SlackEmulator() as standin:
         for user_id in people:
             standin.add_user(user_id, display_name=f"Person {user_id[2:]}", tz="UTC")
         loads: dict[tuple[str, int], list[Load]] = {}

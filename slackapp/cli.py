@@ -1,4 +1,4 @@
-"""`slackapp` / `python -m slackapp`: serve, socket, run, migrate, export, deliver."""
+"""`slackapp` / `python -m slackapp`: serve, socket, run, sandbox, migrate, export, deliver."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from slackapp.runtime.startup import (
     migrate_database,
     slack_problem,
 )
+from slackapp.sandbox import command as sandbox_command
 from slackapp.store.db import Database
 from slackapp.store.export import EXPORT_FIELDS, export_connections
 
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_instant,
         help="act as if the clock read this ISO-8601 instant, with its offset (default: now)",
     )
+    sandbox_command.add_parser(sub)
     return parser
 
 
@@ -149,11 +151,21 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "deliver":
         return deliver(settings, at=args.at)
+    if args.command == "sandbox":
+        return run_sandbox(args, settings)
     if args.command == "run":
         if settings.socket_mode:
             return run_socket(settings)
         if settings.bot_token and settings.signing_secret:
             return run_http(settings, host=None, port=None)
+        if not (settings.bot_token or settings.signing_secret or settings.app_token):
+            print(
+                "slackapp: no Slack credentials in .env, so this starts the sandbox: the real "
+                "app against a local Slack in your browser.\n"
+                "          To connect to your own Slack, see 'Create the Slack app' in the README.",
+                file=sys.stderr,
+            )
+            return run_sandbox(args, settings)
         raise ConfigError(
             "nothing to connect to yet. Put your app's credentials in .env "
             "(copy .env.example):\n"
@@ -166,6 +178,21 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return run_http(settings, host=args.host, port=args.port)
     raise CliError(f"unknown command {args.command}")
+
+
+def run_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """`slackapp sandbox [send …]` (and `run` with no credentials): see slackapp.sandbox."""
+    from slackapp.sandbox.command import run_command
+    from slackapp.sandbox.errors import SandboxError
+
+    try:
+        return run_command(args, settings)
+    except SandboxError as error:
+        raise CliError(str(error)) from error
+
+
+def _safe_url(db: Database) -> str:
+    return db.engine.url.render_as_string(hide_password=True)
 
 
 def export(

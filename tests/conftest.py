@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from tests.support.databases import PostgresWorkerDatabase, SqliteTemplate
 from tests.support.driver import FakeClock, SlackDriver, finish_listeners, serve_app
-from tests.support.standin import SlackStandIn
 
 
 def _postgres_url() -> str | None:
@@ -76,9 +76,9 @@ def db(
 
 
 @pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
+def standin() -> Iterator[SlackEmulator]:
     """The Slack stand-in, with two members in New York and Berlin."""
-    with SlackStandIn() as server:
+    with SlackEmulator() as server:
         server.add_user("U1", display_name="Ana", tz="America/New_York")
         server.add_user("U2", display_name="Ben", tz="Europe/Berlin")
         yield server
@@ -91,7 +91,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def slack(standin: SlackStandIn, db: Database, clock: FakeClock) -> Iterator[SlackDriver]:
+def slack(standin: SlackEmulator, db: Database, clock: FakeClock) -> Iterator[SlackDriver]:
     """The app served on loopback against the stand-in; send it Slack's requests."""
     served = serve_app(standin=standin, db=db, clock=clock)
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from tests.support.standin import SlackStandIn
+from slackapp.sandbox.emulator import SlackEmulator
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def wait_healthy(
 
 
 def test_serve_answers_health_and_slack_requests(
-    standin: SlackStandIn, database_url: str, tmp_path: Path
+    standin: SlackEmulator, database_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
     env = {

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
@@ -33,6 +34,21 @@ FOLLOW_UP_BACKLOG = 16
 # Bolt logs each request it refuses, body and all, at INFO on this logger: unbounded and
 # attacker-written lines. The web layer refuses such requests first and logs them itself.
 _BOLT_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
+
+
+class _TokenFromEnvironment(logging.Filter):
+    """Drop Bolt's "As you gave `client` as well, `token` will be unused." at start.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, and warns that the
+    token it found there goes unused. Our settings read that same token into the client we pass,
+    so the warning would only be noise at every start of every deployment that uses env vars.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_FROM_ENVIRONMENT = _TokenFromEnvironment()
 
 
 def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
@@ -72,6 +88,9 @@ def build_app(
         deps = Deps(settings=settings, db=db or open_database(settings), clock=clock)
     if follow_ups is None:
         follow_ups = build_follow_ups(settings)
+    bolt_logger = logging.getLogger("slack_bolt")
+    if _TOKEN_FROM_ENVIRONMENT not in bolt_logger.filters:
+        bolt_logger.addFilter(_TOKEN_FROM_ENVIRONMENT)
     app = App(
         client=build_client(settings),
         signing_secret=settings.signing_secret or "",
@@ -83,7 +102,7 @@ def build_app(
         # delays an ack and nothing acknowledged is still waiting to be saved.
         process_before_response=True,
         listener_executor=follow_ups,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_logger,
         # The web layer verifies every request before Bolt sees it (slackapp.runtime.web);
         # Bolt checks again, as a second line should the web layer ever be bypassed.
         request_verification_enabled=True,

@@ -10,7 +10,7 @@ from gunicorn.errors import AppImportError
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
-from slackapp.clock import system_clock
+from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app, build_client, build_follow_ups
 from slackapp.runtime.database import open_database
@@ -29,8 +29,9 @@ GRACEFUL_TIMEOUT = 30
 class ValueboardServer(BaseApplication):  # type: ignore[misc]
     """Gunicorn, configured from our settings rather than its own command line."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.clock = clock
         super().__init__()
 
     def load_config(self) -> None:
@@ -68,7 +69,7 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         # Built in the worker process, so each process has its own database pool.
         db = open_database(self.settings)
-        deps = Deps(settings=self.settings, db=db)
+        deps = Deps(settings=self.settings, db=db, clock=self.clock)
         self.follow_ups = build_follow_ups(self.settings)
         try:
             app = build_app(self.settings, deps=deps, follow_ups=self.follow_ups)
@@ -85,7 +86,7 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
                 settings=self.settings,
                 db=db,
                 client=build_client(self.settings, scheduled=True),
-                clock=system_clock,
+                clock=self.clock,
             )
         log.info(
             "Valueboard listening on http://%s:%s/slack/events",
@@ -95,6 +96,6 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
         return create_wsgi_app(app, db=db, signing_secret=self.settings.signing_secret or "")
 
 
-def serve(settings: Settings) -> None:
-    """Run gunicorn until it is stopped."""
-    ValueboardServer(settings).run()
+def serve(settings: Settings, *, clock: Clock = system_clock) -> None:
+    """Run gunicorn until it is stopped (`clock` is the sandbox's; real time otherwise)."""
+    ValueboardServer(settings, clock=clock).run()

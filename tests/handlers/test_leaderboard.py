@@ -16,11 +16,11 @@ from slackapp.domain.calendar import Window
 from slackapp.domain.intents import BoardRequest, BoardUsage, parse_board_args
 from slackapp.domain.vocabulary import Principle
 from slackapp.render import ids
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.models import Connection
 from tests.support.blockkit import all_text, assert_valid_blocks, elements
 from tests.support.driver import SlackDriver
 from tests.support.factories import add_connections, add_member, add_team
-from tests.support.standin import SlackStandIn
 
 FRIDAY = date(2026, 11, 27)
 MONDAY = date(2026, 11, 23)
@@ -264,7 +264,7 @@ def test_share_where_the_bot_cannot_post_says_so_kindly(team: SlackDriver, error
 
 
 def test_share_in_a_channel_the_bot_left_uses_the_stand_ins_membership(
-    team: SlackDriver, standin: SlackStandIn
+    team: SlackDriver, standin: SlackEmulator
 ) -> None:
     standin.add_channel("C9", name="marketing", is_member=False)
     share(team, "week", channel="C9")

@@ -10,23 +10,23 @@ import pytest
 from slackapp.config import Settings
 from slackapp.domain.team_settings import SettingsField
 from slackapp.render import ids
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Member, Team
 from tests.support.driver import FakeClock, SlackDriver, serve_app
-from tests.support.standin import SlackStandIn
 
 ADMIN = "U3"
 
 
 @pytest.fixture
-def admin(standin: SlackStandIn) -> str:
+def admin(standin: SlackEmulator) -> str:
     """A workspace admin in the stand-in (Ana and Ben, from conftest, are not admins)."""
     standin.add_user(ADMIN, display_name="Cleo", tz="Europe/London", is_admin=True)
     return ADMIN
 
 
 @pytest.fixture
-def listed_slack(standin: SlackStandIn, db: Database, clock: FakeClock) -> Iterator[SlackDriver]:
+def listed_slack(standin: SlackEmulator, db: Database, clock: FakeClock) -> Iterator[SlackDriver]:
     """The app with Ben (U2, not a workspace admin) listed in ADMIN_USER_IDS."""
     served = serve_app(
         standin=standin, db=db, clock=clock, settings=Settings(admin_user_ids=frozenset({"U2"}))
@@ -113,7 +113,7 @@ def test_a_member_who_is_not_an_admin_is_refused_politely(slack: SlackDriver) ->
 
 @pytest.mark.parametrize("role", ["admin", "owner"])
 def test_an_admin_or_owner_opens_saves_and_sees_the_summary(
-    slack: SlackDriver, standin: SlackStandIn, role: str
+    slack: SlackDriver, standin: SlackEmulator, role: str
 ) -> None:
     standin.add_user("U7", display_name="Dee", is_admin=role == "admin", is_owner=role == "owner")
     view = _open_settings(slack, user="U7")

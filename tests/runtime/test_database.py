@@ -19,10 +19,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from slackapp.config import ConfigError, load_settings
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database, Timeouts
 from tests.runtime.fakes import HangingProxy, SilentServer
 from tests.support.driver import FakeClock, SlackDriver, serve_app
-from tests.support.standin import SlackStandIn
 
 on_postgres = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)"
@@ -41,7 +41,7 @@ def health(driver: SlackDriver) -> tuple[int, dict[str, object], float]:
 
 
 @contextmanager
-def served(standin: SlackStandIn, db: Database, clock: FakeClock) -> Iterator[SlackDriver]:
+def served(standin: SlackEmulator, db: Database, clock: FakeClock) -> Iterator[SlackDriver]:
     app = serve_app(standin=standin, db=db, clock=clock)
     try:
         yield app.driver
@@ -52,7 +52,7 @@ def served(standin: SlackStandIn, db: Database, clock: FakeClock) -> Iterator[Sl
 
 
 def test_health_is_503_within_seconds_when_postgres_accepts_but_never_answers(
-    standin: SlackStandIn, clock: FakeClock
+    standin: SlackEmulator, clock: FakeClock
 ) -> None:
     with SilentServer() as silent:
         db = Database(silent.url(), timeouts=Timeouts(connect=2, pool=1, statement=2))
@@ -68,7 +68,7 @@ def test_health_is_503_within_seconds_when_postgres_accepts_but_never_answers(
 
 
 def test_health_check_gives_up_on_a_pooled_connection_that_froze(
-    standin: SlackStandIn, db: Database, clock: FakeClock
+    standin: SlackEmulator, db: Database, clock: FakeClock
 ) -> None:
     # A query on an open connection has no client-side limit: the health check's own deadline
     # is what answers. Simulated by a database whose every query outlasts the deadline.
@@ -88,7 +88,7 @@ def test_health_check_gives_up_on_a_pooled_connection_that_froze(
 
 @on_postgres
 def test_health_recovers_without_a_restart_when_postgres_comes_back(
-    standin: SlackStandIn, db: Database, clock: FakeClock
+    standin: SlackEmulator, db: Database, clock: FakeClock
 ) -> None:
     real = make_url(db.url)
     with HangingProxy((real.host or "127.0.0.1", real.port or 5432)) as proxy:
@@ -196,7 +196,7 @@ def test_env_example_documents_every_database_setting() -> None:
 
 @on_postgres
 def test_a_command_answers_while_a_pooled_connection_hangs_mid_query(
-    standin: SlackStandIn, db: Database, clock: FakeClock
+    standin: SlackEmulator, db: Database, clock: FakeClock
 ) -> None:
     # The connection is open and pooled when the server stops answering: no connect or
     # statement timeout can fire (the server never says anything), only TCP's own limit.

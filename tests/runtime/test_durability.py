@@ -25,9 +25,9 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
-from tests.support.standin import SlackStandIn
 from tests.test_serve import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ BURST = 80
 
 @pytest.fixture
 def served(
-    standin: SlackStandIn, database_url: str, tmp_path: Path
+    standin: SlackEmulator, database_url: str, tmp_path: Path
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     standin.slow("users.info", 0.8)
     standin.slow("views.publish", 0.8)

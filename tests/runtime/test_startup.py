@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from slackapp.sandbox.emulator import RecordedCall, SlackEmulator
 from tests.runtime.fakes import SilentServer
-from tests.support.standin import RecordedCall, SlackStandIn
 
 # Each test starts Python with Valueboard's imports, a couple of seconds at least.
 pytestmark = pytest.mark.slow
@@ -55,12 +55,12 @@ def run_cli(
 @dataclass(frozen=True)
 class Case:
     command: str
-    env: Callable[[SlackStandIn, Path], dict[str, str]]
+    env: Callable[[SlackEmulator, Path], dict[str, str]]
     names: str  # the words the one line must contain
     status: int = 1
 
 
-def http(standin: SlackStandIn, tmp: Path) -> dict[str, str]:
+def http(standin: SlackEmulator, tmp: Path) -> dict[str, str]:
     """A working HTTP-mode environment; each case breaks one thing."""
     return {
         "SLACK_BOT_TOKEN": standin.bot_token,
@@ -71,7 +71,7 @@ def http(standin: SlackStandIn, tmp: Path) -> dict[str, str]:
     }
 
 
-def socket_mode(standin: SlackStandIn, tmp: Path) -> dict[str, str]:
+def socket_mode(standin: SlackEmulator, tmp: Path) -> dict[str, str]:
     env = http(standin, tmp)
     del env["SLACK_SIGNING_SECRET"]
     return {**env, "SLACK_APP_TOKEN": "xapp-1-not-a-token-slack-knows"}
@@ -105,11 +105,11 @@ def agreeable_slack() -> Iterator[str]:
         server.server_close()
 
 
-def refused_database(standin: SlackStandIn, tmp: Path) -> dict[str, str]:
+def refused_database(standin: SlackEmulator, tmp: Path) -> dict[str, str]:
     return {"DATABASE_URL": f"postgresql://valueboard:pw-secret@127.0.0.1:{closed_port()}/vb"}
 
 
-def unwritable_sqlite(standin: SlackStandIn, tmp: Path) -> dict[str, str]:
+def unwritable_sqlite(standin: SlackEmulator, tmp: Path) -> dict[str, str]:
     (tmp / "a-file").write_text("not a folder")
     return {"DATABASE_URL": f"sqlite:///{tmp / 'a-file' / 'valueboard.db'}"}
 
@@ -173,7 +173,7 @@ def assert_one_clear_line(
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_start_up_failures_are_one_line_naming_the_setting(
-    standin: SlackStandIn, tmp_path: Path, case: str
+    standin: SlackEmulator, tmp_path: Path, case: str
 ) -> None:
     spec = CASES[case]
     result = run_cli(spec.command, env=spec.env(standin, tmp_path), cwd=tmp_path)
@@ -182,7 +182,7 @@ def test_start_up_failures_are_one_line_naming_the_setting(
 
 
 def test_socket_mode_with_a_database_that_refuses_names_the_database(
-    standin: SlackStandIn, agreeable_slack: str, tmp_path: Path
+    standin: SlackEmulator, agreeable_slack: str, tmp_path: Path
 ) -> None:
     env = {
         **socket_mode(standin, tmp_path),
@@ -193,7 +193,7 @@ def test_socket_mode_with_a_database_that_refuses_names_the_database(
     assert_one_clear_line(result, status=1, names="DATABASE_URL")
 
 
-def test_a_port_in_use_names_the_port(standin: SlackStandIn, tmp_path: Path) -> None:
+def test_a_port_in_use_names_the_port(standin: SlackEmulator, tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         env = {**http(standin, tmp_path), "PORT": str(port)}
@@ -202,7 +202,7 @@ def test_a_port_in_use_names_the_port(standin: SlackStandIn, tmp_path: Path) -> 
 
 
 def test_a_database_that_never_answers_fails_start_up_within_the_connect_timeout(
-    standin: SlackStandIn, tmp_path: Path
+    standin: SlackEmulator, tmp_path: Path
 ) -> None:
     with SilentServer() as silent:
         env = {**http(standin, tmp_path), "DATABASE_URL": silent.url(), "DB_CONNECT_TIMEOUT": "2"}
@@ -214,7 +214,7 @@ def test_a_database_that_never_answers_fails_start_up_within_the_connect_timeout
     assert elapsed < 15
 
 
-def test_log_level_debug_shows_the_traceback_too(standin: SlackStandIn, tmp_path: Path) -> None:
+def test_log_level_debug_shows_the_traceback_too(standin: SlackEmulator, tmp_path: Path) -> None:
     env = {**refused_database(standin, tmp_path), "LOG_LEVEL": "DEBUG"}
     result = run_cli("migrate", env=env, cwd=tmp_path)
     assert result.returncode == 1
@@ -223,7 +223,7 @@ def test_log_level_debug_shows_the_traceback_too(standin: SlackStandIn, tmp_path
 
 
 @pytest.fixture
-def standin_failing_second_auth_test() -> Iterator[SlackStandIn]:
+def standin_failing_second_auth_test() -> Iterator[SlackEmulator]:
     """A stand-in that accepts the bot token once, then refuses it (revoked in between)."""
     seen: list[str] = []
 
@@ -232,12 +232,12 @@ def standin_failing_second_auth_test() -> Iterator[SlackStandIn]:
             seen.append(call.method)
             server.fail("auth.test", "token_revoked", times=None)
 
-    with SlackStandIn(on_call=revoke_after_first) as server:
+    with SlackEmulator(on_call=revoke_after_first) as server:
         yield server
 
 
 def test_a_worker_that_cannot_build_the_app_stops_gunicorn_with_one_clear_line(
-    standin_failing_second_auth_test: SlackStandIn, tmp_path: Path
+    standin_failing_second_auth_test: SlackEmulator, tmp_path: Path
 ) -> None:
     # The master's check passes; the worker's own auth.test (inside Bolt's App()) fails.
     env = http(standin_failing_second_auth_test, tmp_path)

@@ -26,11 +26,11 @@ from slackapp.config import Settings
 from slackapp.runtime.app import build_app
 from slackapp.runtime.verification import MAX_BODY_BYTES
 from slackapp.runtime.web import create_wsgi_app
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Base
 from slackapp.usecases.deps import Deps
 from tests.support.driver import SIGNING_SECRET, FakeClock, SlackDriver
-from tests.support.standin import SlackStandIn
 
 MARKER = "FORGED-LOG-LINE-7f3a"
 
@@ -53,7 +53,7 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def bodies(standin: SlackStandIn) -> dict[str, tuple[str, bytes]]:
+def bodies(standin: SlackEmulator) -> dict[str, tuple[str, bytes]]:
     """Requests that would make the app act (save, reply, DM, publish) if it believed them."""
     command = urllib.parse.urlencode(
         {
@@ -373,7 +373,7 @@ def serve_wsgi() -> Iterator[Callable[[Any], str]]:
         server.server_close()
 
 
-def _app(standin: SlackStandIn, db: Database, clock: FakeClock) -> Any:
+def _app(standin: SlackEmulator, db: Database, clock: FakeClock) -> Any:
     settings = Settings(
         bot_token=standin.bot_token,
         signing_secret=SIGNING_SECRET,
@@ -384,7 +384,7 @@ def _app(standin: SlackStandIn, db: Database, clock: FakeClock) -> Any:
 
 
 def test_bolt_still_checks_and_never_logs_the_body(
-    standin: SlackStandIn,
+    standin: SlackEmulator,
     db: Database,
     clock: FakeClock,
     serve_wsgi: Callable[[Any], str],
@@ -407,7 +407,7 @@ def test_bolt_still_checks_and_never_logs_the_body(
 
 
 def test_the_error_handler_never_acts_on_an_unverified_body(
-    standin: SlackStandIn,
+    standin: SlackEmulator,
     db: Database,
     clock: FakeClock,
     serve_wsgi: Callable[[Any], str],
@@ -431,7 +431,7 @@ def test_the_error_handler_never_acts_on_an_unverified_body(
 
 
 def test_socket_mode_requests_count_as_verified_for_failure_reports(
-    standin: SlackStandIn, db: Database, clock: FakeClock
+    standin: SlackEmulator, db: Database, clock: FakeClock
 ) -> None:
     # Socket Mode has no HTTP layer to verify: its requests come over Slack's own authenticated
     # connection, so a failure there is still reported to the member.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from tests.scheduling.rig import (
     DIGESTS,
@@ -13,11 +14,10 @@ from tests.scheduling.rig import (
     settings_for,
 )
 from tests.support.driver import FakeClock
-from tests.support.standin import SlackStandIn
 
 
 @pytest.fixture
-def rig(db: Database, standin: SlackStandIn) -> Rig:
+def rig(db: Database, standin: SlackEmulator) -> Rig:
     standin.add_channel(NUDGES, name="nudges")
     standin.add_channel(DIGESTS, name="wins")
     settings = settings_for(standin, db)

@@ -13,12 +13,12 @@ from slackapp.clock import Clock
 from slackapp.config import Settings
 from slackapp.domain.vocabulary import Principle
 from slackapp.runtime.app import build_client
+from slackapp.sandbox.emulator import RecordedCall, SlackEmulator
 from slackapp.scheduling.report import TickReport
 from slackapp.scheduling.tick import run_tick
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery, Member, Team
 from tests.support.factories import add_connection, add_team
-from tests.support.standin import RecordedCall, SlackStandIn
 
 NY = ZoneInfo("America/New_York")
 TEAM = "T0TEAM"
@@ -68,7 +68,7 @@ def make_team(
         team.settings_updated_at = utc(2027, 1, 1)
 
 
-def settings_for(standin: SlackStandIn, db: Database, **overrides: Any) -> Settings:
+def settings_for(standin: SlackEmulator, db: Database, **overrides: Any) -> Settings:
     return replace(
         Settings(),
         bot_token=standin.bot_token,
@@ -83,7 +83,7 @@ class Rig:
     """The tick wired to the stand-in and a database, plus ways to read back what happened."""
 
     db: Database
-    standin: SlackStandIn
+    standin: SlackEmulator
     settings: Settings
     clock: Clock
 

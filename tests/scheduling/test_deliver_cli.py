@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery
 from tests.scheduling.rig import (
@@ -26,14 +27,13 @@ from tests.scheduling.rig import (
     ny,
 )
 from tests.support.factories import add_member
-from tests.support.standin import SlackStandIn
 
 pytestmark = pytest.mark.slow
 
 _SUMMARY = re.compile(r"^(\d+) sent, (\d+) skipped, (\d+) to retry, (\d+) failed, (\d+) paused")
 
 
-def deliver_env(standin: SlackStandIn, database_url: str) -> dict[str, str]:
+def deliver_env(standin: SlackEmulator, database_url: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -56,7 +56,7 @@ def command(at: datetime | str | None) -> list[str]:
 
 
 def run_deliver(
-    standin: SlackStandIn, db: Database, at: datetime | str | None, cwd: Path
+    standin: SlackEmulator, db: Database, at: datetime | str | None, cwd: Path
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command(at),
@@ -78,14 +78,14 @@ def summary(output: str) -> tuple[int, ...]:
 
 
 @pytest.fixture
-def channels(standin: SlackStandIn) -> SlackStandIn:
+def channels(standin: SlackEmulator) -> SlackEmulator:
     standin.add_channel(NUDGES, name="nudges")
     standin.add_channel(DIGESTS, name="wins")
     return standin
 
 
 def test_deliver_across_a_fortnight_with_dst_posts_each_nudge_once_at_nine_local(
-    db: Database, channels: SlackStandIn, tmp_path: Path
+    db: Database, channels: SlackEmulator, tmp_path: Path
 ) -> None:
     make_team(db, digest_mode="weekly")
     log_week(db, end=date(2027, 3, 12))
@@ -128,7 +128,7 @@ def test_deliver_across_a_fortnight_with_dst_posts_each_nudge_once_at_nine_local
 
 
 def test_three_deliver_processes_at_once_post_each_delivery_exactly_once(
-    db: Database, channels: SlackStandIn, tmp_path: Path
+    db: Database, channels: SlackEmulator, tmp_path: Path
 ) -> None:
     make_team(db, digest_mode="daily", digest_time="09:00")
     make_team(db, team_id="T0DM", nudge_mode="dm", nudge_channel=None)
@@ -161,7 +161,7 @@ def test_three_deliver_processes_at_once_post_each_delivery_exactly_once(
 
 
 def test_three_deliver_processes_share_many_teams_and_post_each_once(
-    db: Database, channels: SlackStandIn, tmp_path: Path
+    db: Database, channels: SlackEmulator, tmp_path: Path
 ) -> None:
     targets = add_teams(db, 80, members=2)  # 40 channel nudges and 80 DMs
     channels.slow("chat.postMessage", 0.05)
@@ -189,7 +189,7 @@ def test_three_deliver_processes_share_many_teams_and_post_each_once(
 
 
 def test_deliver_reports_a_post_skipped_after_downtime(
-    db: Database, channels: SlackStandIn, tmp_path: Path
+    db: Database, channels: SlackEmulator, tmp_path: Path
 ) -> None:
     make_team(db)
     result = run_deliver(channels, db, MONDAY_NINE + timedelta(hours=3), tmp_path)
@@ -210,7 +210,7 @@ def test_deliver_reports_a_post_skipped_after_downtime(
     ],
 )
 def test_a_bad_at_is_a_clear_error(
-    db: Database, channels: SlackStandIn, tmp_path: Path, at: str, message: str
+    db: Database, channels: SlackEmulator, tmp_path: Path, at: str, message: str
 ) -> None:
     result = run_deliver(channels, db, at, tmp_path)
     assert result.returncode == 2
@@ -220,7 +220,7 @@ def test_a_bad_at_is_a_clear_error(
 
 
 def test_deliver_without_a_token_says_what_to_set(
-    db: Database, channels: SlackStandIn, tmp_path: Path
+    db: Database, channels: SlackEmulator, tmp_path: Path
 ) -> None:
     env = deliver_env(channels, db.url)
     del env["SLACK_BOT_TOKEN"]

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from slackapp.clock import system_clock
 from slackapp.domain.team_settings import DigestMode, NudgeMode, SettingsUpdate
+from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.scheduling import tick as scheduler_module
 from slackapp.scheduling.report import TickReport
 from slackapp.scheduling.tick import (
@@ -41,7 +42,6 @@ from tests.scheduling.rig import (
     utc,
 )
 from tests.support.factories import add_member
-from tests.support.standin import SlackStandIn
 
 
 def test_a_simulated_fortnight_across_dst_sends_each_post_once_at_its_local_time(
@@ -137,7 +137,7 @@ def test_after_downtime_a_post_within_the_grace_goes_once_and_an_older_one_is_sk
         assert "past the 2h grace period" in skipped_logs[0].getMessage()
 
 
-def test_the_grace_period_comes_from_settings(db: Database, standin: SlackStandIn) -> None:
+def test_the_grace_period_comes_from_settings(db: Database, standin: SlackEmulator) -> None:
     settings = settings_for(standin, db, delivery_grace_minutes=30)
     rig = Rig(db=db, standin=standin, settings=settings, clock=system_clock)
     make_team(db)

@@ -23,9 +23,9 @@ from slack_sdk.signature import SignatureVerifier
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app
 from slackapp.runtime.web import create_wsgi_app
+from slackapp.sandbox.emulator import RecordedCall, SlackEmulator
 from slackapp.store.db import Database
 from slackapp.usecases.deps import Deps
-from tests.support.standin import RecordedCall, SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret"
 #: The Enterprise Grid organisation of org-wide install payloads.
@@ -75,7 +75,7 @@ class SlackDriver:
     """Sends Slack-shaped requests to the served app and reads what the stand-in received."""
 
     url: str
-    standin: SlackStandIn
+    standin: SlackEmulator
     db: Database
     clock: FakeClock
     deps: Deps
@@ -407,7 +407,7 @@ class ServedApp:
 
 
 def serve_app(
-    *, standin: SlackStandIn, db: Database, clock: FakeClock, settings: Settings | None = None
+    *, standin: SlackEmulator, db: Database, clock: FakeClock, settings: Settings | None = None
 ) -> ServedApp:
     """Build the app against the stand-in and serve it on loopback in a thread."""
     base = settings or Settings()

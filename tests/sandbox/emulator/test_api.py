@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.support.standin import RecordedCall, SlackStandIn
+from slackapp.sandbox.emulator import RecordedCall, SlackEmulator
 
 TOKEN = "xoxb-standin"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
@@ -31,13 +31,13 @@ BLOCKS: list[dict[str, Any]] = [
 
 
 @pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as server:
+def standin() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as server:
         yield server
 
 
 @pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
+def client(standin: SlackEmulator) -> WebClient:
     return WebClient(token=TOKEN, base_url=standin.api_url)
 
 
@@ -59,7 +59,7 @@ def raw_post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def test_urls_point_at_the_running_server(standin: SlackStandIn) -> None:
+def test_urls_point_at_the_running_server(standin: SlackEmulator) -> None:
     assert standin.api_url.startswith("http://127.0.0.1:")
     assert standin.api_url.endswith("/api/")
     assert standin.response_url("abc") == standin.api_url.replace("/api/", "/response/abc")
@@ -67,10 +67,10 @@ def test_urls_point_at_the_running_server(standin: SlackStandIn) -> None:
 
 def test_url_before_start_is_an_error() -> None:
     with pytest.raises(RuntimeError):
-        _ = SlackStandIn().api_url
+        _ = SlackEmulator().api_url
 
 
-def test_auth_test_answers_as_the_bot(standin: SlackStandIn, client: WebClient) -> None:
+def test_auth_test_answers_as_the_bot(standin: SlackEmulator, client: WebClient) -> None:
     response = client.auth_test()
 
     assert response["team_id"] == "T0TEAM"
@@ -85,7 +85,7 @@ def test_auth_test_answers_as_the_bot(standin: SlackStandIn, client: WebClient) 
 
 
 def test_post_message_records_blocks_and_returns_increasing_ts(
-    standin: SlackStandIn, client: WebClient
+    standin: SlackEmulator, client: WebClient
 ) -> None:
     first = client.chat_postMessage(channel="C123", text="fallback", blocks=BLOCKS)
     second = client.chat_postMessage(channel="C123", text="again")
@@ -103,7 +103,7 @@ def test_post_message_records_blocks_and_returns_increasing_ts(
     assert call.headers["content-type"].startswith("application/json")
 
 
-def test_form_bodies_keep_json_values_as_text(standin: SlackStandIn, client: WebClient) -> None:
+def test_form_bodies_keep_json_values_as_text(standin: SlackEmulator, client: WebClient) -> None:
     client.api_call(
         "chat.postMessage",
         params={"channel": "C1", "text": "hi", "blocks": json.dumps(BLOCKS)},
@@ -141,7 +141,7 @@ def test_post_message_rejects_what_slack_rejects(
     assert api_error(excinfo) == error
 
 
-def test_fail_once_then_succeed(standin: SlackStandIn, client: WebClient) -> None:
+def test_fail_once_then_succeed(standin: SlackEmulator, client: WebClient) -> None:
     standin.fail("chat.postMessage", "channel_not_found")
 
     with pytest.raises(SlackApiError) as excinfo:
@@ -152,7 +152,7 @@ def test_fail_once_then_succeed(standin: SlackStandIn, client: WebClient) -> Non
     assert len(standin.calls("chat.postMessage")) == 2
 
 
-def test_fail_counts_and_always(standin: SlackStandIn, client: WebClient) -> None:
+def test_fail_counts_and_always(standin: SlackEmulator, client: WebClient) -> None:
     standin.fail("users.info", "fatal_error", times=2)
     standin.fail("team.info", "team_not_found", times=None)
     standin.add_user("U1")
@@ -170,7 +170,7 @@ def test_fail_counts_and_always(standin: SlackStandIn, client: WebClient) -> Non
             client.team_info()
 
 
-def test_rate_limit_without_retry_surfaces_429(standin: SlackStandIn, client: WebClient) -> None:
+def test_rate_limit_without_retry_surfaces_429(standin: SlackEmulator, client: WebClient) -> None:
     standin.rate_limit("chat.postMessage", retry_after=7)
 
     with pytest.raises(SlackApiError) as excinfo:
@@ -180,7 +180,7 @@ def test_rate_limit_without_retry_surfaces_429(standin: SlackStandIn, client: We
     assert api_error(excinfo) == "ratelimited"
 
 
-def test_rate_limit_is_retried_after_the_advertised_delay(standin: SlackStandIn) -> None:
+def test_rate_limit_is_retried_after_the_advertised_delay(standin: SlackEmulator) -> None:
     client = WebClient(
         token=TOKEN,
         base_url=standin.api_url,
@@ -200,7 +200,7 @@ def test_rate_limit_is_retried_after_the_advertised_delay(standin: SlackStandIn)
     [("Asia/Kolkata", 19_800), ("Asia/Tokyo", 32_400), ("UTC", 0), ("America/Bogota", -18_000)],
 )
 def test_users_info_reports_zone_and_offset(
-    standin: SlackStandIn, client: WebClient, tz: str, offset: int
+    standin: SlackEmulator, client: WebClient, tz: str, offset: int
 ) -> None:
     standin.add_user("U1", name="maya", real_name="Maya Ortiz", display_name="maya.o", tz=tz)
 
@@ -214,7 +214,7 @@ def test_users_info_reports_zone_and_offset(
     assert user["is_bot"] is False
 
 
-def test_users_info_flags_and_unknown_user(standin: SlackStandIn, client: WebClient) -> None:
+def test_users_info_flags_and_unknown_user(standin: SlackEmulator, client: WebClient) -> None:
     standin.add_user("UADMIN", is_admin=True, is_owner=True, deleted=True)
 
     user = client.users_info(user="UADMIN")["user"]
@@ -225,12 +225,12 @@ def test_users_info_flags_and_unknown_user(standin: SlackStandIn, client: WebCli
     assert api_error(excinfo) == "user_not_found"
 
 
-def test_add_user_rejects_unknown_zone(standin: SlackStandIn) -> None:
+def test_add_user_rejects_unknown_zone(standin: SlackEmulator) -> None:
     with pytest.raises(ValueError, match="time zone"):
         standin.add_user("U1", tz="Mars/Olympus_Mons")
 
 
-def test_join_lets_the_bot_post_in_a_channel(standin: SlackStandIn, client: WebClient) -> None:
+def test_join_lets_the_bot_post_in_a_channel(standin: SlackEmulator, client: WebClient) -> None:
     standin.add_channel("C9", name="wins", is_member=False)
 
     with pytest.raises(SlackApiError) as excinfo:
@@ -255,7 +255,7 @@ def test_join_lets_the_bot_post_in_a_channel(standin: SlackStandIn, client: WebC
     ],
 )
 def test_channel_errors(
-    standin: SlackStandIn,
+    standin: SlackEmulator,
     client: WebClient,
     channel: dict[str, bool],
     post_error: str,
@@ -276,7 +276,7 @@ def test_join_of_unknown_channel_fails(client: WebClient) -> None:
     assert api_error(excinfo) == "channel_not_found"
 
 
-def test_conversations_open_and_info(standin: SlackStandIn, client: WebClient) -> None:
+def test_conversations_open_and_info(standin: SlackEmulator, client: WebClient) -> None:
     standin.add_channel("C5", name="general")
 
     dm = client.conversations_open(users="U42")["channel"]
@@ -303,7 +303,7 @@ def test_ephemeral_update_delete_and_permalink(client: WebClient) -> None:
     assert deleted["ts"] == ts
 
 
-def test_views_echo_the_view_with_an_id_and_hash(standin: SlackStandIn, client: WebClient) -> None:
+def test_views_echo_the_view_with_an_id_and_hash(standin: SlackEmulator, client: WebClient) -> None:
     modal = {
         "type": "modal",
         "callback_id": "log_value",
@@ -335,7 +335,7 @@ def test_team_info(client: WebClient) -> None:
     assert (team["id"], team["name"], team["domain"]) == ("T0TEAM", "Acme", "acme")
 
 
-def test_files_upload_v2_stores_the_bytes(standin: SlackStandIn, client: WebClient) -> None:
+def test_files_upload_v2_stores_the_bytes(standin: SlackEmulator, client: WebClient) -> None:
     standin.add_channel("C3", name="wins")
 
     response = client.files_upload_v2(
@@ -353,7 +353,7 @@ def test_files_upload_v2_stores_the_bytes(standin: SlackStandIn, client: WebClie
     assert complete.params["channel_id"] == "C3"
 
 
-def test_upload_endpoint_accepts_multipart(standin: SlackStandIn, client: WebClient) -> None:
+def test_upload_endpoint_accepts_multipart(standin: SlackEmulator, client: WebClient) -> None:
     url = client.files_getUploadURLExternal(filename="a.png", length=len(PNG_BYTES))["upload_url"]
     boundary = "----standinboundary"
     body = (
@@ -380,7 +380,7 @@ def test_completing_an_upload_that_never_arrived_fails(client: WebClient) -> Non
     assert api_error(excinfo) == "file_not_found"
 
 
-def test_webhook_posts_to_response_url_are_recorded(standin: SlackStandIn) -> None:
+def test_webhook_posts_to_response_url_are_recorded(standin: SlackEmulator) -> None:
     response = WebhookClient(standin.response_url("x")).send(text="hi", replace_original=True)
 
     assert (response.status_code, response.body) == (200, "ok")
@@ -389,7 +389,7 @@ def test_webhook_posts_to_response_url_are_recorded(standin: SlackStandIn) -> No
     assert call.token is None
 
 
-def test_response_url_failures_reach_the_webhook_client(standin: SlackStandIn) -> None:
+def test_response_url_failures_reach_the_webhook_client(standin: SlackEmulator) -> None:
     standin.fail("response_url", "expired_url")
 
     expired = WebhookClient(standin.response_url()).send(text="late")
@@ -400,7 +400,7 @@ def test_response_url_failures_reach_the_webhook_client(standin: SlackStandIn) -
     assert [c.params["_key"] for c in standin.calls("response_url")] == ["default", "default"]
 
 
-def test_wait_for_returns_calls_sent_later(standin: SlackStandIn, client: WebClient) -> None:
+def test_wait_for_returns_calls_sent_later(standin: SlackEmulator, client: WebClient) -> None:
     def post_later() -> None:
         time.sleep(0.2)
         client.chat_postMessage(channel="C1", text="after ack")
@@ -417,7 +417,7 @@ def test_wait_for_returns_calls_sent_later(standin: SlackStandIn, client: WebCli
     assert waited < 2
 
 
-def test_wait_for_timeout_names_what_did_arrive(standin: SlackStandIn, client: WebClient) -> None:
+def test_wait_for_timeout_names_what_did_arrive(standin: SlackEmulator, client: WebClient) -> None:
     client.auth_test()
 
     started = time.monotonic()
@@ -433,7 +433,7 @@ def test_wait_for_timeout_names_what_did_arrive(standin: SlackStandIn, client: W
     [("xoxb-someone-else", "invalid_auth"), ("xoxp-unknown", "invalid_auth"), (None, "not_authed")],
 )
 def test_bad_or_missing_tokens_are_refused(
-    standin: SlackStandIn, token: str | None, error: str
+    standin: SlackEmulator, token: str | None, error: str
 ) -> None:
     client = WebClient(token=token, base_url=standin.api_url)
 
@@ -443,7 +443,7 @@ def test_bad_or_missing_tokens_are_refused(
     assert standin.calls("chat.postMessage")[0].token == token
 
 
-def test_added_tokens_are_accepted(standin: SlackStandIn) -> None:
+def test_added_tokens_are_accepted(standin: SlackEmulator) -> None:
     standin.add_token("xoxp-person")
 
     client = WebClient(token="xoxp-person", base_url=standin.api_url)
@@ -452,7 +452,7 @@ def test_added_tokens_are_accepted(standin: SlackStandIn) -> None:
         standin.add_token("not-a-token")
 
 
-def test_users_list_pages_with_cursors(standin: SlackStandIn, client: WebClient) -> None:
+def test_users_list_pages_with_cursors(standin: SlackEmulator, client: WebClient) -> None:
     ids = [f"U{n}" for n in range(5)]
     for user_id in ids:
         standin.add_user(user_id)
@@ -476,7 +476,7 @@ def test_users_list_pages_with_cursors(standin: SlackStandIn, client: WebClient)
     assert api_error(excinfo) == "invalid_cursor"
 
 
-def test_bolt_app_verifies_its_token_against_the_standin(standin: SlackStandIn) -> None:
+def test_bolt_app_verifies_its_token_against_the_standin(standin: SlackEmulator) -> None:
     app = App(
         client=WebClient(token=TOKEN, base_url=standin.api_url),
         signing_secret="not-checked-here",
@@ -487,7 +487,7 @@ def test_bolt_app_verifies_its_token_against_the_standin(standin: SlackStandIn) 
 
 
 def test_unknown_methods_answer_ok_and_are_recorded(
-    standin: SlackStandIn, client: WebClient
+    standin: SlackEmulator, client: WebClient
 ) -> None:
     assert client.api_call("reactions.add", params={"name": "tada"})["ok"] is True
     assert standin.calls("reactions.add")[0].params["name"] == "tada"
@@ -504,7 +504,7 @@ def test_unknown_methods_answer_ok_and_are_recorded(
     ],
 )
 def test_malformed_bodies_get_a_400_json_error(
-    standin: SlackStandIn, body: bytes, content_type: str, error: str
+    standin: SlackEmulator, body: bytes, content_type: str, error: str
 ) -> None:
     status, payload = raw_post(standin.api_url + "chat.postMessage", body, content_type)
 
@@ -516,7 +516,7 @@ def test_malformed_bodies_get_a_400_json_error(
 
 
 def test_reset_forgets_calls_and_failures_but_keeps_users(
-    standin: SlackStandIn, client: WebClient
+    standin: SlackEmulator, client: WebClient
 ) -> None:
     standin.add_user("U1")
     standin.fail("users.info", "fatal_error", times=None)
@@ -528,7 +528,7 @@ def test_reset_forgets_calls_and_failures_but_keeps_users(
     assert client.users_info(user="U1")["user"]["id"] == "U1"
 
 
-def test_concurrent_posts_get_unique_ts(standin: SlackStandIn, client: WebClient) -> None:
+def test_concurrent_posts_get_unique_ts(standin: SlackEmulator, client: WebClient) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         responses = list(
             pool.map(lambda n: client.chat_postMessage(channel="C1", text=str(n)), range(40))
@@ -538,7 +538,7 @@ def test_concurrent_posts_get_unique_ts(standin: SlackStandIn, client: WebClient
     assert len(standin.calls("chat.postMessage")) == 40
 
 
-def test_calls_endpoint_serves_records_as_json(standin: SlackStandIn, client: WebClient) -> None:
+def test_calls_endpoint_serves_records_as_json(standin: SlackEmulator, client: WebClient) -> None:
     client.chat_postMessage(channel="C1", text="hi")
 
     with urllib.request.urlopen(standin.base_url + "/_standin/calls?method=chat.postMessage") as r:
@@ -550,7 +550,7 @@ def test_calls_endpoint_serves_records_as_json(standin: SlackStandIn, client: We
 @pytest.mark.slow
 def test_module_runs_in_the_foreground() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.standin", "--port", "0"],
+        [sys.executable, "-m", "slackapp.sandbox.emulator", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )
