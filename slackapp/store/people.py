@@ -114,7 +114,7 @@ def teammate_touch(
             Connection.created_at >= since,
             Connection.user_id != user_id,
         )
-        .order_by(Connection.created_at.desc())
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
         .limit(1)
     ).first()
     if row is None:
@@ -175,7 +175,10 @@ def person_page(session: Session, *, team_id: str, person_id: int, limit: int) -
     group = [root.id, *(p.id for p in aliases)]
     mine = (Connection.team_id == team_id, Connection.person_id.in_(group))
     touches = session.scalars(
-        select(Connection).where(*mine).order_by(Connection.created_at.desc()).limit(limit)
+        select(Connection)
+        .where(*mine)
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(limit)
     )
     total, first, last = session.execute(
         select(func.count(), func.min(Connection.local_date), func.max(Connection.local_date))
@@ -279,7 +282,7 @@ def recent_people(
             Connection.user_id == user_id,
             Connection.person_id.is_not(None),
         )
-        .order_by(Connection.created_at.desc())
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
         .limit(scan)
     ).all()
     found: dict[int, tuple[Person, date, int]] = {}
