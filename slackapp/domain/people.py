@@ -101,7 +101,8 @@ def _from_url(text: str) -> tuple[Platform, str] | None:
     """A profile URL (`x.com/jane`, `https://www.linkedin.com/in/jane/`) as platform and handle."""
     rest = re.sub(r"^[a-z]+://", "", text)
     host, _, path = rest.partition("/")
-    host = host.removeprefix("www.").removeprefix("m.").removeprefix("mobile.")
+    for sub in ("www.", "m.", "mobile.", "old.", "new."):
+        host = host.removeprefix(sub)
     segments = [s for s in re.split(r"[/?#]", path.split("?", 1)[0].split("#", 1)[0]) if s]
     platform = _HOSTS.get(host)
     if platform is None:
