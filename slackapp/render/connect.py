@@ -247,6 +247,7 @@ def help_message(*, daily_goal: int) -> Message:
             "`/leaderboard [today|week|month|all|7d|30d] [solve|care|laugh|opportunity]`: "
             "where the team stands",
             "`/mystats`: your day, your streaks and your week",
+            "`/connect who @name [platform]`: everyone on the team who gave them value, and when",
             "`/connect help`: this message",
         ]
     )
