@@ -164,7 +164,16 @@ class Connection(Base):
         Index("ix_connections_team_day", "team_id", "local_date", "user_id", "principle"),
         Index("ix_connections_member_day", "team_id", "user_id", "local_date", "principle"),
         Index("ix_connections_member_recent", "team_id", "user_id", "created_at"),
-        Index("ix_connections_person_recent", "team_id", "person_id", "created_at"),
+        # Covers a person's page and the teammate hint: counts, first and last, principles, who.
+        Index(
+            "ix_connections_person_recent",
+            "team_id",
+            "person_id",
+            "created_at",
+            "user_id",
+            "local_date",
+            "principle",
+        ),
     )
 
 

@@ -53,7 +53,9 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_connections_person_id_people", "people", ["person_id"], ["id"])
     _backfill(op.get_bind())
     op.create_index(
-        "ix_connections_person_recent", "connections", ["team_id", "person_id", "created_at"]
+        "ix_connections_person_recent",
+        "connections",
+        ["team_id", "person_id", "created_at", "user_id", "local_date", "principle"],
     )
 
 
