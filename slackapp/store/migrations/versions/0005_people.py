@@ -48,9 +48,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_people_team_handle", "people", ["team_id", "handle_key"])
     op.create_index("ix_people_team_merged", "people", ["team_id", "merged_into", "id"])
-    with op.batch_alter_table("connections") as batch:
-        batch.add_column(sa.Column("person_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_connections_person_id_people", "people", ["person_id"], ["id"])
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with its foreign key in place, where a batch would copy the table.
+        op.execute(
+            "ALTER TABLE connections ADD COLUMN person_id INTEGER "
+            "CONSTRAINT fk_connections_person_id_people REFERENCES people (id)"
+        )
+    else:
+        op.add_column("connections", sa.Column("person_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            "fk_connections_person_id_people", "connections", "people", ["person_id"], ["id"]
+        )
     _backfill(op.get_bind())
     op.create_index(
         "ix_connections_person_recent",
@@ -105,7 +113,9 @@ def _backfill(bind: Any) -> None:
 def downgrade() -> None:
     op.drop_index("ix_connections_person_recent", table_name="connections")
     with op.batch_alter_table("connections") as batch:
-        batch.drop_constraint("fk_connections_person_id_people", type_="foreignkey")
+        if op.get_bind().dialect.name != "sqlite":
+            # SQLite reflects the in-place column's key without its name; the copy drops it.
+            batch.drop_constraint("fk_connections_person_id_people", type_="foreignkey")
         batch.drop_column("person_id")
     op.drop_index("ix_people_team_merged", table_name="people")
     op.drop_index("ix_people_team_handle", table_name="people")
