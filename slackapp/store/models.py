@@ -164,12 +164,14 @@ class Connection(Base):
         Index("ix_connections_team_day", "team_id", "local_date", "user_id", "principle"),
         Index("ix_connections_member_day", "team_id", "user_id", "local_date", "principle"),
         Index("ix_connections_member_recent", "team_id", "user_id", "created_at"),
-        # Covers a person's page and the teammate hint: counts, first and last, principles, who.
+        # Covers a person's page and the teammate hint, newest first (ties by id): counts, first and
+        # last, principles, who.
         Index(
             "ix_connections_person_recent",
             "team_id",
             "person_id",
             "created_at",
+            "id",
             "user_id",
             "local_date",
             "principle",

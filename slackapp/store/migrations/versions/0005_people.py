@@ -63,7 +63,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_connections_person_recent",
         "connections",
-        ["team_id", "person_id", "created_at", "user_id", "local_date", "principle"],
+        ["team_id", "person_id", "created_at", "id", "user_id", "local_date", "principle"],
     )
 
 
