@@ -16,18 +16,19 @@ from slackapp.domain.intents import BoardUsage, IntentKind, interpret_connect
 from slackapp.render.board import board_message, board_usage
 from slackapp.render.connect import connection_form, help_message, log_confirmation
 from slackapp.render.kit import FormContext
+from slackapp.render.people import nobody_message, person_message
 from slackapp.render.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.render.stats import mystats_message
 from slackapp.render.widgets import notice
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
 from slackapp.slack.workspace import workspace_of
-from slackapp.usecases import board, connect, progress, team_settings
+from slackapp.usecases import board, connect, people, progress, team_settings
 from slackapp.usecases.connect import Logged, Rejection
 from slackapp.usecases.deps import from_context
 
 
 def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    """/connect [text|help]: save what changes, and answer in the ack."""
+    """/connect [text|help|who @name]: save what changes, and answer in the ack."""
     deps = from_context(context)
     team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -43,7 +44,22 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         if isinstance(outcome, Rejection):
             ack(**notice(outcome.message, emoji=":warning:").as_kwargs())
         else:
-            ack(**log_confirmation(outcome.result, today=outcome.today).as_kwargs())
+            confirmation = log_confirmation(outcome.result, today=outcome.today, hint=outcome.hint)
+            ack(**confirmation.as_kwargs())
+    elif intent.kind is IntentKind.WHO:
+        assert intent.parsed is not None and intent.parsed.who is not None
+        found = people.person(
+            deps,
+            team_id=team_id,
+            user_id=user_id,
+            who=intent.parsed.who,
+            platform=intent.parsed.platform,
+        )
+        if isinstance(found, people.Nobody):
+            ack(**nobody_message(found.display).as_kwargs())
+        else:
+            message = person_message(found.page, today=found.today, elsewhere=found.elsewhere)
+            ack(**message.as_kwargs())
     elif intent.kind in {IntentKind.NUDGES_ON, IntentKind.NUDGES_OFF}:
         preference = team_settings.set_nudges(
             deps, team_id=team_id, user_id=user_id, enabled=intent.kind is IntentKind.NUDGES_ON

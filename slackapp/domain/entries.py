@@ -45,6 +45,8 @@ class SavedConnection:
     link: str | None
     local_date: date
     created_at: datetime
+    #: The person `who` names (see domain/people.py), when it names anyone.
+    person_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from enum import StrEnum
 from slackapp.domain.calendar import Window, parse_window
 from slackapp.domain.entries import COMMAND_TEXT_MAX
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
+from slackapp.domain.parsing.references import bare_platform, mentions_other
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
 
 
 class IntentKind(StrEnum):
@@ -19,6 +20,7 @@ class IntentKind(StrEnum):
     OPEN_FORM = "open_form"
     LOG = "log"
     TOO_LONG = "too_long"
+    WHO = "who"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +51,27 @@ def interpret_connect(text: str) -> ConnectIntent:
             return ConnectIntent(IntentKind.NUDGES_ON)
         if words[1] in {"off", "no", "stop", "pause"}:
             return ConnectIntent(IntentKind.NUDGES_OFF)
+    if words[0] == "who" and 2 <= len(words) <= 3:
+        return _who_intent(text.split()[1:])
     parsed = parse_connect_text(text)
     if parsed.principle is None:
         return ConnectIntent(IntentKind.OPEN_FORM, parsed)
     return ConnectIntent(IntentKind.LOG, parsed)
+
+
+def _who_intent(tokens: list[str]) -> ConnectIntent:
+    """`/connect who @jane [platform]`: whom to show, and where if said."""
+    who = tokens[0]
+    if who.startswith("<") and who.endswith(">") and not who.startswith("<@"):
+        who = who[1:-1].partition("|")[0]  # Slack's <https://x.com/jane|x.com/jane>
+    platform: Platform | None = None
+    if len(tokens) == 2:
+        word = tokens[1].strip("[]()").casefold()
+        platform = Platform.TWITTER if word == "x" else bare_platform(word)
+        if platform is None and mentions_other(word):
+            platform = Platform.OTHER
+    parsed = ParsedConnect(principle=None, platform=platform, who=who, link=None, note="")
+    return ConnectIntent(IntentKind.WHO, parsed)
 
 
 @dataclass(frozen=True, slots=True)

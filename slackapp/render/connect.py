@@ -20,6 +20,7 @@ from slackapp.domain.entries import (
     Prefill,
     SavedConnection,
 )
+from slackapp.domain.people import TeammateTouch
 from slackapp.domain.vocabulary import (
     PLATFORM_LABELS,
     PRINCIPLE_ORDER,
@@ -45,6 +46,7 @@ from slackapp.render.kit import (
     submitted_text,
     truncate,
 )
+from slackapp.render.people import teammate_line
 from slackapp.render.widgets import notice, progress_bar, safe_url, who_text
 
 #: The block id of each field in the connection form. Modals that are open right now carry these
@@ -172,8 +174,13 @@ def _day_phrase(day: date, today: date) -> str:
     return f"on {day_label(day)}"
 
 
-def log_confirmation(result: LogResult, *, today: date) -> Message:
-    """The ephemeral reply to a log request: what was saved (or why not) and the day's progress."""
+def log_confirmation(
+    result: LogResult, *, today: date, hint: TeammateTouch | None = None
+) -> Message:
+    """The ephemeral reply to a log request: what was saved (or why not) and the day's progress.
+
+    A teammate's recent touch of the same person adds one line under it.
+    """
     saved = result.connection
     day = saved.local_date if saved is not None else today
     progress = f"{result.day_count}/{result.daily_goal} {_day_phrase(day, today)}"
@@ -209,6 +216,8 @@ def log_confirmation(result: LogResult, *, today: date) -> Message:
             accessory=button("Undo", action_id=ids.UNDO_ACTION, value=str(saved.id)),
         )
     ]
+    if hint is not None:
+        blocks.append(context(teammate_line(hint, today=today)))
     return Message(text=text, blocks=blocks)
 
 
@@ -238,6 +247,7 @@ def help_message(*, daily_goal: int) -> Message:
             "`/leaderboard [today|week|month|all|7d|30d] [solve|care|laugh|opportunity]`: "
             "where the team stands",
             "`/mystats`: your day, your streaks and your week",
+            "`/connect who @name [platform]`: everyone on the team who gave them value, and when",
             "`/connect help`: this message",
         ]
     )

@@ -1,4 +1,4 @@
-"""The App Home tab: a member's day, streaks, week, latest entries and the team's top five."""
+"""The App Home tab: a member's day, streaks, week, latest entries, people and the top five."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from slackapp.domain.board import Leaderboard
 from slackapp.domain.calendar import day_label
 from slackapp.domain.entries import SavedConnection
+from slackapp.domain.people import RecentPerson
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLES
 from slackapp.render import ids
@@ -27,6 +28,7 @@ from slackapp.render.kit import (
     section,
     truncate,
 )
+from slackapp.render.people import people_blocks
 from slackapp.render.settings import settings_button
 from slackapp.render.stats import first_steps_blocks, streak_fields, today_text
 from slackapp.render.widgets import (
@@ -174,6 +176,7 @@ def home_view(
     display_name: str | None,
     timezone: str,
     show_settings: bool = False,
+    people: Sequence[RecentPerson] = (),
 ) -> dict[str, Any]:
     """The Home tab for one member; a welcome instead of empty tables if they never logged."""
     name = " ".join((display_name or "").split())
@@ -186,6 +189,9 @@ def home_view(
         blocks.extend(_progress_blocks(stats))
         blocks.append(divider())
         blocks.extend(_entries_blocks(stats))
+        if people:
+            blocks.append(divider())
+            blocks.extend(people_blocks(people, today=stats.today))
     blocks.append(divider())
     blocks.extend(_team_blocks(board, viewer_id=stats.user_id))
     blocks.append(divider())

@@ -12,6 +12,8 @@ DELETE_ACTION = "delete_connection"
 OPEN_FORM_ACTION = "open_connect_form"
 SHARE_BOARD_ACTION = "share_leaderboard"
 OPEN_SETTINGS_ACTION = "open_team_settings"
+MERGE_PERSON_ACTION = "merge_person"
+UNMERGE_PERSON_ACTION = "unmerge_person"
 
 # Shortcuts
 LOG_MESSAGE_SHORTCUT = "log_message_as_connection"

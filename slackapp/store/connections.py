@@ -28,6 +28,7 @@ from slackapp.domain.team_settings import (
 )
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, Team
+from slackapp.store.people import resolve_person
 from slackapp.store.tallies import count_entry
 
 
@@ -59,6 +60,7 @@ def saved_connection(row: Connection) -> SavedConnection:
         link=row.link,
         local_date=row.local_date,
         created_at=row.created_at,
+        person_id=row.person_id,
     )
 
 
@@ -190,6 +192,9 @@ def log_connection(
         created_at=now,
         source=source,
         client_token=client_token,
+        person_id=resolve_person(
+            session, team_id=team_id, who=_clean(draft.who), platform=draft.platform, now=now
+        ),
     )
     if client_token is None and row.link is None:
         # Neither unique key can clash (NULLs never do): no savepoint needed.
@@ -306,6 +311,9 @@ def update_connection(
     row.principle = draft.principle.value
     row.platform = draft.platform.value if draft.platform else None
     row.who = _clean(draft.who)
+    row.person_id = resolve_person(
+        session, team_id=team_id, who=row.who, platform=draft.platform, now=now
+    )
     row.note = _clean(draft.note) or ""
     row.link = _clean(draft.link)
     row.local_date = draft.local_date

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -23,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS
 from slackapp.domain.entries import LINK_MAX_LENGTH, NOTE_MAX_LENGTH, WHO_MAX_LENGTH
+from slackapp.domain.people import HANDLE_KEY_MAX
 from slackapp.domain.team_settings import (
     DEFAULT_DAILY_GOAL,
     DEFAULT_DIGEST_TIME,
@@ -149,6 +151,8 @@ class Connection(Base):
     source: Mapped[str] = mapped_column(String(16), default="command")
     # Idempotency key of the request that created it (e.g. a modal's view id).
     client_token: Mapped[str | None] = mapped_column(String(64))
+    # The person `who` names on `platform` (see domain/people.py); set in the log's transaction.
+    person_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("people.id"))
 
     __table_args__ = (
         CheckConstraint(
@@ -160,6 +164,43 @@ class Connection(Base):
         Index("ix_connections_team_day", "team_id", "local_date", "user_id", "principle"),
         Index("ix_connections_member_day", "team_id", "user_id", "local_date", "principle"),
         Index("ix_connections_member_recent", "team_id", "user_id", "created_at"),
+        # Covers a person's page and the teammate hint, newest first (ties by id): counts, first and
+        # last, principles, who.
+        Index(
+            "ix_connections_person_recent",
+            "team_id",
+            "person_id",
+            "created_at",
+            "id",
+            "user_id",
+            "local_date",
+            "principle",
+        ),
+    )
+
+
+class Person(Base):
+    """Someone the team gave value to: one handle on one platform, or one Slack user.
+
+    `merged_into` points at the person this one was found to be (always a person that is not
+    merged itself); clearing it undoes the merge, because entries keep their own person.
+    """
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # A Platform value, "slack" for a Slack user, or "" when the entry named no platform.
+    platform: Mapped[str] = mapped_column(String(16))
+    handle_key: Mapped[str] = mapped_column(String(HANDLE_KEY_MAX))
+    display: Mapped[str] = mapped_column(String(HANDLE_KEY_MAX))
+    merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "platform", "handle_key"),
+        Index("ix_people_team_handle", "team_id", "handle_key"),
+        Index("ix_people_team_merged", "team_id", "merged_into", "id"),
     )
 
 

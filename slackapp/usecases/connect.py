@@ -27,12 +27,14 @@ from slackapp.domain.entries import (
     Prefill,
 )
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
+from slackapp.domain.people import TeammateTouch
 from slackapp.slack.messages import is_slack_link, permalink
 from slackapp.slack.profiles import is_fresh, profile_of
 from slackapp.store import connections as store
 from slackapp.store.models import Member
 from slackapp.usecases.deps import Deps
 from slackapp.usecases.members import member_session, mention_names, readable_mentions
+from slackapp.usecases.people import teammate_hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class Logged:
     refresh_profile: bool
     #: Whether the entry was dated in the team's zone because the member's own is not known yet.
     zone_guessed: bool
+    #: A teammate's recent touch of the same person, worth one line in the confirmation.
+    hint: TeammateTouch | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,7 @@ def log_text(
             today=today,
             refresh_profile=not is_fresh(member, now=deps.now()),
             zone_guessed=not profile.zone_known,
+            hint=teammate_hint(deps, session, team_id=team_id, user_id=user_id, result=result),
         )
 
 
@@ -166,6 +171,7 @@ def submit_form(
             today=today,
             refresh_profile=not is_fresh(member, now=deps.now()),
             zone_guessed=False,  # the member picked the date themselves
+            hint=teammate_hint(deps, session, team_id=team_id, user_id=user_id, result=result),
         )
 
 

@@ -21,12 +21,14 @@ from slackapp.domain.board import Leaderboard
 from slackapp.domain.calendar import local_date, zone
 from slackapp.domain.entries import SavedConnection
 from slackapp.domain.intents import BoardRequest
+from slackapp.domain.people import RecentPerson
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.team_settings import can_edit_settings, work_days_from_mask
 from slackapp.render.home import home_view
 from slackapp.slack.profiles import Profile, fetch_user, profile_of, remember
 from slackapp.store import connections as store
 from slackapp.store.models import Member, Team
+from slackapp.store.people import recent_people
 from slackapp.store.stats import member_stats
 from slackapp.usecases.board import named_board, team_board
 from slackapp.usecases.deps import Deps
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 #: How many entries the App Home lists, and how many people of the team board it shows.
 HOME_RECENT = 10
 HOME_BOARD_SIZE = 5
+#: How many of the member's recent people the App Home lists.
+HOME_PEOPLE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,8 @@ class HomeData:
     board: Leaderboard
     profile: Profile
     may_edit_settings: bool
+    #: The people the member touched most recently.
+    people: tuple[RecentPerson, ...] = ()
 
 
 class _Coalescer:
@@ -113,7 +119,14 @@ def _home_data(
     may_edit = can_edit_settings(
         user_id=user_id, is_admin=profile.is_admin, admin_user_ids=deps.settings.admin_user_ids
     )
-    return HomeData(stats=stats, board=board, profile=profile, may_edit_settings=may_edit)
+    recent = recent_people(session, team_id=team.team_id, user_id=user_id, limit=HOME_PEOPLE)
+    return HomeData(
+        stats=stats,
+        board=board,
+        profile=profile,
+        may_edit_settings=may_edit,
+        people=tuple(recent),
+    )
 
 
 def my_stats(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> PersonalStats:
@@ -214,6 +227,7 @@ def _publish(deps: Deps, client: WebClient, data: HomeData) -> None:
         display_name=data.profile.display_name,
         timezone=data.profile.timezone,
         show_settings=data.may_edit_settings,
+        people=data.people,
     )
     try:
         client.views_publish(user_id=user_id, view=view)

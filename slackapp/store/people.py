@@ -1,0 +1,306 @@
+"""People of a team: found or created as entries name them, read for pages and hints, merged.
+
+Every query here starts from an index: people by (team, platform, handle) or (team, handle),
+merged people by (team, merged_into), and entries by (team, person, created_at).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from slackapp.domain.people import (
+    Known,
+    Merge,
+    PersonKey,
+    PersonPage,
+    RecentPerson,
+    TeammateTouch,
+    Touch,
+    person_key,
+)
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
+from slackapp.store.models import Connection, Person
+
+#: How many people the "same person as…" menu offers (Slack allows 100 options).
+CANDIDATES = 50
+_PLATFORMS = {p.value: p for p in Platform}
+
+
+def _known(row: Person) -> Known:
+    return Known(id=row.id, key=PersonKey(row.platform, row.handle_key, row.display))
+
+
+def resolve_person(
+    session: Session, *, team_id: str, who: str | None, platform: Platform | None, now: datetime
+) -> int | None:
+    """The id of the person `who` names on `platform`, created on first mention."""
+    key = person_key(who, platform)
+    if key is None:
+        return None
+    found = _by_key(session, team_id=team_id, key=key)
+    if found is not None:
+        return found.id
+    row = Person(
+        team_id=team_id,
+        platform=key.platform,
+        handle_key=key.handle,
+        display=key.display,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another request named them first.
+        found = _by_key(session, team_id=team_id, key=key)
+        assert found is not None
+        return found.id
+    return row.id
+
+
+def _by_key(session: Session, *, team_id: str, key: PersonKey) -> Person | None:
+    return session.scalar(
+        select(Person).where(
+            Person.team_id == team_id,
+            Person.platform == key.platform,
+            Person.handle_key == key.handle,
+        )
+    )
+
+
+def _root(session: Session, *, team_id: str, person_id: int) -> Person | None:
+    row = session.get(Person, person_id)
+    if row is None or row.team_id != team_id:
+        return None
+    if row.merged_into is not None:
+        return session.get(Person, row.merged_into)
+    return row
+
+
+def _members(session: Session, *, team_id: str, root_id: int) -> list[Person]:
+    """Everyone merged into `root_id`, oldest first."""
+    return list(
+        session.scalars(
+            select(Person)
+            .where(Person.team_id == team_id, Person.merged_into == root_id)
+            .order_by(Person.id)
+        )
+    )
+
+
+def _group(session: Session, *, team_id: str, person_id: int) -> list[int]:
+    root = _root(session, team_id=team_id, person_id=person_id)
+    if root is None:
+        return []
+    return [root.id, *(p.id for p in _members(session, team_id=team_id, root_id=root.id))]
+
+
+def teammate_touch(
+    session: Session, *, team_id: str, person_id: int, user_id: str, since: datetime
+) -> TeammateTouch | None:
+    """Another member's latest touch of this person (or anyone merged with them) since `since`."""
+    group = _group(session, team_id=team_id, person_id=person_id)
+    row = session.execute(
+        select(Connection.user_id, Connection.principle, Connection.local_date, Person)
+        .join(Person, Person.id == Connection.person_id)
+        .where(
+            Connection.team_id == team_id,
+            Connection.person_id.in_(group),
+            Connection.created_at >= since,
+            Connection.user_id != user_id,
+        )
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    other, principle, day, person = row
+    return TeammateTouch(
+        user_id=other,
+        person=_known(person).key,
+        principle=Principle(principle),
+        local_date=day,
+    )
+
+
+def find_people(
+    session: Session, *, team_id: str, key: PersonKey, any_platform: bool
+) -> list[Known]:
+    """The people (merged ones as whom they were merged into) a looked-up key may mean."""
+    query = select(Person).where(Person.team_id == team_id, Person.handle_key == key.handle)
+    if not any_platform:
+        query = query.where(Person.platform == key.platform)
+    roots: dict[int, Known] = {}
+    for row in session.scalars(query.order_by(Person.id)):
+        root = _root(session, team_id=team_id, person_id=row.id)
+        if root is not None:
+            roots.setdefault(root.id, _known(root))
+    return list(roots.values())
+
+
+def last_touched(session: Session, *, team_id: str, person_id: int) -> datetime | None:
+    """When anyone on the team last touched this person (or anyone merged with them)."""
+    group = _group(session, team_id=team_id, person_id=person_id)
+    return session.scalar(
+        select(func.max(Connection.created_at)).where(
+            Connection.team_id == team_id, Connection.person_id.in_(group)
+        )
+    )
+
+
+def _touch(row: Connection) -> Touch:
+    return Touch(
+        connection_id=row.id,
+        user_id=row.user_id,
+        principle=Principle(row.principle),
+        platform=_PLATFORMS.get(row.platform) if row.platform else None,
+        who=row.who,
+        note=row.note,
+        link=row.link,
+        local_date=row.local_date,
+    )
+
+
+def person_page(session: Session, *, team_id: str, person_id: int, limit: int) -> PersonPage | None:
+    """The person's page: latest touches, totals, first and last, principles, merge candidates."""
+    root = _root(session, team_id=team_id, person_id=person_id)
+    if root is None:
+        return None
+    aliases = _members(session, team_id=team_id, root_id=root.id)
+    group = [root.id, *(p.id for p in aliases)]
+    mine = (Connection.team_id == team_id, Connection.person_id.in_(group))
+    touches = session.scalars(
+        select(Connection)
+        .where(*mine)
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(limit)
+    )
+    total, first, last = session.execute(
+        select(func.count(), func.min(Connection.local_date), func.max(Connection.local_date))
+        .select_from(Connection)
+        .where(*mine)
+    ).one()
+    if not total:
+        return None
+    counts = dict(
+        session.execute(
+            select(Connection.principle, func.count()).where(*mine).group_by(Connection.principle)
+        ).all()
+    )
+    return PersonPage(
+        person=_known(root),
+        aliases=tuple(_known(p) for p in aliases),
+        touches=tuple(_touch(row) for row in touches),
+        total=int(total),
+        first_touch=first,
+        last_touch=last,
+        principles=tuple((p, int(counts[p.value])) for p in PRINCIPLE_ORDER if counts.get(p.value)),
+        candidates=tuple(_candidates(session, team_id=team_id, root=root, group=group)),
+    )
+
+
+def _candidates(
+    session: Session, *, team_id: str, root: Person, group: Sequence[int]
+) -> list[Known]:
+    """Other people this one may be: the same handle elsewhere first, then the newest people."""
+    same = session.scalars(
+        select(Person)
+        .where(Person.team_id == team_id, Person.handle_key == root.handle_key)
+        .order_by(Person.id)
+        .limit(CANDIDATES)
+    )
+    newest = session.scalars(
+        select(Person)
+        .where(Person.team_id == team_id, Person.merged_into.is_(None))
+        .order_by(Person.id.desc())
+        .limit(CANDIDATES + len(group))
+    )
+    found: dict[int, Known] = {}
+    for row in [*same, *newest]:
+        if row.id in group or row.merged_into is not None or row.id in found:
+            continue
+        found[row.id] = _known(row)
+    return list(found.values())[:CANDIDATES]
+
+
+def merge_people(session: Session, *, team_id: str, source_id: int, target_id: int) -> Merge | None:
+    """Record that `source` (and everyone merged into it) is the same person as `target`."""
+    source = _root(session, team_id=team_id, person_id=source_id)
+    target = _root(session, team_id=team_id, person_id=target_id)
+    if source is None or target is None or source.id == target.id:
+        return None
+    moved = [source.id, *(p.id for p in _members(session, team_id=team_id, root_id=source.id))]
+    session.execute(
+        update(Person)
+        .where(Person.team_id == team_id, Person.id.in_(moved))
+        .values(merged_into=target.id)
+    )
+    return Merge(source=_known(source), target=_known(target), moved=tuple(moved))
+
+
+def unmerge_people(
+    session: Session, *, team_id: str, source_id: int, moved: Sequence[int]
+) -> Known | None:
+    """Undo a merge: `source` stands alone again, with the people that moved along with it."""
+    source = session.get(Person, source_id)
+    if source is None or source.team_id != team_id or source.merged_into is None:
+        return None
+    target = source.merged_into
+    others = [person for person in moved if person != source_id]
+    session.execute(
+        update(Person)
+        .where(Person.team_id == team_id, Person.id == source_id)
+        .values(merged_into=None)
+    )
+    if others:
+        session.execute(
+            update(Person)
+            .where(
+                Person.team_id == team_id,
+                Person.id.in_(others),
+                Person.merged_into == target,
+            )
+            .values(merged_into=source_id)
+        )
+    session.refresh(source)
+    return _known(source)
+
+
+def recent_people(
+    session: Session, *, team_id: str, user_id: str, limit: int, scan: int = 100
+) -> list[RecentPerson]:
+    """The people the member touched most recently (their last `scan` entries), newest first."""
+    rows = session.execute(
+        select(Connection.person_id, Connection.local_date)
+        .where(
+            Connection.team_id == team_id,
+            Connection.user_id == user_id,
+            Connection.person_id.is_not(None),
+        )
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(scan)
+    ).all()
+    found: dict[int, tuple[Person, date, int]] = {}
+    roots: dict[int, Person | None] = {}
+    for person_id, day in rows:
+        if person_id is None:
+            continue
+        if person_id not in roots:
+            roots[person_id] = _root(session, team_id=team_id, person_id=person_id)
+        root = roots[person_id]
+        if root is None:
+            continue
+        if root.id in found:
+            person, last, count = found[root.id]
+            found[root.id] = (person, last, count + 1)
+        elif len(found) < limit:
+            found[root.id] = (root, day, 1)
+    return [
+        RecentPerson(person=_known(person), last_touch=last, touches=count)
+        for person, last, count in found.values()
+    ]
