@@ -40,6 +40,17 @@ class Watchdog:
         event.listen(engine, "commit", self._arm_connection)
         event.listen(engine, "rollback", self._arm_connection)
         event.listen(engine.pool, "checkin", self._disarm_checkin)
+        # The pool's pre-ping talks to the server outside any statement event: watch it too.
+        ping = engine.dialect.do_ping
+
+        def watched_ping(dbapi_connection: Any) -> bool:
+            self._arm(dbapi_connection)
+            try:
+                return bool(ping(dbapi_connection))
+            finally:
+                self._disarm(dbapi_connection)
+
+        engine.dialect.do_ping = watched_ping  # type: ignore[method-assign]
 
     def _arm(self, dbapi_connection: Any) -> None:
         try:

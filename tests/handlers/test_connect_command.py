@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from slackapp.store.models import Connection
 from tests.support.blockkit import assert_valid_sent
-from tests.support.driver import SlackDriver
+from tests.support.driver import SlackDriver, finish_listeners
 
 
 def rows(slack: SlackDriver) -> list[Connection]:
@@ -83,6 +83,9 @@ def test_progress_counts_up_and_day_is_the_members_own(slack: SlackDriver) -> No
     second = slack.command("laugh posted a pun for @lee", user="U1")
     slack.response_to(slack.command("solve fixed @max's import", user="U2"))
     assert "2/10 today" in reply_text(slack.response_to(second))
+    # A first entry is dated in the team's zone until users.info tells us the member's own,
+    # right after the ack: let that work finish before reading the dates.
+    finish_listeners(slack.db)
     by_user = {(r.user_id, r.note): str(r.local_date) for r in rows(slack)}
     assert by_user[("U1", "thanked @kim for the tutorial")] == "2026-11-27"
     assert by_user[("U2", "fixed @max's import")] == "2026-11-28"

@@ -115,9 +115,10 @@ def test_health_recovers_without_a_restart_when_postgres_comes_back(
 
 @on_postgres
 def test_postgres_statements_are_cut_off_and_the_url_keeps_its_own_options(
-    db: Database,
+    database_url: str,
 ) -> None:
-    limited = Database(db.url, timeouts=Timeouts(statement=1))
+    # `database_url` on PostgreSQL is a schema of its own, chosen with `options=-csearch_path`.
+    limited = Database(database_url, timeouts=Timeouts(statement=1))
     try:
         with limited.engine.connect() as connection:
             assert connection.scalar(text("SHOW statement_timeout")) == "1s"
