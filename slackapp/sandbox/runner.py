@@ -155,7 +155,7 @@ def run_sandbox(
     except OSError as error:
         raise SandboxError(
             f"cannot listen on {host}:{port} ({error.strerror or error}). "
-            "Is another sandbox running? Pick another port with --port."
+            "Is another sandbox running? Pick another port with --port (or PORT=… make run)."
         ) from error
     stop = threading.Event()
     routes: SandboxRoutes | None = None

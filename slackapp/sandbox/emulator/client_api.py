@@ -54,7 +54,8 @@ def serve(
         return json_reply(
             {"ok": False, "error": "invalid_action", "detail": str(error)}, status=400
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except ValueError as error:
+        # Missing or malformed arguments; anything else is a bug and shows as one (HTTP 500).
         return json_reply(
             {"ok": False, "error": "invalid_arguments", "detail": str(error)}, status=400
         )
