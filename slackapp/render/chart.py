@@ -364,7 +364,8 @@ def weekly_chart_png(
     draw = ImageDraw.Draw(image)
 
     title_font = _font(_TITLE_SIZE)
-    text = _ellipsize(title_font, title, width - 2 * _PAD)
+    # Pillow's built-in font has no en dash: a plain hyphen reads the same in a title.
+    text = _ellipsize(title_font, title.replace("\u2013", "-"), width - 2 * _PAD)
     _draw_centred(draw, x=width / 2, y=_PAD, text=text, font=title_font, fill=_TITLE_COLOUR)
     y = _PAD + _line_height(title_font) + 10
     # Only principles that appear get a swatch, so each colour in the picture means something
