@@ -162,26 +162,24 @@ def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
         return None
 
 
-def claim(session: Session, *, due: Due, now: datetime, worker: str) -> Claim | None:
-    """Take `due` for this process, or None when it is already in the ledger (any status)."""
-    new_id = _insert_once(
-        session,
-        {
-            "team_id": due.team_id,
-            "kind": due.kind.value,
-            "target": due.target,
-            "local_date": due.local_date,
-            "due_at": due.due_at,
-            "status": Status.CLAIMED.value,
-            "attempts": 1,
-            "claimed_at": now,
-            "claimed_by": worker[:64],
-        },
-    )
-    if new_id is None:
-        return None
+def _claimed_row(due: Due, *, now: datetime, worker: str) -> dict[str, Any]:
+    """The ledger row that claims `due` for `worker`."""
+    return {
+        "team_id": due.team_id,
+        "kind": due.kind.value,
+        "target": due.target,
+        "local_date": due.local_date,
+        "due_at": due.due_at,
+        "status": Status.CLAIMED.value,
+        "attempts": 1,
+        "claimed_at": now,
+        "claimed_by": worker[:64],
+    }
+
+
+def _new_claim(due: Due, delivery_id: int) -> Claim:
     return Claim(
-        id=new_id,
+        id=delivery_id,
         team_id=due.team_id,
         kind=due.kind,
         target=due.target,
@@ -189,6 +187,12 @@ def claim(session: Session, *, due: Due, now: datetime, worker: str) -> Claim | 
         due_at=due.due_at,
         attempts=1,
     )
+
+
+def claim(session: Session, *, due: Due, now: datetime, worker: str) -> Claim | None:
+    """Take `due` for this process, or None when it is already in the ledger (any status)."""
+    new_id = _insert_once(session, _claimed_row(due, now=now, worker=worker))
+    return None if new_id is None else _new_claim(due, new_id)
 
 
 def _insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
@@ -225,36 +229,8 @@ def claim_many(session: Session, *, dues: Sequence[Due], now: datetime, worker: 
     """`claim` for many posts in one statement: the ones this process got, in `dues` order."""
     if not dues:
         return []
-    inserted = _insert_many(
-        session,
-        [
-            {
-                "team_id": due.team_id,
-                "kind": due.kind.value,
-                "target": due.target,
-                "local_date": due.local_date,
-                "due_at": due.due_at,
-                "status": Status.CLAIMED.value,
-                "attempts": 1,
-                "claimed_at": now,
-                "claimed_by": worker[:64],
-            }
-            for due in dues
-        ],
-    )
-    return [
-        Claim(
-            id=inserted[due.key],
-            team_id=due.team_id,
-            kind=due.kind,
-            target=due.target,
-            local_date=due.local_date,
-            due_at=due.due_at,
-            attempts=1,
-        )
-        for due in dues
-        if due.key in inserted
-    ]
+    inserted = _insert_many(session, [_claimed_row(due, now=now, worker=worker) for due in dues])
+    return [_new_claim(due, inserted[due.key]) for due in dues if due.key in inserted]
 
 
 def record_skipped_many(session: Session, *, skips: Sequence[tuple[Due, str]]) -> list[Due]:
