@@ -237,42 +237,29 @@ def record_skipped_many(session: Session, *, skips: Sequence[tuple[Due, str]]) -
     """`record_skipped` for many posts at once; the ones that were not in the ledger yet."""
     if not skips:
         return []
-    inserted = _insert_many(
-        session,
-        [
-            {
-                "team_id": due.team_id,
-                "kind": due.kind.value,
-                "target": due.target,
-                "local_date": due.local_date,
-                "due_at": due.due_at,
-                "status": Status.SKIPPED.value,
-                "attempts": 0,
-                "claimed_at": None,
-                "claimed_by": None,
-                "last_error": _short(reason),
-            }
-            for due, reason in skips
-        ],
-    )
+    inserted = _insert_many(session, [_skipped_row(due, reason) for due, reason in skips])
     return [due for due, _ in skips if due.key in inserted]
+
+
+def _skipped_row(due: Due, reason: str) -> dict[str, Any]:
+    """The ledger row saying `due` will never be sent, and why."""
+    return {
+        "team_id": due.team_id,
+        "kind": due.kind.value,
+        "target": due.target,
+        "local_date": due.local_date,
+        "due_at": due.due_at,
+        "status": Status.SKIPPED.value,
+        "attempts": 0,
+        "claimed_at": None,
+        "claimed_by": None,
+        "last_error": _short(reason),
+    }
 
 
 def record_skipped(session: Session, *, due: Due, reason: str) -> bool:
     """Note that `due` will never be sent; False when the ledger already had it."""
-    new_id = _insert_once(
-        session,
-        {
-            "team_id": due.team_id,
-            "kind": due.kind.value,
-            "target": due.target,
-            "local_date": due.local_date,
-            "due_at": due.due_at,
-            "status": Status.SKIPPED.value,
-            "attempts": 0,
-            "last_error": _short(reason),
-        },
-    )
+    new_id = _insert_once(session, _skipped_row(due, reason))
     return new_id is not None
 
 
