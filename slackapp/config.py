@@ -59,6 +59,8 @@ class Settings:
     db_connect_timeout: float = 3
     db_pool_timeout: float = 2
     db_statement_timeout: float = 5
+    # Seconds a starting process waits while another one migrates the schema.
+    db_migration_lock_timeout: float = 300
 
     @property
     def socket_mode(self) -> bool:
@@ -197,6 +199,7 @@ def load_settings(
         db_connect_timeout=seconds("DB_CONNECT_TIMEOUT", 3, 1, 60),
         db_pool_timeout=seconds("DB_POOL_TIMEOUT", 2, 0.1, 60),
         db_statement_timeout=seconds("DB_STATEMENT_TIMEOUT", 5, 0.1, 600),
+        db_migration_lock_timeout=seconds("DB_MIGRATION_LOCK_TIMEOUT", 300, 1, 3600),
     )
     if errors:
         raise ConfigError("Valueboard's settings need fixing:\n  " + "\n  ".join(errors))

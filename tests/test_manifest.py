@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from slackapp.render import ids
+from slackapp.slack.scopes import BOT_SCOPES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,11 @@ def test_bot_scopes_cover_exactly_the_methods_the_code_calls() -> None:
     needed = {METHOD_SCOPES[m] for m in called} - {None} | {"commands"}
     declared = set(manifest()["oauth_config"]["scopes"]["bot"])
     assert declared == needed
+
+
+def test_the_code_knows_the_manifest_scopes() -> None:
+    # `slackapp doctor` compares what Slack granted with these (the manifest is not installed).
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
 
 
 def test_commands_shortcuts_and_events_match_the_listeners() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from slackapp.config import DEFAULT_API_URL, Settings
 from slackapp.runtime.database import open_database
-from slackapp.store.migrate import upgrade
+from slackapp.store.migrate import MigrationLockTimeout, upgrade
 
 _APPS_PAGE = "your app's page at https://api.slack.com/apps"
 _WHERE_TOKEN = {
@@ -44,7 +44,14 @@ def migrate_database(settings: Settings) -> str:
     except (SQLAlchemyError, OSError) as error:
         raise database_problem(error, settings) from error
     try:
-        upgrade(db)
+        upgrade(db, lock_timeout=settings.db_migration_lock_timeout)
+    except MigrationLockTimeout as error:
+        raise StartupError(
+            f"DATABASE_URL {safe_url(settings.database_url)}: another process has been "
+            f"migrating the schema for over DB_MIGRATION_LOCK_TIMEOUT="
+            f"{settings.db_migration_lock_timeout:g} s. Let it finish (or stop it), then start "
+            "again; raise DB_MIGRATION_LOCK_TIMEOUT if a long migration is expected."
+        ) from error
     except (SQLAlchemyError, OSError, CommandError) as error:
         raise database_problem(error, settings) from error
     finally:

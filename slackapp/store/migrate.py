@@ -1,17 +1,40 @@
-"""Alembic, driven from code: `slackapp migrate` and start-up both call `upgrade`."""
+"""Alembic, driven from code: `slackapp migrate` and start-up both call `upgrade`.
+
+Several processes may start at once (gunicorn on several servers, replicas of a container), and
+each migrates on start. Only one may change the schema: on PostgreSQL the upgrade runs in one
+transaction that first takes an advisory lock; on SQLite it runs in one write transaction
+(`BEGIN IMMEDIATE`, the file's lock). The others wait for the lock, up to `lock_timeout`, then
+find the schema at head and do nothing.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Final
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from slackapp.store.db import Database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: The PostgreSQL advisory lock (per database) that the one migrating process holds.
+MIGRATION_LOCK_KEY: Final = 7406147
+#: Seconds a process waits for another one's migration by default.
+MIGRATION_LOCK_TIMEOUT: Final = 300.0
+
+
+class MigrationLockTimeout(Exception):
+    """Another process held the migration lock for longer than we were willing to wait."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"another process held the migration lock for over {waited:g} s")
+        self.waited = waited
 
 
 def alembic_config() -> Config:
@@ -21,12 +44,48 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(database: Database, *, revision: str = "head") -> None:
-    """Bring the schema up to `revision`."""
+def upgrade(
+    database: Database, *, revision: str = "head", lock_timeout: float = MIGRATION_LOCK_TIMEOUT
+) -> None:
+    """Bring the schema up to `revision`, once however many processes ask at the same time.
+
+    Raises MigrationLockTimeout when another process's migration outlasts `lock_timeout`.
+    """
     config = alembic_config()
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    # migrations/env.py takes PostgreSQL's advisory lock with this timeout.
+    config.attributes["lock_timeout"] = lock_timeout
+    with database.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        previous = _sqlite_busy_timeout(connection, lock_timeout) if sqlite else None
+        try:
+            # On SQLite this begins with BEGIN IMMEDIATE (see store.db): the file's write lock,
+            # waited for up to the busy timeout just set.
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        except OperationalError as error:
+            if _lock_timed_out(error):
+                raise MigrationLockTimeout(lock_timeout) from error
+            raise
+        finally:
+            if previous is not None:
+                _sqlite_busy_timeout(connection, previous)
+
+
+def _sqlite_busy_timeout(connection: Connection, seconds: float) -> float:
+    """Set how long SQLite waits for another writer on this connection; returns the old value."""
+    # On the driver's connection, outside any transaction: a SQLAlchemy statement would begin one.
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    previous = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}")
+    return float(previous) / 1000
+
+
+def _lock_timed_out(error: OperationalError) -> bool:
+    # PostgreSQL: lock_timeout fired (SQLSTATE 55P03). SQLite: the busy timeout ran out.
+    code = getattr(error.orig, "sqlstate", None)
+    return code == "55P03" or "database is locked" in str(error.orig)
 
 
 def current_revision(database: Database) -> str | None:
@@ -38,3 +97,11 @@ def current_revision(database: Database) -> str | None:
 def head_revision() -> str | None:
     """The newest revision in the migrations folder."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether `revision` is one of this version's migrations (not a newer version's)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -8,11 +8,12 @@ sandbox's page is one client of it; tests are another. Only the standard library
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mimetypes
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -42,6 +43,7 @@ from slackapp.sandbox.emulator.wire import (
     text_reply,
 )
 from slackapp.sandbox.emulator.workspace import Channel, Clock, User, Workspace, system_now
+from slackapp.slack.scopes import BOT_SCOPES
 
 __all__ = ["Route", "SlackEmulator"]
 
@@ -104,6 +106,8 @@ class SlackEmulator:
         self._log = CallLog(self._cond)
         self._faults = Faults()
         self._tokens: set[str] = {bot_token}
+        # What each token was granted, sent back as Slack does in `x-oauth-scopes`.
+        self._scopes: dict[str, frozenset[str]] = {bot_token: BOT_SCOPES}
         self._app_tokens: set[str] = {app_token}
         self.hub = SocketHub()
         self.deliverer = Deliverer(
@@ -343,12 +347,20 @@ class SlackEmulator:
         with self._cond:
             self._faults.rate_limit(method, retry_after=retry_after, times=times, channel=channel)
 
-    def add_token(self, token: str) -> None:
-        """Accept another bot or user token as valid."""
+    def add_token(self, token: str, *, scopes: Iterable[str] = BOT_SCOPES) -> None:
+        """Accept another bot or user token as valid, granted `scopes` (the manifest's)."""
         if not token.startswith(_BOT_TOKEN_PREFIXES):
             raise ValueError(f"tokens must start with one of {_BOT_TOKEN_PREFIXES}")
         with self._cond:
             self._tokens.add(token)
+            self._scopes[token] = frozenset(scopes)
+
+    def set_scopes(self, token: str, scopes: Iterable[str]) -> None:
+        """Change what a known token was granted, as a reinstall with other scopes would."""
+        with self._cond:
+            if token not in self._tokens:
+                raise ValueError(f"unknown token {token!r}: add_token it first")
+            self._scopes[token] = frozenset(scopes)
 
     def add_user(
         self,
@@ -498,8 +510,13 @@ class SlackEmulator:
             time.sleep(delay)  # a slow Slack: outside the lock, so calls overlap as they would
         with self._cond:
             reply, result = self._answer_api(method, params, token)
+            granted = self._scopes.get(token or "") if token in self._tokens else None
             self._log.record(call)
         self._finish(call, result)
+        if granted is not None:
+            # Slack names a valid token's scopes on every Web API answer.
+            scopes = ("X-OAuth-Scopes", ",".join(sorted(granted)))
+            reply = dataclasses.replace(reply, headers=(*reply.headers, scopes))
         return reply
 
     def _answer_api(
