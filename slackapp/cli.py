@@ -1,4 +1,4 @@
-"""`slackapp` / `python -m slackapp`: serve, socket, run, sandbox, migrate, export, deliver."""
+"""`slackapp` / `python -m slackapp`: the command line (`slackapp --help` lists its commands)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from slackapp.clock import system_clock
 from slackapp.config import ConfigError, Settings, load_settings
 from slackapp.runtime.database import open_database
+from slackapp.runtime.doctor import run_doctor
 from slackapp.runtime.logs import configure_logging
 from slackapp.runtime.startup import (
     StartupError,
@@ -73,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", help="connect to Slack over Socket Mode")
     sub.add_parser("run", help="socket or serve, whichever .env is set up for")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    doctor = sub.add_parser(
+        "doctor", help="check settings, database, schema and Slack tokens; one line each"
+    )
+    doctor.add_argument(
+        "--debug", action="store_true", help="also print each failure's traceback (to stderr)"
+    )
     export = sub.add_parser("export", help="write every logged connection to stdout")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--since", type=_date, help="first local date to include (YYYY-MM-DD)")
@@ -96,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = False
     try:
+        if args.command == "doctor":
+            # Before the settings are loaded: reporting on bad ones is part of its job.
+            debug = args.debug
+            return run_doctor(out=sys.stdout, err=sys.stderr, debug=args.debug)
         settings = load_settings()
         debug = settings.log_level == "DEBUG"
         configure_logging(settings.log_level)

@@ -13,6 +13,7 @@ import socket
 from alembic.util.exc import CommandError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -99,9 +100,17 @@ def safe_url(url: str) -> str:
 def check_bot_token(settings: Settings) -> None:
     """Call auth.test with the bot token, so that a wrong token or API URL stops start-up."""
     try:
-        _client(settings, token=settings.bot_token).auth_test()
+        auth_test(settings, token=settings.bot_token or "")
     except (SlackClientError, OSError) as error:
         raise slack_problem(error, settings, setting="SLACK_BOT_TOKEN") from error
+
+
+def auth_test(settings: Settings, *, token: str) -> SlackResponse:
+    """Slack's answer to auth.test with `token`: one try, within STARTUP_API_TIMEOUT.
+
+    Raises SlackClientError or OSError; `slack_problem` turns either into one line.
+    """
+    return _client(settings, token=token).auth_test()
 
 
 def check_app_token(settings: Settings) -> None:
@@ -142,9 +151,15 @@ def slack_problem(error: BaseException, settings: Settings, *, setting: str) -> 
         data = error.response.data
         code = data.get("error") if isinstance(data, dict) else None
         if status == 200 and isinstance(code, str):
+            where = _WHERE_TOKEN.get(setting)
+            if where is None:  # an installation's token, not a setting: only a reinstall helps
+                return StartupError(
+                    f"{setting} was refused by Slack ({code}). Reinstall the app to that "
+                    "workspace, or remove the installation if the workspace left."
+                )
             return StartupError(
                 f"{setting} was refused by Slack ({code}). Copy it again from "
-                f"{_WHERE_TOKEN[setting]}, and reinstall the app if it was removed."
+                f"{where}, and reinstall the app if it was removed."
             )
         return StartupError(
             f"SLACK_API_URL {settings.api_url} answered HTTP {status}, not like Slack's Web API. "

@@ -20,7 +20,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
-from slackapp.store.db import Database
+from slackapp.store.db import READ_ONLY, Database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: The PostgreSQL advisory lock (per database) that the one migrating process holds.
@@ -90,7 +90,8 @@ def _lock_timed_out(error: OperationalError) -> bool:
 
 def current_revision(database: Database) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
-    with database.engine.connect() as connection:
+    # Read-only: on SQLite it takes no write lock, so it never waits on a running app.
+    with database.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
