@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from slackapp.config import load_settings
+from slackapp.runtime.startup import StartupError, migrate_database
 from slackapp.store.db import Database
 from slackapp.store.migrate import (
     MIGRATION_LOCK_KEY,
@@ -19,25 +21,26 @@ from slackapp.store.migrate import (
     upgrade,
 )
 
-#: One starting process: import everything, wait for the others at the gate, then migrate.
+#: One starting process: import everything, wait for the others at the gate, then migrate
+#: as start-up does.
 _MIGRATE = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from slackapp.store.db import Database
-    from slackapp.store.migrate import upgrade
+    from slackapp.config import load_settings
+    from slackapp.runtime.startup import migrate_database
 
     url, gate = sys.argv[1], Path(sys.argv[2])
-    database = Database(url)
+    settings = load_settings({"DATABASE_URL": url}, dotenv_path=None)
     while not gate.exists():
         time.sleep(0.01)
-    upgrade(database, lock_timeout=120)
-    database.dispose()
+    migrate_database(settings)  # what `slackapp migrate`, `serve` and `socket` run
     print("migrated")
     """
 )
 
 
+@pytest.mark.slow  # starts Python four times
 def test_several_processes_migrating_a_fresh_database_at_once_all_succeed(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -78,6 +81,14 @@ def test_a_migration_waits_for_the_lock_and_says_so_when_it_gives_up(database_ur
                 connection.begin()  # BEGIN IMMEDIATE: the file's write lock
             with pytest.raises(MigrationLockTimeout, match="migration lock"):
                 upgrade(database, lock_timeout=1)
+            # Start-up turns it into one line that names the setting.
+            settings = load_settings(
+                {"DATABASE_URL": database_url, "DB_MIGRATION_LOCK_TIMEOUT": "1"}, dotenv_path=None
+            )
+            with pytest.raises(
+                StartupError, match=r"DB_MIGRATION_LOCK_TIMEOUT=1 s\. Let it finish"
+            ):
+                migrate_database(settings)
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
             connection.rollback()
