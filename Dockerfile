@@ -26,8 +26,8 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home valu
     && mkdir -p /app/var && chown valueboard:valueboard /app/var
 WORKDIR /app
 USER valueboard
-# The default DATABASE_URL (sqlite:///var/valueboard.db) lands here; mount a volume to keep it.
-VOLUME ["/app/var"]
+# The default DATABASE_URL (sqlite:///var/valueboard.db) lands in /app/var: mount a volume
+# there to keep it (compose uses PostgreSQL instead).
 EXPOSE 3000
 # 200 when the app and its database answer, 503 otherwise (python: slim has no curl).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
