@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--app-token", default="xapp-1-emulator")
     parser.add_argument("--signing-secret", default="emulator-signing-secret")
     parser.add_argument(
+        "--scopes",
+        help="the bot token's scopes, comma-separated, as Slack reports them in x-oauth-scopes "
+        "(default: manifest.yml's)",
+    )
+    parser.add_argument(
         "--request-url", help="the app's /slack/events, for commands and clicks sent over HTTP"
     )
     parser.add_argument(
@@ -113,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         log_calls=not args.quiet,
     )
+    if args.scopes is not None:
+        emulator.set_scopes(
+            args.bot_token, (s.strip() for s in args.scopes.split(",") if s.strip())
+        )
     for user_id, handle, tz, admin in args.user:
         emulator.add_user(user_id, name=handle, display_name=handle.title(), tz=tz, is_admin=admin)
     for channel_id, name, private, member in args.channel:

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from slackapp.sandbox.emulator import RecordedCall, SlackEmulator
+from slackapp.slack.scopes import BOT_SCOPES
 
 TOKEN = "xoxb-standin"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
@@ -450,6 +451,27 @@ def test_added_tokens_are_accepted(standin: SlackEmulator) -> None:
     assert client.auth_test()["ok"] is True
     with pytest.raises(ValueError):
         standin.add_token("not-a-token")
+
+
+def test_each_token_s_scopes_come_back_in_x_oauth_scopes(standin: SlackEmulator) -> None:
+    def scopes(token: str) -> str | None:
+        answer = WebClient(token=token, base_url=standin.api_url).api_call("auth.test")
+        return {k.lower(): v for k, v in answer.headers.items()}.get("x-oauth-scopes")
+
+    assert scopes(standin.bot_token) == ",".join(sorted(BOT_SCOPES))
+    standin.add_token("xoxb-other", scopes=["chat:write", "commands"])
+    standin.set_scopes(standin.bot_token, ["users:read"])
+    assert scopes("xoxb-other") == "chat:write,commands"
+    assert scopes(standin.bot_token) == "users:read"
+    with pytest.raises(SlackApiError):  # an unknown token is refused, its scopes unsaid
+        WebClient(token="xoxb-unknown", base_url=standin.api_url).auth_test()
+    unknown = urllib.request.Request(
+        f"{standin.api_url}auth.test", data=b"", headers={"Authorization": "Bearer xoxb-unknown"}
+    )
+    with urllib.request.urlopen(unknown) as response:
+        assert response.headers.get("x-oauth-scopes") is None
+    with pytest.raises(ValueError):
+        standin.set_scopes("xoxb-unknown", ["commands"])
 
 
 def test_users_list_pages_with_cursors(standin: SlackEmulator, client: WebClient) -> None:
