@@ -59,6 +59,8 @@ class Settings:
     db_connect_timeout: float = 3
     db_pool_timeout: float = 2
     db_statement_timeout: float = 5
+    # Days a workspace's data is kept after it uninstalls Valueboard (or revokes its token).
+    data_retention_days: int = 30
 
     @property
     def socket_mode(self) -> bool:
@@ -197,6 +199,7 @@ def load_settings(
         db_connect_timeout=seconds("DB_CONNECT_TIMEOUT", 3, 1, 60),
         db_pool_timeout=seconds("DB_POOL_TIMEOUT", 2, 0.1, 60),
         db_statement_timeout=seconds("DB_STATEMENT_TIMEOUT", 5, 0.1, 600),
+        data_retention_days=integer("DATA_RETENTION_DAYS", 30, 1, 3650),
     )
     if errors:
         raise ConfigError("Valueboard's settings need fixing:\n  " + "\n  ".join(errors))
