@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import logging
@@ -31,7 +30,7 @@ from slackapp.runtime.startup import (
 )
 from slackapp.sandbox import command as sandbox_command
 from slackapp.store.db import Database
-from slackapp.store.export import EXPORT_FIELDS, export_connections
+from slackapp.store.export import export_connections, write_csv
 
 log = logging.getLogger("slackapp")
 
@@ -212,11 +211,7 @@ def export(
             session, since=since, until=until, user_id=user_id, team_id=team_id
         )
         if fmt == "csv":
-            writer = csv.writer(out)
-            writer.writerow(EXPORT_FIELDS)
-            for row in rows:
-                writer.writerow(dataclasses.astuple(row))
-                count += 1
+            count = write_csv(out, rows)
         else:
             out.write("[")
             for row in rows:
