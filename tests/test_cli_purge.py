@@ -103,7 +103,7 @@ def test_yes_deletes_without_asking(
     ("team", "message"),
     [
         ("T404", "slackapp: no data for team T404 in this database; nothing to delete"),
-        ("'; drop", "slackapp: --team \"'; drop\" is not a Slack team id like T0123ABCD"),
+        ("'; drop", 'slackapp: --team "\'; drop" is not a Slack team id like T0123ABCD'),
     ],
 )
 def test_bad_input_gets_one_clear_line(
