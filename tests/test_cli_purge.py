@@ -1,4 +1,4 @@
-"""`slackapp purge --team T`: counts first, a typed confirmation on a terminal, --yes for scripts."""
+"""`slackapp purge --team T`: counts first, a typed confirmation at a terminal, or --yes."""
 
 from __future__ import annotations
 

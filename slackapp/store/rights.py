@@ -2,18 +2,18 @@
 
 "Their data" is every row of a table with both `team_id` and `user_id` columns (entries,
 their tallies and totals, their member record, and any table added later the same way), the
-DM nudges and digests addressed to them in the delivery ledger, and the people that only their
-entries pointed at.
+DM nudges addressed to them in the delivery ledger (except one being sent this instant), their
+id as whoever last saved the team's settings, and the people that only their entries named.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from slackapp.store.models import Base, Connection, Delivery, Person
+from slackapp.store.models import Base, Connection, Delivery, Person, Team
 
 __all__ = ["MemberRows", "count_member_rows", "forget_member", "member_tables"]
 
@@ -95,6 +95,13 @@ def forget_member(session: Session, *, team_id: str, user_id: str) -> MemberRows
     )
     if ledger_count := int(getattr(ledger, "rowcount", 0) or 0):
         rows[Delivery.__tablename__] = ledger_count
+    # The team's schedules remember who last saved them (to tell them of a pause): not them now.
+    session.execute(
+        update(Team)
+        .where(Team.team_id == team_id, Team.settings_updated_by == user_id)
+        .values(settings_updated_by=None)
+        .execution_options(synchronize_session=False)
+    )
     session.expire_all()
     return MemberRows(rows=rows, people=_forget_orphans(session, team_id=team_id))
 
