@@ -61,7 +61,7 @@ def test_forgetting_a_member_leaves_teammates_and_in_flight_posts(db: Database) 
         assert session.get(Member, ("T2", "U1")) is not None  # another workspace's member
         left = {(d.target, d.status) for d in session.scalars(select(Delivery))}
         assert left == {("U1", "claimed"), ("U2", "sent")}
-        team = session.get(Team, "T1")
-        assert team is not None and team.settings_updated_by is None
+        saved = session.get(Team, "T1")
+        assert saved is not None and saved.settings_updated_by is None
         assert mismatches(session) == []
         assert count_member_rows(session, team_id="T1", user_id="U1").total == 0
