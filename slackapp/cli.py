@@ -297,9 +297,10 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
         client = build_client(settings, scheduled=True)
         resume_reinstalled_team(db=db, client=client)
         report = run_tick(settings=settings, db=db, client=client, at=at or system_clock())
-        # With SCHEDULER_ENABLED=false this is the only retention check: cron runs it.
+        # With SCHEDULER_ENABLED=false this is the only retention check: cron runs it. It
+        # reads the real clock even with --at: a rehearsal of next month must not delete data.
         purged = purge_expired_teams(
-            db=db, at=at or system_clock(), retention_days=settings.data_retention_days
+            db=db, at=system_clock(), retention_days=settings.data_retention_days
         )
     except SQLAlchemyError as error:
         raise database_problem(error, settings) from error
