@@ -98,19 +98,21 @@ def _still_due(session: Session, *, team_id: str, uninstalled_before: datetime |
     """Whether the purge may go on: always for an operator's purge, else while still uninstalled.
 
     On PostgreSQL the team row is locked for the batch's transaction, so a reinstall
-    (reactivate_team) waits for the batch instead of racing it.
+    (reactivate_team) waits for the batch instead of racing it. (SQLite's write lock already
+    lets one transaction write at a time.)
     """
-    if uninstalled_before is None:
-        return True
-    query = select(Team.team_id).where(
-        Team.team_id == team_id,
-        Team.uninstalled_at.is_not(None),
-        Team.uninstalled_at <= uninstalled_before,
-        Team.is_active.is_(False),
-    )
+    query = select(Team.team_id).where(Team.team_id == team_id)
+    if uninstalled_before is not None:
+        query = query.where(
+            Team.uninstalled_at.is_not(None),
+            Team.uninstalled_at <= uninstalled_before,
+            Team.is_active.is_(False),
+        )
     if session.get_bind().dialect.name == "postgresql":
+        # Also serialises purges of one team: each batch deletes rows nobody else is deleting.
         query = query.with_for_update()
-    return session.scalar(query) is not None
+    found = session.scalar(query) is not None
+    return found or uninstalled_before is None
 
 
 def _self_references(table: Table) -> list[str]:
@@ -165,6 +167,7 @@ def purge_team(
                 result.deleted[table.name] = result.deleted.get(table.name, 0) + count
                 if on_batch is not None:
                     on_batch(table.name, count)
-            if count < batch:
+            if count == 0:
+                # Not "fewer than a batch": a concurrent purge may have taken some of ours.
                 break
     return result
