@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from slackapp.cli import main
+from slackapp.config import ConfigError, load_settings
 from slackapp.store.db import Database
 from slackapp.store.models import Connection, Member, Team
 from tests.support.factories import add_connection, add_member, add_team
@@ -118,3 +119,20 @@ def test_bad_input_gets_one_clear_line(
     _, err = capsys.readouterr()
     assert said(err) == [message]
     assert (rows(two_teams, "T1"), rows(two_teams, "T2")) == (4, 4)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("0", "DATA_RETENTION_DAYS must be between 1 and 3650, got 0"),
+        ("a month", "DATA_RETENTION_DAYS must be a whole number, got 'a month'"),
+    ],
+)
+def test_a_bad_retention_period_stops_start_up_naming_the_setting(raw: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"DATA_RETENTION_DAYS": raw}, dotenv_path=None)
+
+
+def test_the_retention_period_defaults_to_thirty_days() -> None:
+    assert load_settings({}, dotenv_path=None).data_retention_days == 30
+    assert load_settings({"DATA_RETENTION_DAYS": "7"}, dotenv_path=None).data_retention_days == 7
