@@ -1,4 +1,4 @@
-"""Buttons: undo, open the form, share the leaderboard, edit and delete entries."""
+"""Buttons: undo, open the form, share the leaderboard, edit and delete entries, forget-me."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from slack_sdk.errors import SlackApiError
 
 from slackapp.domain.entries import ChangeStatus
 from slackapp.domain.intents import BoardUsage
+from slackapp.domain.rights import MemberData
 from slackapp.render import ids
 from slackapp.render.board import board_message, board_usage, share_refused
 from slackapp.render.connect import change_refused, connection_form, undo_done
 from slackapp.render.home import notice_modal
 from slackapp.render.kit import FormContext
+from slackapp.render.rights import forget_cancelled, forget_refused, forgotten
 from slackapp.render.settings import settings_modal, settings_refused_view
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
 from slackapp.slack.posting import post_message
 from slackapp.slack.workspace import workspace_of
-from slackapp.usecases import board, connect, progress, team_settings
+from slackapp.usecases import board, connect, progress, rights, team_settings
 from slackapp.usecases.connect import Changed
 from slackapp.usecases.deps import from_context
 
@@ -148,6 +150,41 @@ def deleted(body: dict[str, Any], client: WebClient, context: BoltContext) -> No
     )
 
 
+def forget_ack(ack: Ack, action: dict[str, Any], context: BoltContext) -> None:
+    """Delete my data: everything of the member's goes, in one transaction, before the ack.
+
+    The button carries the id of the member it was shown to; a click by anyone else (a
+    forwarded or forged payload) deletes nothing.
+    """
+    owner = action.get("value")
+    context[OUTCOME] = rights.forget_me(
+        from_context(context),
+        team_id=workspace_of(context),
+        user_id=str(context.user_id),
+        owner=owner if isinstance(owner, str) else None,
+    )
+    ack()
+
+
+def forgot(client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """After Delete my data: say what went (in place of the question), and empty the Home."""
+    outcome = context.get(OUTCOME)
+    if isinstance(outcome, rights.NotYours):
+        respond(replace_original=False, **forget_refused().as_kwargs())
+        return
+    if not isinstance(outcome, MemberData):
+        return
+    respond(replace_original=True, **forgotten(outcome).as_kwargs())
+    progress.after_change(
+        from_context(context), client, team_id=workspace_of(context), user_id=str(context.user_id)
+    )
+
+
+def forget_cancelled_reply(respond: Respond) -> None:
+    """Cancel on the forget-me question: nothing changes; the question gives way to that."""
+    respond(replace_original=True, **forget_cancelled().as_kwargs())
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -163,3 +200,7 @@ def register(app: App) -> None:
     app.action(ids.SHARE_BOARD_ACTION)(ack=acknowledge, lazy=[after_ack(share_board)])
     app.action(ids.EDIT_ACTION)(ack=acknowledge, lazy=[after_ack(edit_entry)])
     app.action(ids.DELETE_ACTION)(ack=remove_ack, lazy=[after_ack(deleted)])
+    app.action(ids.FORGET_ME_ACTION)(ack=forget_ack, lazy=[after_ack(forgot)])
+    app.action(ids.FORGET_ME_CANCEL_ACTION)(
+        ack=acknowledge, lazy=[after_ack(forget_cancelled_reply)]
+    )

@@ -17,18 +17,25 @@ from slackapp.render.board import board_message, board_usage
 from slackapp.render.connect import connection_form, help_message, log_confirmation
 from slackapp.render.kit import FormContext
 from slackapp.render.people import nobody_message, person_message
+from slackapp.render.rights import (
+    export_failed,
+    export_nothing,
+    export_started,
+    forget_nothing,
+    forget_question,
+)
 from slackapp.render.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.render.stats import mystats_message
 from slackapp.render.widgets import notice
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
 from slackapp.slack.workspace import workspace_of
-from slackapp.usecases import board, connect, people, progress, team_settings
+from slackapp.usecases import board, connect, people, progress, rights, team_settings
 from slackapp.usecases.connect import Logged, Rejection
 from slackapp.usecases.deps import from_context
 
 
 def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    """/connect [text|help|who @name]: save what changes, and answer in the ack."""
+    """/connect [text|help|who @name|export|forget-me]: save what changes, answer in the ack."""
     deps = from_context(context)
     team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -60,6 +67,15 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         else:
             message = person_message(found.page, today=found.today, elsewhere=found.elsewhere)
             ack(**message.as_kwargs())
+    elif intent.kind is IntentKind.EXPORT:
+        # Only a read before the ack: the upload follows it.
+        entries = rights.entry_count(deps, team_id=team_id, user_id=user_id)
+        context[OUTCOME] = entries
+        ack(**(export_started() if entries else export_nothing()).as_kwargs())
+    elif intent.kind is IntentKind.FORGET_ME:
+        held = rights.held_data(deps, team_id=team_id, user_id=user_id)
+        message = forget_nothing() if held.empty else forget_question(held, user_id=user_id)
+        ack(**message.as_kwargs())
     elif intent.kind in {IntentKind.NUDGES_ON, IntentKind.NUDGES_OFF}:
         preference = team_settings.set_nudges(
             deps, team_id=team_id, user_id=user_id, enabled=intent.kind is IntentKind.NUDGES_ON
@@ -72,7 +88,7 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
 def connect_after(
     command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """After /connect's ack: refresh the Home after a log, or open the form or settings."""
+    """After /connect's ack: refresh the Home after a log, send an export, or open a form."""
     deps = from_context(context)
     team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -87,6 +103,10 @@ def connect_after(
             refresh_profile=outcome.refresh_profile,
             redate=entry if outcome.zone_guessed else None,
         )
+    elif intent.kind is IntentKind.EXPORT and isinstance(outcome, int) and outcome:
+        sent = rights.send_export(deps, client, team_id=team_id, user_id=user_id)
+        if isinstance(sent, rights.ExportFailed):
+            respond(response_type="ephemeral", **export_failed(sent.reason).as_kwargs())
     elif intent.kind is IntentKind.OPEN_FORM:
         start = connect.form_start(
             deps, client, team_id=team_id, user_id=user_id, parsed=intent.parsed

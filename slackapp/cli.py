@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import json
 import logging
@@ -32,7 +31,7 @@ from slackapp.runtime.startup import (
 )
 from slackapp.sandbox import command as sandbox_command
 from slackapp.store.db import Database
-from slackapp.store.export import EXPORT_FIELDS, export_connections
+from slackapp.store.export import export_connections, write_csv
 
 log = logging.getLogger("slackapp")
 
@@ -86,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--until", type=_date, help="last local date to include (YYYY-MM-DD)")
     export.add_argument("--user", help="only this Slack user id")
     export.add_argument("--team", help="only this Slack team id")
+    purge = sub.add_parser(
+        "purge", help="delete every row of one workspace now (after showing what, and asking)"
+    )
+    purge.add_argument("--team", required=True, help="the Slack team id (T…) to delete")
+    purge.add_argument(
+        "--yes", action="store_true", help="do not ask (for scripts); without it, a terminal asks"
+    )
     deliver = sub.add_parser(
         "deliver", help="send the nudges and digests that are due (one scheduler tick)"
     )
@@ -162,6 +168,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "deliver":
         return deliver(settings, at=args.at)
+    if args.command == "purge":
+        return purge(settings, team_id=args.team, yes=args.yes)
     if args.command == "sandbox":
         return run_sandbox(args, settings)
     if args.command == "run":
@@ -223,11 +231,7 @@ def export(
             session, since=since, until=until, user_id=user_id, team_id=team_id
         )
         if fmt == "csv":
-            writer = csv.writer(out)
-            writer.writerow(EXPORT_FIELDS)
-            for row in rows:
-                writer.writerow(dataclasses.astuple(row))
-                count += 1
+            count = write_csv(out, rows)
         else:
             out.write("[")
             for row in rows:
@@ -241,11 +245,61 @@ def export(
     return count
 
 
+def purge(
+    settings: Settings,
+    *,
+    team_id: str,
+    yes: bool,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """`slackapp purge --team T`: show what the workspace holds, confirm, delete it all."""
+    from slackapp.usecases import retention
+    from slackapp.usecases.deps import Deps
+
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    team_id = team_id.strip()
+    if not team_id or not team_id.isalnum():
+        raise CliError(f"--team {team_id!r} is not a Slack team id like T0123ABCD")
+    migrate_database(settings)
+    # A large workspace goes in bounded batches, so the usual statement limit holds.
+    db = open_database(settings)
+    try:
+        deps = Deps(settings=settings, db=db)
+        counts = retention.team_rows(deps, team_id=team_id)
+        if not counts:
+            raise CliError(f"no data for team {team_id} in this database; nothing to delete")
+        print(f"Team {team_id} has {sum(counts.values()):,} rows:", file=out)
+        for table, count in sorted(counts.items()):
+            print(f"  {table:<24} {count:>10,}", file=out)
+        if not yes:
+            if not stdin.isatty():
+                raise CliError(
+                    "purge deletes data for good, so it asks first: run it in a terminal, "
+                    "or add --yes to confirm from a script"
+                )
+            print(
+                f"Type the team id ({team_id}) to delete all of this for good: ", end="", file=out
+            )
+            out.flush()
+            if stdin.readline().strip() != team_id:
+                raise CliError("not confirmed; nothing was deleted")
+        result = retention.purge_now(deps, team_id=team_id)
+    except SQLAlchemyError as error:
+        raise database_problem(error, settings) from error
+    finally:
+        db.dispose()
+    print(f"Deleted {result.total:,} rows of team {team_id}.", file=out)
+    return 0
+
+
 def deliver(settings: Settings, *, at: datetime | None) -> int:
     """Run one delivery tick and print what it sent and skipped."""
     settings.require_token()
     from slackapp.runtime.app import build_client
     from slackapp.scheduling.report import describe_report
+    from slackapp.scheduling.retention import purge_expired_teams
     from slackapp.scheduling.tick import resume_reinstalled_team, run_tick
 
     migrate_database(settings)
@@ -254,12 +308,23 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
         client = build_client(settings, scheduled=True)
         resume_reinstalled_team(db=db, client=client)
         report = run_tick(settings=settings, db=db, client=client, at=at or system_clock())
+        # With SCHEDULER_ENABLED=false this is the only retention check: cron runs it. It
+        # reads the real clock even with --at: a rehearsal of next month must not delete data.
+        purged = purge_expired_teams(
+            db=db, at=system_clock(), retention_days=settings.data_retention_days
+        )
     except SQLAlchemyError as error:
         raise database_problem(error, settings) from error
     finally:
         db.dispose()
     for line in describe_report(report):
         print(line)
+    for result in purged:
+        if result.total and not result.stopped:
+            print(
+                f"deleted the data of team {result.team_id} ({result.total:,} rows): "
+                f"uninstalled more than {settings.data_retention_days} days ago"
+            )
     # Per-delivery failures are normal outcomes; only a tick that could not do its job fails.
     return 1 if report.errors else 0
 

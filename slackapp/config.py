@@ -61,6 +61,8 @@ class Settings:
     db_statement_timeout: float = 5
     # Seconds a starting process waits while another one migrates the schema.
     db_migration_lock_timeout: float = 300
+    # Days a workspace's data is kept after it uninstalls Valueboard (or revokes its token).
+    data_retention_days: int = 30
 
     @property
     def socket_mode(self) -> bool:
@@ -200,6 +202,7 @@ def load_settings(
         db_pool_timeout=seconds("DB_POOL_TIMEOUT", 2, 0.1, 60),
         db_statement_timeout=seconds("DB_STATEMENT_TIMEOUT", 5, 0.1, 600),
         db_migration_lock_timeout=seconds("DB_MIGRATION_LOCK_TIMEOUT", 300, 1, 3600),
+        data_retention_days=integer("DATA_RETENTION_DAYS", 30, 1, 3650),
     )
     if errors:
         raise ConfigError("Valueboard's settings need fixing:\n  " + "\n  ".join(errors))

@@ -28,6 +28,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "users_list": "users:read",
     "conversations_join": "channels:join",
     "files_upload_v2": "files:write",
+    "conversations_open": "im:write",
 }
 
 

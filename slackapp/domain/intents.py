@@ -21,6 +21,8 @@ class IntentKind(StrEnum):
     LOG = "log"
     TOO_LONG = "too_long"
     WHO = "who"
+    EXPORT = "export"
+    FORGET_ME = "forget_me"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class ConnectIntent:
 
 _HELP_WORDS = {"help", "?", "-h", "--help", "how", "usage"}
 _SETTINGS_WORDS = {"settings", "setup", "config", "configure", "admin"}
+_EXPORT_PHRASES = {"export", "export my data", "export mine", "my data"}
+_FORGET_PHRASES = {"forget-me", "forget me", "forgetme", "forget_me", "delete my data"}
 
 
 def interpret_connect(text: str) -> ConnectIntent:
@@ -46,6 +50,11 @@ def interpret_connect(text: str) -> ConnectIntent:
         return ConnectIntent(IntentKind.HELP)
     if len(words) == 1 and words[0] in _SETTINGS_WORDS:
         return ConnectIntent(IntentKind.SETTINGS)
+    phrase = " ".join(words)
+    if phrase in _EXPORT_PHRASES:
+        return ConnectIntent(IntentKind.EXPORT)
+    if phrase in _FORGET_PHRASES:
+        return ConnectIntent(IntentKind.FORGET_ME)
     if len(words) == 2 and words[0] in {"nudges", "nudge", "reminders"}:
         if words[1] in {"on", "yes", "start", "resume"}:
             return ConnectIntent(IntentKind.NUDGES_ON)

@@ -248,6 +248,8 @@ def help_message(*, daily_goal: int) -> Message:
             "where the team stands",
             "`/mystats`: your day, your streaks and your week",
             "`/connect who @name [platform]`: everyone on the team who gave them value, and when",
+            "`/connect export`: your own entries as a spreadsheet, in your DM",
+            "`/connect forget-me`: delete all your data (it asks first)",
             "`/connect help`: this message",
         ]
     )

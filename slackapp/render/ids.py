@@ -14,6 +14,8 @@ SHARE_BOARD_ACTION = "share_leaderboard"
 OPEN_SETTINGS_ACTION = "open_team_settings"
 MERGE_PERSON_ACTION = "merge_person"
 UNMERGE_PERSON_ACTION = "unmerge_person"
+FORGET_ME_ACTION = "forget_me_confirm"
+FORGET_ME_CANCEL_ACTION = "forget_me_cancel"
 
 # Shortcuts
 LOG_MESSAGE_SHORTCUT = "log_message_as_connection"

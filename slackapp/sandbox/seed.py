@@ -17,7 +17,7 @@ VALUEBOARD: Final = AppSurface(
     commands=(
         SlashCommand(
             "/connect",
-            "Log a real connection (or /connect help, /connect settings)",
+            "Log a real connection (or /connect help, settings, export, forget-me)",
             "solve @jane on twitter answered her question https://x.com/jane/status/1",
             should_escape=True,
         ),

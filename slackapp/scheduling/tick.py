@@ -29,6 +29,7 @@ from slackapp.scheduling.due import Due, Recipient, TeamSchedule, due_deliveries
 from slackapp.scheduling.fanout import FanOut, Owed
 from slackapp.scheduling.pacing import Pacer
 from slackapp.scheduling.report import DeliveryLine, TickReport, describe_report, duration
+from slackapp.scheduling.retention import RETENTION_CHECK_SECONDS, purge_expired_teams
 from slackapp.scheduling.retries import close_abandoned_claims, take_due_retries
 from slackapp.scheduling.schedules import load_schedules
 from slackapp.store import teams
@@ -55,6 +56,7 @@ MISFIRE_GRACE_SECONDS = 50
 #: as skipped rather than silently forgotten.
 NOTICE_WINDOW = timedelta(hours=6)
 _JOB_ID = "valueboard-deliveries"
+_RETENTION_JOB_ID = "valueboard-retention"
 #: How long handled Events API ids are kept for spotting Slack's retries.
 EVENT_MEMORY = timedelta(days=1)
 
@@ -213,6 +215,15 @@ def _tick_job(*, settings: Settings, db: Database, client: WebClient, clock: Clo
         log.info("delivery tick: %s", line)
 
 
+def _retention_job(*, settings: Settings, db: Database, client: WebClient, clock: Clock) -> None:
+    try:
+        # A team whose token works again has reinstalled: it must not lose its data.
+        resume_reinstalled_team(db=db, client=client)
+        purge_expired_teams(db=db, at=clock(), retention_days=settings.data_retention_days)
+    except Exception:
+        log.exception("retention check failed; the next one runs as scheduled")
+
+
 def start_scheduler(
     *,
     settings: Settings,
@@ -239,9 +250,25 @@ def start_scheduler(
         next_run_time=datetime.now(UTC),
         replace_existing=True,
     )
+    scheduler.add_job(
+        _retention_job,
+        trigger=IntervalTrigger(seconds=RETENTION_CHECK_SECONDS, timezone=UTC),
+        kwargs={"settings": settings, "db": db, "client": client, "clock": clock},
+        id=_RETENTION_JOB_ID,
+        name="delete the data of workspaces uninstalled longer than DATA_RETENTION_DAYS ago",
+        misfire_grace_time=int(RETENTION_CHECK_SECONDS / 2),
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC) + timedelta(seconds=interval_seconds / 2),
+        replace_existing=True,
+    )
     # APScheduler logs two INFO lines per run; a tick a minute would drown the app's own logs.
     # Its warnings (a missed run) and errors still come through.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler.start()
-    log.info("delivery scheduler started: one tick every %.0f s", interval_seconds)
+    log.info(
+        "delivery scheduler started: one tick every %.0f s, a retention check every %.0f min",
+        interval_seconds,
+        RETENTION_CHECK_SECONDS / 60,
+    )
     return scheduler

@@ -241,6 +241,39 @@ def upload_chart(
     return None
 
 
+def send_file_to_member(
+    client: WebClient,
+    *,
+    user_id: str,
+    content: bytes,
+    filename: str,
+    title: str,
+    initial_comment: str,
+) -> str | None:
+    """Share a file in the member's DM with the app (im:write, files:write); an error, or None.
+
+    conversations.open gives the DM's id: files.completeUploadExternal wants a conversation,
+    not a user id as chat.postMessage accepts.
+    """
+    try:
+        opened = client.conversations_open(users=user_id)
+        channel = (opened.get("channel") or {}).get("id")
+        if not isinstance(channel, str) or not channel:
+            return "conversations.open: no channel"
+        client.files_upload_v2(
+            channel=channel,
+            content=content,
+            filename=filename,
+            title=title,
+            initial_comment=initial_comment,
+        )
+    except SlackApiError as error:
+        return _error_code(error)
+    except (SlackClientError, OSError) as error:
+        return type(error).__name__
+    return None
+
+
 def tell_admin(client: WebClient, *, admin_id: str, text: str) -> bool:
     """DM the admin who configured the schedules; False (and a log line) if even that fails."""
     try:

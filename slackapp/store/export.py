@@ -1,10 +1,13 @@
-"""Every logged connection as rows for `slackapp export`, streamed in batches."""
+"""Every logged connection as rows for `slackapp export` and `/connect export`, in batches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,3 +64,24 @@ def export_connections(
             local_date=row.local_date.isoformat(),
             created_at=row.created_at.isoformat(),
         )
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's list): such a cell is prefixed
+#: with an apostrophe, so a note like "=HYPERLINK(…)" opens as the text it was.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`cell` as text a spreadsheet will not run as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def write_csv(out: TextIO, rows: Iterable[ExportRow]) -> int:
+    """Write a header and `rows` as CSV, formula-safe; returns how many rows."""
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_FIELDS)
+    count = 0
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell) for cell in dataclasses.astuple(row)])
+        count += 1
+    return count

@@ -103,6 +103,9 @@ class Team(Base):
     settings_updated_by: Mapped[str | None] = mapped_column(String(32))
     settings_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     inactive_reason: Mapped[str | None] = mapped_column(String(64))
+    # When Slack said the workspace uninstalled Valueboard or revoked its bot token: its data is
+    # deleted DATA_RETENTION_DAYS later unless it reinstalls first (which clears this).
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint("daily_goal BETWEEN 1 AND 100", name="daily_goal_range"),

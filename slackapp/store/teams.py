@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ __all__ = [
     "TOKEN_REASONS",
     "deactivate_team",
     "mark_member_unreachable",
+    "mark_uninstalled",
     "pause_schedule",
     "reactivate_team",
     "team_waiting_for_its_token",
@@ -73,7 +76,21 @@ def reactivate_team(session: Session, *, team_id: str) -> bool:
             Team.is_active.is_(False),
             Team.inactive_reason.in_(sorted(TOKEN_REASONS)),
         )
-        .values(is_active=True, inactive_reason=None)
+        .values(is_active=True, inactive_reason=None, uninstalled_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def mark_uninstalled(session: Session, *, team_id: str, at: datetime) -> bool:
+    """Remember when the workspace uninstalled (the first time only); False if already known.
+
+    The retention period counts from here; `reactivate_team` (a reinstall) clears it.
+    """
+    result = session.execute(
+        update(Team)
+        .where(Team.team_id == team_id, Team.uninstalled_at.is_(None))
+        .values(uninstalled_at=at)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))

@@ -26,6 +26,7 @@ from tests.scheduling.rig import (
     make_team,
     ny,
 )
+from tests.store.test_purge import counts, seed, uninstall
 from tests.support.factories import add_member
 
 pytestmark = pytest.mark.slow
@@ -235,3 +236,20 @@ def test_deliver_without_a_token_says_what_to_set(
     )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_deliver_purges_workspaces_past_their_retention_by_the_real_clock(
+    db: Database, standin: SlackEmulator, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    seed(db, "T1")
+    seed(db, "T2")
+    uninstall(db, "T1", at=now - timedelta(days=31))
+    uninstall(db, "T2", at=now - timedelta(days=29))
+    # --at rehearses another instant for the tick; the purge keeps to the real clock.
+    result = run_deliver(standin, db, now - timedelta(days=300), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "deleted the data of team T1" in result.stdout
+    assert "T2" not in result.stdout
+    assert not any(counts(db, "T1").values())
+    assert all(counts(db, "T2").values())

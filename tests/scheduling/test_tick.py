@@ -223,7 +223,9 @@ def test_start_scheduler_runs_one_tick_job_that_sends_once(rig: Rig, started: li
         settings=rig.settings, db=rig.db, client=rig.client, clock=rig.clock, interval_seconds=0.2
     )
     started.append(scheduler)
-    (job,) = scheduler.get_jobs()
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"valueboard-deliveries", "valueboard-retention"}
+    job = jobs["valueboard-deliveries"]
     assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (
         MISFIRE_GRACE_SECONDS,
         True,

@@ -109,6 +109,27 @@ def test_uninstall_and_revoked_bot_tokens_make_the_team_inactive(
     assert slack.event(event).status == 200
     team = wait_until_inactive(slack.db)
     assert (team.is_active, team.inactive_reason) == (False, reason)
+    # The retention period starts now (the frozen clock): saved before the ack, like the rest.
+    assert team.uninstalled_at == slack.clock.now
+
+
+def test_an_uninstall_of_a_team_without_settings_still_starts_its_retention(
+    slack: SlackDriver,
+) -> None:
+    # Members logged entries, but nobody ever saved the team: there is still data to delete.
+    assert slack.event({"type": "app_uninstalled"}).status == 200
+    team = wait_until_inactive(slack.db)
+    assert (team.is_active, team.uninstalled_at) == (False, slack.clock.now)
+
+
+def test_a_post_refused_for_a_bad_token_stops_schedules_but_starts_no_retention(
+    slack: SlackDriver,
+) -> None:
+    make_team(slack.db)
+    with slack.db.session_scope() as session:
+        teams.deactivate_team(session, team_id=TEAM, reason="invalid_auth")
+    team = wait_until_inactive(slack.db)
+    assert team.uninstalled_at is None
 
 
 def test_revoked_user_tokens_leave_the_team_active(slack: SlackDriver) -> None:
