@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 BOT_SCOPES: Final = frozenset(
-    {"commands", "chat:write", "users:read", "channels:join", "files:write"}
+    {"commands", "chat:write", "users:read", "channels:join", "files:write", "im:write"}
 )
 
 
