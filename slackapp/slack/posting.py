@@ -226,18 +226,39 @@ def upload_chart(
     initial_comment: str,
 ) -> str | None:
     """Share a chart image in `channel` (files:write); returns an error description, or None."""
+    error = _upload_file(
+        client,
+        channel=channel,
+        content=png,
+        filename=filename,
+        title=title,
+        initial_comment=initial_comment,
+    )
+    return None if error is None else f"chart upload: {error}"
+
+
+def _upload_file(
+    client: WebClient,
+    *,
+    channel: str,
+    content: bytes,
+    filename: str,
+    title: str,
+    initial_comment: str,
+) -> str | None:
+    """files.uploadV2 into a conversation; Slack's error code (or the transport's), or None."""
     try:
         client.files_upload_v2(
             channel=channel,
-            content=png,
+            content=content,
             filename=filename,
             title=title,
             initial_comment=initial_comment,
         )
     except SlackApiError as error:
-        return f"chart upload: {_error_code(error)}"
+        return _error_code(error)
     except (SlackClientError, OSError) as error:
-        return f"chart upload: {type(error).__name__}"
+        return type(error).__name__
     return None
 
 
@@ -258,20 +279,20 @@ def send_file_to_member(
     try:
         opened = client.conversations_open(users=user_id)
         channel = (opened.get("channel") or {}).get("id")
-        if not isinstance(channel, str) or not channel:
-            return "conversations.open: no channel"
-        client.files_upload_v2(
-            channel=channel,
-            content=content,
-            filename=filename,
-            title=title,
-            initial_comment=initial_comment,
-        )
     except SlackApiError as error:
         return _error_code(error)
     except (SlackClientError, OSError) as error:
         return type(error).__name__
-    return None
+    if not isinstance(channel, str) or not channel:
+        return "conversations.open: no channel"
+    return _upload_file(
+        client,
+        channel=channel,
+        content=content,
+        filename=filename,
+        title=title,
+        initial_comment=initial_comment,
+    )
 
 
 def tell_admin(client: WebClient, *, admin_id: str, text: str) -> bool:
