@@ -167,7 +167,9 @@ def purge_team(
                 result.deleted[table.name] = result.deleted.get(table.name, 0) + count
                 if on_batch is not None:
                     on_batch(table.name, count)
-            if count == 0:
-                # Not "fewer than a batch": a concurrent purge may have taken some of ours.
+            if count == 0 or table.name == Team.__tablename__:
+                # Not "fewer than a batch": a concurrent purge may have taken some of ours. The
+                # team's own row is its last and only one there: once it is gone, the purge is
+                # done (checking again would find no team and read that as a reinstall).
                 break
     return result

@@ -163,8 +163,11 @@ def test_the_scheduler_purges_only_after_the_retention_period(db: Database) -> N
     assert all(counts(db, "T1").values())
 
     after = UNINSTALLED + timedelta(days=RETENTION_DAYS, minutes=1)
+    before_purge = counts(db, "T1")
     (result,) = purge_expired_teams(db=db, at=after, retention_days=RETENTION_DAYS)
-    assert result.team_id == "T1" and result.total > 0
+    assert result.team_id == "T1" and not result.stopped
+    # All of it, the team's own row included, reported as done (not as a reinstall).
+    assert result.total == sum(before_purge.values()) and result.deleted["teams"] == 1
     assert not any(counts(db, "T1").values())
     assert all(counts(db, "T2").values())
     # Run again (another process, the next hour): nothing left, nothing to do.
