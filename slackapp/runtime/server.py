@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from types import FrameType
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -26,6 +29,27 @@ log = logging.getLogger(__name__)
 GRACEFUL_TIMEOUT = 30
 
 
+def _quit_once(worker: Any) -> None:
+    """Make the worker's quit handler run once, however many quit signals arrive.
+
+    Ctrl-C signals the whole process group, so the worker gets SIGINT from the terminal and
+    SIGQUIT from the master at almost the same moment. gunicorn's gthread handler, entered a
+    second time while the first is shutting its thread pool down, waits forever on the
+    pool's own lock, until the master kills the worker and the follow-ups with it.
+    """
+    first = worker.handle_quit
+    quitting = threading.Event()
+
+    def handle_quit(sig: int, frame: FrameType | None) -> None:
+        if quitting.is_set():
+            return
+        quitting.set()
+        first(sig, frame)
+
+    for number in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(number, handle_quit)
+
+
 class ValueboardServer(BaseApplication):  # type: ignore[misc]
     """Gunicorn, configured from our settings rather than its own command line."""
 
@@ -46,6 +70,7 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             "timeout": 30,
             "graceful_timeout": GRACEFUL_TIMEOUT,
             "worker_exit": self._drain,
+            "post_worker_init": _quit_once,
             "accesslog": None,
             "loglevel": self.settings.log_level.lower(),
         }

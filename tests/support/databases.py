@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from slackapp.store.db import Database, normalize_url
+from slackapp.store.db import Database, Timeouts, normalize_url
 from slackapp.store.migrate import upgrade
 
 _LOCAL_HOSTS = {None, "", "localhost", "127.0.0.1", "::1"}
@@ -62,6 +62,10 @@ class SqliteTemplate:
         return f"sqlite:///{path}"
 
 
+#: Seconds one CREATE or DROP DATABASE may take before the test run gives up on it.
+ADMIN_STATEMENT_S = 120
+
+
 class PostgresWorkerDatabase:
     """A database of this process's own on the server of `base_url`, migrated once."""
 
@@ -71,7 +75,9 @@ class PostgresWorkerDatabase:
         self._pattern = re.compile(rf"{re.escape(base_name)}_(gw\d+|main)_(\d+)")
         self.name = f"{base_name}_{worker}_{os.getpid()}"
         self.url = self._base.set(database=self.name).render_as_string(hide_password=False)
-        self._admin = Database(base_url)
+        # Creating and dropping databases (WITH FORCE, ending other sessions) may take far
+        # longer than the app's 5 s statement limit on a busy machine; still, never forever.
+        self._admin = Database(base_url, timeouts=Timeouts(statement=ADMIN_STATEMENT_S))
         self._schema = ""
         self._emptying = ""
         self._drop_leftovers()
