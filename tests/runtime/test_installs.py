@@ -36,7 +36,9 @@ def as_team(driver: SlackDriver, team_id: str, *, org: bool = False) -> SlackDri
 
 
 def token_of(standin: SlackEmulator, key: str) -> str:
-    tokens = [t for t in standin.installed_tokens() if (i := standin.identity_of(t)) and i.key == key]
+    tokens = [
+        t for t in standin.installed_tokens() if (i := standin.identity_of(t)) and i.key == key
+    ]
     assert len(tokens) == 1, tokens
     return tokens[0]
 
@@ -122,3 +124,62 @@ def test_an_install_from_another_browser_or_with_a_used_state_is_refused(
     assert again.status == 401 and "expired" in again.text
     with db.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(BOTS_TABLE)) == 1
+
+
+def uninstalled(db: Database, team_id: str) -> tuple[bool, str | None, bool]:
+    """(is_active, inactive_reason, has uninstalled_at) of a team."""
+    with db.session_scope() as session:
+        team = session.get(Team, team_id)
+        assert team is not None
+        return team.is_active, team.inactive_reason, team.uninstalled_at is not None
+
+
+def stored_tokens(db: Database) -> dict[str, set[str]]:
+    with db.engine.connect() as connection:
+        return {
+            "bots": {r.team_id for r in connection.execute(select(BOTS_TABLE.c.team_id))},
+            "installations": {
+                r.team_id for r in connection.execute(select(INSTALLATIONS_TABLE.c.team_id))
+            },
+        }
+
+
+UNINSTALLED = {"type": "app_uninstalled"}
+REVOKED = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}
+
+
+@pytest.mark.parametrize("events", [(UNINSTALLED, REVOKED), (REVOKED, UNINSTALLED)])
+def test_uninstall_in_either_order_forgets_the_tokens_at_once_and_a_reinstall_finds_everything(
+    oauth_app: SlackDriver,
+    standin: SlackEmulator,
+    db: Database,
+    events: tuple[dict[str, object], ...],
+) -> None:
+    install(oauth_app, team="T0ONE")
+    install(oauth_app, team="T0TWO")
+    one, two = as_team(oauth_app, "T0ONE"), as_team(oauth_app, "T0TWO")
+    assert one.command("care @jane thanks for the thread").status == 200
+    assert two.command("solve @sam fixed the webhook").status == 200
+
+    first, second = events
+    assert one.event(first).status == 200
+    # At once, with the first event of either kind: the tokens are gone, the schedules stopped.
+    assert stored_tokens(db) == {"bots": {"T0TWO"}, "installations": {"T0TWO"}}
+    assert uninstalled(db, "T0ONE") == (False, first["type"], True)
+    assert one.event(second).status == 200
+    assert uninstalled(db, "T0ONE") == (False, first["type"], True)
+    assert uninstalled(db, "T0TWO") == (True, None, False)
+
+    reply = one.command("care @jane again")
+    assert "isn't installed in this workspace" in one.response_to(reply)["text"]
+    assert two.command("care @sam again").status == 200
+
+    page = install(oauth_app, team="T0ONE")
+    assert page.status == 200
+    assert uninstalled(db, "T0ONE") == (True, None, False)
+    with db.session_scope() as session:
+        kept = session.scalar(
+            select(func.count()).select_from(Connection).where(Connection.team_id == "T0ONE")
+        )
+    assert kept == 1
+    assert "2/10" in one.command("care @jane welcome back").body.decode()

@@ -14,7 +14,7 @@ from slackapp.store.db import Database
 from tests.support.driver import FakeClock, ServedApp, SlackDriver, serve_app
 
 CLIENT_ID = "111.222"
-CLIENT_SECRET = "oauth-client-secret"  # noqa: S105 - only the stand-in knows it
+CLIENT_SECRET = "oauth-client-secret"
 STATE_COOKIE = "slack-app-oauth-state"
 
 
@@ -91,7 +91,9 @@ def serve_oauth_app(
         standin=standin,
         db=db,
         clock=clock,
-        settings=oauth_settings(authorize_url=f"{standin.base_url}/oauth/v2/authorize", **overrides),
+        settings=oauth_settings(
+            authorize_url=f"{standin.base_url}/oauth/v2/authorize", **overrides
+        ),
     )
     standin.set_redirect_url(f"{base_url(served.driver)}/slack/oauth_redirect")
     return served
