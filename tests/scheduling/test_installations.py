@@ -1,10 +1,10 @@
-"""The scheduler with many workspaces: each team's posts go out with its own installation's token."""
+"""The scheduler with many workspaces: each team posts with its own installation's token."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -21,7 +21,7 @@ from tests.support.install import install, serve_oauth_app
 
 ORG_TEAM = "T0ORGA"
 #: Token expiry times are real time (slack_sdk reads the real clock): long expired.
-LONG_AGO = datetime(2020, 1, 1)
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC).replace(tzinfo=None)  # slack_sdk stores naive UTC
 
 
 @pytest.fixture
