@@ -183,3 +183,45 @@ def test_uninstall_in_either_order_forgets_the_tokens_at_once_and_a_reinstall_fi
         )
     assert kept == 1
     assert "2/10" in one.command("care @jane welcome back").body.decode()
+
+
+def board_of(driver: SlackDriver, user: str) -> str:
+    """What the member sees of /leaderboard all: every line of its answer."""
+    driver.standin.reset()
+    reply = driver.command("all", command="/leaderboard", user=user)
+    assert reply.status == 200
+    (response,) = driver.responses()
+    return str(response)
+
+
+def test_each_workspace_of_an_org_wide_install_has_its_own_board_and_the_org_uninstall_stops_them(
+    oauth_app: SlackDriver, standin: SlackEmulator, db: Database
+) -> None:
+    install(oauth_app, team=ORG_ID)
+    install(oauth_app, team="T0ONE")
+    east, west = as_team(oauth_app, "T0ORGA", org=True), as_team(oauth_app, "T0ORGB", org=True)
+    alone = as_team(oauth_app, "T0ONE")
+    assert "1/10" in east.command("care @jane thanks for the thread", user="U1").body.decode()
+    assert "1/10" in west.command("solve @sam fixed the webhook", user="U2").body.decode()
+    assert "1/10" in alone.command("laugh @kim the meme", user="U3").body.decode()
+
+    east_board, west_board = board_of(east, "U1"), board_of(west, "U2")
+    assert "Ana" in east_board and "Ben" not in east_board and "Cy" not in east_board
+    assert "Ben" in west_board and "Ana" not in west_board and "Cy" not in west_board
+    with db.session_scope() as session:
+        org = {
+            t.team_id: t.enterprise_id
+            for t in session.scalars(select(Team).where(Team.enterprise_id.is_not(None)))
+        }
+    assert org == {"T0ORGA": ORG_ID, "T0ORGB": ORG_ID}
+
+    assert east.event(UNINSTALLED).status == 200  # the org removes Valueboard
+    assert uninstalled(db, "T0ORGA") == (False, "app_uninstalled", True)
+    assert uninstalled(db, "T0ORGB") == (False, "app_uninstalled", True)
+    assert uninstalled(db, "T0ONE") == (True, None, False)
+    assert stored_tokens(db) == {"bots": {"T0ONE"}, "installations": {"T0ONE"}}
+    reply = west.command("care @sam again", user="U2")
+    assert "isn't installed in this workspace" in west.response_to(reply)["text"]
+    install(oauth_app, team=ORG_ID)
+    assert uninstalled(db, "T0ORGA") == (True, None, False)
+    assert uninstalled(db, "T0ORGB") == (True, None, False)
