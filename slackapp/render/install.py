@@ -56,7 +56,7 @@ def installed_page(*, workspace: str | None, app_url: str | None = None) -> str:
         "<code>/invite @Valueboard</code> (public channels it can join by itself).</li>"
         "<li>An admin sets the team's time zone, goal, nudge and digest with "
         "<code>/connect settings</code>.</li>"
-        f"</ol>{open_link}<p>You can close this tab.</p>",
+        "</ol><p>You can close this tab.</p>",
     )
 
 
