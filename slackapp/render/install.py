@@ -45,7 +45,6 @@ def _page(title: str, body: str) -> str:
 def installed_page(*, workspace: str | None, app_url: str | None = None) -> str:
     """After a successful install: what to do next, in Slack."""
     where = f" to {escape(workspace)}" if workspace else ""
-    open_link = f"<p><a href='{escape(app_url, quote=True)}'>Open Slack</a></p>" if app_url else ""
     return _page(
         "Valueboard is installed",
         f"<h1>Valueboard is installed{where} :)</h1>"
