@@ -42,7 +42,7 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def installed_page(*, workspace: str | None, app_url: str | None = None) -> str:
+def installed_page(*, workspace: str | None) -> str:
     """After a successful install: what to do next, in Slack."""
     where = f" to {escape(workspace)}" if workspace else ""
     return _page(
