@@ -225,3 +225,43 @@ def test_each_workspace_of_an_org_wide_install_has_its_own_board_and_the_org_uni
     install(oauth_app, team=ORG_ID)
     assert uninstalled(db, "T0ORGA") == (True, None, False)
     assert uninstalled(db, "T0ORGB") == (True, None, False)
+
+
+def test_two_workspaces_side_by_side_never_see_each_others_data(
+    oauth_app: SlackDriver, standin: SlackEmulator, db: Database
+) -> None:
+    """The same member id in both (ids are only unique within a workspace): stats, Home,
+    boards and exports each show that workspace's own entries, sent with its own token."""
+    install(oauth_app, team="T0ONE")
+    install(oauth_app, team="T0TWO")
+    one, two = as_team(oauth_app, "T0ONE"), as_team(oauth_app, "T0TWO")
+    for text in ("care @jane one-a", "solve @sam one-b"):
+        assert one.command(text, user="U1").status == 200
+    assert two.command("laugh @kim two-a", user="U1").status == 200
+    # One profile look-up per workspace (then cached), each with that workspace's token.
+    looked_up = standin.wait_for("users.info", count=2)
+    assert {c.token for c in looked_up} == {token_of(standin, "T0ONE"), token_of(standin, "T0TWO")}
+    standin.wait_for("views.publish", count=3)  # each log refreshes the member's Home
+
+    standin.reset()
+    stats_one = str(one.response_to(one.command("", command="/mystats", user="U1")))
+    stats_two = str(two.response_to(two.command("", command="/mystats", user="U1")))
+    assert "2/10" in stats_one and "1/10" not in stats_one
+    assert "1/10" in stats_two and "2/10" not in stats_two
+
+    standin.reset()
+    assert one.event({"type": "app_home_opened", "user": "U1", "tab": "home"}).status == 200
+    (home_one,) = standin.wait_for("views.publish")
+    assert home_one.token == token_of(standin, "T0ONE")
+    assert "one-a" in str(home_one.params) and "two-a" not in str(home_one.params)
+    assert two.event({"type": "app_home_opened", "user": "U1", "tab": "home"}).status == 200
+    home_two = standin.wait_for("views.publish", count=2)[1]
+    assert home_two.token == token_of(standin, "T0TWO")
+    assert "two-a" in str(home_two.params) and "one-a" not in str(home_two.params)
+
+    standin.reset()
+    assert two.command("export", user="U1").status == 200
+    standin.wait_for("files.completeUploadExternal")
+    (content,) = standin.uploads
+    assert "two-a" in content.decode() and "one-" not in content.decode()
+    assert {c.token for c in standin.calls() if c.token} == {token_of(standin, "T0TWO")}
