@@ -36,6 +36,7 @@ from slackapp.slack.clients import TeamClients
 from slackapp.store import teams
 from slackapp.store.db import Database
 from slackapp.store.events import forget_events
+from slackapp.store.installations import forget_expired_states
 
 __all__ = [
     "MISFIRE_GRACE_SECONDS",
@@ -96,6 +97,8 @@ def _run(tick: TickContext, settings: Settings) -> None:
     with tick.guard("forgetting old event ids"), tick.session() as session:
         # Slack retries an event within minutes; a day of ids is plenty to recognise them.
         forget_events(session, before=tick.at - EVENT_MEMORY)
+    with tick.guard("forgetting expired install states"), tick.session() as session:
+        forget_expired_states(session, before=tick.at)
     with tick.guard("closing abandoned claims"):
         close_abandoned_claims(tick)
     plans: list[tuple[TeamSchedule, list[Recipient]]] = []

@@ -10,10 +10,12 @@ installer's row here is the workspace's token, not that member's data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Connection, MetaData, and_, desc, select
+from sqlalchemy import Connection, MetaData, and_, delete, desc, select
+from sqlalchemy.orm import Session
 
 __all__ = [
     "BOTS_TABLE",
@@ -21,6 +23,7 @@ __all__ = [
     "INSTALLATION_METADATA",
     "STATES_TABLE",
     "InstalledBot",
+    "forget_expired_states",
     "installed_bots",
 ]
 
@@ -76,3 +79,11 @@ def installed_bots(connection: Connection, *, client_id: str) -> list[InstalledB
                 bot_token=row["bot_token"],
             )
     return list(newest.values())
+
+
+def forget_expired_states(session: Session, *, before: datetime) -> int:
+    """Delete "Add to Slack" states that expired unused (slack_sdk deletes only used ones)."""
+    # slack_sdk stores naive UTC times.
+    naive = before.astimezone(UTC).replace(tzinfo=None)
+    result = session.execute(delete(STATES_TABLE).where(STATES_TABLE.c.expire_at < naive))
+    return int(getattr(result, "rowcount", 0) or 0)

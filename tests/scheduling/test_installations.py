@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from slack_sdk import WebClient
+from sqlalchemy import insert, select, update
 
 from slackapp.runtime.app import build_team_clients
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.scheduling.tick import run_tick
 from slackapp.store.db import Database
-from slackapp.store.installations import BOTS_TABLE, INSTALLATIONS_TABLE
+from slackapp.store.installations import BOTS_TABLE, INSTALLATIONS_TABLE, STATES_TABLE
 from slackapp.store.models import Delivery, Team
-from tests.scheduling.rig import ADMIN, MONDAY_NINE
+from tests.scheduling.rig import ADMIN, MONDAY_NINE, settings_for
 from tests.support.driver import ORG_ID, FakeClock, ServedApp
 from tests.support.install import install, serve_oauth_app
 
@@ -140,3 +141,24 @@ def test_a_request_with_an_expired_token_is_answered_after_bolt_refreshes_it(
     assert new != old
     assert standin.wait_for("users.info")[0].token == new
     assert old not in {c.token for c in standin.calls() if c.method != "oauth.v2.access"}
+
+
+def test_the_tick_forgets_install_states_that_expired_unused(db: Database) -> None:
+    at = MONDAY_NINE.replace(tzinfo=None)  # slack_sdk stores naive UTC
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(STATES_TABLE),
+            [
+                {"state": "old", "expire_at": at - timedelta(minutes=1)},
+                {"state": "live", "expire_at": at + timedelta(minutes=9)},
+            ],
+        )
+    with SlackEmulator() as standin:
+        run_tick(
+            settings=settings_for(standin, db),
+            db=db,
+            client=WebClient(token=standin.bot_token, base_url=standin.api_url),
+            at=MONDAY_NINE,
+        )
+    with db.engine.connect() as connection:
+        assert list(connection.execute(select(STATES_TABLE.c.state)).scalars()) == ["live"]
