@@ -178,7 +178,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return run_socket(settings)
         if (settings.bot_token or settings.oauth) and settings.signing_secret:
             return run_http(settings, host=None, port=None)
-        if not (settings.bot_token or settings.signing_secret or settings.app_token):
+        if not (
+            settings.bot_token or settings.signing_secret or settings.app_token or settings.oauth
+        ):
             print(
                 "slackapp: no Slack credentials in .env, so this starts the sandbox: the real "
                 "app against a local Slack in your browser.\n"
@@ -191,6 +193,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             "(copy .env.example):\n"
             "  Socket Mode (simplest on a laptop): SLACK_BOT_TOKEN and SLACK_APP_TOKEN\n"
             "  HTTP mode (public URL): SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET\n"
+            "  Many workspaces (Add to Slack, HTTP): SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+            "SLACK_SIGNING_SECRET\n"
             "The README's 'Create the Slack app' section shows where each one is."
         )
     if args.command == "socket":

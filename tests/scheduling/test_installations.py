@@ -162,3 +162,21 @@ def test_the_tick_forgets_install_states_that_expired_unused(db: Database) -> No
         )
     with db.engine.connect() as connection:
         assert list(connection.execute(select(STATES_TABLE.c.state)).scalars()) == ["live"]
+
+
+def test_slackapp_deliver_posts_with_each_installations_token(
+    served: ServedApp, standin: SlackEmulator, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from slackapp.cli import deliver
+
+    for key in ("T0ONE", "T0TWO"):
+        install(served.driver, team=key)
+    nudge_at_nine(db, "T0ONE", "C0ONE")
+    nudge_at_nine(db, "T0TWO", "C0TWO")
+    standin.reset()
+
+    assert deliver(served.driver.deps.settings, at=MONDAY_NINE) == 0
+
+    posts = {c.params["channel"]: c.token for c in standin.calls("chat.postMessage")}
+    assert posts == {"C0ONE": token_of(standin, "T0ONE"), "C0TWO": token_of(standin, "T0TWO")}
+    assert "sent" in capsys.readouterr().out
