@@ -18,14 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.migrate import upgrade
 from slackapp.store.models import Connection, Delivery, Team
-from tests.support.driver import SIGNING_SECRET, FakeClock
-from tests.support.install import CLIENT_ID, CLIENT_SECRET, install, serve_oauth_app
+from tests.support.driver import SIGNING_SECRET, FakeClock, SlackDriver
+from tests.support.install import CLIENT_ID, CLIENT_SECRET, get, install, serve_oauth_app
 from tests.test_serve import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -143,3 +143,36 @@ def test_three_processes_serve_two_workspaces_and_post_each_nudge_once(
         ).all()
     assert sorted(rows) == sorted((team_id, f"thanks for note {n}") for team_id, n in sent), rows
     assert sorted(deliveries) == sorted((t, c, "sent") for t, c in TEAMS.items())
+
+
+def test_serve_with_many_workspaces_serves_the_install_page_and_refuses_strangers(
+    standin: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    """One process, any database: the page to install from, and no answer without an install."""
+    db = Database(database_url)
+    standin.enable_oauth(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    base, process = start(standin, db, tmp_path)
+    try:
+        assert wait_healthy(f"{base}/healthz", process, timeout=60)["ok"] is True
+        page = get(f"{base}/slack/install")
+        assert page.status == 200
+        assert f"{standin.base_url}/oauth/v2/authorize?" in page.text
+        assert f"client_id={CLIENT_ID}" in page.text
+        assert "slack-app-oauth-state=" in (page.header("Set-Cookie") or "")
+        stranger = SlackDriver(
+            url=f"{base}/slack/events",
+            standin=standin,
+            db=db,
+            clock=FakeClock(datetime.now(UTC)),
+            deps=None,  # type: ignore[arg-type]
+            team_id="T0NEVER",
+        )
+        reply = stranger.command("care @jane thanks")
+        assert reply.status == 200
+        assert "isn't installed in this workspace" in stranger.response_to(reply)["text"]
+    finally:
+        stderr = stop(process)
+        db.dispose()
+    assert CLIENT_SECRET not in stderr
+    with Database(database_url).session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Connection)) == 0
