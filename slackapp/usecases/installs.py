@@ -79,7 +79,8 @@ def tokens_gone(
             store.delete_installation(enterprise_id=enterprise_id, team_id=installation_team_id)
     if not revoked_bot:
         return []
-    affected = [workspace_id]
+    # An org-wide uninstall may name the organisation itself where a workspace would be.
+    affected = [] if workspace_id == enterprise_id else [workspace_id]
     if is_enterprise_install and enterprise_id:
         with deps.db.read_scope() as session:
             affected += teams.teams_of_enterprise(session, enterprise_id=enterprise_id)
