@@ -180,3 +180,20 @@ def test_slackapp_deliver_posts_with_each_installations_token(
     posts = {c.params["channel"]: c.token for c in standin.calls("chat.postMessage")}
     assert posts == {"C0ONE": token_of(standin, "T0ONE"), "C0TWO": token_of(standin, "T0TWO")}
     assert "sent" in capsys.readouterr().out
+
+
+def test_a_workspace_installed_on_its_own_inside_a_grid_org_posts_with_its_own_token(
+    served: ServedApp, standin: SlackEmulator, db: Database
+) -> None:
+    standin.add_installable("T0GRID", name="Grid East", enterprise_id="E0GRID")
+    install(served.driver, team="T0GRID")
+    with db.session_scope() as session:
+        team = session.get(Team, "T0GRID")
+        assert team is not None and team.enterprise_id == "E0GRID"  # learnt at install
+    nudge_at_nine(db, "T0GRID", "C0GRID", enterprise_id="E0GRID")
+    standin.reset()
+
+    tick(served, db)
+
+    (post,) = standin.calls("chat.postMessage")
+    assert (post.params["channel"], post.token) == ("C0GRID", token_of(standin, "T0GRID"))
