@@ -23,6 +23,7 @@ from slackapp.runtime.logs import configure_logging
 from slackapp.runtime.startup import (
     StartupError,
     check_address,
+    check_api_url,
     check_app_token,
     check_bot_token,
     database_problem,
@@ -175,9 +176,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         if settings.socket_mode:
             return run_socket(settings)
-        if settings.bot_token and settings.signing_secret:
+        if (settings.bot_token or settings.oauth) and settings.signing_secret:
             return run_http(settings, host=None, port=None)
-        if not (settings.bot_token or settings.signing_secret or settings.app_token):
+        if not (
+            settings.bot_token or settings.signing_secret or settings.app_token or settings.oauth
+        ):
             print(
                 "slackapp: no Slack credentials in .env, so this starts the sandbox: the real "
                 "app against a local Slack in your browser.\n"
@@ -190,6 +193,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             "(copy .env.example):\n"
             "  Socket Mode (simplest on a laptop): SLACK_BOT_TOKEN and SLACK_APP_TOKEN\n"
             "  HTTP mode (public URL): SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET\n"
+            "  Many workspaces (Add to Slack, HTTP): SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+            "SLACK_SIGNING_SECRET\n"
             "The README's 'Create the Slack app' section shows where each one is."
         )
     if args.command == "socket":
@@ -297,7 +302,7 @@ def purge(
 def deliver(settings: Settings, *, at: datetime | None) -> int:
     """Run one delivery tick and print what it sent and skipped."""
     settings.require_token()
-    from slackapp.runtime.app import build_client
+    from slackapp.runtime.app import build_team_clients
     from slackapp.scheduling.report import describe_report
     from slackapp.scheduling.retention import purge_expired_teams
     from slackapp.scheduling.tick import resume_reinstalled_team, run_tick
@@ -305,7 +310,9 @@ def deliver(settings: Settings, *, at: datetime | None) -> int:
     migrate_database(settings)
     db = open_database(settings)
     try:
-        client = build_client(settings, scheduled=True)
+        from slackapp.usecases.deps import Deps
+
+        client = build_team_clients(settings, Deps(settings=settings, db=db))
         resume_reinstalled_team(db=db, client=client)
         report = run_tick(settings=settings, db=db, client=client, at=at or system_clock())
         # With SCHEDULER_ENABLED=false this is the only retention check: cron runs it. It
@@ -335,7 +342,10 @@ def run_http(settings: Settings, *, host: str | None, port: int | None) -> int:
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
     # In this (gunicorn's master) process, before any worker forks: see slackapp.runtime.startup.
     check_address(settings.host, settings.port)
-    check_bot_token(settings)
+    if settings.oauth:
+        check_api_url(settings)
+    else:
+        check_bot_token(settings)
     migrate_database(settings)
     from slackapp.runtime.server import serve
 

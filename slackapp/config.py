@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///var/valueboard.db"
+DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 
 _WHERE_APP = "your app's page at https://api.slack.com/apps"
 _HINTS: dict[str, str] = {
@@ -22,6 +23,8 @@ _HINTS: dict[str, str] = {
     "SLACK_APP_TOKEN": (
         f"Basic Information > App-Level Tokens (xapp-…, scope connections:write) on {_WHERE_APP}"
     ),
+    "SLACK_CLIENT_ID": f"Basic Information > App Credentials > Client ID on {_WHERE_APP}",
+    "SLACK_CLIENT_SECRET": f"Basic Information > App Credentials > Client Secret on {_WHERE_APP}",
 }
 
 
@@ -36,6 +39,13 @@ class Settings:
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
+    # Many workspaces ("Add to Slack"): the app's OAuth credentials instead of one bot token.
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
+    authorize_url: str = DEFAULT_AUTHORIZE_URL
+    # Minutes before a rotating token expires that it is refreshed (requests and scheduler).
+    token_rotation_minutes: int = 120
     api_url: str = DEFAULT_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
@@ -65,21 +75,38 @@ class Settings:
     data_retention_days: int = 30
 
     @property
+    def oauth(self) -> bool:
+        """Whether installations come from "Add to Slack" (OAuth) rather than one bot token."""
+        return bool(self.client_id)
+
+    @property
     def socket_mode(self) -> bool:
         """Whether the app should connect over Socket Mode rather than serve HTTP."""
         return bool(self.app_token)
 
     def require_http(self) -> None:
         """Fail with a helpful message unless HTTP mode has what it needs."""
-        _require(self, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        if self.oauth:
+            _require(self, "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET")
+        else:
+            _require(self, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
     def require_socket(self) -> None:
         """Fail with a helpful message unless Socket Mode has what it needs."""
+        if self.oauth:
+            raise ConfigError(
+                "Socket Mode serves one workspace with SLACK_BOT_TOKEN; installing to many "
+                "workspaces (SLACK_CLIENT_ID) needs HTTP mode. Remove SLACK_APP_TOKEN to serve "
+                "HTTP, or remove SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to use Socket Mode."
+            )
         _require(self, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
 
     def require_token(self) -> None:
-        """Fail with a helpful message unless a bot token is set (for Web API calls)."""
-        _require(self, "SLACK_BOT_TOKEN")
+        """Fail with a helpful message unless the app has tokens: one, or installations."""
+        if self.oauth:
+            _require(self, "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+        else:
+            _require(self, "SLACK_BOT_TOKEN")
 
 
 def _require(settings: Settings, *names: str) -> None:
@@ -87,6 +114,8 @@ def _require(settings: Settings, *names: str) -> None:
         "SLACK_BOT_TOKEN": settings.bot_token,
         "SLACK_SIGNING_SECRET": settings.signing_secret,
         "SLACK_APP_TOKEN": settings.app_token,
+        "SLACK_CLIENT_ID": settings.client_id,
+        "SLACK_CLIENT_SECRET": settings.client_secret,
     }
     missing = [name for name in names if not values[name]]
     if missing:
@@ -156,6 +185,17 @@ def load_settings(
     app_token = text("SLACK_APP_TOKEN")
     if app_token and not app_token.startswith("xapp-"):
         errors.append(f"SLACK_APP_TOKEN must start with xapp- ({_HINTS['SLACK_APP_TOKEN']})")
+    client_id, client_secret = text("SLACK_CLIENT_ID"), text("SLACK_CLIENT_SECRET")
+    errors.extend(_oauth_problems(bot_token=bot_token, client_id=client_id, secret=client_secret))
+    authorize_url = text("SLACK_AUTHORIZE_URL") or DEFAULT_AUTHORIZE_URL
+    if not authorize_url.startswith(("http://", "https://")):
+        errors.append(f"SLACK_AUTHORIZE_URL must be an http(s) URL, got {authorize_url!r}")
+    redirect_uri = text("SLACK_REDIRECT_URI")
+    if redirect_uri and not redirect_uri.startswith(("http://", "https://")):
+        errors.append(
+            "SLACK_REDIRECT_URI must be the http(s) URL of /slack/oauth_redirect, "
+            f"like https://valueboard.example.com/slack/oauth_redirect, got {redirect_uri!r}"
+        )
     api_url = text("SLACK_API_URL") or DEFAULT_API_URL
     if not api_url.startswith(("http://", "https://")):
         errors.append(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
@@ -182,6 +222,11 @@ def load_settings(
         bot_token=bot_token,
         signing_secret=text("SLACK_SIGNING_SECRET"),
         app_token=app_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
+        authorize_url=authorize_url,
+        token_rotation_minutes=integer("SLACK_TOKEN_ROTATION_MINUTES", 120, 1, 11 * 60),
         api_url=api_url,
         database_url=database_url,
         host=text("HOST") or "127.0.0.1",
@@ -207,6 +252,31 @@ def load_settings(
     if errors:
         raise ConfigError("Valueboard's settings need fixing:\n  " + "\n  ".join(errors))
     return settings
+
+
+def _oauth_problems(
+    *, bot_token: str | None, client_id: str | None, secret: str | None
+) -> list[str]:
+    """Whether the Slack credentials describe one mode: one bot token, or OAuth installs."""
+    if bot_token and (client_id or secret):
+        return [
+            "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set, but Valueboard "
+            "runs either for one workspace (SLACK_BOT_TOKEN) or for many, installed with "
+            "'Add to Slack' (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET). Remove SLACK_BOT_TOKEN "
+            "to install to many workspaces, or remove SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "to keep one."
+        ]
+    if client_id and not secret:
+        return [
+            "SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET: add it "
+            f"({_HINTS['SLACK_CLIENT_SECRET']}), or remove SLACK_CLIENT_ID to use one bot token."
+        ]
+    if secret and not client_id:
+        return [
+            "SLACK_CLIENT_SECRET is set without SLACK_CLIENT_ID: add it "
+            f"({_HINTS['SLACK_CLIENT_ID']}), or remove SLACK_CLIENT_SECRET to use one bot token."
+        ]
+    return []
 
 
 # PostgreSQL goes through psycopg 3 (installed with Valueboard); plain postgresql:// picks it.

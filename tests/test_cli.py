@@ -158,6 +158,17 @@ def test_run_with_half_the_credentials_says_what_to_set(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_run_with_a_client_id_and_no_signing_secret_says_so_and_starts_no_sandbox(
+    tmp_path: Path,
+) -> None:
+    env = {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh"}
+    result = run_cli("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET" in result.stderr
+    assert "sandbox" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
 def test_bad_settings_name_the_variable(tmp_path: Path) -> None:
     result = run_cli(
         "migrate", env={"PORT": "eighty", "DEFAULT_TIMEZONE": "Mars/Olympus"}, cwd=tmp_path

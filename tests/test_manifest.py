@@ -32,10 +32,13 @@ METHOD_SCOPES: dict[str, str | None] = {
 }
 
 
-def manifest() -> dict[str, Any]:
-    data = yaml.safe_load((ROOT / "manifest.yml").read_text())
+def manifest(name: str = "manifest.yml") -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / name).read_text())
     assert isinstance(data, dict)
     return data
+
+
+DISTRIBUTION = "manifest.distribution.yml"
 
 
 def source() -> str:
@@ -78,3 +81,25 @@ def test_every_url_is_the_one_endpoint_and_home_is_on() -> None:
     assert {u.rsplit("/", 2)[-2] + "/" + u.rsplit("/", 1)[-1] for u in urls} == {"slack/events"}
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_both_manifests_ask_for_the_scopes_the_code_knows() -> None:
+    for name in ("manifest.yml", DISTRIBUTION):
+        assert set(manifest(name)["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES, name
+
+
+def test_the_distribution_manifest_is_manifest_yml_for_many_workspaces() -> None:
+    one, many = manifest(), manifest(DISTRIBUTION)
+    # The same app: commands, shortcuts, Home, events and interactivity.
+    assert many["features"] == one["features"]
+    assert many["settings"]["event_subscriptions"] == one["settings"]["event_subscriptions"]
+    assert many["settings"]["interactivity"] == one["settings"]["interactivity"]
+    # Installed with Add to Slack, org-wide on Enterprise Grid, with rotating tokens.
+    assert many["settings"]["org_deploy_enabled"] is True
+    assert many["settings"]["token_rotation_enabled"] is True
+    assert many["settings"]["socket_mode_enabled"] is False
+    assert [u.rsplit("/", 2)[-2:] for u in many["oauth_config"]["redirect_urls"]] == [
+        ["slack", "oauth_redirect"]
+    ]
+    text = (ROOT / DISTRIBUTION).read_text()
+    assert "PRIVACY.md" in text and "/privacy" in many["display_information"]["long_description"]

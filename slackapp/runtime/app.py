@@ -6,7 +6,10 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
@@ -17,11 +20,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
+from slackapp.render.install import install_failed_page, installed_page
 from slackapp.runtime.database import open_database
+from slackapp.slack.clients import TeamClients
+from slackapp.slack.installations import StoreAwareTokenRotator, state_store
 from slackapp.slack.listening import FOLLOW_UPS, VERIFIED, FollowUps, answer_failure
-from slackapp.slack.workspace import resolve_workspace
+from slackapp.slack.scopes import BOT_SCOPES
+from slackapp.slack.workspace import WORKSPACE, resolve_workspace
 from slackapp.store.db import Database
-from slackapp.usecases import lifecycle
+from slackapp.usecases import installs, lifecycle
 from slackapp.usecases.deps import CONTEXT_KEY, Deps, from_context
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,13 @@ class _TokenFromEnvironment(logging.Filter):
 
 _TOKEN_FROM_ENVIRONMENT = _TokenFromEnvironment()
 
+#: What a member of a workspace without an installation is told (where Slack shows an answer).
+NOT_INSTALLED = (
+    ":information_source: Valueboard isn't installed in this workspace (or it was removed), "
+    "so nothing was saved. Ask an admin to add it with the Add to Slack page of whoever runs "
+    "Valueboard for you."
+)
+
 
 def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
     """A WebClient for our bot token and API URL.
@@ -67,10 +81,39 @@ def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=2),
         ]
     return WebClient(
-        token=settings.bot_token,
+        token=None if settings.oauth else settings.bot_token,
         base_url=settings.api_url,
         timeout=WEB_API_TIMEOUT,
         retry_handlers=handlers,
+    )
+
+
+def build_team_clients(settings: Settings, deps: Deps) -> TeamClients:
+    """The scheduler's clients: the one bot token's, or each installation's (refreshed)."""
+    if not settings.oauth:
+        return TeamClients.one(build_client(settings, scheduled=True))
+    store = deps.installations
+    assert store is not None and settings.client_id and settings.client_secret
+    template = build_client(settings, scheduled=True)
+
+    def client_with(token: str) -> WebClient:
+        return WebClient(
+            token=token,
+            base_url=template.base_url,
+            timeout=template.timeout,
+            retry_handlers=template.retry_handlers,
+        )
+
+    return TeamClients(
+        store=store,
+        rotator=StoreAwareTokenRotator(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            client=build_client(settings),
+            store=store,
+        ),
+        rotation_minutes=settings.token_rotation_minutes,
+        client_with=client_with,
     )
 
 
@@ -91,12 +134,16 @@ def build_app(
     bolt_logger = logging.getLogger("slack_bolt")
     if _TOKEN_FROM_ENVIRONMENT not in bolt_logger.filters:
         bolt_logger.addFilter(_TOKEN_FROM_ENVIRONMENT)
+    oauth: dict[str, Any] = (
+        _oauth(settings, deps)
+        if settings.oauth
+        # Explicit: never let SLACK_CLIENT_ID/SECRET in the environment switch on OAuth silently.
+        else {"oauth_settings": None, "installation_store": None}
+    )
     app = App(
         client=build_client(settings),
         signing_secret=settings.signing_secret or "",
-        # Explicit: never let SLACK_CLIENT_ID/SECRET in the environment switch on OAuth silently.
-        oauth_settings=None,
-        installation_store=None,
+        **oauth,
         # Ack functions save and answer from the request's own thread; the slow work runs as
         # lazy functions on a bounded pool (see slackapp.slack.listening), so a busy pool never
         # delays an ack and nothing acknowledged is still waiting to be saved.
@@ -112,6 +159,8 @@ def build_app(
     app.use(_trust_socket_mode)
     app.use(_provide(deps, follow_ups))
     app.use(resolve_workspace)
+    if settings.oauth:
+        app.use(_remember_enterprise(deps))
     app.use(_skip_event_retries)
     app.error(_on_error)
     handlers.register(app)
@@ -156,3 +205,100 @@ def _skip_event_retries(body: dict[str, Any], context: BoltContext, next: Any) -
 def _on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse | None:
     """Failures in ack functions and middleware (work after the ack reports its own)."""
     return answer_failure(error, body=body, context=context)
+
+
+def _oauth(settings: Settings, deps: Deps) -> dict[str, Any]:
+    """Bolt's OAuth flow on slack_sdk's SQLAlchemy stores, for App(**_oauth(...))."""
+    store = deps.installations
+    assert store is not None and settings.client_id and settings.client_secret
+    api = build_client(settings)
+    authorize = InstallationStoreAuthorize(
+        logger=logging.getLogger("slack_bolt.Authorize"),
+        installation_store=store,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        token_rotation_expiration_minutes=settings.token_rotation_minutes,
+        # Each request reads the store: an uninstall or a refresh in another process counts
+        # at once (a cache here would keep answering with a token the store no longer has).
+        cache_enabled=False,
+        client=api,
+    )
+    # Refreshes through SLACK_API_URL, and survives losing a refresh race to another process.
+    authorize.token_rotator = StoreAwareTokenRotator(
+        client_id=settings.client_id, client_secret=settings.client_secret, client=api, store=store
+    )
+    oauth_settings = OAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=sorted(BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.redirect_uri,
+        authorization_url=settings.authorize_url,
+        installation_store=store,
+        token_rotation_expiration_minutes=settings.token_rotation_minutes,
+        state_store=state_store(engine=deps.db.engine),
+        callback_options=CallbackOptions(success=_installed(deps), failure=_install_failed),
+        logger=logging.getLogger("slack_bolt.OAuthFlow"),
+    )
+    return {
+        "oauth_settings": oauth_settings,
+        "installation_store": store,
+        "authorize": authorize,
+        "user_facing_authorize_error_message": NOT_INSTALLED,
+    }
+
+
+_HTML = "text/html; charset=utf-8"
+
+
+def _installed(deps: Deps) -> Any:
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        installs.installed(deps, installation)
+        name = installation.team_name or installation.enterprise_name
+        log.info(
+            "installed to %s (%s)",
+            installation.team_id or installation.enterprise_id,
+            "org-wide" if installation.is_enterprise_install else "workspace",
+        )
+        return BoltResponse(
+            status=200,
+            body=installed_page(workspace=name),
+            headers={
+                "Content-Type": _HTML,
+                "Set-Cookie": args.settings.state_utils.build_set_cookie_for_deletion(),
+            },
+        )
+
+    return success
+
+
+def _install_failed(args: FailureArgs) -> BoltResponse:
+    log.warning("an install did not finish: %s", args.reason)
+    return BoltResponse(
+        status=args.suggested_status_code,
+        body=install_failed_page(reason=args.reason, install_path=args.settings.install_path),
+        headers={
+            "Content-Type": _HTML,
+            "Set-Cookie": args.settings.state_utils.build_set_cookie_for_deletion(),
+        },
+    )
+
+
+def _remember_enterprise(deps: Deps) -> Any:
+    """Note each Enterprise Grid workspace's organisation once per process (the scheduler needs
+    it to find an org-wide install's token)."""
+    known: set[tuple[str, str]] = set()
+
+    def remember(context: BoltContext, next: Any) -> None:
+        workspace_id, enterprise_id = context.get(WORKSPACE), context.enterprise_id
+        if (
+            isinstance(workspace_id, str)
+            and enterprise_id
+            and (workspace_id, enterprise_id) not in known
+        ):
+            installs.note_enterprise(deps, team_id=workspace_id, enterprise_id=enterprise_id)
+            known.add((workspace_id, enterprise_id))
+        next()
+
+    return remember

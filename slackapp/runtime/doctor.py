@@ -31,6 +31,7 @@ from slackapp.runtime.startup import (
 )
 from slackapp.slack.scopes import BOT_SCOPES, granted_scopes
 from slackapp.store.db import Database
+from slackapp.store.installations import installed_bots
 from slackapp.store.migrate import current_revision, head_revision, is_known_revision
 
 Status = Literal["ok", "fail", "skip"]
@@ -111,7 +112,15 @@ def diagnose(
     finally:
         if db is not None:
             db.dispose()
-    if not tokens:
+    if not tokens and settings.oauth:
+        yield Finding(
+            "Slack",
+            "skip",
+            "no installation yet: open /slack/install on this server and press Add to Slack"
+            if db is not None
+            else "installations not checked until the database answers",
+        )
+    elif not tokens:
         yield Finding("Slack", "skip", "no bot token to check (set SLACK_BOT_TOKEN)")
     for label, token in tokens:
         yield from _token(settings, label=label, token=token)
@@ -122,19 +131,29 @@ def diagnose(
 def _tokens_to_check(settings: Settings, db: Database | None) -> list[tuple[str, str]]:
     """(label, token) for every bot token the app acts with; `db` is None when it is down.
 
-    Today that is SLACK_BOT_TOKEN alone. With OAuth installations, add one pair per
-    installation from the installation store (when `db` answers), labelled so that a person
-    knows which workspace it is, e.g. "installation T0123 (Acme)".
+    SLACK_BOT_TOKEN, or with "Add to Slack" each installation's newest bot token, labelled so
+    that a person knows which workspace it is, e.g. "installation T0123 (Acme)".
     """
-    del db  # read once installations live in the database
-    return [("SLACK_BOT_TOKEN", settings.bot_token)] if settings.bot_token else []
+    if not settings.oauth:
+        return [("SLACK_BOT_TOKEN", settings.bot_token)] if settings.bot_token else []
+    if db is None or not settings.client_id:
+        return []
+    try:
+        with db.engine.connect() as connection:
+            bots = installed_bots(connection, client_id=settings.client_id)
+    except SQLAlchemyError:
+        return []  # the schema check says what is wrong (no installation tables yet)
+    return [(bot.label, bot.bot_token) for bot in bots]
 
 
 def _configuration(settings: Settings) -> Finding:
     mode, require = (
         ("Socket Mode", settings.require_socket)
         if settings.socket_mode
-        else ("HTTP mode", settings.require_http)
+        else (
+            "HTTP mode, many workspaces" if settings.oauth else "HTTP mode",
+            settings.require_http,
+        )
     )
     try:
         require()

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackClientError
 
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
-from slackapp.runtime.app import build_app, build_client, build_follow_ups
+from slackapp.runtime.app import build_app, build_follow_ups, build_team_clients
 from slackapp.runtime.database import open_database
 from slackapp.runtime.startup import slack_problem
 from slackapp.runtime.web import create_wsgi_app
@@ -102,7 +102,8 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             # The master checked the token before forking; should auth.test fail here anyway,
             # gunicorn prints an AppImportError as its one line and stops (exit status 4).
             cause = error.__context__ if isinstance(error, BoltError) else error
-            problem = slack_problem(cause or error, self.settings, setting="SLACK_BOT_TOKEN")
+            setting = "SLACK_API_URL" if self.settings.oauth else "SLACK_BOT_TOKEN"
+            problem = slack_problem(cause or error, self.settings, setting=setting)
             raise AppImportError(f"slackapp: {problem}") from error
         if self.settings.scheduler_enabled:
             # In the worker, after the fork: a scheduler thread started before it would not
@@ -110,7 +111,7 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             start_scheduler(
                 settings=self.settings,
                 db=db,
-                client=build_client(self.settings, scheduled=True),
+                client=build_team_clients(self.settings, deps),
                 clock=self.clock,
             )
         log.info(

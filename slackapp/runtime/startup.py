@@ -105,6 +105,14 @@ def check_bot_token(settings: Settings) -> None:
         raise slack_problem(error, settings, setting="SLACK_BOT_TOKEN") from error
 
 
+def check_api_url(settings: Settings) -> None:
+    """With installations there is no one token to test: check that SLACK_API_URL answers."""
+    try:
+        _client(settings, token=None).api_test()
+    except (SlackClientError, OSError) as error:
+        raise slack_problem(error, settings, setting="SLACK_API_URL") from error
+
+
 def auth_test(settings: Settings, *, token: str) -> SlackResponse:
     """Slack's answer to auth.test with `token`: one try, within STARTUP_API_TIMEOUT.
 

@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+#: "Add to Slack" (OAuth mode only): the install page, and where Slack sends the browser back.
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+#: The longest query string the OAuth pages read (Slack's code and state are short).
+MAX_QUERY = 4096
 
 WsgiApp = Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]
 
@@ -59,6 +64,8 @@ def create_wsgi_app(
             return _health(db, start_response)
         if path == SLACK_PATH and method == "POST":
             response = _slack(app, environ, secret=secret, now=now())
+        elif path in {INSTALL_PATH, REDIRECT_PATH} and method == "GET" and app.oauth_flow:
+            response = _oauth(app, environ, install=path == INSTALL_PATH)
         else:
             response = WsgiHttpResponse(status=404, body="Not Found", headers=_TEXT)
         start_response(response.status, response.get_headers())
@@ -89,6 +96,18 @@ def _slack(app: App, environ: WSGIEnvironment, *, secret: str, now: float) -> Ws
     if not isinstance(cast(object, request.body), dict):
         return _refuse(environ, Refusal(400, "payload is not a JSON object"))
     answer: BoltResponse = app.dispatch(request)
+    return WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+
+
+def _oauth(app: App, environ: WSGIEnvironment, *, install: bool) -> WsgiHttpResponse:
+    """Bolt's OAuth flow: the "Add to Slack" page, or Slack sending the installer back."""
+    flow = app.oauth_flow
+    assert flow is not None
+    query = str(environ.get("QUERY_STRING", ""))
+    if len(query) > MAX_QUERY:
+        return _refuse(environ, Refusal(414, "query string too long"))
+    request = BoltRequest(body="", query=query, headers=WsgiHttpRequest(environ).get_headers())
+    answer = flow.handle_installation(request) if install else flow.handle_callback(request)
     return WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
 
 

@@ -13,7 +13,9 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from slackapp.scheduling.report import DeliveryLine, PausedSchedule, TickReport
+from slackapp.slack.clients import TeamClients
 from slackapp.store.db import Database
+from slackapp.store.teams import enterprise_of
 
 __all__ = ["TickContext"]
 
@@ -39,7 +41,7 @@ class TickContext:
     """
 
     db: Database
-    client: WebClient
+    clients: TeamClients
     at: datetime
     grace: timedelta
     worker: str
@@ -53,6 +55,23 @@ class TickContext:
     errors: list[str] = field(default_factory=list)
     # Teams whose token stopped working during this tick: nothing more is tried for them.
     stopped: set[str] = field(default_factory=set)
+    # Each team's client for this tick (None: no installation), looked up once per tick.
+    _team_clients: dict[str, WebClient | None] = field(default_factory=dict)
+
+    def client_for(self, team_id: str) -> WebClient | None:
+        """The client that posts for `team_id` (its installation's token), None if it has none.
+
+        Raises what a token refresh may raise (SlackClientError, OSError).
+        """
+        if team_id in self._team_clients:
+            return self._team_clients[team_id]
+        enterprise_id = None
+        if self.clients.installed:
+            with self.db.read_scope() as session:
+                enterprise_id = enterprise_of(session, team_id=team_id)
+        client = self.clients.client_for(team_id, enterprise_id)
+        self._team_clients[team_id] = client
+        return client
 
     def now(self) -> datetime:
         """`at` moved on by the time this tick has taken so far."""

@@ -36,9 +36,10 @@ def pause_refused_schedule(
         admin_id or "(nobody saved the settings)",
     )
     told = False
-    if admin_id:
+    client = tick.client_for(claim.team_id)
+    if admin_id and client is not None:
         text = pause_explanation(
             kind=claim.kind, channel=claim.target, error=code, admin_id=admin_id
         )
-        told = tell_admin(tick.client, admin_id=admin_id, text=text)
+        told = tell_admin(client, admin_id=admin_id, text=text)
     tick.paused.append(PausedSchedule(claim.team_id, claim.kind.value, claim.target, reason, told))

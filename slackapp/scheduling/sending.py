@@ -35,6 +35,7 @@ from slackapp.slack.posting import (
 )
 from slackapp.store import teams
 from slackapp.store.team_settings import settings_from_row
+from slackapp.store.teams import NO_INSTALLATION
 
 __all__ = ["Delivered", "Post", "prepare", "record_sent", "send"]
 
@@ -204,16 +205,20 @@ def send(tick: TickContext, post: Post) -> PostResult | Delivered:
     them (a pause, a stopped team) have to tell someone.
     """
     claim = post.claim
-    result = post_scheduled(
-        tick.client, channel=claim.target, message=post.message, direct=post.direct
-    )
+    client = tick.client_for(claim.team_id)
+    if client is None:
+        # Its installation went away after the tick began: stop the team, as a revoked token.
+        gone = PostResult(PostOutcome.TEAM_INACTIVE, error=NO_INSTALLATION)
+        record_refusal(tick, post, gone)
+        return gone
+    result = post_scheduled(client, channel=claim.target, message=post.message, direct=post.direct)
     if result.outcome is PostOutcome.SENT:
         detail = "joined the channel first" if result.joined else ""
         note = "joined the channel to post" if result.joined else None
         if post.chart is not None:
             # The message is out; a failed upload is noted and never resends it.
             problem = upload_chart(
-                tick.client,
+                client,
                 channel=result.channel or claim.target,
                 png=post.chart.png,
                 filename=post.chart.filename,

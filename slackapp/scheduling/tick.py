@@ -32,9 +32,11 @@ from slackapp.scheduling.report import DeliveryLine, TickReport, describe_report
 from slackapp.scheduling.retention import RETENTION_CHECK_SECONDS, purge_expired_teams
 from slackapp.scheduling.retries import close_abandoned_claims, take_due_retries
 from slackapp.scheduling.schedules import load_schedules
+from slackapp.slack.clients import TeamClients
 from slackapp.store import teams
 from slackapp.store.db import Database
 from slackapp.store.events import forget_events
+from slackapp.store.installations import forget_expired_states
 
 __all__ = [
     "MISFIRE_GRACE_SECONDS",
@@ -66,14 +68,23 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_tick(*, settings: Settings, db: Database, client: WebClient, at: datetime) -> TickReport:
-    """Send every nudge and digest due at `at` that nobody sent yet; never raises."""
+def _clients(client: WebClient | TeamClients) -> TeamClients:
+    return client if isinstance(client, TeamClients) else TeamClients.one(client)
+
+
+def run_tick(
+    *, settings: Settings, db: Database, client: WebClient | TeamClients, at: datetime
+) -> TickReport:
+    """Send every nudge and digest due at `at` that nobody sent yet; never raises.
+
+    `client` is the one bot token's client, or TeamClients (each installation's token).
+    """
     if at.utcoffset() is None:
         raise ValueError("run_tick needs an aware datetime")
     started = time.perf_counter()
     tick = TickContext(
         db=db,
-        client=client,
+        clients=_clients(client),
         at=at.astimezone(UTC),
         grace=timedelta(minutes=settings.delivery_grace_minutes),
         worker=worker_name(),
@@ -86,6 +97,8 @@ def _run(tick: TickContext, settings: Settings) -> None:
     with tick.guard("forgetting old event ids"), tick.session() as session:
         # Slack retries an event within minutes; a day of ids is plenty to recognise them.
         forget_events(session, before=tick.at - EVENT_MEMORY)
+    with tick.guard("forgetting expired install states"), tick.session() as session:
+        forget_expired_states(session, before=tick.at)
     with tick.guard("closing abandoned claims"):
         close_abandoned_claims(tick)
     plans: list[tuple[TeamSchedule, list[Recipient]]] = []
@@ -97,6 +110,8 @@ def _run(tick: TickContext, settings: Settings) -> None:
     with tick.guard("retries"):
         for claim in take_due_retries(tick):
             owed.setdefault(claim.team_id, Owed(claim.team_id)).claims.append(claim)
+    if tick.clients.installed:
+        _stop_teams_without_installation(tick, owed)
     fan_out = FanOut(
         tick,
         concurrency=settings.delivery_concurrency,
@@ -144,6 +159,31 @@ def _owed(
     return owed
 
 
+def _stop_teams_without_installation(tick: TickContext, owed: dict[str, Owed]) -> None:
+    """Teams whose installation is gone are stopped (not retried); the fan-out skips their posts."""
+    for team_id in list(owed):
+        with tick.guard(f"finding the installation of team {team_id}"):
+            try:
+                client = tick.client_for(team_id)
+            except Exception:
+                del owed[team_id]  # Slack could not refresh its token now: the next tick tries
+                raise
+            if client is not None:
+                continue
+            tick.stopped.add(team_id)
+            with tick.session() as session:
+                newly = teams.deactivate_team(
+                    session, team_id=team_id, reason=teams.NO_INSTALLATION
+                )
+            if newly:
+                log.error(
+                    "team %s marked inactive: it has no installation (it was removed); its "
+                    "schedules are stopped until it installs Valueboard again",
+                    team_id,
+                )
+                tick.deactivated.append(team_id)
+
+
 def _skip_late(tick: TickContext, late: Sequence[tuple[Due, str]]) -> None:
     with tick.session() as session:
         recorded = set(ledger.record_skipped_many(session, skips=late))
@@ -177,8 +217,15 @@ def _in_turn(owed: Iterable[Owed], *, worker: str) -> list[Owed]:
     return sorted(owed, key=turn)
 
 
-def resume_reinstalled_team(*, db: Database, client: WebClient) -> str | None:
-    """If the bot token works again, switch back on the team a token problem had stopped."""
+def resume_reinstalled_team(*, db: Database, client: WebClient | TeamClients) -> str | None:
+    """If the bot token works again, switch back on the team a token problem had stopped.
+
+    With installations there is nothing to do here: an install switches its team back on.
+    """
+    clients = _clients(client)
+    if clients.shared is None:
+        return None
+    client = clients.shared
     try:
         with db.session_scope() as session:
             waiting = teams.team_waiting_for_its_token(session)
@@ -202,7 +249,9 @@ def resume_reinstalled_team(*, db: Database, client: WebClient) -> str | None:
     return None
 
 
-def _tick_job(*, settings: Settings, db: Database, client: WebClient, clock: Clock) -> None:
+def _tick_job(
+    *, settings: Settings, db: Database, client: WebClient | TeamClients, clock: Clock
+) -> None:
     try:
         report = run_tick(settings=settings, db=db, client=client, at=clock())
     except Exception:
@@ -215,7 +264,9 @@ def _tick_job(*, settings: Settings, db: Database, client: WebClient, clock: Clo
         log.info("delivery tick: %s", line)
 
 
-def _retention_job(*, settings: Settings, db: Database, client: WebClient, clock: Clock) -> None:
+def _retention_job(
+    *, settings: Settings, db: Database, client: WebClient | TeamClients, clock: Clock
+) -> None:
     try:
         # A team whose token works again has reinstalled: it must not lose its data.
         resume_reinstalled_team(db=db, client=client)
@@ -228,7 +279,7 @@ def start_scheduler(
     *,
     settings: Settings,
     db: Database,
-    client: WebClient,
+    client: WebClient | TeamClients,
     clock: Clock,
     interval_seconds: float = TICK_SECONDS,
 ) -> BackgroundScheduler:

@@ -106,6 +106,9 @@ class Team(Base):
     # When Slack said the workspace uninstalled Valueboard or revoked its bot token: its data is
     # deleted DATA_RETENTION_DAYS later unless it reinstalls first (which clears this).
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The Enterprise Grid organisation the workspace belongs to, learnt from its requests: an
+    # org-wide install's token is found by the organisation, not by the workspace.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         CheckConstraint("daily_goal BETWEEN 1 AND 100", name="daily_goal_range"),

@@ -4,25 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.domain.deliveries import DeliveryKind
 from slackapp.store.models import Member, Team
 
 __all__ = [
+    "NO_INSTALLATION",
     "TOKEN_REASONS",
     "deactivate_team",
+    "enterprise_of",
     "mark_member_unreachable",
     "mark_uninstalled",
+    "note_enterprise",
     "pause_schedule",
     "reactivate_team",
     "team_waiting_for_its_token",
+    "teams_of_enterprise",
 ]
 
+#: Why a team went inactive when its installation is gone from the store (OAuth mode).
+NO_INSTALLATION = "no_installation"
 #: Why a team went inactive when the cause was its token; a working token later undoes these.
 TOKEN_REASONS = frozenset(
-    {"token_revoked", "account_inactive", "invalid_auth", "app_uninstalled", "tokens_revoked"}
+    {
+        "token_revoked",
+        "account_inactive",
+        "invalid_auth",
+        "app_uninstalled",
+        "tokens_revoked",
+        NO_INSTALLATION,
+    }
 )
 
 _PAUSE_REASON_MAX = 200  # Team.nudge_paused_reason's and Team.digest_paused_reason's width
@@ -106,4 +119,32 @@ def mark_member_unreachable(
         .where(and_(Member.team_id == team_id, Member.user_id == user_id))
         .values(**values)
         .execution_options(synchronize_session=False)
+    )
+
+
+def note_enterprise(session: Session, *, team_id: str, enterprise_id: str) -> bool:
+    """Remember the Enterprise Grid organisation of a workspace; False if already known."""
+    result = session.execute(
+        update(Team)
+        .where(
+            Team.team_id == team_id,
+            or_(Team.enterprise_id.is_(None), Team.enterprise_id != enterprise_id),
+        )
+        .values(enterprise_id=enterprise_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def enterprise_of(session: Session, *, team_id: str) -> str | None:
+    """The organisation a workspace belongs to, if it is part of an Enterprise Grid."""
+    return session.scalar(select(Team.enterprise_id).where(Team.team_id == team_id))
+
+
+def teams_of_enterprise(session: Session, *, enterprise_id: str) -> list[str]:
+    """Every workspace of an organisation that has used Valueboard."""
+    return list(
+        session.scalars(
+            select(Team.team_id).where(Team.enterprise_id == enterprise_id).order_by(Team.team_id)
+        )
     )

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy.orm import Session
 
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
+from slackapp.slack.installations import installation_store
 from slackapp.store.connections import ensure_team, team_or_defaults
 from slackapp.store.db import Database
 from slackapp.store.models import Team
@@ -25,6 +27,17 @@ class Deps:
         self.settings = settings
         self.db = db
         self.clock = clock
+        self._installations: SQLAlchemyInstallationStore | None = None
+
+    @property
+    def installations(self) -> SQLAlchemyInstallationStore | None:
+        """slack_sdk's installation store with "Add to Slack" (OAuth); None with one bot token."""
+        if self._installations is None and self.settings.oauth:
+            assert self.settings.client_id is not None
+            self._installations = installation_store(
+                client_id=self.settings.client_id, engine=self.db.engine
+            )
+        return self._installations
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
         # Bolt deep-copies the request context for lazy listeners; the process's one database

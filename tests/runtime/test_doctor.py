@@ -265,3 +265,82 @@ def test_the_command_line_prints_the_lines_and_exits_non_zero(
     capsys.readouterr()
     assert main(["doctor"]) == 0
     assert all(line.startswith("ok") for line in capsys.readouterr().out.splitlines())
+
+
+def oauth_env(standin: SlackEmulator, url: str) -> dict[str, str]:
+    return {
+        "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "doctor-client-secret",
+        "SLACK_SIGNING_SECRET": "doctor-secret",
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": url,
+    }
+
+
+def save_bot(db: Database, *, team_id: str, name: str, token: str) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    from slackapp.slack.installations import installation_store
+
+    installation_store(client_id="111.222", engine=db.engine).save(
+        Installation(
+            app_id="A0APP",
+            team_id=team_id,
+            team_name=name,
+            user_id="UADMIN",
+            bot_token=token,
+            bot_id="BBOT",
+            bot_user_id="UBOT",
+            bot_scopes=sorted(BOT_SCOPES),
+        )
+    )
+
+
+def test_with_many_workspaces_each_installation_is_checked(
+    standin: SlackEmulator, db: Database
+) -> None:
+    standin.add_token("xoxb-one")
+    standin.add_token("xoxb-two", scopes=BOT_SCOPES - {"im:write"})
+    save_bot(db, team_id="T0ONE", name="One", token="xoxb-one")
+    save_bot(db, team_id="T0TWO", name="Two", token="xoxb-two")
+    save_bot(db, team_id="T0OLD", name="Old", token="xoxb-revoked")
+
+    status, lines, _ = run(oauth_env(standin, db.url))
+
+    assert status == 1
+    assert lines["configuration"] == "ok HTTP mode, many workspaces, every setting valid"
+    assert lines["Slack installation T0ONE (One)"].startswith("ok auth.test passed")
+    assert lines["scopes of installation T0ONE (One)"].startswith("ok ")
+    assert lines["Slack installation T0TWO (Two)"].startswith("ok ")
+    assert lines["scopes of installation T0TWO (Two)"].startswith("fail missing im:write")
+    assert lines["Slack installation T0OLD (Old)"].startswith("fail ")
+    assert "invalid_auth" in lines["Slack installation T0OLD (Old)"]
+    assert "Reinstall the app to that workspace" in lines["Slack installation T0OLD (Old)"]
+    assert sorted(call.token or "" for call in standin.calls("auth.test")) == [
+        "xoxb-one",
+        "xoxb-revoked",
+        "xoxb-two",
+    ]
+
+
+def test_with_many_workspaces_and_none_installed_yet_it_says_how(
+    standin: SlackEmulator, db: Database
+) -> None:
+    status, lines, _ = run(oauth_env(standin, db.url))
+    assert status == 0, lines
+    assert lines["Slack"] == (
+        "skip no installation yet: open /slack/install on this server and press Add to Slack"
+    )
+    assert standin.calls() == []
+
+
+def test_a_bot_token_and_a_client_id_together_fail_the_configuration(
+    standin: SlackEmulator, db: Database
+) -> None:
+    env = {**oauth_env(standin, db.url), "SLACK_BOT_TOKEN": standin.bot_token}
+    status, lines, _ = run(env)
+    assert status == 1
+    assert (
+        "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set"
+        in (lines["configuration"])
+    )

@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from slack_sdk.oauth.installation_store import Installation
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from sqlalchemy import MetaData, Table, func, inspect, select
+from sqlalchemy import Table, func, select
 
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.scheduling.retention import purge_expired_teams
+from slackapp.slack.installations import installation_store
 from slackapp.store.db import Database
 from slackapp.store.events import claim_event
 from slackapp.store.models import Base, Delivery, Person, Team
@@ -127,31 +127,25 @@ def test_every_team_scoped_table_of_the_models_is_emptied_for_that_team_only(db:
 def test_tables_outside_our_models_are_purged_too_such_as_slack_sdk_installations(
     db: Database,
 ) -> None:
-    store = SQLAlchemyInstallationStore(client_id="111.222", engine=db.engine)
-    store.create_tables()  # type: ignore[no-untyped-call]
-    try:
-        for team_id in ("T1", "T2"):
-            store.save(
-                Installation(
-                    app_id="A1",
-                    team_id=team_id,
-                    user_id="UADMIN",
-                    bot_token=None,  # deleted on uninstall; the row itself is still there
-                    bot_id="B1",
-                    bot_user_id="UBOT",
-                    bot_scopes=["commands"],
-                )
+    # Migration 0010 made slack_sdk's tables; the purge finds them by their team_id column.
+    store = installation_store(client_id="111.222", engine=db.engine)
+    for team_id in ("T1", "T2"):
+        store.save(
+            Installation(
+                app_id="A1",
+                team_id=team_id,
+                user_id="UADMIN",
+                bot_token=None,  # deleted on uninstall; the row itself is still there
+                bot_id="B1",
+                bot_user_id="UBOT",
+                bot_scopes=["commands"],
             )
-        seed(db, "T1")
-        result = purge_team(db, team_id="T1")
-        assert "slack_installations" in result.deleted and "slack_bots" in result.deleted
-        assert store.find_installation(enterprise_id=None, team_id="T1") is None
-        assert store.find_installation(enterprise_id=None, team_id="T2") is not None
-    finally:
-        extra = MetaData()
-        extra.reflect(bind=db.engine, only=["slack_installations", "slack_bots"])
-        extra.drop_all(bind=db.engine)
-    assert "slack_installations" not in inspect(db.engine).get_table_names()
+        )
+    seed(db, "T1")
+    result = purge_team(db, team_id="T1")
+    assert "slack_installations" in result.deleted and "slack_bots" in result.deleted
+    assert store.find_installation(enterprise_id=None, team_id="T1") is None
+    assert store.find_installation(enterprise_id=None, team_id="T2") is not None
 
 
 def test_the_scheduler_purges_only_after_the_retention_period(db: Database) -> None:

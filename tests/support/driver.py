@@ -409,11 +409,14 @@ class ServedApp:
 def serve_app(
     *, standin: SlackEmulator, db: Database, clock: FakeClock, settings: Settings | None = None
 ) -> ServedApp:
-    """Build the app against the stand-in and serve it on loopback in a thread."""
+    """Build the app against the stand-in and serve it on loopback in a thread.
+
+    With `settings.client_id` set it runs for many workspaces ("Add to Slack"), no bot token.
+    """
     base = settings or Settings()
     settings = replace(
         base,
-        bot_token=standin.bot_token,
+        bot_token=None if base.client_id else standin.bot_token,
         signing_secret=SIGNING_SECRET,
         api_url=standin.api_url,
         database_url=db.url,

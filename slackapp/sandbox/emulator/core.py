@@ -25,6 +25,7 @@ from slackapp.sandbox.emulator.delivery import ACK_SECONDS, Deliverer
 from slackapp.sandbox.emulator.faults import Faults, Injection
 from slackapp.sandbox.emulator.log import describe_call
 from slackapp.sandbox.emulator.members import Members
+from slackapp.sandbox.emulator.oauth import TOKEN_LIFETIME, Identity, OAuthApp
 from slackapp.sandbox.emulator.recording import CallLog, RecordedCall
 from slackapp.sandbox.emulator.server import Handler, Server
 from slackapp.sandbox.emulator.socket_mode import SOCKET_PATH, SocketConnection, SocketHub
@@ -109,6 +110,12 @@ class SlackEmulator:
         # What each token was granted, sent back as Slack does in `x-oauth-scopes`.
         self._scopes: dict[str, frozenset[str]] = {bot_token: BOT_SCOPES}
         self._app_tokens: set[str] = {app_token}
+        # "Add to Slack": the app's credentials, whom each installed token speaks for, and when
+        # rotating tokens expire (epoch seconds).
+        self._oauth: OAuthApp | None = None
+        self._identities: dict[str, Identity] = {}
+        self._expires: dict[str, float] = {}
+        self._revoked: set[str] = set()
         self.hub = SocketHub()
         self.deliverer = Deliverer(
             hub=self.hub,
@@ -355,6 +362,70 @@ class SlackEmulator:
             self._tokens.add(token)
             self._scopes[token] = frozenset(scopes)
 
+    def enable_oauth(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        token_rotation: bool = False,
+        lifetime: int = TOKEN_LIFETIME,
+    ) -> None:
+        """Let the app be installed with these credentials (GET /oauth/v2/authorize)."""
+        with self._cond:
+            self._oauth = OAuthApp(
+                client_id=client_id,
+                client_secret=client_secret,
+                token_rotation=token_rotation,
+                lifetime=lifetime,
+            )
+
+    def set_redirect_url(self, url: str) -> None:
+        """The app's redirect URL as configured at Slack (where the authorize page sends back)."""
+        if self._oauth is None:
+            raise RuntimeError("enable_oauth() first")
+        with self._cond:
+            self._oauth.redirect_url = url
+
+    def add_installable(
+        self,
+        team_id: str | None,
+        *,
+        name: str | None = None,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        bot_user_id: str = "UBOT",
+    ) -> None:
+        """A workspace (or, with team_id None, an Enterprise Grid org) that can install the app.
+
+        The authorize page's `team` parameter picks it by its team id (or enterprise id).
+        """
+        if self._oauth is None:
+            raise RuntimeError("enable_oauth() first")
+        identity = Identity(team_id, name, enterprise_id, enterprise_name, bot_user_id)
+        with self._cond:
+            self._oauth.installable[identity.key] = identity
+
+    def identity_of(self, token: str) -> Identity | None:
+        """Whom an installed token speaks for (None for tokens not handed out by installing)."""
+        with self._cond:
+            return self._identities.get(token)
+
+    def installed_tokens(self) -> list[str]:
+        """Every token handed out by installing or refreshing, oldest first."""
+        with self._cond:
+            return list(self._identities)
+
+    def expire_token(self, token: str) -> None:
+        """Make a rotating token expired now: Slack answers its calls with token_expired."""
+        with self._cond:
+            self._expires[token] = 0.0
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke a token (as an uninstall does): its calls get token_revoked."""
+        with self._cond:
+            self._tokens.discard(token)
+            self._revoked.add(token)
+
     def set_scopes(self, token: str, scopes: Iterable[str]) -> None:
         """Change what a known token was granted, as a reinstall with other scopes would."""
         with self._cond:
@@ -441,6 +512,8 @@ class SlackEmulator:
             return client_api.serve(self, verb=verb, path=path, query=query, body=body)
         if verb == "GET" and (path == "/" or path.startswith(("/page/", "/files/"))):
             return self._static(path)
+        if verb == "GET" and path == "/oauth/v2/authorize":
+            return self._authorize_page(query)
         for prefix, handler in (
             ("/api/", self._handle_api),
             ("/response/", self._handle_response_url),
@@ -509,7 +582,7 @@ class SlackEmulator:
         if delay:
             time.sleep(delay)  # a slow Slack: outside the lock, so calls overlap as they would
         with self._cond:
-            reply, result = self._answer_api(method, params, token)
+            reply, result = self._answer_api(method, params, token, headers)
             granted = self._scopes.get(token or "") if token in self._tokens else None
             self._log.record(call)
         self._finish(call, result)
@@ -519,10 +592,50 @@ class SlackEmulator:
             reply = dataclasses.replace(reply, headers=(*reply.headers, scopes))
         return reply
 
+    def _authorize_page(self, query: dict[str, Any]) -> Reply:
+        """Slack's authorize page, as if the person pressed Allow: back to the app with a code."""
+        with self._cond:
+            if self._oauth is None:
+                return text_reply("this stand-in has no app to install (enable_oauth)", status=404)
+            try:
+                location = self._oauth.authorize(query)
+            except ApiError as exc:
+                return text_reply(f"cannot install: {exc.error}", status=400)
+        return Reply(302, b"", "text/plain; charset=utf-8", (("Location", location),))
+
+    def _oauth_access(self, params: dict[str, Any], headers: dict[str, str]) -> tuple[Reply, str]:
+        """oauth.v2.access: a code or a refresh token for a bot token of one workspace."""
+        if self._oauth is None:
+            return api_error("invalid_client_id"), "invalid_client_id"
+        try:
+            self._oauth.check_client(params, headers)
+            identity, token, scopes, answer = self._oauth.exchange(params)
+        except ApiError as exc:
+            return api_error(exc.error), exc.error
+        self._tokens.add(token)
+        self._scopes[token] = scopes
+        self._identities[token] = identity
+        expires = self._oauth.expires_at()
+        if expires is not None:
+            self._expires[token] = expires
+        return json_reply(answer), "ok"
+
     def _answer_api(
-        self, method: str, params: dict[str, Any], token: str | None
+        self,
+        method: str,
+        params: dict[str, Any],
+        token: str | None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[Reply, str]:
         # Caller holds self._cond, so methods see and change state atomically.
+        if method == "oauth.v2.access":
+            return self._oauth_access(params, headers or {})
+        if token in self._revoked:
+            return api_error("token_revoked"), "token_revoked"
+        if token is not None and self._expires.get(token, float("inf")) <= time.time():
+            return api_error("token_expired"), "token_expired"
+        if method == "auth.test" and token in self._identities and token in self._tokens:
+            return json_reply(self._identities[token].auth_test()), "ok"
         if method not in NO_AUTH_METHODS:
             if not token:
                 return api_error("not_authed"), "not_authed"
