@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slackapp.domain.intents import BoardUsage, IntentKind, interpret_connect
 from slackapp.render.board import board_message, board_usage
 from slackapp.render.connect import connection_form, help_message, log_confirmation
+from slackapp.render.followups import followups_preference_message
 from slackapp.render.kit import FormContext
 from slackapp.render.people import nobody_message, person_message
 from slackapp.render.rights import (
@@ -29,13 +30,13 @@ from slackapp.render.stats import mystats_message
 from slackapp.render.widgets import notice
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
 from slackapp.slack.workspace import workspace_of
-from slackapp.usecases import board, connect, people, progress, rights, team_settings
+from slackapp.usecases import board, connect, followups, people, progress, rights, team_settings
 from slackapp.usecases.connect import Logged, Rejection
 from slackapp.usecases.deps import from_context
 
 
 def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    """/connect [text|help|who @name|export|forget-me]: save what changes, answer in the ack."""
+    """/connect [text|help|who @name|export|forget-me|nudges|followups]: save, answer in the ack."""
     deps = from_context(context)
     team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -51,7 +52,9 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         if isinstance(outcome, Rejection):
             ack(**notice(outcome.message, emoji=":warning:").as_kwargs())
         else:
-            confirmation = log_confirmation(outcome.result, today=outcome.today, hint=outcome.hint)
+            confirmation = log_confirmation(
+                outcome.result, today=outcome.today, hint=outcome.hint, follow_up=outcome.follow_up
+            )
             ack(**confirmation.as_kwargs())
     elif intent.kind is IntentKind.WHO:
         assert intent.parsed is not None and intent.parsed.who is not None
@@ -81,6 +84,15 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
             deps, team_id=team_id, user_id=user_id, enabled=intent.kind is IntentKind.NUDGES_ON
         )
         ack(**nudges_preference_message(preference).as_kwargs())
+    elif intent.kind in {IntentKind.FOLLOWUPS_ON, IntentKind.FOLLOWUPS_OFF}:
+        choice = followups.set_followups(
+            deps, team_id=team_id, user_id=user_id, enabled=intent.kind is IntentKind.FOLLOWUPS_ON
+        )
+        ack(
+            **followups_preference_message(
+                enabled=choice.enabled, waiting=choice.waiting
+            ).as_kwargs()
+        )
     else:
         acknowledge(ack, context)
 

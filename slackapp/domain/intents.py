@@ -17,6 +17,8 @@ class IntentKind(StrEnum):
     SETTINGS = "settings"
     NUDGES_ON = "nudges_on"
     NUDGES_OFF = "nudges_off"
+    FOLLOWUPS_ON = "followups_on"
+    FOLLOWUPS_OFF = "followups_off"
     OPEN_FORM = "open_form"
     LOG = "log"
     TOO_LONG = "too_long"
@@ -60,6 +62,11 @@ def interpret_connect(text: str) -> ConnectIntent:
             return ConnectIntent(IntentKind.NUDGES_ON)
         if words[1] in {"off", "no", "stop", "pause"}:
             return ConnectIntent(IntentKind.NUDGES_OFF)
+    if len(words) == 2 and words[0] in {"followups", "follow-ups", "followup", "follow-up"}:
+        if words[1] in {"on", "yes", "start", "resume"}:
+            return ConnectIntent(IntentKind.FOLLOWUPS_ON)
+        if words[1] in {"off", "no", "stop", "pause"}:
+            return ConnectIntent(IntentKind.FOLLOWUPS_OFF)
     if words[0] == "who" and 2 <= len(words) <= 3:
         return _who_intent(text.split()[1:])
     parsed = parse_connect_text(text)
