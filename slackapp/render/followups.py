@@ -67,21 +67,20 @@ def _whom(item: FollowUpItem) -> str:
 
 
 def question(item: FollowUpItem) -> str:
-    """ "Did @jane reply to your answer about webhook retries?" """
-    about = ""
-    if item.note:
-        about = f" about “{escape(truncate(item.note, 120))}”"
+    """ "Did @jane reply to your answer on X / Twitter?" """
     where = ""
     if item.platform:
         try:
             where = f" on {PLATFORM_LABELS[Platform(item.platform)]}"
         except ValueError:
             where = ""
-    return f"Did {_whom(item)} reply to {_GIFT[item.principle]}{about}{where}?"
+    return f"Did {_whom(item)} reply to {_GIFT[item.principle]}{where}?"
 
 
 def _details(item: FollowUpItem) -> str:
     parts = [f"{PRINCIPLES[item.principle].emoji} logged {day_label(item.logged_on)}"]
+    if item.note:
+        parts.insert(0, f"“{escape(truncate(item.note, 200))}”")
     if item.link:
         parts.append(f"<{safe_url(item.link)}|the post>")
     return " · ".join(parts)
@@ -157,7 +156,8 @@ def followups_preference_message(*, enabled: bool, waiting: int) -> Message:
     if not enabled:
         text = (
             "Done: no more follow-up questions in your DMs. Whenever you want them back, type "
-            "`/connect followups on`. Your daily nudge is a separate choice (`/connect nudges off`)."
+            "`/connect followups on`. Your daily nudge is a separate choice "
+            "(`/connect nudges off`)."
         )
         return Message(text=text, blocks=[section(f":mute: {text}")])
     text = "You're back on follow-ups: I'll ask at 9:00 your time on the day you chose."

@@ -1,4 +1,4 @@
-"""Claimed nudges, digests and follow-up DMs: composed in batches, posted one by one, recorded by outcome.
+"""Claimed nudges, digests and follow-up DMs: composed in batches, posted one by one, recorded.
 
 `prepare` turns a batch of claims into ready posts with a few queries for the whole batch (and
 skips those whose schedule changed since they were claimed); `send` posts one of them to Slack
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slackapp.domain.team_settings import DigestMode, NudgeMode, TeamSettings
-from slackapp.render.followups import followup_message
 from slackapp.render.digest import ChartUpload, chart_upload, digest_message
+from slackapp.render.followups import followup_message
 from slackapp.render.kit import Message
 from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger

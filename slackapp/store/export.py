@@ -1,4 +1,5 @@
-"""Every logged connection (and its follow-up) as rows for `slackapp export` and `/connect export`, in batches."""
+"""Every logged connection (and its follow-up) as rows for `slackapp export` and
+`/connect export`, in batches."""
 
 from __future__ import annotations
 

@@ -28,11 +28,11 @@ __all__ = [
     "DueMember",
     "add_follow_up",
     "answer_follow_up",
+    "drop_follow_up_of",
     "due_members",
     "follow_up_of",
     "items_of_delivery",
     "open_follow_ups",
-    "drop_follow_up_of",
     "reply_rates_between",
     "set_followups_enabled",
     "take_for_delivery",
@@ -118,7 +118,7 @@ def due_members(session: Session, *, through: date) -> list[DueMember]:
     ]
 
 
-def _items_query() -> Select[tuple[FollowUp, Connection, str | None]]:
+def _items_query() -> Select[FollowUp, Connection, str]:
     return (
         select(FollowUp, Connection, Person.display)
         .join(Connection, Connection.id == FollowUp.connection_id)
@@ -126,7 +126,7 @@ def _items_query() -> Select[tuple[FollowUp, Connection, str | None]]:
     )
 
 
-def _item(row: Row[tuple[FollowUp, Connection, str | None]]) -> FollowUpItem:
+def _item(row: Row[FollowUp, Connection, str]) -> FollowUpItem:
     follow_up, entry, display = row
     return FollowUpItem(
         id=follow_up.id,

@@ -291,7 +291,7 @@ class ProcessedEvent(Base):
 
 
 class Delivery(Base):
-    """One scheduled post (a nudge, a digest or a follow-up DM), claimed under a unique key before it is sent."""
+    """One scheduled post (nudge, digest or follow-up DM), claimed under a unique key first."""
 
     __tablename__ = "deliveries"
 

@@ -1,0 +1,265 @@
+"""Follow-ups end to end: asked for in text and in the form, DMed at 9:00 on the member's own
+day across DST changes, answered with each button, switched off and on. Signed requests in,
+the real delivery tick against the stand-in; what Slack received and what the database holds.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from slackapp.render import ids
+from slackapp.sandbox.emulator import RecordedCall
+from slackapp.store.models import Delivery, FollowUp
+from tests.handlers.test_connect_command import reply_text
+from tests.handlers.test_connect_form import state
+from tests.scheduling.rig import Rig, settings_for
+from tests.support.blockkit import all_text, assert_valid_sent, elements
+from tests.support.driver import Reply, SlackDriver
+from tests.support.factories import add_member, add_team
+
+TEAM = "T0TEAM"
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def members(slack: SlackDriver, *, team_zone: str = "UTC") -> None:
+    """Ana in New York and Ben in Berlin, with their zones already known."""
+    with slack.db.session_scope() as session:
+        add_team(session, team_id=TEAM, timezone=team_zone)
+        add_member(session, team_id=TEAM, user_id="U1", timezone="America/New_York")
+        add_member(session, team_id=TEAM, user_id="U2", timezone="Europe/Berlin")
+
+
+def rig(slack: SlackDriver) -> Rig:
+    return Rig(
+        db=slack.db,
+        standin=slack.standin,
+        settings=settings_for(slack.standin, slack.db),
+        clock=slack.clock,
+    )
+
+
+def follow_ups(slack: SlackDriver) -> list[FollowUp]:
+    with slack.db.session_scope() as session:
+        return list(session.scalars(select(FollowUp).order_by(FollowUp.id)))
+
+
+def dms(slack: SlackDriver, user: str) -> list[RecordedCall]:
+    return [c for c in slack.standin.calls("chat.postMessage") if c.params.get("channel") == user]
+
+
+def dm_payload(call: RecordedCall) -> dict[str, Any]:
+    payload = {"text": call.params["text"], "blocks": call.json_param("blocks")}
+    assert_valid_sent(payload)
+    return payload
+
+
+def click(slack: SlackDriver, dm: dict[str, Any], action_id: str, *, user: str) -> Reply:
+    [button] = elements(dm["blocks"], action_id=action_id)
+    return slack.block_action(action_id, value=button["value"], user=user, channel="D1")
+
+
+def log(slack: SlackDriver, text: str, *, user: str = "U1") -> str:
+    reply = slack.command(text, user=user)
+    assert reply.status == 200
+    body = reply.json()
+    assert "Saved" in body["text"], body
+    assert_valid_sent(body)
+    return reply_text(body)
+
+
+def test_text_follow_up_is_dmed_at_nine_new_york_time_on_the_dst_day(slack: SlackDriver) -> None:
+    members(slack)
+    # Thursday 5 March 2026, 10:00 in New York (EST); clocks go forward on Sunday the 8th.
+    slack.clock.now = utc(2026, 3, 5, 15)
+    text = log(
+        slack,
+        "solve @jane on twitter answered her question about webhook retries "
+        "https://x.com/jane/status/1 follow up in 3 days",
+    )
+    assert "I'll ask you on Sun 8 Mar whether @jane replied" in text
+    [booked] = follow_ups(slack)
+    assert (booked.due_date, booked.state, booked.user_id) == (date(2026, 3, 8), "open", "U1")
+    with slack.db.session_scope() as session:
+        [entry] = session.scalars(select(FollowUp.connection_id))
+    assert entry == booked.connection_id
+
+    ticks = rig(slack)
+    # 08:59 EDT is 12:59 UTC; 09:00 EST would have been 14:00 UTC.
+    ticks.tick(utc(2026, 3, 8, 12, 59))
+    assert dms(slack, "U1") == []
+    # Two processes tick at the same instant: the ledger lets one DM through.
+    racers = [threading.Thread(target=ticks.tick, args=(utc(2026, 3, 8, 13, 0),)) for _ in "ab"]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    ticks.tick(utc(2026, 3, 8, 13, 5))
+    [call] = dms(slack, "U1")
+    dm = dm_payload(call)
+    assert "Did @jane reply to your answer on X / Twitter?" in all_text(dm)
+    assert "answered her question about webhook retries" in all_text(dm)
+    with slack.db.session_scope() as session:
+        [ledger] = session.scalars(select(Delivery).where(Delivery.kind == "followup"))
+        assert (ledger.target, ledger.local_date, ledger.status) == ("U1", date(2026, 3, 8), "sent")
+    [asked] = follow_ups(slack)
+    assert (asked.asked_for, asked.delivery_id, asked.asks) == (date(2026, 3, 8), ledger.id, 1)
+
+
+def test_replied_updates_the_dm_in_place_once_and_only_for_its_owner(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "care @jane on twitter thanked her for the thread follow up friday")
+    [booked] = follow_ups(slack)
+    assert booked.due_date == date(2026, 3, 6)
+    rig(slack).tick(utc(2026, 3, 6, 14, 0))  # 09:00 EST
+    dm = dm_payload(dms(slack, "U1")[0])
+    slack.clock.now = utc(2026, 3, 6, 15)
+
+    # Someone else's click (a forwarded or forged payload) changes nothing and says why.
+    stranger = click(slack, dm, ids.FOLLOWUP_REPLIED_ACTION, user="U2")
+    assert stranger.status == 200
+    refusal = slack.response_to(stranger)
+    assert refusal.get("replace_original") in (False, "false", None)
+    assert "belongs to someone else" in all_text(refusal)
+    assert follow_ups(slack)[0].state == "open"
+
+    reply = click(slack, dm, ids.FOLLOWUP_REPLIED_ACTION, user="U1")
+    assert reply.status == 200
+    updated = slack.response_to(reply)
+    assert updated["replace_original"] in (True, "true")
+    assert "@jane replied" in all_text(updated)
+    assert elements(updated["blocks"], action_id=ids.FOLLOWUP_REPLIED_ACTION) == []
+    [answered] = follow_ups(slack)
+    assert (answered.state, answered.answered_on) == ("replied", date(2026, 3, 6))
+
+    # A second click on the old copy (or the other button) records nothing new.
+    again = click(slack, dm, ids.FOLLOWUP_NO_REPLY_ACTION, user="U1")
+    assert "You already answered this one (replied)" in all_text(slack.response_to(again, count=2))
+    assert follow_ups(slack)[0].state == "replied"
+
+
+def test_no_reply_closes_it(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "laugh @jane on twitter sent a pun follow up tomorrow")
+    rig(slack).tick(utc(2026, 3, 6, 14, 0))
+    dm = dm_payload(dms(slack, "U1")[0])
+    reply = click(slack, dm, ids.FOLLOWUP_NO_REPLY_ACTION, user="U1")
+    assert "No reply from @jane" in all_text(slack.response_to(reply))
+    assert follow_ups(slack)[0].state == "no_reply"
+
+
+def test_still_waiting_asks_again_three_days_later(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "solve @jane on twitter answered her question follow up tomorrow")
+    ticks = rig(slack)
+    ticks.tick(utc(2026, 3, 6, 14, 0))  # Friday 09:00 EST
+    first = dm_payload(dms(slack, "U1")[0])
+    slack.clock.now = utc(2026, 3, 6, 15)
+    reply = click(slack, first, ids.FOLLOWUP_WAITING_ACTION, user="U1")
+    assert "I'll ask again on Mon 9 Mar" in all_text(slack.response_to(reply))
+    [moved] = follow_ups(slack)
+    assert (moved.state, moved.due_date) == ("open", date(2026, 3, 9))
+    # Clicking the old copy again: already noted, no second move.
+    again = click(slack, first, ids.FOLLOWUP_WAITING_ACTION, user="U1")
+    assert "Already noted" in all_text(slack.response_to(again, count=2))
+    assert follow_ups(slack)[0].due_date == date(2026, 3, 9)
+
+    ticks.tick(utc(2026, 3, 8, 13, 0))  # Sunday: not yet
+    assert len(dms(slack, "U1")) == 1
+    ticks.tick(utc(2026, 3, 9, 13, 0))  # Monday 09:00 EDT
+    assert len(dms(slack, "U1")) == 2
+    second = dm_payload(dms(slack, "U1")[1])
+    reply = click(slack, second, ids.FOLLOWUP_REPLIED_ACTION, user="U1")
+    assert "@jane replied" in all_text(slack.response_to(reply))
+    [done] = follow_ups(slack)
+    assert (done.state, done.asks) == ("replied", 2)
+
+
+def test_form_follow_up_reaches_berlin_at_nine_after_the_clocks_go_back(
+    slack: SlackDriver,
+) -> None:
+    members(slack)
+    # Saturday 24 October 2026, 12:00 in Berlin (CEST); clocks go back at 03:00 on the 25th.
+    slack.clock.now = utc(2026, 10, 24, 10)
+    slack.command("", user="U2")
+    view = slack.opened_view()
+    [follow_up] = [b for b in view["blocks"] if b["block_id"] == "follow_up"]
+    assert [o["value"] for o in follow_up["element"]["options"]] == ["none", "1", "3", "7", "14"]
+    values = {
+        **state(day="2026-10-24", who="@sam"),
+        "follow_up": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": "1", "text": {"type": "plain_text", "text": "x"}},
+            }
+        },
+    }
+    reply = slack.submit_view(view, values, user="U2")
+    assert reply.status == 200
+    [booked] = follow_ups(slack)
+    assert (booked.user_id, booked.due_date) == ("U2", date(2026, 10, 25))
+    confirmation = slack.standin.wait_for("chat.postEphemeral")[0]
+    assert "I'll ask you on Sun 25 Oct whether @sam replied" in all_text(confirmation.params)
+
+    ticks = rig(slack)
+    ticks.tick(utc(2026, 10, 25, 7, 59))  # 08:59 CET (09:59 by yesterday's clocks)
+    assert dms(slack, "U2") == []
+    ticks.tick(utc(2026, 10, 25, 8, 0))  # 09:00 CET
+    [call] = dms(slack, "U2")
+    assert "Did @sam reply to your note on LinkedIn?" in all_text(dm_payload(call))
+
+
+def test_no_follow_up_from_the_form_by_default(slack: SlackDriver) -> None:
+    members(slack)
+    slack.command("", user="U1")
+    view = slack.opened_view()
+    assert slack.submit_view(view, state(), user="U1").status == 200
+    assert follow_ups(slack) == []
+
+
+def test_followups_off_silences_them_and_on_brings_them_back(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "solve @jane on twitter answered her question follow up tomorrow")
+    off = slack.command("followups off", user="U1")
+    assert "no more follow-up questions" in reply_text(off.json())
+    assert "/connect nudges off" in reply_text(off.json())
+    ticks = rig(slack)
+    ticks.tick(utc(2026, 3, 6, 14, 0))
+    assert dms(slack, "U1") == []
+    on = slack.command("followups on", user="U1")
+    assert "1 is waiting" in reply_text(on.json())
+    ticks.tick(utc(2026, 3, 7, 14, 0))  # the next morning: the waiting one is asked
+    [call] = dms(slack, "U1")
+    assert "Did @jane reply" in all_text(dm_payload(call))
+
+
+def test_nudges_off_leaves_follow_ups_on(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "solve @jane on twitter answered her question follow up tomorrow")
+    slack.command("nudges off", user="U1")
+    rig(slack).tick(utc(2026, 3, 6, 14, 0))
+    assert len(dms(slack, "U1")) == 1
+
+
+def test_undoing_the_entry_cancels_its_follow_up(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "solve @jane on twitter answered her question follow up tomorrow")
+    [booked] = follow_ups(slack)
+    reply = slack.block_action(ids.UNDO_ACTION, value=str(booked.connection_id), user="U1")
+    assert reply.status == 200
+    slack.response_to(reply)
+    assert follow_ups(slack) == []
+    rig(slack).tick(utc(2026, 3, 6, 14, 0))
+    assert dms(slack, "U1") == []
