@@ -135,7 +135,7 @@ _PHRASE_RE = re.compile(
     r"(?P<unit>days?|d|weeks?|wks?|wk|w)"
     r"|(?P<word>tomorrow|tmrw|week|monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs"
     r"|thur|thu|friday|fri|saturday|sat|sunday|sun))"
-    r"(?![\w@/])",
+    r"(?![\w@/-])",
     re.IGNORECASE,
 )
 
