@@ -18,6 +18,7 @@ from slackapp.render.connect import connection_form, help_message, log_confirmat
 from slackapp.render.followups import followups_preference_message
 from slackapp.render.kit import FormContext
 from slackapp.render.people import nobody_message, person_message
+from slackapp.render.relationships import people_board_message
 from slackapp.render.rights import (
     export_failed,
     export_nothing,
@@ -144,7 +145,8 @@ def connect_after(
 def leaderboard(
     command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """/leaderboard [window] [principle]: the team board, only for the caller, with Share."""
+    """/leaderboard [window] [principle] | people [window] | relationships [window]: for the
+    caller only (the count board with Share)."""
     user_id = command["user_id"]
     outcome = board.leaderboard(
         from_context(context),
@@ -155,6 +157,8 @@ def leaderboard(
     )
     if isinstance(outcome, BoardUsage):
         message = board_usage(unknown=outcome.unknown, clashes=outcome.clashes)
+    elif isinstance(outcome, board.TeamPeopleBoard):
+        message = people_board_message(outcome.board, viewer_id=user_id)
     else:
         message = board_message(outcome.board, viewer_id=user_id)
     respond(response_type="ephemeral", **message.as_kwargs())
@@ -167,7 +171,7 @@ def mystats(
     mine = progress.my_stats(
         from_context(context), client, team_id=workspace_of(context), user_id=command["user_id"]
     )
-    message = mystats_message(mine.stats, timezone=mine.profile.timezone)
+    message = mystats_message(mine.stats, timezone=mine.profile.timezone, replies=mine.replies)
     respond(response_type="ephemeral", **message.as_kwargs())
 
 
