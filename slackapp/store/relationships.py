@@ -136,12 +136,11 @@ def member_names(
     wanted = sorted(set(user_ids))
     names: dict[str, str | None] = {}
     for offset in range(0, len(wanted), _CHUNK):
-        names.update(
-            session.execute(
-                select(Member.user_id, Member.display_name).where(
-                    Member.team_id == team_id,
-                    Member.user_id.in_(wanted[offset : offset + _CHUNK]),
-                )
-            ).tuples()
+        rows = session.execute(
+            select(Member.user_id, Member.display_name).where(
+                Member.team_id == team_id,
+                Member.user_id.in_(wanted[offset : offset + _CHUNK]),
+            )
         )
+        names.update((user_id, name) for user_id, name in rows)
     return names

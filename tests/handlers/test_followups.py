@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from slackapp.render import ids
 from slackapp.sandbox.emulator import RecordedCall
-from slackapp.store.models import Delivery, FollowUp
+from slackapp.store.models import Delivery, FollowUp, Team
 from tests.handlers.test_connect_command import reply_text
 from tests.handlers.test_connect_form import state
 from tests.scheduling.rig import Rig, settings_for
@@ -263,3 +263,105 @@ def test_undoing_the_entry_cancels_its_follow_up(slack: SlackDriver) -> None:
     assert follow_ups(slack) == []
     rig(slack).tick(utc(2026, 3, 6, 14, 0))
     assert dms(slack, "U1") == []
+
+
+def three_answers(slack: SlackDriver) -> Rig:
+    """Ana logs Jane (solve), Sam and Kim (care) on Monday 2 March; on Tuesday morning she says
+    Jane and Kim replied and Sam did not."""
+    members(slack)
+    with slack.db.session_scope() as session:
+        team = session.get(Team, TEAM)
+        assert team is not None
+        team.timezone = "America/New_York"
+        team.digest_mode = "weekly"
+        team.digest_channel = "C0DIGEST"
+        team.digest_weekday = 4  # Friday
+        team.digest_time = "16:00"
+        team.settings_updated_at = utc(2026, 1, 1)
+    slack.clock.now = utc(2026, 3, 2, 15)
+    log(slack, "solve @jane on twitter answered her question follow up tomorrow")
+    log(slack, "care @sam on linkedin congratulated him on the launch follow up tomorrow")
+    log(slack, "care @kim on linkedin thanked her for the guide follow up tomorrow")
+    ticks = rig(slack)
+    ticks.tick(utc(2026, 3, 3, 14, 0))  # Tuesday 09:00 EST: one DM asks about all three
+    [call] = dms(slack, "U1")
+    dm = dm_payload(call)
+    assert "3 follow-ups" in dm["text"]
+    slack.clock.now = utc(2026, 3, 3, 15)
+    for index, action_id in enumerate(
+        [ids.FOLLOWUP_REPLIED_ACTION, ids.FOLLOWUP_NO_REPLY_ACTION, ids.FOLLOWUP_REPLIED_ACTION]
+    ):
+        button = elements(dm["blocks"], action_id=action_id)[index]
+        reply = slack.block_action(action_id, value=button["value"], user="U1", channel="D1")
+        slack.response_to(reply)
+    assert [f.state for f in follow_ups(slack)] == ["replied", "no_reply", "replied"]
+    return ticks
+
+
+def test_answers_count_in_mystats_per_person_and_principle(slack: SlackDriver) -> None:
+    three_answers(slack)
+    reply = slack.command("", command="/mystats", user="U1")
+    stats = all_text(slack.response_to(reply))
+    assert "2 of 3 people replied this month (67%)" in stats
+    # One reply each; Solve got it from everyone it asked, Care from half.
+    assert "*Solve a problem* gets the most replies (1 of 1)" in stats
+    quiet = slack.command("", command="/mystats", user="U2")
+    assert "replied this month" not in all_text(slack.response_to(quiet))
+
+
+def test_the_weekly_digest_shows_reply_rate_and_relationships(slack: SlackDriver) -> None:
+    ticks = three_answers(slack)
+    # Ben comes back to Jane three times this week (a relationship deepened), and Ana meets
+    # Jane again under another spelling: still one person.
+    for day in (3, 4, 5):
+        slack.clock.now = utc(2026, 3, day, 12)
+        log(slack, f"care @jane on twitter thanked her again ({day})", user="U2")
+    log(slack, "laugh x.com/JANE sent her a pun", user="U1")
+    ticks.tick(utc(2026, 3, 6, 21, 0))  # Friday 16:00 EST
+    [digest] = [
+        c for c in slack.standin.calls("chat.postMessage") if c.params["channel"] == "C0DIGEST"
+    ]
+    text = all_text({"blocks": digest.json_param("blocks")})
+    assert "2 of 3 people replied this week (67%)" in text
+    assert "3 people reached for the first time" in text
+    assert "1 relationship deepened" in text
+
+
+def test_leaderboard_people_and_relationships(slack: SlackDriver) -> None:
+    three_answers(slack)
+    for day in (3, 4, 5):
+        slack.clock.now = utc(2026, 3, day, 12)
+        log(slack, f"care @jane on twitter thanked her again ({day})", user="U2")
+    reply = slack.command("people", command="/leaderboard", user="U2")
+    board = slack.response_to(reply)
+    assert_valid_sent(board)
+    text = all_text(board)
+    assert "People reached" in text
+    lines = [line for line in text.splitlines() if "people" in line or "person" in line]
+    assert any("*3 people*" in line for line in lines), text
+    assert any("(you): *1 person*" in line for line in lines), text
+    assert "The team reached 3 people in all" in text
+
+    reply = slack.command("relationships", command="/leaderboard", user="U2")
+    board = slack.response_to(reply)
+    assert_valid_sent(board)
+    text = all_text(board)
+    assert "Relationships deepened" in text and "Last 30 days" in text
+    assert "(you): *1 relationship*" in text
+    assert "3 people" not in text
+
+    usage = slack.command("people care", command="/leaderboard", user="U2")
+    assert "I didn't recognise `care`" in all_text(slack.response_to(usage))
+
+
+def test_the_home_lists_follow_ups_waiting(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "solve @jane on twitter answered her question follow up friday")
+    reply = slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
+    assert reply.status == 200
+    [published] = slack.standin.wait_for("views.publish")
+    view = published.json_param("view")
+    text = all_text(view)
+    assert "Follow-ups waiting on you" in text
+    assert "@jane" in text and "ask Fri 6 Mar" in text
