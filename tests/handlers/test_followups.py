@@ -5,6 +5,8 @@ the real delivery tick against the stand-in; what Slack received and what the da
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from datetime import UTC, date, datetime
 from typing import Any
@@ -365,3 +367,35 @@ def test_the_home_lists_follow_ups_waiting(slack: SlackDriver) -> None:
     text = all_text(view)
     assert "Follow-ups waiting on you" in text
     assert "@jane" in text and "ask Fri 6 Mar" in text
+
+
+def test_export_carries_each_entrys_follow_up(slack: SlackDriver) -> None:
+    three_answers(slack)
+    log(slack, "laugh @lou on twitter sent a pun follow up 1w")
+    reply = slack.command("export", user="U1")
+    assert reply.status == 200
+    slack.standin.wait_for("files.completeUploadExternal")
+    (content,) = slack.standin.uploads
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+    assert [
+        (r["follow_up_due"], r["follow_up_state"], r["follow_up_answered_on"]) for r in rows
+    ] == [
+        ("2026-03-03", "replied", "2026-03-03"),
+        ("2026-03-03", "no_reply", "2026-03-03"),
+        ("2026-03-03", "replied", "2026-03-03"),
+        ("2026-03-10", "open", ""),
+    ]
+
+
+def test_forget_me_deletes_the_members_follow_ups_and_counts_them(slack: SlackDriver) -> None:
+    three_answers(slack)
+    log(slack, "solve @jane on twitter answered again follow up tomorrow", user="U2")
+    question = slack.command("forget-me", user="U1")
+    assert "3 follow-ups" in reply_text(question.json())
+    click = slack.block_action(ids.FORGET_ME_ACTION, value="U1", user="U1")
+    assert click.status == 200
+    assert "3 follow-ups" in reply_text(slack.response_to(click))
+    assert [f.user_id for f in follow_ups(slack)] == ["U2"]
+    with slack.db.session_scope() as session:
+        # The follow-up DM Ana got goes with her other ledger rows.
+        assert session.scalars(select(Delivery).where(Delivery.target == "U1")).all() == []
