@@ -1,16 +1,17 @@
 """People reached and relationships deepened: the people boards and the digest's lines.
 
 Every count is over people as the team knows them: a merged handle counts as the person it
-was merged into (`coalesce(merged_into, id)`). The per-member queries walk
-`ix_connections_team_day_person` (team, day, member, person) and look people up by key.
+was merged into. One GROUP BY over `ix_connections_team_day_person` (team, day, member,
+person) gives the (member, person, touches) of a window; merges are resolved in Python.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
@@ -26,37 +27,53 @@ __all__ = [
 _CHUNK = 500
 
 
-def _root() -> ColumnElement[int]:
-    return func.coalesce(Person.merged_into, Person.id)
+def _merged(session: Session, *, team_id: str) -> dict[int, int]:
+    """The team's merged people and whom each was merged into (ix_people_team_merged)."""
+    rows = session.execute(
+        select(Person.id, Person.merged_into).where(
+            Person.team_id == team_id, Person.merged_into.is_not(None)
+        )
+    )
+    return {person: int(root) for person, root in rows if root is not None}
 
 
-def _touches(team_id: str, start: date | None, end: date) -> Select[str, int]:
-    """(member, person) per entry naming someone, in the window."""
+def _pairs(
+    session: Session, *, team_id: str, start: date | None, end: date
+) -> list[tuple[str, int, int]]:
+    """(member, person, touches) in the window: one GROUP BY on ix_connections_team_day_person.
+
+    People are resolved to whom they were merged into afterwards, in Python: joining `people`
+    in the query lets a planner walk people first, which is far slower on a big team.
+    """
     query = (
-        select(Connection.user_id, _root().label("root"))
-        .join(Person, Person.id == Connection.person_id)
-        .where(Connection.team_id == team_id, Connection.local_date <= end)
+        select(Connection.user_id, Connection.person_id, func.count())
+        .where(
+            Connection.team_id == team_id,
+            Connection.local_date <= end,
+            Connection.person_id.is_not(None),
+        )
+        .group_by(Connection.user_id, Connection.person_id)
     )
     if start is not None:
         query = query.where(Connection.local_date >= start)
-    return query
+    merged = _merged(session, team_id=team_id)
+    return [
+        (user_id, merged.get(person, person), int(n))
+        for user_id, person, n in session.execute(query)
+        if person is not None
+    ]
 
 
 def people_reached(
     session: Session, *, team_id: str, start: date | None, end: date
 ) -> tuple[dict[str, int], int]:
     """Distinct people each member reached from `start` to `end`, and the team's own count."""
-    touches = _touches(team_id, start, end).subquery()
-    per_member = {
-        user_id: int(n)
-        for user_id, n in session.execute(
-            select(touches.c.user_id, func.count(func.distinct(touches.c.root))).group_by(
-                touches.c.user_id
-            )
-        )
-    }
-    team = session.scalar(select(func.count(func.distinct(touches.c.root))))
-    return per_member, int(team or 0)
+    reached: dict[str, set[int]] = {}
+    team: set[int] = set()
+    for user_id, root, _ in _pairs(session, team_id=team_id, start=start, end=end):
+        reached.setdefault(user_id, set()).add(root)
+        team.add(root)
+    return {user_id: len(roots) for user_id, roots in reached.items()}, len(team)
 
 
 def relationships_deepened(
@@ -68,64 +85,36 @@ def relationships_deepened(
     touches: int = RELATIONSHIP_TOUCHES,
 ) -> tuple[dict[str, int], int]:
     """People each member touched `touches`+ times in the window; and those the team did."""
-    rows = _touches(team_id, start, end).subquery()
-    by_member = (
-        select(rows.c.user_id, rows.c.root)
-        .group_by(rows.c.user_id, rows.c.root)
-        .having(func.count() >= touches)
-        .subquery()
+    by_member: Counter[tuple[str, int]] = Counter()
+    by_team: Counter[int] = Counter()
+    for user_id, root, n in _pairs(session, team_id=team_id, start=start, end=end):
+        by_member[(user_id, root)] += n
+        by_team[root] += n
+    per_member: Counter[str] = Counter(
+        user_id for (user_id, _), n in by_member.items() if n >= touches
     )
-    per_member = {
-        user_id: int(n)
-        for user_id, n in session.execute(
-            select(by_member.c.user_id, func.count()).group_by(by_member.c.user_id)
-        )
-    }
-    by_team = select(rows.c.root).group_by(rows.c.root).having(func.count() >= touches).subquery()
-    team = session.scalar(select(func.count()).select_from(by_team))
-    return per_member, int(team or 0)
+    return dict(per_member), sum(1 for n in by_team.values() if n >= touches)
 
 
 def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
     """People the team touched from `start` to `end` and never before `start`."""
-    touched = {
-        root
-        for (root,) in session.execute(
-            select(func.distinct(_root()))
-            .select_from(Connection)
-            .join(Person, Person.id == Connection.person_id)
-            .where(Connection.team_id == team_id, Connection.local_date.between(start, end))
-        )
-    }
+    merged = _merged(session, team_id=team_id)
+    touched = {root for _, root, _ in _pairs(session, team_id=team_id, start=start, end=end)}
     if not touched:
         return 0
+    # Every person row of these people: the root and whatever was merged into it.
+    rows = sorted(touched | {person for person, root in merged.items() if root in touched})
     seen_before: set[int] = set()
-    ordered = sorted(touched)
-    for offset in range(0, len(ordered), _CHUNK):
-        chunk = ordered[offset : offset + _CHUNK]
-        # Every person row of these people (the root and whatever was merged into it) ...
-        ids = list(
-            session.scalars(
-                select(Person.id).where(
-                    Person.team_id == team_id,
-                    (Person.id.in_(chunk)) | (Person.merged_into.in_(chunk)),
-                )
+    for offset in range(0, len(rows), _CHUNK):
+        # Whether any entry named them before `start`: ix_connections_person_recent.
+        earlier = session.scalars(
+            select(func.distinct(Connection.person_id)).where(
+                Connection.team_id == team_id,
+                Connection.person_id.in_(rows[offset : offset + _CHUNK]),
+                Connection.local_date < start,
             )
         )
-        for start_id in range(0, len(ids), _CHUNK):
-            # ... and whether any entry named them before: ix_connections_person_recent.
-            seen_before.update(
-                session.scalars(
-                    select(func.distinct(_root()))
-                    .select_from(Connection)
-                    .join(Person, Person.id == Connection.person_id)
-                    .where(
-                        Connection.team_id == team_id,
-                        Connection.person_id.in_(ids[start_id : start_id + _CHUNK]),
-                        Connection.local_date < start,
-                    )
-                )
-            )
+        seen_before.update(merged.get(person, person) for person in earlier if person is not None)
     return len(touched - seen_before)
 
 
