@@ -52,4 +52,6 @@ def test_a_merged_person_counts_once_everywhere(db: Database) -> None:
             {"U1": 1},
             1,
         )
-        assert relationships_deepened(session, team_id="T1", **week) == ({}, 1)
+        assert relationships_deepened(
+            session, team_id="T1", start=week["start"], end=week["end"]
+        ) == ({}, 1)
