@@ -23,8 +23,10 @@ from slackapp.render.widgets import notice, safe_url, who_text
 __all__ = [
     "answer_refused",
     "answer_value",
+    "best_principle_line",
     "followup_message",
     "followups_preference_message",
+    "platforms_line",
     "read_answer_value",
     "reply_rate_line",
     "waiting_blocks",
@@ -195,3 +197,19 @@ def best_principle_line(rates: ReplyRates) -> str | None:
         f"{PRINCIPLES[best].emoji} *{PRINCIPLES[best].label}* gets the most replies "
         f"({rate.replied} of {rate.answered})"
     )
+
+
+def platforms_line(rates: ReplyRates) -> str | None:
+    """Reply rates per platform, busiest first: "X / Twitter 3 of 4 · LinkedIn 1 of 3"."""
+    shown = []
+    for key, rate in sorted(
+        rates.by_platform.items(), key=lambda item: (-item[1].answered, item[0])
+    ):
+        try:
+            name = PLATFORM_LABELS[Platform(key)] if key else "no platform"
+        except ValueError:
+            name = key
+        shown.append(f"{name} {rate.replied} of {rate.answered}")
+    if len(shown) < 2:
+        return None  # one platform says nothing the overall line did not
+    return "By platform: " + " · ".join(shown[:5])

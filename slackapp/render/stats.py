@@ -11,7 +11,7 @@ from slackapp.domain.followups import ReplyRates
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
-from slackapp.render.followups import best_principle_line, reply_rate_line
+from slackapp.render.followups import best_principle_line, platforms_line, reply_rate_line
 from slackapp.render.kit import Block, Message, context, escape, header, section
 from slackapp.render.widgets import open_form_button, progress_bar
 
@@ -145,6 +145,9 @@ def _replies_section(replies: ReplyRates) -> Block | None:
     best = best_principle_line(replies)
     if best is not None:
         lines.append(best)
+    platforms = platforms_line(replies)
+    if platforms is not None:
+        lines.append(platforms)
     return section(":speech_balloon: *Replies*\n" + "\n".join(lines))
 
 

@@ -307,6 +307,7 @@ def test_answers_count_in_mystats_per_person_and_principle(slack: SlackDriver) -
     assert "2 of 3 people replied this month (67%)" in stats
     # One reply each; Solve got it from everyone it asked, Care from half.
     assert "*Solve a problem* gets the most replies (1 of 1)" in stats
+    assert "By platform: LinkedIn 1 of 2 · X / Twitter 1 of 1" in stats
     quiet = slack.command("", command="/mystats", user="U2")
     assert "replied this month" not in all_text(slack.response_to(quiet))
 
