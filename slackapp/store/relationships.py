@@ -3,6 +3,7 @@
 Every count is over people as the team knows them: a merged handle counts as the person it
 was merged into. One GROUP BY over `ix_connections_team_day_person` (team, day, member,
 person) gives the (member, person, touches) of a window; merges are resolved in Python.
+A team without merges is counted by the database alone.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
@@ -37,8 +38,19 @@ def _merged(session: Session, *, team_id: str) -> dict[int, int]:
     return {person: int(root) for person, root in rows if root is not None}
 
 
+def _in_window(team_id: str, start: date | None, end: date) -> list[ColumnElement[bool]]:
+    where = [
+        Connection.team_id == team_id,
+        Connection.local_date <= end,
+        Connection.person_id.is_not(None),
+    ]
+    if start is not None:
+        where.append(Connection.local_date >= start)
+    return where
+
+
 def _pairs(
-    session: Session, *, team_id: str, start: date | None, end: date
+    session: Session, *, team_id: str, start: date | None, end: date, merged: dict[int, int]
 ) -> list[tuple[str, int, int]]:
     """(member, person, touches) in the window: one GROUP BY on ix_connections_team_day_person.
 
@@ -47,16 +59,9 @@ def _pairs(
     """
     query = (
         select(Connection.user_id, Connection.person_id, func.count())
-        .where(
-            Connection.team_id == team_id,
-            Connection.local_date <= end,
-            Connection.person_id.is_not(None),
-        )
+        .where(*_in_window(team_id, start, end))
         .group_by(Connection.user_id, Connection.person_id)
     )
-    if start is not None:
-        query = query.where(Connection.local_date >= start)
-    merged = _merged(session, team_id=team_id)
     return [
         (user_id, merged.get(person, person), int(n))
         for user_id, person, n in session.execute(query)
@@ -68,9 +73,22 @@ def people_reached(
     session: Session, *, team_id: str, start: date | None, end: date
 ) -> tuple[dict[str, int], int]:
     """Distinct people each member reached from `start` to `end`, and the team's own count."""
+    merged = _merged(session, team_id=team_id)
+    if not merged:
+        # Nobody merged (the common case): the database counts, on the index alone.
+        where = _in_window(team_id, start, end)
+        per_member = session.execute(
+            select(Connection.user_id, func.count(func.distinct(Connection.person_id)))
+            .where(*where)
+            .group_by(Connection.user_id)
+        )
+        team_count = session.scalar(
+            select(func.count(func.distinct(Connection.person_id))).where(*where)
+        )
+        return {user_id: int(n) for user_id, n in per_member}, int(team_count or 0)
     reached: dict[str, set[int]] = {}
     team: set[int] = set()
-    for user_id, root, _ in _pairs(session, team_id=team_id, start=start, end=end):
+    for user_id, root, _ in _pairs(session, team_id=team_id, start=start, end=end, merged=merged):
         reached.setdefault(user_id, set()).add(root)
         team.add(root)
     return {user_id: len(roots) for user_id, roots in reached.items()}, len(team)
@@ -85,21 +103,43 @@ def relationships_deepened(
     touches: int = RELATIONSHIP_TOUCHES,
 ) -> tuple[dict[str, int], int]:
     """People each member touched `touches`+ times in the window; and those the team did."""
+    merged = _merged(session, team_id=team_id)
+    if not merged:
+        where = _in_window(team_id, start, end)
+        deep = (
+            select(Connection.user_id)
+            .where(*where)
+            .group_by(Connection.user_id, Connection.person_id)
+            .having(func.count() >= touches)
+            .subquery()
+        )
+        per_member = session.execute(select(deep.c.user_id, func.count()).group_by(deep.c.user_id))
+        team_deep = (
+            select(Connection.person_id)
+            .where(*where)
+            .group_by(Connection.person_id)
+            .having(func.count() >= touches)
+            .subquery()
+        )
+        team_count = session.scalar(select(func.count()).select_from(team_deep))
+        return {user_id: int(n) for user_id, n in per_member}, int(team_count or 0)
     by_member: Counter[tuple[str, int]] = Counter()
     by_team: Counter[int] = Counter()
-    for user_id, root, n in _pairs(session, team_id=team_id, start=start, end=end):
+    for user_id, root, n in _pairs(session, team_id=team_id, start=start, end=end, merged=merged):
         by_member[(user_id, root)] += n
         by_team[root] += n
-    per_member: Counter[str] = Counter(
+    deepened: Counter[str] = Counter(
         user_id for (user_id, _), n in by_member.items() if n >= touches
     )
-    return dict(per_member), sum(1 for n in by_team.values() if n >= touches)
+    return dict(deepened), sum(1 for n in by_team.values() if n >= touches)
 
 
 def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
     """People the team touched from `start` to `end` and never before `start`."""
     merged = _merged(session, team_id=team_id)
-    touched = {root for _, root, _ in _pairs(session, team_id=team_id, start=start, end=end)}
+    touched = {
+        root for _, root, _ in _pairs(session, team_id=team_id, start=start, end=end, merged=merged)
+    }
     if not touched:
         return 0
     # Every person row of these people: the root and whatever was merged into it.
