@@ -15,7 +15,9 @@ today. The follow-ups query is the tick's (`store.followups.due_members`: open, 
 members that want them, active teams); its baseline is the bare SQL any implementation must run
 at least (one GROUP BY over `followups`, no joins). The boards (`store.relationships`) count
 people as merged (`coalesce(merged_into, id)`); their baseline is the bare GROUP BY over
-`connections.person_id` (which gives the same answer while nobody is merged, as in this seed).
+`connections.person_id` (which gives the same answer while nobody is merged). Then every
+hundredth person is merged into another and the boards run again, beside the bare SQL that
+joins `people` to resolve merges.
 """
 
 from __future__ import annotations
@@ -203,6 +205,40 @@ _DEEPENED_SQL = (
 )
 
 
+_REACHED_MERGED_SQL = (
+    "SELECT c.user_id, count(DISTINCT coalesce(p.merged_into, p.id)) FROM connections c "
+    "JOIN people p ON p.id = c.person_id WHERE c.team_id = :team "
+    "AND c.local_date BETWEEN :start AND :end GROUP BY c.user_id"
+)
+_DEEPENED_MERGED_SQL = (
+    "SELECT user_id, count(*) FROM (SELECT c.user_id, coalesce(p.merged_into, p.id) AS root "
+    "FROM connections c JOIN people p ON p.id = c.person_id WHERE c.team_id = :team "
+    "AND c.local_date BETWEEN :start AND :end GROUP BY c.user_id, coalesce(p.merged_into, p.id) "
+    "HAVING count(*) >= :touches) AS deep GROUP BY user_id"
+)
+
+
+def merge_some(db: Database) -> int:
+    """Merge every hundredth person into the one before it (never a merged one); how many."""
+    with db.engine.begin() as connection:
+        merged = connection.execute(
+            text(
+                "UPDATE people SET merged_into = id - 1 "
+                "WHERE team_id = :team AND id % 100 = 0 AND id > 1"
+            ),
+            {"team": TEAM_ID},
+        )
+    return int(merged.rowcount or 0)
+
+
+def board_bare_merged(db: Database, *, deepened: bool, start: date) -> list[tuple[str, int]]:
+    sql = _DEEPENED_MERGED_SQL if deepened else _REACHED_MERGED_SQL
+    params = {"team": TEAM_ID, "start": start, "end": TODAY, "touches": RELATIONSHIP_TOUCHES}
+    with db.engine.connect() as connection:
+        rows = connection.execute(text(sql), params).all()
+    return sorted((str(user_id), int(n)) for user_id, n in rows if n)
+
+
 def board_bare(db: Database, *, deepened: bool, start: date) -> list[tuple[str, int]]:
     sql = _DEEPENED_SQL if deepened else _REACHED_SQL
     params = {"team": TEAM_ID, "start": start, "end": TODAY, "touches": RELATIONSHIP_TOUCHES}
@@ -327,7 +363,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         table: list[list[str]] = []
         failed = False
-        for name, ours, baseline in operations:
+
+        def merged_phase() -> None:
+            # Then with merged people: ours resolves merges in Python, the baseline joins.
+            count = merge_some(db)
+            print(f"(then {count:,} people merged into others)")
+
+        phases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+            (
+                "people board, this month, 1% merged",
+                lambda: board_ours(db, deepened=False, start=month),
+                lambda: board_bare_merged(db, deepened=False, start=month),
+            ),
+            (
+                "relationships board, 30 days, 1% merged",
+                lambda: board_ours(db, deepened=True, start=window),
+                lambda: board_bare_merged(db, deepened=True, start=window),
+            ),
+        ]
+        for name, ours, baseline in [*operations, ("", merged_phase, merged_phase), *phases]:
+            if not name:
+                ours()
+                continue
             same = ours() == baseline()
             failed |= not same
             mine = time_runs(ours, runs=args.runs)
