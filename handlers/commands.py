@@ -69,7 +69,9 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         if isinstance(found, people.Nobody):
             ack(**nobody_message(found.display).as_kwargs())
         else:
-            message = person_message(found.page, today=found.today, elsewhere=found.elsewhere)
+            message = person_message(
+                found.page, today=found.today, elsewhere=found.elsewhere, waiting=found.waiting
+            )
             ack(**message.as_kwargs())
     elif intent.kind is IntentKind.EXPORT:
         # Only a read before the ack: the upload follows it.

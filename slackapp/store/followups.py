@@ -33,6 +33,7 @@ __all__ = [
     "follow_up_of",
     "items_of_delivery",
     "open_follow_ups",
+    "open_follow_ups_on",
     "reply_rates_between",
     "set_followups_enabled",
     "take_for_delivery",
@@ -245,6 +246,25 @@ def open_follow_ups(
         query.where(
             FollowUp.team_id == team_id,
             FollowUp.user_id == user_id,
+            FollowUp.state == FollowUpState.OPEN.value,
+        )
+        .order_by(FollowUp.due_date, FollowUp.id)
+        .limit(limit)
+    ).all()
+    return [_item(row) for row in rows]
+
+
+def open_follow_ups_on(
+    session: Session, *, team_id: str, person_ids: Sequence[int], limit: int = 5
+) -> list[FollowUpItem]:
+    """Anyone's open follow-ups on these people (one person and its merged handles)."""
+    if not person_ids:
+        return []
+    rows = session.execute(
+        _items_query()
+        .where(
+            FollowUp.team_id == team_id,
+            FollowUp.person_id.in_(list(person_ids)),
             FollowUp.state == FollowUpState.OPEN.value,
         )
         .order_by(FollowUp.due_date, FollowUp.id)

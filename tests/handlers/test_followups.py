@@ -400,3 +400,15 @@ def test_forget_me_deletes_the_members_follow_ups_and_counts_them(slack: SlackDr
     with slack.db.session_scope() as session:
         # The follow-up DM Ana got goes with her other ledger rows.
         assert session.scalars(select(Delivery).where(Delivery.target == "U1")).all() == []
+
+
+def test_the_person_page_lists_open_follow_ups(slack: SlackDriver) -> None:
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "solve @jane on twitter answered her question follow up friday")
+    page = slack.command("who @jane", user="U2")
+    assert_valid_sent(page.json())
+    assert "Open follow-ups: <@U1> asks Fri 6 Mar" in reply_text(page.json())
+    quiet = log(slack, "care @sam on twitter thanked him")
+    assert "Open follow-ups" not in reply_text(slack.command("who @sam", user="U2").json())
+    assert "I'll ask" not in quiet
