@@ -13,8 +13,8 @@ normalise every "who" in Python. Answers are compared before anything is timed.
 Every twentieth entry asked for a follow-up: most are answered, some still wait, a few fall due
 today. The follow-ups query is the tick's (`store.followups.due_members`: open, not asked, due,
 members that want them, active teams); its baseline is the bare SQL any implementation must run
-at least (one GROUP BY over `followups`, no joins). The boards (`store.relationships`) count
-people as merged (`coalesce(merged_into, id)`); their baseline is the bare GROUP BY over
+at least (one GROUP BY on the `ask_on` index of `followups`, no joins). The boards
+(`store.relationships`) count people as merged; their baseline is the bare GROUP BY over
 `connections.person_id` (which gives the same answer while nobody is merged). Then every
 hundredth person is merged into another and the boards run again, beside the bare SQL that
 joins `people` to resolve merges.
@@ -152,6 +152,7 @@ def seed_follow_ups(db: Database, *, rng: random.Random) -> None:
                     "connection_id": entry_id,
                     "person_id": person_id,
                     "due_date": due,
+                    "ask_on": None if answered else due,
                     "state": state,
                     "asked_for": due if answered else None,
                     "asks": 1 if answered else 0,
@@ -174,9 +175,8 @@ def due_bare(db: Database) -> list[tuple[str, date]]:
     with db.engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT user_id, min(due_date) FROM followups "
-                "WHERE state = 'open' AND due_date <= :through "
-                "AND (asked_for IS NULL OR asked_for < due_date) GROUP BY team_id, user_id"
+                "SELECT user_id, min(ask_on) FROM followups "
+                "WHERE ask_on <= :through GROUP BY team_id, user_id"
             ),
             {"through": TODAY + timedelta(days=1)},
         ).all()

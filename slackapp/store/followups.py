@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, update
+from sqlalchemy import Row, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.domain.followups import (
@@ -54,6 +54,8 @@ def add_follow_up(
     existing = session.scalar(select(FollowUp).where(FollowUp.connection_id == connection_id))
     if existing is not None:
         existing.due_date = due
+        if existing.state == FollowUpState.OPEN.value:
+            existing.ask_on = due
         return
     session.add(
         FollowUp(
@@ -62,20 +64,13 @@ def add_follow_up(
             connection_id=connection_id,
             person_id=person_id,
             due_date=due,
+            ask_on=due,
             state=FollowUpState.OPEN.value,
             asks=0,
             created_at=now,
         )
     )
     session.flush()
-
-
-def _waiting() -> ColumnElement[bool]:
-    """Open and not asked yet for its current due date."""
-    return and_(
-        FollowUp.state == FollowUpState.OPEN.value,
-        or_(FollowUp.asked_for.is_(None), FollowUp.asked_for < FollowUp.due_date),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,21 +85,20 @@ class DueMember:
 
 
 def due_members(session: Session, *, through: date) -> list[DueMember]:
-    """Members of active teams, asked about follow-ups, with one waiting due by `through`."""
+    """Members of active teams, asked about follow-ups, with one waiting to be asked by
+    `through` (ix_followups_ask_on)."""
     rows = session.execute(
         select(
             FollowUp.team_id,
             FollowUp.user_id,
             Member.timezone,
             Team.timezone,
-            func.min(FollowUp.due_date),
+            func.min(FollowUp.ask_on),
         )
         .join(Member, and_(Member.team_id == FollowUp.team_id, Member.user_id == FollowUp.user_id))
         .join(Team, Team.team_id == FollowUp.team_id)
         .where(
-            FollowUp.state == FollowUpState.OPEN.value,
-            FollowUp.due_date <= through,
-            or_(FollowUp.asked_for.is_(None), FollowUp.asked_for < FollowUp.due_date),
+            FollowUp.ask_on <= through,
             Member.followups_enabled.is_(True),
             Member.is_bot.is_(False),
             Member.deleted.is_(False),
@@ -116,6 +110,7 @@ def due_members(session: Session, *, through: date) -> list[DueMember]:
     return [
         DueMember(team_id, user_id, timezone, team_zone or "UTC", first)
         for team_id, user_id, timezone, team_zone, first in rows
+        if first is not None
     ]
 
 
@@ -154,9 +149,10 @@ def take_for_delivery(
             FollowUp.team_id == team_id,
             FollowUp.user_id == user_id,
             FollowUp.state == FollowUpState.OPEN.value,
+            # On a retry of the same DM: what it asked about before, unless moved on since.
             or_(
-                FollowUp.delivery_id == delivery_id,
-                and_(FollowUp.due_date <= day, _waiting()),
+                and_(FollowUp.delivery_id == delivery_id, FollowUp.ask_on.is_(None)),
+                FollowUp.ask_on <= day,
             ),
         )
         .order_by(FollowUp.due_date, FollowUp.id)
@@ -165,7 +161,8 @@ def take_for_delivery(
     items: list[FollowUpItem] = []
     for row in rows:
         follow_up = row[0]
-        if follow_up.delivery_id != delivery_id or follow_up.asked_for != follow_up.due_date:
+        if follow_up.ask_on is not None:
+            follow_up.ask_on = None
             follow_up.asked_for = follow_up.due_date
             follow_up.delivery_id = delivery_id
             follow_up.asks += 1
@@ -219,10 +216,11 @@ def answer_follow_up(
         current,
     )
     if answer is Answer.WAITING:
-        values: dict[str, object] = {"due_date": ask_again(today=today)}
+        again = ask_again(today=today)
+        values: dict[str, object] = {"due_date": again, "ask_on": again}
     else:
         state = FollowUpState.REPLIED if answer is Answer.REPLIED else FollowUpState.NO_REPLY
-        values = {"state": state.value, "answered_at": now, "answered_on": today}
+        values = {"state": state.value, "answered_at": now, "answered_on": today, "ask_on": None}
     changed = session.execute(
         update(FollowUp).where(*where).values(values).execution_options(synchronize_session=False)
     )

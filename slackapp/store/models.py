@@ -214,9 +214,10 @@ class Person(Base):
 class FollowUp(Base):
     """A member's wish to be asked, on `due_date` (their own day), whether someone replied.
 
-    `asked_for` is the due date the last DM asked about (`delivery_id` is that DM in the
-    ledger); a follow-up is waiting to be asked while it is open and `asked_for` is older than
-    `due_date`. "Still waiting" moves `due_date` on; an answer closes it.
+    `ask_on` is the day it waits to be asked (its due date), and empty once a DM asked or an
+    answer closed it, so the tick's question is one range on an index. `asked_for` is the due
+    date the last DM asked about (`delivery_id` is that DM in the ledger). "Still waiting"
+    moves `due_date` (and `ask_on`) on; an answer closes it.
     """
 
     __tablename__ = "followups"
@@ -228,6 +229,7 @@ class FollowUp(Base):
     person_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("people.id"))
     due_date: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16), default="open")
+    ask_on: Mapped[date | None] = mapped_column(Date)
     asked_for: Mapped[date | None] = mapped_column(Date)
     delivery_id: Mapped[int | None] = mapped_column(Integer)
     asks: Mapped[int] = mapped_column(Integer, default=0)
@@ -239,8 +241,8 @@ class FollowUp(Base):
     __table_args__ = (
         UniqueConstraint("connection_id"),
         CheckConstraint("state IN ('open', 'replied', 'no_reply')", name="state_known"),
-        # The tick's question: open follow-ups due by a day, across teams.
-        Index("ix_followups_state_due", "state", "due_date"),
+        # The tick's question: follow-ups waiting to be asked by a day, across teams.
+        Index("ix_followups_ask_on", "ask_on"),
         Index("ix_followups_member", "team_id", "user_id", "state", "due_date"),
         Index("ix_followups_delivery", "delivery_id"),
         Index("ix_followups_answered", "team_id", "answered_on", "user_id", "state"),

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("ask_on", sa.Date(), nullable=True),
         sa.Column("asked_for", sa.Date(), nullable=True),
         sa.Column("delivery_id", sa.Integer(), nullable=True),
         sa.Column("asks", sa.Integer(), nullable=False),
@@ -42,7 +43,7 @@ def upgrade() -> None:
             "state IN ('open', 'replied', 'no_reply')", name="ck_followups_state_known"
         ),
     )
-    op.create_index("ix_followups_state_due", "followups", ["state", "due_date"])
+    op.create_index("ix_followups_ask_on", "followups", ["ask_on"])
     op.create_index("ix_followups_member", "followups", ["team_id", "user_id", "state", "due_date"])
     op.create_index("ix_followups_delivery", "followups", ["delivery_id"])
     op.create_index(
@@ -67,5 +68,5 @@ def downgrade() -> None:
     op.drop_index("ix_followups_answered", table_name="followups")
     op.drop_index("ix_followups_delivery", table_name="followups")
     op.drop_index("ix_followups_member", table_name="followups")
-    op.drop_index("ix_followups_state_due", table_name="followups")
+    op.drop_index("ix_followups_ask_on", table_name="followups")
     op.drop_table("followups")
