@@ -136,12 +136,12 @@ def seed_follow_ups(db: Database, *, rng: random.Random) -> None:
             ],
         )
         chosen = connection.execute(
-            select(Connection.id, Connection.user_id, Connection.person_id, Connection.local_date)
+            select(Connection.id, Connection.user_id, Connection.local_date)
             .where(Connection.team_id == TEAM_ID, Connection.id % FOLLOW_UP_EVERY == 0)
             .order_by(Connection.id)
         ).all()
         rows: list[dict[str, Any]] = []
-        for entry_id, user_id, person_id, day in chosen:
+        for entry_id, user_id, day in chosen:
             due = day + timedelta(days=rng.choice((1, 3, 7, 14)))
             answered = due < TODAY - timedelta(days=1) and rng.random() < 0.9
             state = rng.choice(("replied", "no_reply")) if answered else "open"
@@ -150,7 +150,6 @@ def seed_follow_ups(db: Database, *, rng: random.Random) -> None:
                     "team_id": TEAM_ID,
                     "user_id": user_id,
                     "connection_id": entry_id,
-                    "person_id": person_id,
                     "due_date": due,
                     "ask_on": None if answered else due,
                     "state": state,

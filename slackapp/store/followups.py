@@ -46,7 +46,6 @@ def add_follow_up(
     team_id: str,
     user_id: str,
     connection_id: int,
-    person_id: int | None,
     due: date,
     now: datetime,
 ) -> None:
@@ -62,7 +61,6 @@ def add_follow_up(
             team_id=team_id,
             user_id=user_id,
             connection_id=connection_id,
-            person_id=person_id,
             due_date=due,
             ask_on=due,
             state=FollowUpState.OPEN.value,
@@ -118,7 +116,7 @@ def _items_query() -> Select[FollowUp, Connection, str]:
     return (
         select(FollowUp, Connection, Person.display)
         .join(Connection, Connection.id == FollowUp.connection_id)
-        .outerjoin(Person, Person.id == FollowUp.person_id)
+        .outerjoin(Person, Person.id == Connection.person_id)
     )
 
 
@@ -262,7 +260,7 @@ def open_follow_ups_on(
         _items_query()
         .where(
             FollowUp.team_id == team_id,
-            FollowUp.person_id.in_(list(person_ids)),
+            Connection.person_id.in_(list(person_ids)),
             FollowUp.state == FollowUpState.OPEN.value,
         )
         .order_by(FollowUp.due_date, FollowUp.id)
@@ -284,7 +282,7 @@ def reply_rates_between(
     query = (
         select(FollowUp.id, FollowUp.state, root, Connection.principle, Connection.platform)
         .join(Connection, Connection.id == FollowUp.connection_id)
-        .outerjoin(Person, Person.id == FollowUp.person_id)
+        .outerjoin(Person, Person.id == Connection.person_id)
         .where(
             FollowUp.team_id == team_id,
             FollowUp.answered_on.between(start, end),

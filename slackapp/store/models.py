@@ -225,8 +225,8 @@ class FollowUp(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
+    # Whom it is about is the entry's person: editing the entry's "who" moves it too.
     connection_id: Mapped[int] = mapped_column(Integer, ForeignKey("connections.id"))
-    person_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("people.id"))
     due_date: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16), default="open")
     ask_on: Mapped[date | None] = mapped_column(Date)

@@ -126,7 +126,6 @@ def _ask_later(
         team_id=team_id,
         user_id=user_id,
         connection_id=entry.id,
-        person_id=entry.person_id,
         due=due,
         now=now,
     )

@@ -66,7 +66,6 @@ def test_a_retry_of_one_dm_asks_about_the_same_follow_ups(db: Database) -> None:
                 team_id="T1",
                 user_id="U1",
                 connection_id=entry.id,
-                person_id=None,
                 due=due,
                 now=now,
             )

@@ -7,10 +7,20 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from slackapp.domain.entries import Draft
 from slackapp.domain.followups import Answer, AnswerStatus, FollowUpState
+from slackapp.domain.vocabulary import Principle
+from slackapp.store.connections import update_connection
 from slackapp.store.db import Database
-from slackapp.store.followups import add_follow_up, answer_follow_up, due_members
-from slackapp.store.models import FollowUp
+from slackapp.store.followups import (
+    add_follow_up,
+    answer_follow_up,
+    due_members,
+    open_follow_ups_on,
+)
+from slackapp.store.models import Connection, FollowUp
+from slackapp.store.people import resolve_person
+from slackapp.store.rights import forget_member
 from tests.support.factories import add_connection, add_member, add_team
 
 NOW = datetime(2026, 3, 6, 15, tzinfo=UTC)
@@ -22,12 +32,12 @@ def booked(db: Database) -> int:
         add_team(session)
         add_member(session, timezone="America/New_York")
         entry = add_connection(session, who="@jane", local_date=date(2026, 3, 5))
+        entry.person_id = resolve_person(session, team_id="T1", who="@jane", platform=None, now=NOW)
         add_follow_up(
             session,
             team_id="T1",
             user_id="U1",
             connection_id=entry.id,
-            person_id=None,
             due=DUE,
             now=NOW,
         )
@@ -95,3 +105,28 @@ def test_only_the_owner_answers(db: Database) -> None:
     with db.session_scope() as session:
         row = session.get(FollowUp, follow_up_id)
         assert row is not None and row.state == FollowUpState.OPEN.value
+
+
+def test_editing_the_entrys_who_moves_its_follow_up_and_forget_me_still_works(
+    db: Database,
+) -> None:
+    booked(db)
+    with db.session_scope() as session:
+        entry = session.scalars(select(Connection)).one()
+        changed = update_connection(
+            session,
+            team_id="T1",
+            user_id="U1",
+            connection_id=entry.id,
+            draft=Draft(principle=Principle.CARE, local_date=entry.local_date, who="@sam"),
+            now=NOW,
+        )
+        assert changed.connection is not None and changed.connection.person_id is not None
+        sam = changed.connection.person_id
+    with db.session_scope() as session:
+        [waiting] = open_follow_ups_on(session, team_id="T1", person_ids=[sam])
+        assert waiting.who == "@sam"
+    with db.session_scope() as session:
+        gone = forget_member(session, team_id="T1", user_id="U1")
+    assert gone.count(FollowUp.__tablename__) == 1
+    assert gone.people == 2  # @jane (no longer named) and @sam

@@ -67,13 +67,12 @@ def seed(db: Database, team_id: str, *, entries: int = 3) -> None:
             row.person_id = resolve_person(
                 session, team_id=team_id, who=row.who, platform=Platform.TWITTER, now=UNINSTALLED
             )
-        # A follow-up on the last entry: it points at the entry and its person.
+        # A follow-up on the last entry.
         add_follow_up(
             session,
             team_id=team_id,
             user_id=row.user_id,
             connection_id=row.id,
-            person_id=row.person_id,
             due=row.local_date + timedelta(days=3),
             now=UNINSTALLED,
         )

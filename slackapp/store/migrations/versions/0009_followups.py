@@ -23,7 +23,6 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(32), nullable=False),
         sa.Column("user_id", sa.String(32), nullable=False),
         sa.Column("connection_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("ask_on", sa.Date(), nullable=True),
@@ -37,7 +36,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["connection_id"], ["connections.id"], name="fk_followups_connection_id_connections"
         ),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name="fk_followups_person_id_people"),
         sa.UniqueConstraint("connection_id", name="uq_followups_connection_id"),
         sa.CheckConstraint(
             "state IN ('open', 'replied', 'no_reply')", name="ck_followups_state_known"
