@@ -18,10 +18,16 @@ from slackapp.domain.intents import (
 )
 from slackapp.domain.relationships import PeopleBoard, PeopleBoardKind, rank_people
 from slackapp.domain.team_settings import work_days_from_mask
+from slackapp.domain.windows import member_span
 from slackapp.slack.profiles import Profile, fetch_user, profile_of, remember
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Team
-from slackapp.store.relationships import member_names, people_reached, relationships_deepened
+from slackapp.store.relationships import (
+    member_names,
+    member_zones,
+    people_reached,
+    relationships_deepened,
+)
 from slackapp.usecases.deps import Deps
 from slackapp.usecases.members import member_session
 
@@ -96,11 +102,28 @@ def people_board(
     request: PeopleBoardRequest,
     limit: int,
 ) -> PeopleBoard:
-    """Members ranked by people reached (or relationships deepened) in the team's window."""
+    """Members ranked by people reached (or relationships deepened) in the window, each on
+    their own days as the count board counts them (see domain.windows)."""
     team_zone = zone(team.timezone, fallback=deps.settings.default_timezone)
-    period = window_period(request.window, today=local_date(deps.now(), team_zone))
+    today = local_date(deps.now(), team_zone)
+    period = window_period(request.window, today=today)
+    spans = {
+        user_id: member_span(
+            request.window,
+            team_today=today,
+            member_today=local_date(deps.now(), zone(timezone, fallback=team_zone.key)),
+        )
+        for user_id, timezone in member_zones(session, team_id=team.team_id).items()
+    }
+    default = member_span(request.window, team_today=today, member_today=today)
     count = people_reached if request.kind is PeopleBoardKind.PEOPLE else relationships_deepened
-    totals, team_total = count(session, team_id=team.team_id, start=period.start, end=period.end)
+    totals, team_total = count(
+        session,
+        team_id=team.team_id,
+        start=default.start,
+        end=default.end if default.end is not None else today,
+        by_member=spans,
+    )
     names = member_names(session, team_id=team.team_id, user_ids=totals)
     rows, caller_row = rank_people(totals, names, caller_id=caller_id, limit=limit)
     return PeopleBoard(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from slackapp.render import ids
 from slackapp.sandbox.emulator import RecordedCall
-from slackapp.store.models import Delivery, FollowUp, Team
+from slackapp.store.models import Connection, Delivery, FollowUp, Team
 from tests.handlers.test_connect_command import reply_text
 from tests.handlers.test_connect_form import state
 from tests.scheduling.rig import Rig, settings_for
@@ -412,3 +412,18 @@ def test_the_person_page_lists_open_follow_ups(slack: SlackDriver) -> None:
     quiet = log(slack, "care @sam on twitter thanked him")
     assert "Open follow-ups" not in reply_text(slack.command("who @sam", user="U2").json())
     assert "I'll ask" not in quiet
+
+
+def test_people_today_counts_each_members_own_day(slack: SlackDriver) -> None:
+    members(slack, team_zone="America/New_York")
+    # Thursday 18:30 in New York is already Friday 00:30 in Berlin: Ben's entry is his Friday.
+    slack.clock.now = utc(2026, 3, 5, 23, 30)
+    log(slack, "care @kim on twitter thanked her", user="U2")
+    log(slack, "care @lou on twitter thanked him", user="U1")
+    with slack.db.session_scope() as session:
+        days = sorted(str(d) for d in session.scalars(select(Connection.local_date)))
+    assert days == ["2026-03-05", "2026-03-06"]
+    reply = slack.command("people today", command="/leaderboard", user="U1")
+    text = all_text(slack.response_to(reply))
+    assert text.count("*1 person*") == 2, text
+    assert "The team reached 2 people in all" in text
