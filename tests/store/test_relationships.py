@@ -37,16 +37,22 @@ def test_a_merged_person_counts_once_everywhere(db: Database) -> None:
         touch(session, "@sam", Platform.TWITTER, date(2026, 3, 4))
         week = {"start": date(2026, 3, 2), "end": date(2026, 3, 8)}
         # Apart: Jane on LinkedIn is someone new this week, and nobody has 3 touches.
-        assert people_reached(session, team_id="T1", **week) == ({"U1": 3, "U2": 1}, 3)
-        assert first_time_people(session, team_id="T1", **week) == 2
+        assert people_reached(session, team_id="T1", start=week["start"], end=week["end"]) == (
+            {"U1": 3, "U2": 1},
+            3,
+        )
+        assert first_time_people(session, team_id="T1", start=week["start"], end=week["end"]) == 2
         assert relationships_deepened(session, team_id="T1", start=None, end=week["end"]) == (
             {},
             0,
         )
         merge_people(session, team_id="T1", source_id=on_linkedin, target_id=on_x)
-        assert people_reached(session, team_id="T1", **week) == ({"U1": 2, "U2": 1}, 2)
+        assert people_reached(session, team_id="T1", start=week["start"], end=week["end"]) == (
+            {"U1": 2, "U2": 1},
+            2,
+        )
         # Jane was touched before the week (on X), so only Sam is new.
-        assert first_time_people(session, team_id="T1", **week) == 1
+        assert first_time_people(session, team_id="T1", start=week["start"], end=week["end"]) == 1
         # Ana touched Jane three times (two handles), the team four times.
         assert relationships_deepened(session, team_id="T1", start=None, end=week["end"]) == (
             {"U1": 1},
