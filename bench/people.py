@@ -1,12 +1,23 @@
-"""People at scale: a person's page and the teammate hint, beside reading the rows' handles.
+"""People at scale: a person's page and the teammate hint, beside reading the rows' handles;
+the tick's follow-ups-due query and the people and relationships boards, beside bare SQL.
 
 `python -m bench.people [--rows N] [--people N] [--database-url URL]`
+(the issue's scale: `--rows 1000000 --people 200000`)
 
 The seed is one team (the worst case: people are per workspace) with `--people` people on X and
 `--rows` entries over two years; a fifth of the touches go to a few busy people. Ours reads
 through `connections.person_id` and its (team, person, created_at) index; the baseline answers
 the same question the way we could without the people table: read the team's entries and
 normalise every "who" in Python. Answers are compared before anything is timed.
+
+Every twentieth entry asked for a follow-up: most are answered, some still wait, a few fall due
+today. The follow-ups query is the tick's (`store.followups.due_members`: open, not asked, due,
+members that want them, active teams); its baseline is the bare SQL any implementation must run
+at least (one GROUP BY on the `ask_on` index of `followups`, no joins). The boards
+(`store.relationships`) count people as merged; their baseline is the bare GROUP BY over
+`connections.person_id` (which gives the same answer while nobody is merged). Then every
+hundredth person is merged into another and the boards run again, beside the bare SQL that
+joins `people` to resolve merges.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, text
@@ -31,10 +42,13 @@ from bench import (
     time_runs,
 )
 from slackapp.domain.people import HINT_DAYS, person_key
+from slackapp.domain.relationships import RELATIONSHIP_DAYS, RELATIONSHIP_TOUCHES
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform
 from slackapp.store import people as store
 from slackapp.store.db import Database
-from slackapp.store.models import Connection, Person
+from slackapp.store.followups import due_members
+from slackapp.store.models import Connection, FollowUp, Member, Person, Team
+from slackapp.store.relationships import people_reached, relationships_deepened
 
 TEAM_ID = "T0BENCH"
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
@@ -42,6 +56,9 @@ SPAN_DAYS = 730
 MEMBERS = 50
 BATCH = 10_000
 PAGE_LIMIT = 15
+#: One entry in this many asked for a follow-up.
+FOLLOW_UP_EVERY = 20
+TODAY = NOW.date()
 
 
 def seed(db: Database, *, rows: int, people: int, rng: random.Random) -> None:
@@ -93,10 +110,140 @@ def seed(db: Database, *, rows: int, people: int, rng: random.Random) -> None:
                     }
                 )
             connection.execute(insert(Connection), batch)
+    seed_follow_ups(db, rng=rng)
     if db.backend == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM (ANALYZE) connections"))
-            connection.execute(text("VACUUM (ANALYZE) people"))
+            for table in ("connections", "people", "followups", "members"):
+                connection.execute(text(f"VACUUM (ANALYZE) {table}"))
+
+
+def seed_follow_ups(db: Database, *, rng: random.Random) -> None:
+    """The team and its members, and a follow-up on every FOLLOW_UP_EVERY-th entry."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(Team), [{"team_id": TEAM_ID, "timezone": "UTC", "created_at": NOW}]
+        )
+        connection.execute(
+            insert(Member),
+            [
+                {
+                    "team_id": TEAM_ID,
+                    "user_id": f"UB{n:03d}",
+                    "timezone": "America/New_York",
+                    "created_at": NOW,
+                }
+                for n in range(MEMBERS)
+            ],
+        )
+        chosen = connection.execute(
+            select(Connection.id, Connection.user_id, Connection.local_date)
+            .where(Connection.team_id == TEAM_ID, Connection.id % FOLLOW_UP_EVERY == 0)
+            .order_by(Connection.id)
+        ).all()
+        rows: list[dict[str, Any]] = []
+        for entry_id, user_id, day in chosen:
+            due = day + timedelta(days=rng.choice((1, 3, 7, 14)))
+            answered = due < TODAY - timedelta(days=1) and rng.random() < 0.9
+            state = rng.choice(("replied", "no_reply")) if answered else "open"
+            rows.append(
+                {
+                    "team_id": TEAM_ID,
+                    "user_id": user_id,
+                    "connection_id": entry_id,
+                    "due_date": due,
+                    "ask_on": None if answered else due,
+                    "state": state,
+                    "asked_for": due if answered else None,
+                    "asks": 1 if answered else 0,
+                    "answered_at": NOW if answered else None,
+                    "answered_on": due if answered else None,
+                    "created_at": NOW,
+                }
+            )
+        for start in range(0, len(rows), BATCH):
+            connection.execute(insert(FollowUp), rows[start : start + BATCH])
+
+
+def due_ours(db: Database) -> list[tuple[str, date]]:
+    with db.read_scope() as session:
+        found = due_members(session, through=TODAY + timedelta(days=1))
+    return sorted((row.user_id, row.first_due) for row in found)
+
+
+def due_bare(db: Database) -> list[tuple[str, date]]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT user_id, min(ask_on) FROM followups "
+                "WHERE ask_on <= :through GROUP BY team_id, user_id"
+            ),
+            {"through": TODAY + timedelta(days=1)},
+        ).all()
+    return sorted((str(user_id), _day(due)) for user_id, due in rows)
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def board_ours(db: Database, *, deepened: bool, start: date) -> list[tuple[str, int]]:
+    count = relationships_deepened if deepened else people_reached
+    with db.read_scope() as session:
+        totals, _ = count(session, team_id=TEAM_ID, start=start, end=TODAY)
+    return sorted(totals.items())
+
+
+_REACHED_SQL = (
+    "SELECT user_id, count(DISTINCT person_id) FROM connections WHERE team_id = :team "
+    "AND local_date BETWEEN :start AND :end GROUP BY user_id"
+)
+_DEEPENED_SQL = (
+    "SELECT user_id, count(*) FROM (SELECT user_id, person_id FROM connections "
+    "WHERE team_id = :team AND local_date BETWEEN :start AND :end AND person_id IS NOT NULL "
+    "GROUP BY user_id, person_id HAVING count(*) >= :touches) AS deep GROUP BY user_id"
+)
+
+
+_REACHED_MERGED_SQL = (
+    "SELECT c.user_id, count(DISTINCT coalesce(p.merged_into, p.id)) FROM connections c "
+    "JOIN people p ON p.id = c.person_id WHERE c.team_id = :team "
+    "AND c.local_date BETWEEN :start AND :end GROUP BY c.user_id"
+)
+_DEEPENED_MERGED_SQL = (
+    "SELECT user_id, count(*) FROM (SELECT c.user_id, coalesce(p.merged_into, p.id) AS root "
+    "FROM connections c JOIN people p ON p.id = c.person_id WHERE c.team_id = :team "
+    "AND c.local_date BETWEEN :start AND :end GROUP BY c.user_id, coalesce(p.merged_into, p.id) "
+    "HAVING count(*) >= :touches) AS deep GROUP BY user_id"
+)
+
+
+def merge_some(db: Database) -> int:
+    """Merge every hundredth person into the one before it (never a merged one); how many."""
+    with db.engine.begin() as connection:
+        merged = connection.execute(
+            text(
+                "UPDATE people SET merged_into = id - 1 "
+                "WHERE team_id = :team AND id % 100 = 0 AND id > 1"
+            ),
+            {"team": TEAM_ID},
+        )
+    return int(merged.rowcount or 0)
+
+
+def board_bare_merged(db: Database, *, deepened: bool, start: date) -> list[tuple[str, int]]:
+    sql = _DEEPENED_MERGED_SQL if deepened else _REACHED_MERGED_SQL
+    params = {"team": TEAM_ID, "start": start, "end": TODAY, "touches": RELATIONSHIP_TOUCHES}
+    with db.engine.connect() as connection:
+        rows = connection.execute(text(sql), params).all()
+    return sorted((str(user_id), int(n)) for user_id, n in rows if n)
+
+
+def board_bare(db: Database, *, deepened: bool, start: date) -> list[tuple[str, int]]:
+    sql = _DEEPENED_SQL if deepened else _REACHED_SQL
+    params = {"team": TEAM_ID, "start": start, "end": TODAY, "touches": RELATIONSHIP_TOUCHES}
+    with db.engine.connect() as connection:
+        rows = connection.execute(text(sql), params).all()
+    return sorted((str(user_id), int(n)) for user_id, n in rows if n)
 
 
 def _key_of(who: str | None) -> tuple[str, str] | None:
@@ -198,9 +345,45 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda: hint_baseline(db, f"p{typical}"),
             ),
         ]
+        month = TODAY.replace(day=1)
+        window = TODAY - timedelta(days=RELATIONSHIP_DAYS - 1)
+        operations += [
+            ("follow-ups due (the tick)", lambda: due_ours(db), lambda: due_bare(db)),
+            (
+                "people board, this month",
+                lambda: board_ours(db, deepened=False, start=month),
+                lambda: board_bare(db, deepened=False, start=month),
+            ),
+            (
+                "relationships board, 30 days",
+                lambda: board_ours(db, deepened=True, start=window),
+                lambda: board_bare(db, deepened=True, start=window),
+            ),
+        ]
         table: list[list[str]] = []
         failed = False
-        for name, ours, baseline in operations:
+
+        def merged_phase() -> None:
+            # Then with merged people: ours resolves merges in Python, the baseline joins.
+            count = merge_some(db)
+            print(f"(then {count:,} people merged into others)")
+
+        phases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+            (
+                "people board, this month, 1% merged",
+                lambda: board_ours(db, deepened=False, start=month),
+                lambda: board_bare_merged(db, deepened=False, start=month),
+            ),
+            (
+                "relationships board, 30 days, 1% merged",
+                lambda: board_ours(db, deepened=True, start=window),
+                lambda: board_bare_merged(db, deepened=True, start=window),
+            ),
+        ]
+        for name, ours, baseline in [*operations, ("", merged_phase, merged_phase), *phases]:
+            if not name:
+                ours()
+                continue
             same = ours() == baseline()
             failed |= not same
             mine = time_runs(ours, runs=args.runs)
@@ -215,6 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ]
             )
         print_table(["operation", "ours", "baseline", "baseline/ours", "same answer"], table)
+        print(
+            "\nBaselines: person page and hint read every entry and normalise handles in Python; "
+            "follow-ups due and the boards run the bare SQL GROUP BY."
+        )
     return 1 if failed else 0
 
 

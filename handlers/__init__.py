@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, home, people, shortcuts, views
+from handlers import actions, commands, events, followups, home, people, shortcuts, views
 
 
 def register(app: App) -> None:
     """Attach every listener to `app`."""
-    for module in (commands, views, actions, people, shortcuts, events, home):
+    for module in (commands, views, actions, followups, people, shortcuts, events, home):
         module.register(app)

@@ -100,6 +100,8 @@ def share_board(
         usage = board_usage(unknown=outcome.unknown, clashes=outcome.clashes)
         respond(replace_original=False, **usage.as_kwargs())
         return
+    if isinstance(outcome, board.TeamPeopleBoard):
+        return  # people boards carry no Share button
     message = board_message(
         outcome.board, viewer_id=user_id, shared=True, sharer_name=outcome.viewer.display_name
     )

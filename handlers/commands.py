@@ -15,8 +15,10 @@ from slack_sdk import WebClient
 from slackapp.domain.intents import BoardUsage, IntentKind, interpret_connect
 from slackapp.render.board import board_message, board_usage
 from slackapp.render.connect import connection_form, help_message, log_confirmation
+from slackapp.render.followups import followups_preference_message
 from slackapp.render.kit import FormContext
 from slackapp.render.people import nobody_message, person_message
+from slackapp.render.relationships import people_board_message
 from slackapp.render.rights import (
     export_failed,
     export_nothing,
@@ -29,13 +31,13 @@ from slackapp.render.stats import mystats_message
 from slackapp.render.widgets import notice
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
 from slackapp.slack.workspace import workspace_of
-from slackapp.usecases import board, connect, people, progress, rights, team_settings
+from slackapp.usecases import board, connect, followups, people, progress, rights, team_settings
 from slackapp.usecases.connect import Logged, Rejection
 from slackapp.usecases.deps import from_context
 
 
 def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    """/connect [text|help|who @name|export|forget-me]: save what changes, answer in the ack."""
+    """/connect [text|help|who @name|export|forget-me|nudges|followups]: save, answer in the ack."""
     deps = from_context(context)
     team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -51,7 +53,9 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         if isinstance(outcome, Rejection):
             ack(**notice(outcome.message, emoji=":warning:").as_kwargs())
         else:
-            confirmation = log_confirmation(outcome.result, today=outcome.today, hint=outcome.hint)
+            confirmation = log_confirmation(
+                outcome.result, today=outcome.today, hint=outcome.hint, follow_up=outcome.follow_up
+            )
             ack(**confirmation.as_kwargs())
     elif intent.kind is IntentKind.WHO:
         assert intent.parsed is not None and intent.parsed.who is not None
@@ -65,7 +69,9 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         if isinstance(found, people.Nobody):
             ack(**nobody_message(found.display).as_kwargs())
         else:
-            message = person_message(found.page, today=found.today, elsewhere=found.elsewhere)
+            message = person_message(
+                found.page, today=found.today, elsewhere=found.elsewhere, waiting=found.waiting
+            )
             ack(**message.as_kwargs())
     elif intent.kind is IntentKind.EXPORT:
         # Only a read before the ack: the upload follows it.
@@ -81,6 +87,15 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
             deps, team_id=team_id, user_id=user_id, enabled=intent.kind is IntentKind.NUDGES_ON
         )
         ack(**nudges_preference_message(preference).as_kwargs())
+    elif intent.kind in {IntentKind.FOLLOWUPS_ON, IntentKind.FOLLOWUPS_OFF}:
+        choice = followups.set_followups(
+            deps, team_id=team_id, user_id=user_id, enabled=intent.kind is IntentKind.FOLLOWUPS_ON
+        )
+        ack(
+            **followups_preference_message(
+                enabled=choice.enabled, waiting=choice.waiting
+            ).as_kwargs()
+        )
     else:
         acknowledge(ack, context)
 
@@ -132,7 +147,8 @@ def connect_after(
 def leaderboard(
     command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """/leaderboard [window] [principle]: the team board, only for the caller, with Share."""
+    """/leaderboard [window] [principle] | people [window] | relationships [window]: for the
+    caller only (the count board with Share)."""
     user_id = command["user_id"]
     outcome = board.leaderboard(
         from_context(context),
@@ -143,6 +159,8 @@ def leaderboard(
     )
     if isinstance(outcome, BoardUsage):
         message = board_usage(unknown=outcome.unknown, clashes=outcome.clashes)
+    elif isinstance(outcome, board.TeamPeopleBoard):
+        message = people_board_message(outcome.board, viewer_id=user_id)
     else:
         message = board_message(outcome.board, viewer_id=user_id)
     respond(response_type="ephemeral", **message.as_kwargs())
@@ -155,7 +173,7 @@ def mystats(
     mine = progress.my_stats(
         from_context(context), client, team_id=workspace_of(context), user_id=command["user_id"]
     )
-    message = mystats_message(mine.stats, timezone=mine.profile.timezone)
+    message = mystats_message(mine.stats, timezone=mine.profile.timezone, replies=mine.replies)
     respond(response_type="ephemeral", **message.as_kwargs())
 
 

@@ -67,7 +67,9 @@ def confirm_connection(
         return
     team_id, user_id = _ids(body, view, context)
     form = FormContext.load(view.get("private_metadata"))
-    message = log_confirmation(outcome.result, today=outcome.today, hint=outcome.hint)
+    message = log_confirmation(
+        outcome.result, today=outcome.today, hint=outcome.hint, follow_up=outcome.follow_up
+    )
     tell_member(client, user_id=user_id, channel_id=form.channel_id, message=message)
     progress.after_change(
         from_context(context),

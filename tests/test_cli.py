@@ -76,7 +76,11 @@ def test_export_csv_has_every_field_and_survives_commas_and_newlines(logged: Dat
         "link",
         "local_date",
         "created_at",
+        "follow_up_due",
+        "follow_up_state",
+        "follow_up_answered_on",
     ]
+    assert rows[0]["follow_up_due"] == ""  # no follow-up was asked for
     assert rows[0]["note"] == 'answered, "quoted"\nand multi-line'
     assert rows[0]["local_date"] == "2026-11-20"
     assert rows[0]["created_at"].endswith("+00:00")

@@ -1,4 +1,4 @@
-"""What a scheduled delivery is: the team's daily nudge or its digest."""
+"""What a scheduled delivery is: the team's daily nudge, its digest, or a member's follow-ups."""
 
 from __future__ import annotations
 
@@ -12,3 +12,5 @@ class DeliveryKind(StrEnum):
 
     NUDGE = "nudge"
     DIGEST = "digest"
+    #: A member's morning DM asking whether the people of their due follow-ups replied.
+    FOLLOWUP = "followup"

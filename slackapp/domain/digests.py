@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from slackapp.domain.calendar import WorkDays
+from slackapp.domain.followups import ReplyRate
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.tips import Tip
 from slackapp.domain.vocabulary import Principle
@@ -74,6 +75,12 @@ class Digest:
     quiet_line: str | None
     # Where to start next: the tip for the next work day's principle.
     next_tip: Tip
+    # Of the people whose follow-ups were answered in the period, how many replied.
+    replies: ReplyRate = field(default_factory=ReplyRate)
+    # People the team touched in the period and never before; people touched 3+ times in the
+    # 30 days ending with the period.
+    first_time_people: int = 0
+    relationships_deepened: int = 0
 
     @property
     def is_quiet(self) -> bool:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from slackapp.domain.followups import FORM_CHOICES
 from slackapp.domain.vocabulary import Platform, Principle
 
 #: Slack delivers slash-command text up to about this many characters.
@@ -103,6 +104,7 @@ class FormField(StrEnum):
     LINK = "link"
     NOTE = "note"
     DATE = "date"
+    FOLLOW_UP = "follow_up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,8 @@ class FormInput:
     link: str | None
     note: str | None
     local_date: str | None  # ISO date from the date picker
+    #: The "Follow up" choice (a key of domain.followups.FORM_CHOICES); not on the edit form.
+    follow_up: str | None = None
 
 
 def is_valid_link(link: str) -> bool:
@@ -153,6 +157,8 @@ def validate_form(form: FormInput, *, today: date) -> Draft | dict[FormField, st
     who = (form.who or "").strip() or None
     if who is not None and len(who) > WHO_MAX_LENGTH:
         errors[FormField.WHO] = f"Keep this under {WHO_MAX_LENGTH} characters."
+    if form.follow_up and form.follow_up not in FORM_CHOICES:
+        errors[FormField.FOLLOW_UP] = "Pick when to follow up from the list."
     day = today
     if form.local_date:
         try:

@@ -9,6 +9,7 @@ from slackapp.domain.calendar import Window, parse_window
 from slackapp.domain.entries import COMMAND_TEXT_MAX
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
 from slackapp.domain.parsing.references import bare_platform, mentions_other
+from slackapp.domain.relationships import PeopleBoardKind
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Platform, Principle
 
 
@@ -17,6 +18,8 @@ class IntentKind(StrEnum):
     SETTINGS = "settings"
     NUDGES_ON = "nudges_on"
     NUDGES_OFF = "nudges_off"
+    FOLLOWUPS_ON = "followups_on"
+    FOLLOWUPS_OFF = "followups_off"
     OPEN_FORM = "open_form"
     LOG = "log"
     TOO_LONG = "too_long"
@@ -60,6 +63,11 @@ def interpret_connect(text: str) -> ConnectIntent:
             return ConnectIntent(IntentKind.NUDGES_ON)
         if words[1] in {"off", "no", "stop", "pause"}:
             return ConnectIntent(IntentKind.NUDGES_OFF)
+    if len(words) == 2 and words[0] in {"followups", "follow-ups", "followup", "follow-up"}:
+        if words[1] in {"on", "yes", "start", "resume"}:
+            return ConnectIntent(IntentKind.FOLLOWUPS_ON)
+        if words[1] in {"off", "no", "stop", "pause"}:
+            return ConnectIntent(IntentKind.FOLLOWUPS_OFF)
     if words[0] == "who" and 2 <= len(words) <= 3:
         return _who_intent(text.split()[1:])
     parsed = parse_connect_text(text)
@@ -172,3 +180,42 @@ def parse_board_args(text: str) -> BoardRequest | BoardUsage:
         window=windows[0][1] if windows else Window.WEEK,
         principle=principles[0][1] if principles else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleBoardRequest:
+    """`/leaderboard people [window]` or `/leaderboard relationships [window]`."""
+
+    kind: PeopleBoardKind
+    window: Window
+
+
+_PEOPLE_WORDS = {
+    "people": PeopleBoardKind.PEOPLE,
+    "persons": PeopleBoardKind.PEOPLE,
+    "relationships": PeopleBoardKind.RELATIONSHIPS,
+    "relationship": PeopleBoardKind.RELATIONSHIPS,
+}
+#: The window of a people board when none is named.
+PEOPLE_BOARD_WINDOWS = {
+    PeopleBoardKind.PEOPLE: Window.WEEK,
+    PeopleBoardKind.RELATIONSHIPS: Window.LAST_30_DAYS,
+}
+
+
+def parse_people_board_args(text: str) -> PeopleBoardRequest | BoardUsage | None:
+    """A people board request, what to type instead, or None when the text asks for another."""
+    words = text.split()
+    kind = _PEOPLE_WORDS.get(words[0].strip(_BOARD_TRIM).casefold()) if words else None
+    if kind is None:
+        return None
+    rest = words[1:]
+    if not rest:
+        return PeopleBoardRequest(kind, PEOPLE_BOARD_WINDOWS[kind])
+    request = parse_board_args(" ".join(rest))
+    if isinstance(request, BoardUsage):
+        return request
+    if request.principle is not None:
+        # People are counted whatever the kind of value: a principle filter means nothing here.
+        return BoardUsage(unknown=tuple(w for w in rest if _board_token(w) is request.principle))
+    return PeopleBoardRequest(kind, request.window)

@@ -53,6 +53,9 @@ _OPTIONS = (
     + "\nIn any order: `/leaderboard today care`, `/leaderboard laugh 30d`, `/leaderboard all`."
     + f"\n{RULE} `today`, `7d` and `30d` are each person's own; `week` and `month` are the "
     "team's, start to end."
+    + "\n*People*: `/leaderboard people [period]` ranks by different people reached; "
+    "`/leaderboard relationships [period]` by people met again and again (3+ times; `30d` "
+    "if you leave the period out)."
 )
 
 

@@ -20,6 +20,7 @@ from slackapp.domain.entries import (
     Prefill,
     SavedConnection,
 )
+from slackapp.domain.followups import FORM_CHOICES
 from slackapp.domain.people import TeammateTouch
 from slackapp.domain.vocabulary import (
     PLATFORM_LABELS,
@@ -59,6 +60,7 @@ FORM_BLOCK_IDS: Mapping[FormField, str] = MappingProxyType(
         FormField.LINK: "link",
         FormField.NOTE: "note",
         FormField.DATE: "date",
+        FormField.FOLLOW_UP: "follow_up",
     }
 )
 
@@ -137,6 +139,20 @@ def connection_form(
         ),
         input_block(FORM_BLOCK_IDS[FormField.DATE], "When", date_element, optional=False),
     ]
+    if not editing:
+        none_label, _ = FORM_CHOICES["none"]
+        blocks.append(
+            input_block(
+                FORM_BLOCK_IDS[FormField.FOLLOW_UP],
+                "Follow up",
+                {
+                    "type": "static_select",
+                    "options": [option(label, key) for key, (label, _) in FORM_CHOICES.items()],
+                    "initial_option": option(none_label, "none"),
+                },
+                hint="I'll ask you that morning whether they replied.",
+            )
+        )
     return {
         "type": "modal",
         "callback_id": ids.EDIT_VIEW if editing else ids.CONNECT_VIEW,
@@ -175,11 +191,16 @@ def _day_phrase(day: date, today: date) -> str:
 
 
 def log_confirmation(
-    result: LogResult, *, today: date, hint: TeammateTouch | None = None
+    result: LogResult,
+    *,
+    today: date,
+    hint: TeammateTouch | None = None,
+    follow_up: date | None = None,
 ) -> Message:
     """The ephemeral reply to a log request: what was saved (or why not) and the day's progress.
 
-    A teammate's recent touch of the same person adds one line under it.
+    A teammate's recent touch of the same person adds one line under it; a follow-up asked
+    for, one more.
     """
     saved = result.connection
     day = saved.local_date if saved is not None else today
@@ -218,6 +239,14 @@ def log_confirmation(
     ]
     if hint is not None:
         blocks.append(context(teammate_line(hint, today=today)))
+    if follow_up is not None:
+        whom = who_text(saved.who, limit=60) if saved.who else "they"
+        blocks.append(
+            context(
+                f":hourglass_flowing_sand: I'll ask you on {day_label(follow_up)} "
+                f"whether {whom} replied."
+            )
+        )
     return Message(text=text, blocks=blocks)
 
 
@@ -239,6 +268,8 @@ def help_message(*, daily_goal: int) -> Message:
             "`/connect laugh shared a meme with @dev_folks on instagram`",
             "`/connect opportunity spotted @newbie asking for a podcast host on reddit, "
             "sent our guide`",
+            "Add `follow up in 3 days` (or `friday`, `1w`, `tomorrow`) and I'll ask you that "
+            "morning whether they replied.",
             "`/connect` on its own opens a form.",
         ]
     )
@@ -246,10 +277,14 @@ def help_message(*, daily_goal: int) -> Message:
         [
             "`/leaderboard [today|week|month|all|7d|30d] [solve|care|laugh|opportunity]`: "
             "where the team stands",
+            "`/leaderboard people [window]` and `/leaderboard relationships`: who reached the "
+            "most people, and who keeps coming back to them",
             "`/mystats`: your day, your streaks and your week",
             "`/connect who @name [platform]`: everyone on the team who gave them value, and when",
             "`/connect export`: your own entries as a spreadsheet, in your DM",
             "`/connect forget-me`: delete all your data (it asks first)",
+            "`/connect nudges off|on` and `/connect followups off|on`: the daily nudge and the "
+            "follow-up questions in your DMs, each your own choice",
             "`/connect help`: this message",
         ]
     )
@@ -283,6 +318,7 @@ def read_form(view: dict[str, Any]) -> FormInput:
         link=submitted_text(element(FormField.LINK)),
         note=submitted_text(element(FormField.NOTE)),
         local_date=submitted_text(element(FormField.DATE), "selected_date"),
+        follow_up=submitted_choice(element(FormField.FOLLOW_UP)),
     )
 
 

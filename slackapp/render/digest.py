@@ -9,7 +9,9 @@ from slackapp.domain.digests import Digest
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES
 from slackapp.render.chart import weekly_chart_png
+from slackapp.render.followups import reply_rate_line
 from slackapp.render.kit import Block, Message, context, divider, escape, header, section, truncate
+from slackapp.render.relationships import reach_line
 from slackapp.render.widgets import (
     connections_phrase,
     medal,
@@ -93,6 +95,21 @@ def _day_by_day_text(digest: Digest) -> str:
     return "\n".join(lines)
 
 
+def _relationships_text(digest: Digest) -> str:
+    lines = [
+        "*Relationships*",
+        reach_line(first_time=digest.first_time_people, deepened=digest.relationships_deepened),
+    ]
+    replied = reply_rate_line(digest.replies, period="this week")
+    lines.append(
+        f":speech_balloon: {replied}"
+        if replied
+        else ":speech_balloon: No follow-ups answered this week. Add `follow up in 3 days` "
+        "when you log, and I'll ask whether they replied."
+    )
+    return "\n".join(lines)
+
+
 def _next_step_text(digest: Digest) -> str:
     tip = digest.next_tip
     info = PRINCIPLES[tip.principle]
@@ -123,6 +140,7 @@ def digest_message(digest: Digest) -> Message:
         blocks.append(section(_highlights_text(digest)))
     if digest.kind is DigestMode.WEEKLY:
         blocks.append(section(_day_by_day_text(digest)))
+        blocks.append(section(_relationships_text(digest)))
     blocks.append(context(_next_step_text(digest)))
     blocks.append(open_form_button())
     goal = f" against a goal of {digest.goal:,}" if digest.goal > 0 else ""

@@ -9,11 +9,13 @@ from typing import Any
 from slackapp.domain.board import Leaderboard
 from slackapp.domain.calendar import day_label
 from slackapp.domain.entries import SavedConnection
+from slackapp.domain.followups import FollowUpItem
 from slackapp.domain.people import RecentPerson
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.vocabulary import PLATFORM_LABELS, PRINCIPLES
 from slackapp.render import ids
 from slackapp.render.board import board_lines
+from slackapp.render.followups import waiting_blocks
 from slackapp.render.kit import (
     Block,
     Message,
@@ -177,6 +179,7 @@ def home_view(
     timezone: str,
     show_settings: bool = False,
     people: Sequence[RecentPerson] = (),
+    waiting: Sequence[FollowUpItem] = (),
 ) -> dict[str, Any]:
     """The Home tab for one member; a welcome instead of empty tables if they never logged."""
     name = " ".join((display_name or "").split())
@@ -189,9 +192,10 @@ def home_view(
         blocks.extend(_progress_blocks(stats))
         blocks.append(divider())
         blocks.extend(_entries_blocks(stats))
-        if people:
+        if people or waiting:
             blocks.append(divider())
             blocks.extend(people_blocks(people, today=stats.today))
+            blocks.extend(waiting_blocks(waiting, today=stats.today))
     blocks.append(divider())
     blocks.extend(_team_blocks(board, viewer_id=stats.user_id))
     blocks.append(divider())

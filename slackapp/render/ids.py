@@ -16,6 +16,9 @@ MERGE_PERSON_ACTION = "merge_person"
 UNMERGE_PERSON_ACTION = "unmerge_person"
 FORGET_ME_ACTION = "forget_me_confirm"
 FORGET_ME_CANCEL_ACTION = "forget_me_cancel"
+FOLLOWUP_REPLIED_ACTION = "followup_replied"
+FOLLOWUP_NO_REPLY_ACTION = "followup_no_reply"
+FOLLOWUP_WAITING_ACTION = "followup_still_waiting"
 
 # Shortcuts
 LOG_MESSAGE_SHORTCUT = "log_message_as_connection"

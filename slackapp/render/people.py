@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from slackapp.domain.calendar import day_label
+from slackapp.domain.followups import FollowUpItem
 from slackapp.domain.people import (
     Merge,
     PersonKey,
@@ -154,10 +155,24 @@ def _page_blocks(page: PersonPage, *, today: date, elsewhere: Sequence[str] = ()
     return blocks
 
 
-def person_message(page: PersonPage, *, today: date, elsewhere: Sequence[str] = ()) -> Message:
-    """`/connect who @jane`: the person's page, only for the caller."""
+def person_message(
+    page: PersonPage,
+    *,
+    today: date,
+    elsewhere: Sequence[str] = (),
+    waiting: Sequence[FollowUpItem] = (),
+) -> Message:
+    """`/connect who @jane`: the person's page, only for the caller, with open follow-ups."""
     text = f"{page.person.key.display}: {page.total:,} touches from the team."
-    return Message(text=text, blocks=_page_blocks(page, today=today, elsewhere=elsewhere))
+    blocks = _page_blocks(page, today=today, elsewhere=elsewhere)
+    if waiting:
+        asks = "; ".join(
+            f"<@{item.user_id}> asks "
+            + ("today" if item.due_date <= today else day_label(item.due_date))
+            for item in waiting
+        )
+        blocks.append(context(f":hourglass_flowing_sand: Open follow-ups: {asks}"))
+    return Message(text=text, blocks=blocks)
 
 
 def nobody_message(display: str) -> Message:

@@ -7,9 +7,11 @@ from datetime import date
 from types import MappingProxyType
 
 from slackapp.domain.calendar import day_label
+from slackapp.domain.followups import ReplyRates
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import Streaks
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
+from slackapp.render.followups import best_principle_line, platforms_line, reply_rate_line
 from slackapp.render.kit import Block, Message, context, escape, header, section
 from slackapp.render.widgets import open_form_button, progress_bar
 
@@ -135,8 +137,24 @@ def first_steps_blocks(*, daily_goal: int) -> list[Block]:
     ]
 
 
-def mystats_message(stats: MemberStats, *, timezone: str) -> Message:
-    """The ephemeral /mystats reply: today, streaks, this week and a nudge."""
+def _replies_section(replies: ReplyRates) -> Block | None:
+    line = reply_rate_line(replies.overall, period="this month")
+    if line is None:
+        return None
+    lines = [line]
+    best = best_principle_line(replies)
+    if best is not None:
+        lines.append(best)
+    platforms = platforms_line(replies)
+    if platforms is not None:
+        lines.append(platforms)
+    return section(":speech_balloon: *Replies*\n" + "\n".join(lines))
+
+
+def mystats_message(
+    stats: MemberStats, *, timezone: str, replies: ReplyRates | None = None
+) -> Message:
+    """The ephemeral /mystats reply: today, streaks, this week, replies and a nudge."""
     zone_note = context(
         f"Your days follow your time zone, {escape(timezone)}. Streaks count work days, "
         "so a weekend never breaks one."
@@ -154,9 +172,11 @@ def mystats_message(stats: MemberStats, *, timezone: str) -> Message:
         section(today_text(today=stats.today, count=stats.today_count, goal=stats.daily_goal)),
         {"type": "section", "fields": streak_fields(stats.streaks)},
         section(_week_text(stats.week_counts)),
-        section(f":seedling: *Try next*\n{nudge}"),
-        zone_note,
     ]
+    replied = _replies_section(replies) if replies is not None else None
+    if replied is not None:
+        blocks.append(replied)
+    blocks += [section(f":seedling: *Try next*\n{nudge}"), zone_note]
     text = (
         f"Today {stats.today_count:,}/{stats.daily_goal:,}. "
         f"Goal streak {_days(stats.streaks.goal_streak)}, "

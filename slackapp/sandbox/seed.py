@@ -24,7 +24,7 @@ VALUEBOARD: Final = AppSurface(
         SlashCommand(
             "/leaderboard",
             "Where the team stands on value given",
-            "[today|week|month|all|7d|30d] [solve|care|laugh|opportunity]",
+            "[people|relationships] [today|week|month|all|7d|30d] [solve|care|laugh|opportunity]",
         ),
         SlashCommand("/mystats", "Your day, your streaks and your week"),
     ),

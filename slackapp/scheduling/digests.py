@@ -23,11 +23,14 @@ from slackapp.domain.digests import (
     StreakHolder,
     digest_period,
 )
+from slackapp.domain.relationships import RELATIONSHIP_DAYS
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_for
 from slackapp.domain.vocabulary import Principle
+from slackapp.store.followups import reply_rates_between
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Connection, Member
+from slackapp.store.relationships import first_time_people, relationships_deepened
 from slackapp.store.stats import team_daily_counts, team_member_streaks
 from slackapp.store.team_settings import get_settings
 
@@ -167,4 +170,12 @@ def build_digest(session: Session, *, team_id: str, kind: DigestMode, day: date)
         work_days=settings.work_days,
         quiet_line=quiet_period_line(end) if board.team_total == 0 else None,
         next_tip=tip_for(next_day, principle=next_principle, salt=team_id),
+        replies=reply_rates_between(session, team_id=team_id, start=start, end=end).overall,
+        first_time_people=first_time_people(session, team_id=team_id, start=start, end=end),
+        relationships_deepened=relationships_deepened(
+            session,
+            team_id=team_id,
+            start=end - timedelta(days=RELATIONSHIP_DAYS - 1),
+            end=end,
+        )[1],
     )

@@ -13,15 +13,18 @@ from zoneinfo import ZoneInfo
 
 from slackapp.domain.calendar import WorkDays, local_date, local_due_instant, zone
 from slackapp.domain.deliveries import DeliveryKind
+from slackapp.domain.followups import ASK_TIME
 from slackapp.domain.team_settings import DigestMode, NudgeMode, TeamSettings
 
 __all__ = [
     "DeliveryKind",
     "Due",
+    "FollowUpAsk",
     "Recipient",
     "TeamSchedule",
     "due_between",
     "due_deliveries",
+    "followups_between",
     "unwanted_reason",
 ]
 
@@ -183,6 +186,41 @@ def due_between(
         return []
     found = [*_nudges(team, members, since, until), *_digests(team, since, until)]
     return sorted(found, key=lambda due: (due.due_at, due.kind, due.target))
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpAsk:
+    """A member with follow-ups waiting to be asked, the first due on `first_due` (their day)."""
+
+    team_id: str
+    user_id: str
+    timezone: str | None
+    team_timezone: str
+    first_due: date
+
+
+def followups_between(
+    asks: Sequence[FollowUpAsk], *, since: datetime, until: datetime
+) -> list[Due]:
+    """The follow-up DMs falling due after `since` and by `until`: ASK_TIME on the member's day.
+
+    One DM per member and day asks about every follow-up due by then, so the ledger's key
+    (team, "followup", member, day) sends it once.
+    """
+    if since.utcoffset() is None or until.utcoffset() is None:
+        raise ValueError("followups_between needs aware datetimes")
+    found: list[Due] = []
+    for ask in asks:
+        tz = zone(ask.timezone, fallback=ask.team_timezone)
+        for day in _days(since, until, tz):
+            if day < ask.first_due:
+                continue
+            due_at = local_due_instant(day, ASK_TIME, tz)
+            if since < due_at <= until:
+                found.append(
+                    Due(ask.team_id, DeliveryKind.FOLLOWUP, ask.user_id, day, due_at, direct=True)
+                )
+    return sorted(found, key=lambda due: (due.due_at, due.team_id, due.target))
 
 
 def due_deliveries(

@@ -1,4 +1,4 @@
-"""Claimed nudges and digests: composed in batches, posted one by one, recorded by outcome.
+"""Claimed nudges, digests and follow-up DMs: composed in batches, posted one by one, recorded.
 
 `prepare` turns a batch of claims into ready posts with a few queries for the whole batch (and
 skips those whose schedule changed since they were claimed); `send` posts one of them to Slack
@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 from slackapp.domain.team_settings import DigestMode, NudgeMode, TeamSettings
 from slackapp.render.digest import ChartUpload, chart_upload, digest_message
+from slackapp.render.followups import followup_message
 from slackapp.render.kit import Message
 from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger
 from slackapp.scheduling.context import TickContext
 from slackapp.scheduling.digests import build_digest
 from slackapp.scheduling.due import DeliveryKind, TeamSchedule
+from slackapp.scheduling.followups import ask_followups
 from slackapp.scheduling.ledger import Claim
 from slackapp.scheduling.notices import pause_refused_schedule
 from slackapp.scheduling.nudges import MemberWant, day_tallies, member_nudges, team_nudges
@@ -95,7 +97,10 @@ def prepare(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:
     nudges: list[Claim] = []
     direct: set[int] = set()
     digests: list[Claim] = []
+    followups = [claim for claim in claims if claim.kind is DeliveryKind.FOLLOWUP]
     for claim in claims:
+        if claim.kind is DeliveryKind.FOLLOWUP:
+            continue
         team = rows.get(claim.team_id)
         schedule = (
             TeamSchedule.from_settings(settings[claim.team_id], is_active=team.is_active)
@@ -118,6 +123,7 @@ def prepare(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:
         post = _digest(tick, claim, settings[claim.team_id], admins.get(claim.team_id))
         if post is not None:
             posts.append(post)
+    posts.extend(_followups(tick, followups))
     order = {claim.id: n for n, claim in enumerate(claims)}
     posts.sort(key=lambda post: order[post.claim.id])
     return posts
@@ -196,6 +202,28 @@ def _digest(
     return Post(
         claim=claim, message=digest_message(digest), direct=False, chart=chart, admin_id=admin_id
     )
+
+
+def _followups(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:
+    """Compose the batch's follow-up DMs, marking what each asks about."""
+    if not claims:
+        return []
+    try:
+        found = ask_followups(tick, claims)
+    except Exception as error:
+        _fail_all(tick, claims, error, "follow-ups")
+        return []
+    _skip(tick, found.unwanted)
+    return [
+        Post(
+            claim=claim,
+            message=followup_message(items),
+            direct=True,
+            chart=None,
+            admin_id=None,
+        )
+        for claim, items in found.asked
+    ]
 
 
 def send(tick: TickContext, post: Post) -> PostResult | Delivered:

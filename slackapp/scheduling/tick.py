@@ -1,4 +1,4 @@
-"""The delivery engine: one short tick that sends whatever nudges and digests are due.
+"""The delivery engine: one short tick that sends whatever nudges, digests and follow-ups are due.
 
 Every process may run the tick (APScheduler in `serve` and `socket`, cron via `deliver`): the
 database is the lock. A tick asks each team's schedule what fell due in a recent window, claims
@@ -25,8 +25,16 @@ from slackapp.clock import Clock
 from slackapp.config import Settings
 from slackapp.scheduling import ledger
 from slackapp.scheduling.context import TickContext
-from slackapp.scheduling.due import Due, Recipient, TeamSchedule, due_deliveries
+from slackapp.scheduling.due import (
+    Due,
+    FollowUpAsk,
+    Recipient,
+    TeamSchedule,
+    due_deliveries,
+    followups_between,
+)
 from slackapp.scheduling.fanout import FanOut, Owed
+from slackapp.scheduling.followups import load_followup_asks
 from slackapp.scheduling.pacing import Pacer
 from slackapp.scheduling.report import DeliveryLine, TickReport, describe_report, duration
 from slackapp.scheduling.retention import RETENTION_CHECK_SECONDS, purge_expired_teams
@@ -104,9 +112,12 @@ def _run(tick: TickContext, settings: Settings) -> None:
     plans: list[tuple[TeamSchedule, list[Recipient]]] = []
     with tick.guard("loading team schedules"), tick.db.read_scope() as session:
         plans = load_schedules(session)
+    asks: list[FollowUpAsk] = []
+    with tick.guard("loading follow-ups"), tick.db.read_scope() as session:
+        asks = load_followup_asks(session, until=tick.at)
     owed: dict[str, Owed] = {}
     with tick.guard("finding what is due"):
-        owed = _owed(tick, plans)
+        owed = _owed(tick, plans, asks)
     with tick.guard("retries"):
         for claim in take_due_retries(tick):
             owed.setdefault(claim.team_id, Owed(claim.team_id)).claims.append(claim)
@@ -122,7 +133,9 @@ def _run(tick: TickContext, settings: Settings) -> None:
 
 
 def _owed(
-    tick: TickContext, plans: Sequence[tuple[TeamSchedule, list[Recipient]]]
+    tick: TickContext,
+    plans: Sequence[tuple[TeamSchedule, list[Recipient]]],
+    asks: Sequence[FollowUpAsk] = (),
 ) -> dict[str, Owed]:
     """The posts each team owes that nobody has taken; those now too late are skipped."""
     lookback = tick.grace + NOTICE_WINDOW
@@ -132,6 +145,9 @@ def _owed(
             dues = due_deliveries(schedule, members=members, now=tick.at, lookback=lookback)
             if dues:
                 due_by_team[schedule.team_id] = dues
+    with tick.guard("follow-ups due"):
+        for due in followups_between(asks, since=tick.at - lookback, until=tick.at):
+            due_by_team.setdefault(due.team_id, []).append(due)
     if not due_by_team:
         return {}
     every = [due for dues in due_by_team.values() for due in dues]

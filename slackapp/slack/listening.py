@@ -108,6 +108,14 @@ class FollowUps(Executor):
 
         return self._pool.submit(run)
 
+    def wait_idle(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds until nothing is queued or running, still taking work."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._queued and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            return self._queued
+
     def drain(self, timeout: float) -> int:
         """Take no more work, wait up to `timeout` seconds for the queue; what is left."""
         deadline = time.monotonic() + timeout

@@ -27,6 +27,7 @@ from slackapp.domain.team_settings import (
     mask_from_work_days,
 )
 from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store.followups import drop_follow_up_of
 from slackapp.store.models import Connection, Member, Team
 from slackapp.store.people import resolve_person
 from slackapp.store.tallies import count_entry
@@ -283,6 +284,7 @@ def delete_connection(
         return ChangeResult(status=row, connection=None)
     saved = saved_connection(row)
     _count(session, row, -1)
+    drop_follow_up_of(session, connection_id=row.id)
     session.delete(row)
     session.flush()
     return ChangeResult(status=ChangeStatus.DONE, connection=saved)

@@ -1,4 +1,5 @@
-"""Every logged connection as rows for `slackapp export` and `/connect export`, in batches."""
+"""Every logged connection (and its follow-up) as rows for `slackapp export` and
+`/connect export`, in batches."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from slackapp.store.models import Connection
+from slackapp.store.models import Connection, FollowUp
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,10 @@ class ExportRow:
     link: str
     local_date: str
     created_at: str
+    #: The entry's follow-up, if one was asked for: its day, where it stands, when answered.
+    follow_up_due: str = ""
+    follow_up_state: str = ""
+    follow_up_answered_on: str = ""
 
 
 EXPORT_FIELDS = tuple(ExportRow.__slots__)
@@ -43,7 +48,11 @@ def export_connections(
     batch_size: int = 1000,
 ) -> Iterator[ExportRow]:
     """Every logged connection matching the filters, oldest first, streamed in batches."""
-    query = select(Connection).order_by(Connection.local_date, Connection.id)
+    query = (
+        select(Connection, FollowUp)
+        .outerjoin(FollowUp, FollowUp.connection_id == Connection.id)
+        .order_by(Connection.local_date, Connection.id)
+    )
     if since is not None:
         query = query.where(Connection.local_date >= since)
     if until is not None:
@@ -52,7 +61,7 @@ def export_connections(
         query = query.where(Connection.user_id == user_id)
     if team_id is not None:
         query = query.where(Connection.team_id == team_id)
-    for row in session.scalars(query.execution_options(yield_per=batch_size)):
+    for row, follow_up in session.execute(query.execution_options(yield_per=batch_size)):
         yield ExportRow(
             team_id=row.team_id,
             user_id=row.user_id,
@@ -63,6 +72,11 @@ def export_connections(
             link=row.link or "",
             local_date=row.local_date.isoformat(),
             created_at=row.created_at.isoformat(),
+            follow_up_due=follow_up.due_date.isoformat() if follow_up else "",
+            follow_up_state=follow_up.state if follow_up else "",
+            follow_up_answered_on=(
+                follow_up.answered_on.isoformat() if follow_up and follow_up.answered_on else ""
+            ),
         )
 
 

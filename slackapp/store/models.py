@@ -135,6 +135,8 @@ class Member(Base):
     # Slack's users.info flags; a DM nudge never goes to a bot or a deactivated account.
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # `/connect followups off|on`: whether the member is asked "did they reply?" by DM.
+    followups_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Connection(Base):
@@ -172,6 +174,8 @@ class Connection(Base):
         Index("ix_connections_member_recent", "team_id", "user_id", "created_at"),
         # Covers a person's page and the teammate hint, newest first (ties by id): counts, first and
         # last, principles, who.
+        # The people board: distinct people each member reached in a window.
+        Index("ix_connections_team_day_person", "team_id", "local_date", "user_id", "person_id"),
         Index(
             "ix_connections_person_recent",
             "team_id",
@@ -207,6 +211,44 @@ class Person(Base):
         UniqueConstraint("team_id", "platform", "handle_key"),
         Index("ix_people_team_handle", "team_id", "handle_key"),
         Index("ix_people_team_merged", "team_id", "merged_into", "id"),
+    )
+
+
+class FollowUp(Base):
+    """A member's wish to be asked, on `due_date` (their own day), whether someone replied.
+
+    `ask_on` is the day it waits to be asked (its due date), and empty once a DM asked or an
+    answer closed it, so the tick's question is one range on an index. `asked_for` is the due
+    date the last DM asked about (`delivery_id` is that DM in the ledger). "Still waiting"
+    moves `due_date` (and `ask_on`) on; an answer closes it.
+    """
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    # Whom it is about is the entry's person: editing the entry's "who" moves it too.
+    connection_id: Mapped[int] = mapped_column(Integer, ForeignKey("connections.id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    ask_on: Mapped[date | None] = mapped_column(Date)
+    asked_for: Mapped[date | None] = mapped_column(Date)
+    delivery_id: Mapped[int | None] = mapped_column(Integer)
+    asks: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The member's own day of the answer: reply rates count by it.
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("connection_id"),
+        CheckConstraint("state IN ('open', 'replied', 'no_reply')", name="state_known"),
+        # The tick's question: follow-ups waiting to be asked by a day, across teams.
+        Index("ix_followups_ask_on", "ask_on"),
+        Index("ix_followups_member", "team_id", "user_id", "state", "due_date"),
+        Index("ix_followups_delivery", "delivery_id"),
+        Index("ix_followups_answered", "team_id", "answered_on", "user_id", "state"),
     )
 
 
@@ -254,14 +296,14 @@ class ProcessedEvent(Base):
 
 
 class Delivery(Base):
-    """One scheduled post (a nudge or a digest), claimed under a unique key before it is sent."""
+    """One scheduled post (nudge, digest or follow-up DM), claimed under a unique key first."""
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))  # "nudge" or "digest"
-    target: Mapped[str] = mapped_column(String(32))  # channel id or user id
+    kind: Mapped[str] = mapped_column(String(16))  # "nudge", "digest" or "followup"
+    target: Mapped[str] = mapped_column(String(32))  # channel id or user id (DMs)
     local_date: Mapped[date] = mapped_column(Date)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # claimed -> sent; claimed -> retry (transient failure, see next_attempt_at) -> claimed ...;

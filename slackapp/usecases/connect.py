@@ -8,9 +8,10 @@ theirs is unknown; `progress.after_change` corrects the date when Slack tells us
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from slackapp.domain import entries
 from slackapp.domain.calendar import local_date
@@ -24,13 +25,16 @@ from slackapp.domain.entries import (
     FormField,
     FormInput,
     LogResult,
+    LogStatus,
     Prefill,
 )
+from slackapp.domain.followups import FollowUpWhen, due_date, form_when
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
 from slackapp.domain.people import TeammateTouch
 from slackapp.slack.messages import is_slack_link, permalink
 from slackapp.slack.profiles import is_fresh, profile_of
 from slackapp.store import connections as store
+from slackapp.store.followups import add_follow_up
 from slackapp.store.models import Member
 from slackapp.usecases.deps import Deps
 from slackapp.usecases.members import member_session, mention_names, readable_mentions
@@ -57,6 +61,8 @@ class Logged:
     zone_guessed: bool
     #: A teammate's recent touch of the same person, worth one line in the confirmation.
     hint: TeammateTouch | None = None
+    #: The member's day on which they will be asked whether anyone replied, if they asked.
+    follow_up: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,32 @@ def _check_parsed(parsed: ParsedConnect) -> Rejection | None:
     return None
 
 
+def _ask_later(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    result: LogResult,
+    when: FollowUpWhen | None,
+    today: date,
+    now: datetime,
+) -> date | None:
+    """Book the follow-up a new entry asked for; its day, or None when none was booked."""
+    entry = result.connection
+    if when is None or entry is None or result.status is not LogStatus.SAVED:
+        return None
+    due = due_date(when, today=today)
+    add_follow_up(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        connection_id=entry.id,
+        due=due,
+        now=now,
+    )
+    return due
+
+
 def log_text(
     deps: Deps, *, team_id: str, user_id: str, parsed: ParsedConnect
 ) -> Logged | Rejection:
@@ -131,12 +163,22 @@ def log_text(
             daily_cap=deps.settings.daily_cap,
             source="command",
         )
+        follow_up = _ask_later(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            result=result,
+            when=parsed.follow_up,
+            today=today,
+            now=deps.now(),
+        )
         return Logged(
             result=result,
             today=today,
             refresh_profile=not is_fresh(member, now=deps.now()),
             zone_guessed=not profile.zone_known,
             hint=teammate_hint(deps, session, team_id=team_id, user_id=user_id, result=result),
+            follow_up=follow_up,
         )
 
 
@@ -166,12 +208,22 @@ def submit_form(
             source="modal",
             client_token=client_token,
         )
+        follow_up = _ask_later(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            result=result,
+            when=form_when(form.follow_up),
+            today=today,
+            now=deps.now(),
+        )
         return Logged(
             result=result,
             today=today,
             refresh_profile=not is_fresh(member, now=deps.now()),
             zone_guessed=False,  # the member picked the date themselves
             hint=teammate_hint(deps, session, team_id=team_id, user_id=user_id, result=result),
+            follow_up=follow_up,
         )
 
 

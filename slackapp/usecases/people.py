@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import local_date
 from slackapp.domain.entries import LogResult, LogStatus
+from slackapp.domain.followups import FollowUpItem
 from slackapp.domain.people import HINT_DAYS, Merge, PersonPage, TeammateTouch, person_key
 from slackapp.domain.vocabulary import Platform
 from slackapp.slack.profiles import profile_of
 from slackapp.store import people as store
+from slackapp.store.followups import open_follow_ups_on
 from slackapp.store.models import Member
 from slackapp.usecases.deps import Deps
 
@@ -32,6 +34,8 @@ class Page:
     today: date
     #: Other people the same handle names on other platforms (looked up without a platform).
     elsewhere: tuple[str, ...] = ()
+    #: Follow-ups anyone on the team is waiting on with this person.
+    waiting: tuple[FollowUpItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +102,13 @@ def person(
         if page is None:
             return Nobody(display=key.display)
         today = _today(deps, session, team_id=team_id, user_id=user_id)
+        waiting = open_follow_ups_on(
+            session,
+            team_id=team_id,
+            person_ids=[page.person.id, *(alias.id for alias in page.aliases)],
+        )
     elsewhere = tuple(f"{known.key.display} {known.key.platform}".strip() for known in found[1:])
-    return Page(page=page, today=today, elsewhere=elsewhere)
+    return Page(page=page, today=today, elsewhere=elsewhere, waiting=tuple(waiting))
 
 
 def merge(deps: Deps, *, team_id: str, user_id: str, source_id: int, target_id: int) -> Merged:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from slackapp.domain.board import Leaderboard
 from slackapp.domain.calendar import local_date, zone
 from slackapp.domain.entries import SavedConnection
+from slackapp.domain.followups import FollowUpItem, ReplyRates
 from slackapp.domain.intents import BoardRequest
 from slackapp.domain.people import RecentPerson
 from slackapp.domain.progress import MemberStats
@@ -27,6 +28,7 @@ from slackapp.domain.team_settings import can_edit_settings, work_days_from_mask
 from slackapp.render.home import home_view
 from slackapp.slack.profiles import Profile, fetch_user, profile_of, remember
 from slackapp.store import connections as store
+from slackapp.store.followups import open_follow_ups, reply_rates_between
 from slackapp.store.models import Member, Team
 from slackapp.store.people import recent_people
 from slackapp.store.stats import member_stats
@@ -49,6 +51,8 @@ class PersonalStats:
 
     stats: MemberStats
     profile: Profile
+    #: Reply rates over the follow-ups the member answered this month (their own days).
+    replies: ReplyRates = field(default_factory=ReplyRates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,8 @@ class HomeData:
     may_edit_settings: bool
     #: The people the member touched most recently.
     people: tuple[RecentPerson, ...] = ()
+    #: The member's open follow-ups, soonest first: who they are waiting on.
+    waiting: tuple[FollowUpItem, ...] = ()
 
 
 class _Coalescer:
@@ -120,12 +126,14 @@ def _home_data(
         user_id=user_id, is_admin=profile.is_admin, admin_user_ids=deps.settings.admin_user_ids
     )
     recent = recent_people(session, team_id=team.team_id, user_id=user_id, limit=HOME_PEOPLE)
+    waiting = open_follow_ups(session, team_id=team.team_id, user_id=user_id, limit=HOME_PEOPLE)
     return HomeData(
         stats=stats,
         board=board,
         profile=profile,
         may_edit_settings=may_edit,
         people=tuple(recent),
+        waiting=tuple(waiting),
     )
 
 
@@ -134,7 +142,14 @@ def my_stats(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> Pe
     with member_session(deps, client, team_id=team_id, user_id=user_id) as (session, team, member):
         profile = profile_of(user_id, member, team)
         stats = _stats(deps, session, team=team, profile=profile, recent_limit=0)
-    return PersonalStats(stats=stats, profile=profile)
+        replies = reply_rates_between(
+            session,
+            team_id=team_id,
+            start=stats.today.replace(day=1),
+            end=stats.today,
+            user_ids=[user_id],
+        )
+    return PersonalStats(stats=stats, profile=profile, replies=replies)
 
 
 def home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> HomeData:
@@ -228,6 +243,7 @@ def _publish(deps: Deps, client: WebClient, data: HomeData) -> None:
         timezone=data.profile.timezone,
         show_settings=data.may_edit_settings,
         people=data.people,
+        waiting=data.waiting,
     )
     try:
         client.views_publish(user_id=user_id, view=view)

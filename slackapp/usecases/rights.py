@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from slackapp.domain.rights import MemberData
 from slackapp.slack.posting import send_file_to_member
 from slackapp.store.export import export_connections, write_csv
-from slackapp.store.models import Connection, DailyTally, Delivery, Member, MemberTotal
+from slackapp.store.models import (
+    Connection,
+    DailyTally,
+    Delivery,
+    FollowUp,
+    Member,
+    MemberTotal,
+)
 from slackapp.store.rights import MemberRows, count_member_rows, forget_member
 from slackapp.usecases.deps import Deps
 
@@ -85,11 +92,11 @@ def _member_data(rows: MemberRows) -> MemberData:
         Delivery.__tablename__,
         *_DERIVED,
     }
-    follow_ups = sum(n for table, n in rows.rows.items() if "follow" in table)
-    other = sum(n for table, n in rows.rows.items() if table not in known and "follow" not in table)
+    known.add(FollowUp.__tablename__)
+    other = sum(n for table, n in rows.rows.items() if table not in known)
     return MemberData(
         entries=rows.count(Connection.__tablename__),
-        follow_ups=follow_ups,
+        follow_ups=rows.count(FollowUp.__tablename__),
         settings=rows.count(Member.__tablename__),
         scheduled_messages=rows.count(Delivery.__tablename__),
         people=rows.people,

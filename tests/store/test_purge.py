@@ -22,6 +22,7 @@ from slackapp.scheduling.retention import purge_expired_teams
 from slackapp.slack.installations import installation_store
 from slackapp.store.db import Database
 from slackapp.store.events import claim_event
+from slackapp.store.followups import add_follow_up
 from slackapp.store.models import Base, Delivery, Person, Team
 from slackapp.store.people import merge_people, resolve_person
 from slackapp.store.purge import count_team_rows, purge_team
@@ -42,6 +43,7 @@ SEEDED = {
     "member_totals",
     "processed_events",
     "deliveries",
+    "followups",
 }
 
 
@@ -65,6 +67,15 @@ def seed(db: Database, team_id: str, *, entries: int = 3) -> None:
             row.person_id = resolve_person(
                 session, team_id=team_id, who=row.who, platform=Platform.TWITTER, now=UNINSTALLED
             )
+        # A follow-up on the last entry.
+        add_follow_up(
+            session,
+            team_id=team_id,
+            user_id=row.user_id,
+            connection_id=row.id,
+            due=row.local_date + timedelta(days=3),
+            now=UNINSTALLED,
+        )
         people = list(session.scalars(select(Person.id).where(Person.team_id == team_id)))
         if len(people) == 2:
             # A merge points one person at another: the purge must cope with the reference.

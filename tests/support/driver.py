@@ -24,6 +24,7 @@ from slackapp.config import Settings
 from slackapp.runtime.app import build_app
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.sandbox.emulator import RecordedCall, SlackEmulator
+from slackapp.slack.listening import FollowUps
 from slackapp.store.db import Database
 from slackapp.usecases.deps import Deps
 
@@ -85,6 +86,8 @@ class SlackDriver:
     install: str = "workspace"
     #: Add fields Slack may send that we have never seen, everywhere in the payload.
     unknown_fields: bool = False
+    #: The served app's pool for the work after its acks (see `settle`).
+    listeners: Executor | None = None
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
 
     # -- raw ------------------------------------------------------------------------------
@@ -317,6 +320,13 @@ class SlackDriver:
 
     # -- reading back ---------------------------------------------------------------------
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the app has finished the work after every ack so far (Home refreshes,
+        replies): what the stand-in records next is caused by what the test does next."""
+        if isinstance(self.listeners, FollowUps):
+            left = self.listeners.wait_idle(timeout)
+            assert left == 0, f"{left} pieces of work after acks still running after {timeout} s"
+
     def responses(self, *, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Messages the member saw in reply: in acks, and posted to response_urls, in order."""
         return [
@@ -443,5 +453,6 @@ def serve_app(
         db=db,
         clock=clock,
         deps=deps,
+        listeners=app.listener_runner.listener_executor,
     )
     return ServedApp(driver=driver, server=server, thread=thread)

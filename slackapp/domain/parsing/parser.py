@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slackapp.domain.followups import FollowUpWhen, take_follow_up
 from slackapp.domain.parsing.principles import synonym_principle, take_leading_principle
 from slackapp.domain.parsing.references import (
     bare_platform,
@@ -20,7 +21,7 @@ from slackapp.domain.parsing.references import (
     take_platform_phrase,
     take_who,
 )
-from slackapp.domain.parsing.text import tidy
+from slackapp.domain.parsing.text import GAP, tidy
 from slackapp.domain.vocabulary import Platform, Principle
 
 __all__ = ["ParsedConnect", "parse_connect_text"]
@@ -35,6 +36,8 @@ class ParsedConnect:
     who: str | None
     link: str | None
     note: str
+    #: "… follow up in 3 days": when to ask whether they replied (the phrase is not in the note).
+    follow_up: FollowUpWhen | None = None
 
 
 def parse_connect_text(text: str) -> ParsedConnect:
@@ -42,6 +45,8 @@ def parse_connect_text(text: str) -> ParsedConnect:
     # Unescaping first lets one scan serve both Slack's escaped text and raw text; the only
     # cost is that a literal "&lt;@U1&gt;" reads as a mention, which is what it spells anyway.
     body, urls = scan(plain_text(text))
+    # First, so "follow up friday" can never read as a platform, a person or a note.
+    follow_up, body = take_follow_up(body, gap=GAP)
 
     principle, body = take_leading_principle(body)
     platform, body = take_platform_phrase(body)
@@ -61,4 +66,5 @@ def parse_connect_text(text: str) -> ParsedConnect:
         who=who,
         link=urls[0] if urls else None,
         note=tidy(body),
+        follow_up=follow_up,
     )
