@@ -12,14 +12,21 @@ from sqlalchemy import func, select
 from slackapp.domain.rights import MemberData
 from slackapp.slack.posting import send_file_to_member
 from slackapp.store.export import export_connections, write_csv
-from slackapp.store.models import Connection, DailyTally, Delivery, Member, MemberTotal
+from slackapp.store.models import (
+    Connection,
+    DailyTally,
+    Delivery,
+    Member,
+    MemberDay,
+    MemberTotal,
+)
 from slackapp.store.rights import MemberRows, count_member_rows, forget_member
 from slackapp.usecases.deps import Deps
 
 log = logging.getLogger(__name__)
 
 #: Derived rows that go with the entries and are not worth a line of their own.
-_DERIVED = frozenset({DailyTally.__tablename__, MemberTotal.__tablename__})
+_DERIVED = frozenset({DailyTally.__tablename__, MemberDay.__tablename__, MemberTotal.__tablename__})
 
 
 @dataclass(frozen=True, slots=True)
