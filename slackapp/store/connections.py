@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from slackapp.domain.team_settings import (
     mask_from_work_days,
 )
 from slackapp.domain.vocabulary import Platform, Principle
-from slackapp.store.models import Connection, Member, Team
+from slackapp.store.models import Connection, Member, MemberDay, Team
 from slackapp.store.people import resolve_person
 from slackapp.store.tallies import count_entry
 
@@ -124,18 +124,13 @@ def ensure_member(session: Session, *, team_id: str, user_id: str, now: datetime
 
 
 def day_count(session: Session, *, team_id: str, user_id: str, day: date) -> int:
-    """How many connections the member logged for `day`."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Connection)
-            .where(
-                Connection.team_id == team_id,
-                Connection.user_id == user_id,
-                Connection.local_date == day,
-            )
-        )
-        or 0
+    """How many connections the member logged for `day` (one row of the maintained counts)."""
+    return session.scalar(select(MemberDay.count).where(_member_day(team_id, user_id, day))) or 0
+
+
+def _member_day(team_id: str, user_id: str, day: date) -> ColumnElement[bool]:
+    return and_(
+        MemberDay.team_id == team_id, MemberDay.user_id == user_id, MemberDay.local_date == day
     )
 
 
@@ -150,8 +145,12 @@ def log_connection(
     daily_cap: int,
     source: str = "command",
     client_token: str | None = None,
+    member_saved: bool = False,
 ) -> LogResult:
-    """Save one value action unless it repeats a request or a day's link, or the cap is hit."""
+    """Save one value action unless it repeats a request or a day's link, or the cap is hit.
+
+    `member_saved`: the caller has read the member's row, so it need not be looked for again.
+    """
 
     def result(status: LogStatus, row: Connection | None, count: int | None = None) -> LogResult:
         if count is None:
@@ -179,7 +178,8 @@ def log_connection(
     before = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
     if before >= daily_cap:
         return result(LogStatus.CAP_REACHED, None, before)
-    ensure_member(session, team_id=team_id, user_id=user_id, now=now)
+    if not member_saved:
+        ensure_member(session, team_id=team_id, user_id=user_id, now=now)
     row = Connection(
         team_id=team_id,
         user_id=user_id,

@@ -63,6 +63,15 @@ def resolve_person(
     return row.id
 
 
+def known_person_id(
+    session: Session, *, team_id: str, who: str | None, platform: Platform | None
+) -> int | None:
+    """The id of the person `who` names on `platform`, if anyone logged them before (a read)."""
+    key = person_key(who.replace("\x00", "") if who else who, platform)
+    found = _by_key(session, team_id=team_id, key=key) if key is not None else None
+    return found.id if found is not None else None
+
+
 def _by_key(session: Session, *, team_id: str, key: PersonKey) -> Person | None:
     return session.scalar(
         select(Person).where(

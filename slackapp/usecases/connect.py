@@ -1,8 +1,9 @@
 """Logging connections: from /connect text, the form and the message shortcut; edit, undo, delete.
 
-The functions that change something run before the ack, each in one write transaction and
-without calling Slack: the member's day comes from their cached profile (the team's zone while
-theirs is unknown; `progress.after_change` corrects the date when Slack tells us their zone).
+The functions that change something run before the ack, each in one write transaction (with
+only reads around it) and without calling Slack: the member's day comes from their cached
+profile (the team's zone while theirs is unknown; `progress.after_change` corrects the date
+when Slack tells us their zone).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from slackapp.domain.entries import (
     FormField,
     FormInput,
     LogResult,
+    LogStatus,
     Prefill,
 )
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
@@ -34,7 +36,7 @@ from slackapp.store import connections as store
 from slackapp.store.models import Member
 from slackapp.usecases.deps import Deps
 from slackapp.usecases.members import member_session, mention_names, readable_mentions
-from slackapp.usecases.people import teammate_hint
+from slackapp.usecases.people import teammate_hint, teammate_hint_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,24 +105,39 @@ def _check_parsed(parsed: ParsedConnect) -> Rejection | None:
 def log_text(
     deps: Deps, *, team_id: str, user_id: str, parsed: ParsedConnect
 ) -> Logged | Rejection:
-    """Save a connection understood from /connect text (before the ack: one transaction)."""
+    """Save a connection understood from /connect text (before the ack: one write transaction)."""
     assert parsed.principle is not None
     rejection = _check_parsed(parsed)
     if rejection is not None:
         return rejection
-    with deps.db.session_scope() as session:
-        team = deps.team(session, team_id)
+    # What the entry needs from the member's profile, and the teammate hint, are read first,
+    # outside the write: on SQLite writers take turns, and each turn is kept to the few
+    # statements that must be in it.
+    with deps.db.read_scope() as session:
+        team = deps.team_to_read(session, team_id)
+        team_saved = team in session
         member = session.get(Member, (team_id, user_id))
-        profile = profile_of(user_id, member, team)
-        today = local_date(deps.now(), profile.zone)
-        draft = Draft(
-            principle=parsed.principle,
-            local_date=today,
-            platform=parsed.platform,
+        touch = teammate_hint_before(
+            deps,
+            session,
+            team_id=team_id,
+            user_id=user_id,
             who=parsed.who,
-            note=parsed.note,
-            link=parsed.link,
+            platform=parsed.platform,
         )
+    profile = profile_of(user_id, member, team)
+    today = local_date(deps.now(), profile.zone)
+    draft = Draft(
+        principle=parsed.principle,
+        local_date=today,
+        platform=parsed.platform,
+        who=parsed.who,
+        note=parsed.note,
+        link=parsed.link,
+    )
+    with deps.db.session_scope() as session:
+        if not team_saved:
+            team = deps.team(session, team_id)
         result = store.log_connection(
             session,
             team_id=team_id,
@@ -130,14 +147,16 @@ def log_text(
             daily_goal=team.daily_goal,
             daily_cap=deps.settings.daily_cap,
             source="command",
+            member_saved=member is not None,
         )
-        return Logged(
-            result=result,
-            today=today,
-            refresh_profile=not is_fresh(member, now=deps.now()),
-            zone_guessed=not profile.zone_known,
-            hint=teammate_hint(deps, session, team_id=team_id, user_id=user_id, result=result),
-        )
+    hint = touch if result.status is LogStatus.SAVED else None
+    return Logged(
+        result=result,
+        today=today,
+        refresh_profile=not is_fresh(member, now=deps.now()),
+        zone_guessed=not profile.zone_known,
+        hint=hint,
+    )
 
 
 def submit_form(

@@ -24,6 +24,7 @@ from slackapp.config import Settings
 from slackapp.runtime.app import build_app
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.sandbox.emulator import RecordedCall, SlackEmulator
+from slackapp.slack.listening import FollowUps
 from slackapp.store.db import Database
 from slackapp.usecases.deps import Deps
 
@@ -85,6 +86,8 @@ class SlackDriver:
     install: str = "workspace"
     #: Add fields Slack may send that we have never seen, everywhere in the payload.
     unknown_fields: bool = False
+    #: The served app's pool for the work after its acks (see `settle`).
+    follow_ups: FollowUps | None = None
     _ids: Iterator[int] = field(default_factory=lambda: count(1))
 
     # -- raw ------------------------------------------------------------------------------
@@ -317,6 +320,15 @@ class SlackDriver:
 
     # -- reading back ---------------------------------------------------------------------
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the work after every ack so far has run (profile refreshes, replies)."""
+        assert self.follow_ups is not None
+        deadline = time.monotonic() + timeout
+        while self.follow_ups.queued:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.follow_ups.queued} follow-ups still running")
+            time.sleep(0.01)
+
     def responses(self, *, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Messages the member saw in reply: in acks, and posted to response_urls, in order."""
         return [
@@ -440,5 +452,8 @@ def serve_app(
         db=db,
         clock=clock,
         deps=deps,
+        follow_ups=app.listener_runner.listener_executor
+        if isinstance(app.listener_runner.listener_executor, FollowUps)
+        else None,
     )
     return ServedApp(driver=driver, server=server, thread=thread)
