@@ -1,11 +1,11 @@
 """The request path under steady load: /connect served by gunicorn, beside an ack-only Bolt app.
 
-Both apps run as they do in production, in their own process (`python -m slackapp serve` and
-`python -m bench.ackonly`, one gthread worker each) against the Slack stand-in. `concurrency`
-clients each send signed `/connect solve @dana on twitter ...` requests one after another for
-`duration` seconds, every request from one of `users` people in turn, as Slack would. For
-/connect the confirmation comes back in the ack's own body, so the member sees it the moment the
-ack arrives: a confirmation's latency is its ack's.
+Both apps run as they do in production, in their own processes (`python -m slackapp serve` and
+`python -m bench.ackonly`, WEB_WORKERS gthread workers each) against the Slack stand-in.
+`concurrency` clients each send signed `/connect solve @dana on twitter ...` requests one after
+another for `duration` seconds, every request from one of `users` people in turn, as Slack
+would. For /connect the confirmation comes back in the ack's own body, so the member sees it the
+moment the ack arrives: a confirmation's latency is its ack's.
 
 Figures: acks per second; ack latency p50 and p99; confirmations per second (acks that say
 "Saved") and their p99; connections saved per second (rows in the database); requests answered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -197,9 +197,10 @@ def log_connection(
         ),
     )
     if client_token is None and row.link is None:
-        # Neither unique key can clash (NULLs never do): no savepoint needed.
-        session.add(row)
-        session.flush()
+        # Neither unique key can clash (NULLs never do): no savepoint needed, and a Core INSERT
+        # on the session's connection skips the unit of work (this runs in SQLite's writer turn).
+        values = {column: getattr(row, column) for column in _INSERTED}
+        row.id = session.connection().execute(_INSERT_RETURNING_ID, values).scalar_one()
         _count(session, row, +1)
         return result(LogStatus.SAVED, row, before + 1)
     try:
@@ -222,6 +223,23 @@ def log_connection(
         return result(status, same_link)
     _count(session, row, +1)
     return result(LogStatus.SAVED, row, before + 1)
+
+
+_INSERTED = (
+    "team_id",
+    "user_id",
+    "principle",
+    "platform",
+    "who",
+    "note",
+    "link",
+    "local_date",
+    "created_at",
+    "source",
+    "client_token",
+    "person_id",
+)
+_INSERT_RETURNING_ID = insert(Connection).returning(Connection.id)
 
 
 def _count(session: Session, row: Connection, delta: int) -> None:

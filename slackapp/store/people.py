@@ -114,12 +114,19 @@ def teammate_touch(
 ) -> TeammateTouch | None:
     """Another member's latest touch of this person (or anyone merged with them) since `since`."""
     group = _group(session, team_id=team_id, person_id=person_id)
+    if not group:
+        return None
+    # One person (the usual case) reads newest first straight from the index and stops at the
+    # first teammate's entry; a merged group is sorted, however often they were logged.
+    same_person = (
+        Connection.person_id == group[0] if len(group) == 1 else Connection.person_id.in_(group)
+    )
     row = session.execute(
         select(Connection.user_id, Connection.principle, Connection.local_date, Person)
         .join(Person, Person.id == Connection.person_id)
         .where(
             Connection.team_id == team_id,
-            Connection.person_id.in_(group),
+            same_person,
             Connection.created_at >= since,
             Connection.user_id != user_id,
         )

@@ -9,26 +9,43 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Insert, delete, func, insert, select
+from sqlalchemy import Insert, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
 
+_Counted = type[DailyTally] | type[MemberDay] | type[MemberTotal]
+#: Each table's key columns, in the order its upsert binds them.
+_KEYS: dict[_Counted, tuple[str, ...]] = {
+    DailyTally: ("team_id", "user_id", "local_date", "principle"),
+    MemberDay: ("team_id", "user_id", "local_date"),
+    MemberTotal: ("team_id", "user_id", "principle"),
+}
+_UPSERTS: dict[tuple[str, _Counted], Insert] = {}
 
-def _upsert(
-    session: Session,
-    table: type[DailyTally] | type[MemberDay] | type[MemberTotal],
-    values: dict[str, object],
-    delta: int,
-) -> None:
-    dialect = session.get_bind().dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = make(table).values(**values, count=delta)
-    upsert: Insert = statement.on_conflict_do_update(
-        index_elements=list(values), set_={"count": table.count + delta}
-    )
-    session.execute(upsert)
+
+def _upsert_statement(dialect: str, table: _Counted) -> Insert:
+    """One prebuilt INSERT … ON CONFLICT per table and dialect: built and compiled once."""
+    statement = _UPSERTS.get((dialect, table))
+    if statement is None:
+        keys = _KEYS[table]
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = {key: bindparam(key) for key in keys}
+        statement = make(table).values(**values, count=bindparam("delta"))
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={"count": table.count + bindparam("delta")}
+        )
+        _UPSERTS[(dialect, table)] = statement
+    return statement
+
+
+def _upsert(session: Session, table: _Counted, values: dict[str, object], delta: int) -> None:
+    # Core on the session's own connection (same transaction), without the ORM's statement work:
+    # this runs inside every write of an entry, so inside SQLite's one-writer-at-a-time turn.
+    connection = session.connection()
+    statement = _upsert_statement(connection.dialect.name, table)
+    connection.execute(statement, {**values, "delta": delta})
 
 
 def count_entry(
