@@ -11,7 +11,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from slackapp.slack.listening import DB_DOWN, SOMETHING_BROKE, failure_text
+from slackapp.slack.listening import BUSY_NOTHING_SAVED, DB_DOWN, SOMETHING_BROKE, failure_text
+from slackapp.store.db import DatabaseBusy
 from slackapp.store.models import Connection, Member
 from tests.handlers.test_connect_form import state
 from tests.support.driver import SlackDriver
@@ -58,6 +59,7 @@ def test_a_nul_byte_in_connect_text_is_dropped(slack: SlackDriver) -> None:
         ("data", SOMETHING_BROKE),
         ("integrity", SOMETHING_BROKE),
         ("bug", SOMETHING_BROKE),
+        ("busy", BUSY_NOTHING_SAVED),
     ],
 )
 def test_only_connectivity_errors_say_the_database_is_unreachable(error: str, text: str) -> None:
@@ -70,6 +72,7 @@ def test_only_connectivity_errors_say_the_database_is_unreachable(error: str, te
         "data": DataError("INSERT", {}, Exception("value too long")),
         "integrity": IntegrityError("INSERT", {}, Exception("duplicate")),
         "bug": KeyError("x"),
+        "busy": DatabaseBusy("no turn to write within 2 s"),
     }
     assert failure_text(errors[error]) == text
 
