@@ -8,6 +8,7 @@ migration that introduced them and for bulk loads that bypass the app).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Insert, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,7 +32,7 @@ def _upsert_statement(dialect: str, table: _Counted) -> Insert:
     if statement is None:
         keys = _KEYS[table]
         make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = {key: bindparam(key) for key in keys}
+        values: dict[str, Any] = {key: bindparam(key) for key in keys}
         statement = make(table).values(**values, count=bindparam("delta"))
         statement = statement.on_conflict_do_update(
             index_elements=list(keys), set_={"count": table.count + bindparam("delta")}

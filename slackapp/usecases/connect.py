@@ -125,19 +125,25 @@ def log_text(
             who=parsed.who,
             platform=parsed.platform,
         )
-    profile = profile_of(user_id, member, team)
-    today = local_date(deps.now(), profile.zone)
-    draft = Draft(
-        principle=parsed.principle,
-        local_date=today,
-        platform=parsed.platform,
-        who=parsed.who,
-        note=parsed.note,
-        link=parsed.link,
-    )
     with deps.db.session_scope() as session:
         if not team_saved:
             team = deps.team(session, team_id)
+        profile = profile_of(user_id, member, team)
+        if not profile.zone_known:
+            # Dated in the team's zone for now: the member's own may have arrived since the read
+            # (users.info after an earlier log, which also re-dated that log), so look again
+            # inside the write, where today's count is taken.
+            member = session.get(Member, (team_id, user_id))
+            profile = profile_of(user_id, member, team)
+        today = local_date(deps.now(), profile.zone)
+        draft = Draft(
+            principle=parsed.principle,
+            local_date=today,
+            platform=parsed.platform,
+            who=parsed.who,
+            note=parsed.note,
+            link=parsed.link,
+        )
         result = store.log_connection(
             session,
             team_id=team_id,

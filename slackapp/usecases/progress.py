@@ -172,32 +172,27 @@ def after_change(
 ) -> None:
     """After the ack of a change: refresh a stale profile, fix a guessed date, republish the Home.
 
-    At most one transaction: the profile write, the date fix and the Home's reads share it.
+    At most one write (the profile and the date fix), then the Home's reads outside it.
     `publish=False` leaves the Home to be built when the member next opens it.
     """
     user = fetch_user(client, user_id=user_id) if refresh_profile else None
     key = (team_id, user_id)
     building = publish and _HOMES.begin(key)
-    first: HomeData | None = None
     try:
         if user is not None:
             with deps.db.session_scope() as session:
-                team = deps.team(session, team_id)
-                member = remember(
-                    session, team_id=team_id, user_id=user_id, user=user, now=deps.now()
-                )
+                deps.team(session, team_id)
+                remember(session, team_id=team_id, user_id=user_id, user=user, now=deps.now())
                 if redate is not None and user.timezone:
                     day = local_date(redate.created_at, zone(user.timezone))
                     if day != redate.local_date:
                         store.redate(session, connection_id=redate.id, day=day)
-                if building:
-                    first = _home_data(deps, session, team=team, member=member, user_id=user_id)
     except BaseException:
         if building:
             _HOMES.finish(key, failed=True)
         raise
     if building:
-        _publish_loop(deps, client, key, first=first)
+        _publish_loop(deps, client, key, first=None)
 
 
 def _publish_loop(
