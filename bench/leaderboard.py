@@ -62,6 +62,9 @@ DEFAULT_SEED = 20261127
 TEAM_ID = "T0BENCH"
 #: A fixed "today" (a Friday) so that every run seeds and measures the same thing.
 TODAY = date(2026, 11, 27)
+#: The moment the app asks at (everyone's zone is UTC, so it is TODAY for everyone): with a
+#: moment, boards count each member's own days as the app's do (and all-time reads the totals).
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DAILY_GOAL = 10
 #: The most one person can log for a day (the default of Settings.daily_cap).
 DAILY_CAP = 50
@@ -465,6 +468,7 @@ def ours_board(
             limit=limit,
             daily_goal=DAILY_GOAL,
             work_days=WORK_DAYS,
+            now=NOW,
         )
     return _board_answer(board)
 
@@ -652,6 +656,7 @@ def ours_home(db: Database) -> HomeAnswer:
             limit=HOME_BOARD_SIZE,
             daily_goal=DAILY_GOAL,
             work_days=WORK_DAYS,
+            now=NOW,
         )
         people = recent_people(session, team_id=TEAM_ID, user_id=STATS_USER_ID, limit=HOME_PEOPLE)
     return HomeAnswer(

@@ -29,6 +29,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_member_days_team_day", "member_days", ["team_id", "local_date", "count", "user_id"]
     )
+    op.create_index(
+        "ix_member_days_member", "member_days", ["team_id", "user_id", "local_date", "count"]
+    )
     op.execute(
         "INSERT INTO member_days (team_id, user_id, local_date, count) "
         "SELECT team_id, user_id, local_date, count(*) FROM connections "
@@ -37,5 +40,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_member_days_member", table_name="member_days")
     op.drop_index("ix_member_days_team_day", table_name="member_days")
     op.drop_table("member_days")
