@@ -43,7 +43,7 @@ from slackapp.domain.streaks import Streaks, compute_streaks, goal_for_period
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.scheduling.digests import build_digest
-from slackapp.store.db import Database
+from slackapp.store.db import READ_ONLY, Database
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Base, Connection, Member, Person
 from slackapp.store.people import recent_people
@@ -760,7 +760,8 @@ def naive_digest(db: Database) -> DigestAnswer:
 
 
 def _fetch(db: Database, sql: str, **params: object) -> list[Any]:
-    with db.engine.connect() as connection:
+    # A read transaction, as ours: on SQLite it never takes (nor waits for) the write lock.
+    with db.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
         return list(connection.execute(text(sql), params).fetchall())
 
 
@@ -905,13 +906,18 @@ def _timed(operation: Callable[[], object], *, calls: int, concurrency: int) -> 
     lock = threading.Lock()
     start = threading.Barrier(concurrency)
 
+    failures: list[BaseException] = []
+
     def client() -> None:
         mine: list[float] = []
         start.wait(timeout=60)
-        for _ in range(calls):
-            began = time.perf_counter()
-            operation()
-            mine.append(time.perf_counter() - began)
+        try:
+            for _ in range(calls):
+                began = time.perf_counter()
+                operation()
+                mine.append(time.perf_counter() - began)
+        except Exception as error:  # reported below, not lost in a thread
+            failures.append(error)
         with lock:
             seconds.extend(mine)
 
@@ -920,6 +926,8 @@ def _timed(operation: Callable[[], object], *, calls: int, concurrency: int) -> 
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {concurrency} threads failed") from failures[0]
     return seconds
 
 
