@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import text
 
-from slackapp.store.db import Database, normalize_url
+from slackapp.store.db import Database, Timeouts, normalize_url
 from slackapp.store.migrate import upgrade
 
 #: The repository's root: benchmarks start processes that import `bench` from it.
@@ -39,12 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SLACK_ACK_DEADLINE = 3.0
 
 
+#: A million rows go in by one COPY: no statement limit for the benchmark's own database work.
+_SEEDING = Timeouts(statement=None)
+
+
 @contextmanager
 def scratch_database(url: str | None) -> Iterator[Database]:
     """A migrated, empty database: a temp SQLite file, or a fresh schema on `url`, then gone."""
     if url is None:
         with tempfile.TemporaryDirectory(prefix="valueboard-bench-") as folder:
-            database = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
+            database = Database(f"sqlite:///{Path(folder) / 'bench.db'}", timeouts=_SEEDING)
             try:
                 upgrade(database)
                 yield database
@@ -57,7 +61,7 @@ def scratch_database(url: str | None) -> Iterator[Database]:
     with admin.engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     scoped = normalize_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    database = Database(scoped.render_as_string(hide_password=False))
+    database = Database(scoped.render_as_string(hide_password=False), timeouts=_SEEDING)
     try:
         upgrade(database)
         yield database

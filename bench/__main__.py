@@ -70,7 +70,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     group.add_argument("--repeats", type=int, default=requests.DEFAULT_REPEATS)
     group = parser.add_argument_group("boards: leaderboards and stats over a big table")
     group.add_argument("--rows", type=int, default=leaderboard.DEFAULT_ROWS)
-    group.add_argument("--runs", type=int, default=leaderboard.DEFAULT_RUNS)
+    group.add_argument(
+        "--runs",
+        type=int,
+        default=leaderboard.DEFAULT_RUNS,
+        help="calls of each query per thread in each round (default %(default)s)",
+    )
+    group.add_argument(
+        "--board-concurrency",
+        type=int,
+        default=leaderboard.DEFAULT_CONCURRENCY,
+        help="threads asking at once (default %(default)s)",
+    )
     group.add_argument("--seed", type=int, default=leaderboard.DEFAULT_SEED)
     group = parser.add_argument_group("fanout: one tick's scheduled posts for many teams")
     group.add_argument("--teams", type=int, default=fanout.DEFAULT_TEAMS)
@@ -87,11 +98,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--database-url takes a PostgreSQL URL; SQLite always runs on a temp file")
     if args.quick:
         args.duration, args.concurrency, args.repeats = 1.0, (2,), 1
-        args.rows, args.runs = leaderboard.MIN_ROWS, 1
+        args.rows, args.runs, args.board_concurrency = leaderboard.MIN_ROWS, 1, 2
         args.teams, args.fanout_runs = 20, 1
     if not leaderboard.MIN_ROWS <= args.rows <= leaderboard.MAX_ROWS:
         parser.error(f"--rows must be between {leaderboard.MIN_ROWS} and {leaderboard.MAX_ROWS}")
-    if min(args.runs, args.repeats, args.teams, args.fanout_runs, args.delivery_concurrency) < 1:
+    counts = (args.runs, args.repeats, args.teams, args.fanout_runs, args.delivery_concurrency)
+    if min(*counts, args.board_concurrency) < 1:
         parser.error("counts must be at least 1")
     if args.duration <= 0:
         parser.error("--duration must be positive")
@@ -117,7 +129,12 @@ def run(args: argparse.Namespace) -> Results:
             )
         if "boards" in chosen:
             figures, seeded = leaderboard.run(
-                database_url=url, rows=args.rows, runs=args.runs, seed=args.seed, label=label
+                database_url=url,
+                rows=args.rows,
+                runs=args.runs,
+                seed=args.seed,
+                label=label,
+                concurrency=args.board_concurrency,
             )
             results.figures += figures
             results.notes.append(seeded)

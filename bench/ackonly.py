@@ -1,9 +1,9 @@
 """The request path's floor: a Bolt app that only acks /connect, served exactly like ours.
 
-Same gunicorn settings (one gthread worker, WEB_THREADS threads), the same WSGI wrapper and the
-same request verification as `slackapp serve`; its /connect answers a fixed confirmation in
-the ack and does nothing else. Whatever ours takes beyond this is what saving and answering for
-real costs.
+Same gunicorn settings (WEB_WORKERS gthread workers of WEB_THREADS threads each), the same WSGI
+wrapper and the same request verification as `slackapp serve`; its /connect answers a fixed
+confirmation in the ack and does nothing else. Whatever ours takes beyond this is what saving
+and answering for real costs.
 
     python -m bench.ackonly --port 3001   # settings from the environment, like slackapp serve
 """

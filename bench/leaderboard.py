@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import random
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -31,15 +32,21 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
-from bench import Figure, mebibytes, scratch_database
+from bench import Figure, mebibytes, percentile, scratch_database
 from slackapp.domain.board import BoardRow, Leaderboard
-from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Window, window_period
+from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Period, Window, window_period
+from slackapp.domain.digests import STREAK_COUNT as DIGEST_STREAKS
+from slackapp.domain.digests import TOP_COUNT as DIGEST_TOP
+from slackapp.domain.digests import digest_period
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import Streaks, compute_streaks, goal_for_period
+from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
-from slackapp.store.db import Database
+from slackapp.scheduling.digests import build_digest
+from slackapp.store.db import READ_ONLY, Database
 from slackapp.store.leaderboard import team_leaderboard
-from slackapp.store.models import Base, Connection, Member
+from slackapp.store.models import Base, Connection, Member, Person
+from slackapp.store.people import recent_people
 from slackapp.store.stats import member_stats, team_member_streaks
 from slackapp.store.tallies import rebuild as rebuild_tallies
 
@@ -47,12 +54,17 @@ DEFAULT_ROWS = 200_000
 MIN_ROWS = 10_000
 #: Beyond this the busiest days would need more than the seed's people may log under the cap.
 MAX_ROWS = 2_000_000
-DEFAULT_RUNS = 5
+DEFAULT_RUNS = 10
+#: Threads asking at once, as one served process's threads (WEB_THREADS) would.
+DEFAULT_CONCURRENCY = 16
 DEFAULT_SEED = 20261127
 
 TEAM_ID = "T0BENCH"
 #: A fixed "today" (a Friday) so that every run seeds and measures the same thing.
 TODAY = date(2026, 11, 27)
+#: The moment the app asks at (everyone's zone is UTC, so it is TODAY for everyone): with a
+#: moment, boards count each member's own days as the app's do (and all-time reads the totals).
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DAILY_GOAL = 10
 #: The most one person can log for a day (the default of Settings.daily_cap).
 DAILY_CAP = 50
@@ -355,7 +367,7 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
         # A table that filled up over two years has been vacuumed and analyzed by autovacuum
         # many times; without the visibility map the covering indexes cannot answer alone.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in ("connections", "daily_tallies", "member_totals"):
+            for table in ("connections", "daily_tallies", "member_days", "member_totals"):
                 connection.execute(text(f"VACUUM (ANALYZE) {table}"))
     seconds = time.perf_counter() - started
     with db.session_scope() as session:
@@ -443,25 +455,35 @@ def _stats_answer(stats: MemberStats) -> StatsAnswer:
     )
 
 
-def ours_board(db: Database, window: Window) -> BoardAnswer:
+def ours_board(
+    db: Database, window: Window, *, limit: int = BOARD_LIMIT, caller_id: str = CALLER_ID
+) -> BoardAnswer:
     """The board as the app computes it."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         board = team_leaderboard(
             session,
             team_id=TEAM_ID,
             period=window_period(window, today=TODAY),
-            caller_id=CALLER_ID,
-            limit=BOARD_LIMIT,
+            caller_id=caller_id,
+            limit=limit,
             daily_goal=DAILY_GOAL,
             work_days=WORK_DAYS,
+            now=NOW,
         )
     return _board_answer(board)
 
 
-def naive_board(db: Database, window: Window) -> BoardAnswer:
+def naive_board(
+    db: Database,
+    window: Window,
+    *,
+    limit: int = BOARD_LIMIT,
+    caller_id: str = CALLER_ID,
+    period: Period | None = None,
+) -> BoardAnswer:
     """The board the naive way: every row of the window through the ORM, counted in Python."""
-    period = window_period(window, today=TODAY)
-    with db.session_scope() as session:
+    period = period or window_period(window, today=TODAY)
+    with db.read_scope() as session:
         query = select(Connection).where(
             Connection.team_id == TEAM_ID, Connection.local_date <= period.end
         )
@@ -507,8 +529,8 @@ def naive_board(db: Database, window: Window) -> BoardAnswer:
     )
     team_counts = Counter(entry.principle for entry in entries)
     return BoardAnswer(
-        rows=tuple(lines[:BOARD_LIMIT]),
-        caller_row=next((line for line in lines[BOARD_LIMIT:] if line[1] == CALLER_ID), None),
+        rows=tuple(lines[:limit]),
+        caller_row=next((line for line in lines[limit:] if line[1] == caller_id), None),
         team_total=len(entries),
         team_counts=tuple(team_counts[p.value] for p in PRINCIPLE_ORDER),
         team_goal=goal,
@@ -518,7 +540,7 @@ def naive_board(db: Database, window: Window) -> BoardAnswer:
 
 def ours_stats(db: Database) -> StatsAnswer:
     """A member's stats as the app computes them."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         stats = member_stats(
             session,
             team_id=TEAM_ID,
@@ -531,9 +553,9 @@ def ours_stats(db: Database) -> StatsAnswer:
     return _stats_answer(stats)
 
 
-def naive_stats(db: Database) -> StatsAnswer:
+def naive_stats(db: Database, *, recent_limit: int = RECENT_LIMIT) -> StatsAnswer:
     """A member's stats the naive way: all of their rows through the ORM, counted in Python."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         entries = session.scalars(
             select(Connection).where(
                 Connection.team_id == TEAM_ID, Connection.user_id == STATS_USER_ID
@@ -553,14 +575,14 @@ def naive_stats(db: Database) -> StatsAnswer:
             (TODAY - timedelta(days=back), per_day[TODAY - timedelta(days=back)])
             for back in range(6, -1, -1)
         ),
-        recent_ids=tuple(entry.id for entry in newest[:RECENT_LIMIT]),
+        recent_ids=tuple(entry.id for entry in newest[:recent_limit]),
         total_all_time=len(entries),
     )
 
 
 def ours_streaks(db: Database) -> tuple[tuple[str, int], ...]:
     """The team's longest goal streaks as the app computes them."""
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         return team_member_streaks(
             session,
             team_id=TEAM_ID,
@@ -571,10 +593,10 @@ def ours_streaks(db: Database) -> tuple[tuple[str, int], ...]:
         )
 
 
-def naive_streaks(db: Database) -> tuple[tuple[str, int], ...]:
+def naive_streaks(db: Database, *, limit: int = STREAK_LIMIT) -> tuple[tuple[str, int], ...]:
     """The team's goal streaks the naive way: all its rows through the ORM, counted."""
     # The whole history, as the app's answer covers it: a streak has no look-back to stop at.
-    with db.session_scope() as session:
+    with db.read_scope() as session:
         entries = session.scalars(
             select(Connection).where(Connection.team_id == TEAM_ID, Connection.local_date <= TODAY)
         ).all()
@@ -591,7 +613,145 @@ def naive_streaks(db: Database) -> tuple[tuple[str, int], ...]:
         ((user_id, s.goal_streak) for user_id, s in streaks if s.goal_streak > 0),
         key=lambda item: (-item[1], item[0]),
     )
-    return tuple(ranked[:STREAK_LIMIT])
+    return tuple(ranked[:limit])
+
+
+# --------------------------------------------------------------------------------------------
+# The App Home and the weekly digest: several queries each, as the app runs them
+# --------------------------------------------------------------------------------------------
+
+#: What the App Home shows (slackapp.usecases.progress): recent entries, top 5, recent people.
+HOME_RECENT = 10
+HOME_BOARD_SIZE = 5
+HOME_PEOPLE = 5
+PeopleAnswer = tuple[tuple[str, str, date, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HomeAnswer:
+    """The App Home's figures: the member's stats, the week's top 5, their recent people."""
+
+    stats: StatsAnswer
+    board: BoardAnswer
+    people: PeopleAnswer
+
+
+def ours_home(db: Database) -> HomeAnswer:
+    """The App Home's reads as the app runs them, in one read transaction."""
+    with db.read_scope() as session:
+        stats = member_stats(
+            session,
+            team_id=TEAM_ID,
+            user_id=STATS_USER_ID,
+            today=TODAY,
+            daily_goal=DAILY_GOAL,
+            work_days=WORK_DAYS,
+            recent_limit=HOME_RECENT,
+        )
+        board = team_leaderboard(
+            session,
+            team_id=TEAM_ID,
+            period=window_period(Window.WEEK, today=TODAY),
+            caller_id=STATS_USER_ID,
+            limit=HOME_BOARD_SIZE,
+            daily_goal=DAILY_GOAL,
+            work_days=WORK_DAYS,
+            now=NOW,
+        )
+        people = recent_people(session, team_id=TEAM_ID, user_id=STATS_USER_ID, limit=HOME_PEOPLE)
+    return HomeAnswer(
+        stats=_stats_answer(stats),
+        board=_board_answer(board),
+        people=tuple(
+            (p.person.key.platform, p.person.key.handle, p.last_touch, p.touches) for p in people
+        ),
+    )
+
+
+def naive_home(db: Database) -> HomeAnswer:
+    """The App Home the naive way: each part from all the rows it covers, counted in Python."""
+    with db.read_scope() as session:
+        mine = session.scalars(
+            select(Connection)
+            .where(
+                Connection.team_id == TEAM_ID,
+                Connection.user_id == STATS_USER_ID,
+                Connection.person_id.is_not(None),
+            )
+            .order_by(Connection.created_at.desc(), Connection.id.desc())
+        ).all()[:100]
+        people: dict[int, tuple[str, str, date, int]] = {}
+        for entry in mine:
+            assert entry.person_id is not None
+            person = session.get(Person, entry.person_id)
+            assert person is not None
+            root = session.get(Person, person.merged_into) if person.merged_into else person
+            assert root is not None
+            if root.id in people:
+                platform, handle, last, n = people[root.id]
+                people[root.id] = (platform, handle, last, n + 1)
+            elif len(people) < HOME_PEOPLE:
+                people[root.id] = (root.platform, root.handle_key, entry.local_date, 1)
+    return HomeAnswer(
+        stats=naive_stats(db, recent_limit=HOME_RECENT),
+        board=naive_board(db, Window.WEEK, limit=HOME_BOARD_SIZE, caller_id=STATS_USER_ID),
+        people=tuple(people.values()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestAnswer:
+    """A weekly digest's figures: totals, the top people, streaks, and each day's counts."""
+
+    total: int
+    goal: int
+    members: int
+    counts: tuple[int, ...]
+    top: tuple[tuple[int, str, int], ...]
+    streaks: tuple[tuple[str, int], ...]
+    days: tuple[tuple[date, tuple[int, ...]], ...]
+
+
+def ours_digest(db: Database) -> DigestAnswer:
+    """The weekly digest as the scheduler builds it (before rendering), in one read."""
+    with db.read_scope() as session:
+        digest = build_digest(session, team_id=TEAM_ID, kind=DigestMode.WEEKLY, day=TODAY)
+    return DigestAnswer(
+        total=digest.total,
+        goal=digest.goal,
+        members=digest.members,
+        counts=tuple(digest.counts[p] for p in PRINCIPLE_ORDER),
+        top=tuple((row.rank, row.user_id, row.total) for row in digest.top),
+        streaks=tuple((holder.user_id, holder.days) for holder in digest.streaks),
+        days=tuple((day.day, tuple(day.counts[p] for p in PRINCIPLE_ORDER)) for day in digest.days),
+    )
+
+
+def naive_digest(db: Database) -> DigestAnswer:
+    """The weekly digest the naive way: the week's rows through the ORM, counted in Python."""
+    start, end = digest_period(DigestMode.WEEKLY, day=TODAY)
+    period = Period(Window.LAST_7_DAYS, start, end, f"{start.isoformat()}..{end.isoformat()}")
+    board = naive_board(db, Window.LAST_7_DAYS, limit=DIGEST_TOP, caller_id="", period=period)
+    with db.read_scope() as session:
+        week = session.execute(
+            select(Connection.local_date, Connection.principle).where(
+                Connection.team_id == TEAM_ID, Connection.local_date.between(start, end)
+            )
+        ).all()
+    per_day = Counter((day, principle) for day, principle in week)
+    days = tuple(
+        (day, tuple(per_day[(day, p.value)] for p in PRINCIPLE_ORDER))
+        for day in (start + timedelta(days=n) for n in range((end - start).days + 1))
+    )
+    return DigestAnswer(
+        total=board.team_total,
+        goal=board.team_goal,
+        members=board.members,
+        counts=board.team_counts,
+        top=tuple((rank, user_id, total) for rank, user_id, total, _ in board.rows),
+        streaks=naive_streaks(db, limit=DIGEST_STREAKS),
+        days=days,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -600,7 +760,8 @@ def naive_streaks(db: Database) -> tuple[tuple[str, int], ...]:
 
 
 def _fetch(db: Database, sql: str, **params: object) -> list[Any]:
-    with db.engine.connect() as connection:
+    # A read transaction, as ours: on SQLite it never takes (nor waits for) the write lock.
+    with db.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
         return list(connection.execute(text(sql), params).fetchall())
 
 
@@ -669,11 +830,15 @@ class Operation:
 BOARD_WINDOWS = ((Window.WEEK, "this week"), (Window.MONTH, "this month"), (Window.ALL, "all time"))
 STATS_NAME = "member stats (/mystats)"
 STREAKS_NAME = f"goal streaks, top {STREAK_LIMIT}"
+HOME_NAME = "App Home (stats, top 5, people)"
+DIGEST_NAME = "weekly digest"
 #: Every operation's name, in the order they are timed and printed.
 OPERATION_NAMES = (
     *(f"leaderboard, {label}" for _, label in BOARD_WINDOWS),
     STATS_NAME,
     STREAKS_NAME,
+    HOME_NAME,
+    DIGEST_NAME,
 )
 
 
@@ -702,6 +867,16 @@ def operations(db: Database) -> list[Operation]:
             partial(naive_streaks, db),
             partial(bare_streaks, db),
         ),
+        # The bare SQL under several queries: the largest of them.
+        Operation(
+            HOME_NAME, partial(ours_home, db), partial(naive_home, db), partial(bare_stats, db)
+        ),
+        Operation(
+            DIGEST_NAME,
+            partial(ours_digest, db),
+            partial(naive_digest, db),
+            partial(bare_streaks, db),
+        ),
     ]
 
 
@@ -711,6 +886,10 @@ def describe(answer: object) -> str:
         return f"{answer.team_total:,} rows counted"
     if isinstance(answer, StatsAnswer):
         return f"{answer.total_all_time:,} rows, goal streak {answer.streaks.goal_streak}"
+    if isinstance(answer, HomeAnswer):
+        return f"{answer.stats.total_all_time:,} rows, week {answer.board.team_total:,}"
+    if isinstance(answer, DigestAnswer):
+        return f"{answer.total:,} rows in the week, {len(answer.streaks)} streaks"
     if isinstance(answer, tuple):
         return ", ".join(f"{user_id} {n}" for user_id, n in answer) or "nobody on a streak"
     return repr(answer)
@@ -721,31 +900,69 @@ def differences(db: Database) -> list[str]:
     return [op.name for op in operations(db) if op.ours() != op.naive()]
 
 
-def _timed(operation: Callable[[], object], runs: int) -> tuple[float, ...]:
+def _timed(operation: Callable[[], object], *, calls: int, concurrency: int) -> list[float]:
+    """Seconds per call, with `concurrency` threads each making `calls` calls at once."""
     seconds: list[float] = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        operation()
-        seconds.append(time.perf_counter() - started)
-    return tuple(seconds)
+    lock = threading.Lock()
+    start = threading.Barrier(concurrency)
+
+    failures: list[BaseException] = []
+
+    def client() -> None:
+        mine: list[float] = []
+        start.wait(timeout=60)
+        try:
+            for _ in range(calls):
+                began = time.perf_counter()
+                operation()
+                mine.append(time.perf_counter() - began)
+        except Exception as error:  # reported below, not lost in a thread
+            failures.append(error)
+        with lock:
+            seconds.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {concurrency} threads failed") from failures[0]
+    return seconds
 
 
-def measure(operation: Operation, *, runs: int, label: str) -> Figure:
-    """Check ours against the naive answer, then time ours and the bare SQL `runs` times each."""
+#: Rounds of concurrent calls per operation: each round gives one p50 and one p99 sample.
+ROUNDS = 3
+
+
+def measure(
+    operation: Operation, *, runs: int, label: str, concurrency: int = DEFAULT_CONCURRENCY
+) -> list[Figure]:
+    """Check ours against the naive answer, then time ours and the bare SQL under load.
+
+    Each of ROUNDS rounds runs `concurrency` threads making `runs` calls each, as a served
+    process's threads would; the round's p50 and p99 are one sample each.
+    """
     # The first calls double as the warm-up: caches and query plans are ready afterwards.
     ours_answer = operation.ours()
     same = ours_answer == operation.naive()
     operation.bare()
-    return Figure(
-        benchmark=f"boards ({label})",
-        figure=operation.name,
-        unit="ms",
-        samples=_timed(operation.ours, runs),
-        baseline=_timed(operation.bare, runs),
-        baseline_label="bare SQL",
-        note=describe(ours_answer) if same else "DIFFERENT ANSWERS from the naive reference",
-        ok=same,
-    )
+    ours = [_timed(operation.ours, calls=runs, concurrency=concurrency) for _ in range(ROUNDS)]
+    bare = [_timed(operation.bare, calls=runs, concurrency=concurrency) for _ in range(ROUNDS)]
+    note = describe(ours_answer) if same else "DIFFERENT ANSWERS from the naive reference"
+    return [
+        Figure(
+            benchmark=f"boards ({label})",
+            figure=f"{operation.name}, p{round(fraction * 100)} at {concurrency}",
+            unit="ms",
+            samples=tuple(percentile(round_, fraction) for round_ in ours),
+            baseline=tuple(percentile(round_, fraction) for round_ in bare),
+            baseline_label="bare SQL",
+            note=note,
+            ok=same,
+        )
+        for fraction in (0.5, 0.99)
+    ]
 
 
 def run(
@@ -755,6 +972,7 @@ def run(
     runs: int = DEFAULT_RUNS,
     seed: int = DEFAULT_SEED,
     label: str = "SQLite",
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> tuple[list[Figure], str]:
     """Seed, check and time every operation; the figures and a line about the seed."""
     with scratch_database(database_url) as db:
@@ -765,6 +983,14 @@ def run(
             f"boards ({label}): {seeded.rows:,} rows ({seeded.team_rows:,} in the measured team "
             f"of {TEAM_SIZE}) seeded in {seeded.seconds:.1f} s by {seeded.method}{size}"
         )
-        print(f"boards on {label}: timing {runs} runs of each operation", file=sys.stderr)
-        figures = [measure(op, runs=runs, label=label) for op in operations(db)]
+        print(
+            f"boards on {label}: {ROUNDS} rounds of {concurrency} threads x {runs} calls "
+            "of each operation",
+            file=sys.stderr,
+        )
+        figures = [
+            figure
+            for op in operations(db)
+            for figure in measure(op, runs=runs, label=label, concurrency=concurrency)
+        ]
     return figures, line

@@ -1,11 +1,11 @@
 """The request path under steady load: /connect served by gunicorn, beside an ack-only Bolt app.
 
-Both apps run as they do in production, in their own process (`python -m slackapp serve` and
-`python -m bench.ackonly`, one gthread worker each) against the Slack stand-in. `concurrency`
-clients each send signed `/connect solve @dana on twitter ...` requests one after another for
-`duration` seconds, every request from one of `users` people in turn, as Slack would. For
-/connect the confirmation comes back in the ack's own body, so the member sees it the moment the
-ack arrives: a confirmation's latency is its ack's.
+Both apps run as they do in production, in their own processes (`python -m slackapp serve` and
+`python -m bench.ackonly`, WEB_WORKERS gthread workers each) against the Slack stand-in.
+`concurrency` clients each send signed `/connect solve @dana on twitter ...` requests one after
+another for `duration` seconds, every request from one of `users` people in turn, as Slack
+would. For /connect the confirmation comes back in the ack's own body, so the member sees it the
+moment the ack arrives: a confirmation's latency is its ack's.
 
 Figures: acks per second; ack latency p50 and p99; confirmations per second (acks that say
 "Saved") and their p99; connections saved per second (rows in the database); requests answered
@@ -55,7 +55,8 @@ CLIENT_TIMEOUT = 10.0
 QUIET = 1.0
 DRAIN_LIMIT = 60.0
 START_TIMEOUT = 60.0
-_BUSY_WORDS = ("very busy", "try again")
+#: What the app says when it sheds load ("very busy right now, so nothing was saved").
+_BUSY_WORDS = ("very busy",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,11 @@ class Load:
     def shed(self) -> int:
         """Requests the app turned away with a visible "busy" answer."""
         return sum(1 for s in self.samples if s.busy)
+
+    @property
+    def unclear(self) -> int:
+        """Requests answered 200 with neither a confirmation nor "busy" (an error, say)."""
+        return sum(1 for s in self.samples if s.status == 200 and not s.confirmed and not s.busy)
 
 
 def free_port() -> int:
@@ -381,6 +387,20 @@ def _figures(
             tuple(float(r.failed) for r in floor),
             "ack-only",
             note=f"{unanswered} in all; {sum(r.shed for r in ours)} told 'busy'",
+        ),
+        Figure(
+            bench,
+            f"told busy, nothing saved {at}",
+            "count",
+            tuple(float(r.shed) for r in ours),
+        ),
+        Figure(
+            bench,
+            f"answered neither 'Saved' nor 'busy' {at}",
+            "count",
+            tuple(float(r.unclear) for r in ours),
+            note=f"{sum(r.unclear for r in ours)} in all",
+            ok=all(r.unclear == 0 for r in ours),
         ),
     ]
 

@@ -1,8 +1,8 @@
 """Slash commands: /connect, /leaderboard and /mystats.
 
 /connect saves before it answers: a logged connection or a nudge choice is committed, then the
-confirmation goes back in the ack itself. Opening a form, the settings check and the Home
-refresh follow the ack.
+confirmation goes back in the ack itself. Opening a form, the settings check and a stale
+profile's refresh follow the ack; the Home is built when the member opens it.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
 def connect_after(
     command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """After /connect's ack: refresh the Home after a log, send an export, or open a form."""
+    """After /connect's ack: refresh a stale profile after a log, send an export, or open a form."""
     deps = from_context(context)
     team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -117,6 +117,8 @@ def connect_after(
             user_id=user_id,
             refresh_profile=outcome.refresh_profile,
             redate=entry if outcome.zone_guessed else None,
+            # Published fresh when the member opens it: one build per visit, not per log.
+            publish=False,
         )
     elif intent.kind is IntentKind.EXPORT and isinstance(outcome, int) and outcome:
         sent = rights.send_export(deps, client, team_id=team_id, user_id=user_id)

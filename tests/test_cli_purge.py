@@ -94,9 +94,11 @@ def test_yes_deletes_without_asking(
     assert main(["purge", "--team", "T2", "--yes"]) == 0
     out, _ = capsys.readouterr()
     lines = out.splitlines()
-    assert lines[0] == "Team T2 has 6 rows:"
+    # The team, its member, 2 entries and their counts (per principle, per day, all-time).
+    assert lines[0] == "Team T2 has 7 rows:"
     assert any(line.split() == ["connections", "2"] for line in lines)
-    assert lines[-1] == "Deleted 6 rows of team T2."
+    assert any(line.split() == ["member_days", "1"] for line in lines)
+    assert lines[-1] == "Deleted 7 rows of team T2."
     assert (rows(two_teams, "T1"), rows(two_teams, "T2")) == (4, 0)
 
 

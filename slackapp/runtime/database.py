@@ -17,4 +17,11 @@ def open_database(settings: Settings, *, statement_timeout: bool = True) -> Data
         pool=settings.db_pool_timeout,
         statement=settings.db_statement_timeout if statement_timeout else None,
     )
-    return Database(settings.database_url, timeouts=timeouts)
+    # One connection for each serving thread, so an ack never waits for one; the work after
+    # the acks (LISTENER_WORKERS threads) and the scheduler's tick borrow the overflow.
+    return Database(
+        settings.database_url,
+        timeouts=timeouts,
+        pool_size=settings.web_threads,
+        max_overflow=settings.listener_workers + 2,
+    )

@@ -76,8 +76,8 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
         }
         if "control_socket_disable" in self.cfg.settings:
             # gunicorn >= 25.1 opens a control socket at one path per user ($HOME/.gunicorn/),
-            # through which worker counts can change; we run exactly one worker (the scheduler
-            # lives in it) and configure everything here, so keep it shut.
+            # through which worker counts can change; WEB_WORKERS sets ours (each with its own
+            # pool and scheduler tick) and everything is configured here, so keep it shut.
             options["control_socket_disable"] = True
         for key, value in options.items():
             self.cfg.set(key, value)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from slackapp.render.widgets import notice
 from slackapp.slack.posting import tell_member
+from slackapp.store.db import DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ SOMETHING_BROKE = (
 )
 
 BUSY = "Valueboard is very busy right now and couldn't take that. Please try again in a minute."
+#: When a change could not get its turn at the database in time (DatabaseBusy).
+BUSY_NOTHING_SAVED = (
+    "Valueboard is very busy right now, so nothing was saved. Please try again in a moment."
+)
 
 _INTERACTIVE = {"view_submission", "block_actions", "message_action", "shortcut"}
 
@@ -133,6 +138,8 @@ class FollowUps(Executor):
 
 def failure_text(error: BaseException) -> str:
     """What the member hears: "couldn't reach its database" only when it really couldn't."""
+    if isinstance(error, DatabaseBusy):
+        return BUSY_NOTHING_SAVED
     unreachable = isinstance(error, OperationalError | InterfaceError | SATimeoutError)
     return DB_DOWN if unreachable else SOMETHING_BROKE
 
@@ -186,13 +193,13 @@ def answer_failure(
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
     text = failure_text(error)
     if kind == "slash_command":
-        log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
+        _log_failure(error, kind=kind, context=context)
         message = notice(text, emoji=":warning:")
         return _json_response({"response_type": "ephemeral", **message.as_kwargs()})
     if kind == "view_submission":
         block_id = _first_input_block(body)
         if block_id is not None:
-            log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
+            _log_failure(error, kind=kind, context=context)
             return _json_response({"response_action": "errors", "errors": {block_id: text}})
     if kind in _INTERACTIVE:
         follow_ups = context.get(FOLLOW_UPS)
@@ -203,6 +210,14 @@ def answer_failure(
         return BoltResponse(status=200, body="")
     report_failure(error, body=body, context=context)
     return None
+
+
+def _log_failure(error: Exception, *, kind: str, context: BoltContext) -> None:
+    if isinstance(error, DatabaseBusy):
+        # Load shed on purpose: one line each, not a traceback per refused request.
+        log.warning("busy, refused %s for team %s: %s", kind, context.team_id, error)
+    else:
+        log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
 
 
 def _first_input_block(body: dict[str, Any]) -> str | None:
@@ -229,7 +244,7 @@ def report_failure(error: Exception, *, body: dict[str, Any], context: BoltConte
         log.error("failed on an unverified request; not answering it", exc_info=error)
         return
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
-    log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
+    _log_failure(error, kind=kind, context=context)
     text = failure_text(error)
     message = notice(text, emoji=":warning:")
     user_id = context.user_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from slackapp.domain.team_settings import (
 )
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.followups import drop_follow_up_of
-from slackapp.store.models import Connection, Member, Team
+from slackapp.store.models import Connection, Member, MemberDay, Team
 from slackapp.store.people import resolve_person
 from slackapp.store.tallies import count_entry
 
@@ -125,18 +125,13 @@ def ensure_member(session: Session, *, team_id: str, user_id: str, now: datetime
 
 
 def day_count(session: Session, *, team_id: str, user_id: str, day: date) -> int:
-    """How many connections the member logged for `day`."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Connection)
-            .where(
-                Connection.team_id == team_id,
-                Connection.user_id == user_id,
-                Connection.local_date == day,
-            )
-        )
-        or 0
+    """How many connections the member logged for `day` (one row of the maintained counts)."""
+    return session.scalar(select(MemberDay.count).where(_member_day(team_id, user_id, day))) or 0
+
+
+def _member_day(team_id: str, user_id: str, day: date) -> ColumnElement[bool]:
+    return and_(
+        MemberDay.team_id == team_id, MemberDay.user_id == user_id, MemberDay.local_date == day
     )
 
 
@@ -151,8 +146,12 @@ def log_connection(
     daily_cap: int,
     source: str = "command",
     client_token: str | None = None,
+    member_saved: bool = False,
 ) -> LogResult:
-    """Save one value action unless it repeats a request or a day's link, or the cap is hit."""
+    """Save one value action unless it repeats a request or a day's link, or the cap is hit.
+
+    `member_saved`: the caller has read the member's row, so it need not be looked for again.
+    """
 
     def result(status: LogStatus, row: Connection | None, count: int | None = None) -> LogResult:
         if count is None:
@@ -180,7 +179,8 @@ def log_connection(
     before = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
     if before >= daily_cap:
         return result(LogStatus.CAP_REACHED, None, before)
-    ensure_member(session, team_id=team_id, user_id=user_id, now=now)
+    if not member_saved:
+        ensure_member(session, team_id=team_id, user_id=user_id, now=now)
     row = Connection(
         team_id=team_id,
         user_id=user_id,
@@ -198,9 +198,10 @@ def log_connection(
         ),
     )
     if client_token is None and row.link is None:
-        # Neither unique key can clash (NULLs never do): no savepoint needed.
-        session.add(row)
-        session.flush()
+        # Neither unique key can clash (NULLs never do): no savepoint needed, and a Core INSERT
+        # on the session's connection skips the unit of work (this runs in SQLite's writer turn).
+        values = {column: getattr(row, column) for column in _INSERTED}
+        row.id = session.connection().execute(_INSERT_RETURNING_ID, values).scalar_one()
         _count(session, row, +1)
         return result(LogStatus.SAVED, row, before + 1)
     try:
@@ -223,6 +224,23 @@ def log_connection(
         return result(status, same_link)
     _count(session, row, +1)
     return result(LogStatus.SAVED, row, before + 1)
+
+
+_INSERTED = (
+    "team_id",
+    "user_id",
+    "principle",
+    "platform",
+    "who",
+    "note",
+    "link",
+    "local_date",
+    "created_at",
+    "source",
+    "client_token",
+    "person_id",
+)
+_INSERT_RETURNING_ID = insert(Connection).returning(Connection.id)
 
 
 def _count(session: Session, row: Connection, delta: int) -> None:

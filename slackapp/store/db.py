@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,70 @@ READ_ONLY = "valueboard_read_only"
 WATCHDOG_GRACE_S = 1
 #: Seconds unacknowledged data may wait on a PostgreSQL connection before it is dropped.
 TCP_USER_TIMEOUT_S = 2
+#: Connections each process keeps, and how many more it may open at busy moments, when
+#: nothing says otherwise (the served app sizes them by its threads: see open_database).
+DEFAULT_POOL_SIZE = 10
+DEFAULT_POOL_OVERFLOW = 10
+#: Seconds a unit of work waits its turn to write to SQLite before the member hears "busy".
+WRITE_GATE_WAIT_S = 2.0
+
+
+class DatabaseBusy(Exception):
+    """The database had more writers waiting than it could take in time; nothing was saved."""
+
+
+class WriteGate:
+    """SQLite's single writer, taken in turn: a lock in this process, then a lock file.
+
+    SQLite lets one transaction write at a time, and its own waiting (the busy handler) sleeps
+    and retries, so under load writers starve each other for seconds. Here writers queue on a
+    process lock, and the one at its head takes an exclusive lock on a file beside the
+    database (shared by every process on the machine) before BEGIN IMMEDIATE: by then the
+    write lock is free, and it is released right after COMMIT. Whoever cannot get in within
+    `wait` seconds gets DatabaseBusy, which members hear as "busy, nothing was saved".
+    """
+
+    def __init__(self, path: Path, *, wait: float = WRITE_GATE_WAIT_S) -> None:
+        self.path = path
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        # Opened per process: a descriptor inherited across fork shares its lock with the parent.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the gate for the block, or raise DatabaseBusy after `wait` seconds."""
+        deadline = time.monotonic() + self.wait
+        if not self._lock.acquire(timeout=self.wait):
+            raise DatabaseBusy(f"no turn to write within {self.wait:g} s (this process)")
+        try:
+            fd = self._file()
+            pause = 0.0005
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DatabaseBusy(
+                            f"no turn to write within {self.wait:g} s (another process)"
+                        ) from None
+                    # One waiter per process polls: short pauses, a few milliseconds at most.
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.004)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +145,14 @@ def _postgres_url(url: URL, timeouts: Timeouts) -> URL:
     return url.update_query_dict(query) if query else url
 
 
-def create_db_engine(url: str, *, echo: bool = False, timeouts: Timeouts | None = None) -> Engine:
+def create_db_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    timeouts: Timeouts | None = None,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    max_overflow: int = DEFAULT_POOL_OVERFLOW,
+) -> Engine:
     """An engine tuned for the backend, with timeouts so that a hung database cannot hang us.
 
     PostgreSQL: connect and statement timeouts, and a pre-ping so that a pool recovers by
@@ -92,9 +166,9 @@ def create_db_engine(url: str, *, echo: bool = False, timeouts: Timeouts | None 
             _postgres_url(parsed, timeouts),
             echo=echo,
             pool_pre_ping=True,
-            pool_size=10,
-            max_overflow=10,
             pool_timeout=timeouts.pool,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
         )
         if timeouts.statement is not None:
             # The server's statement_timeout fires first while the server is alive.
@@ -108,7 +182,11 @@ def create_db_engine(url: str, *, echo: bool = False, timeouts: Timeouts | None 
         SQLITE_BUSY_TIMEOUT_MS if timeouts.statement is None else round(timeouts.statement * 1000)
     )
     # A file database gets a QueuePool; an in-memory one a pool without checkout waits.
-    pool_options: dict[str, Any] = {} if in_memory else {"pool_timeout": timeouts.pool}
+    pool_options: dict[str, Any] = (
+        {}
+        if in_memory
+        else {"pool_timeout": timeouts.pool, "pool_size": pool_size, "max_overflow": max_overflow}
+    )
     engine = create_engine(
         parsed,
         echo=echo,
@@ -140,13 +218,32 @@ def create_db_engine(url: str, *, echo: bool = False, timeouts: Timeouts | None 
     return engine
 
 
+def _write_gate(engine: Engine) -> WriteGate | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return WriteGate(Path(f"{database}-gate"))
+
+
 class Database:
     """The engine plus a session factory; `session_scope()` is the unit of work."""
 
-    def __init__(self, url: str, *, echo: bool = False, timeouts: Timeouts | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        timeouts: Timeouts | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        max_overflow: int = DEFAULT_POOL_OVERFLOW,
+    ) -> None:
         self.url = url
         self.timeouts = timeouts or Timeouts()
-        self.engine = create_db_engine(url, echo=echo, timeouts=self.timeouts)
+        self.engine = create_db_engine(url, echo=echo, timeouts=self.timeouts, pool_size=pool_size)
+        #: SQLite files only: writers take turns here before BEGIN IMMEDIATE (see WriteGate).
+        self.write_gate = _write_gate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -159,16 +256,21 @@ class Database:
 
     @contextmanager
     def session_scope(self) -> Iterator[Session]:
-        """A session that commits when the block ends and rolls back if it raises."""
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        """A session that commits when the block ends and rolls back if it raises.
+
+        On a SQLite file it first waits its turn at the write gate (DatabaseBusy if none
+        comes); read-only work belongs in `read_scope`, which never waits there.
+        """
+        with self.write_gate.held() if self.write_gate is not None else nullcontext():
+            session = self._sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     @contextmanager
     def read_scope(self) -> Iterator[Session]:

@@ -285,6 +285,28 @@ class MemberTotal(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class MemberDay(Base):
+    """How many connections a member logged on one of their days, every principle together.
+
+    Kept like DailyTally. Goal streaks and a member's days read one row per member and day
+    instead of summing a row per principle; the index answers "who met the goal on these days"
+    by itself.
+    """
+
+    __tablename__ = "member_days"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_member_days_team_day", "team_id", "local_date", "count", "user_id"),
+        # A member's history (their streaks) from the index alone, without visiting the rows.
+        Index("ix_member_days_member", "team_id", "user_id", "local_date", "count"),
+    )
+
+
 class ProcessedEvent(Base):
     """Events API deliveries already handled, so Slack's retries never act twice."""
 

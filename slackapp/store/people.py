@@ -63,6 +63,15 @@ def resolve_person(
     return row.id
 
 
+def known_person_id(
+    session: Session, *, team_id: str, who: str | None, platform: Platform | None
+) -> int | None:
+    """The id of the person `who` names on `platform`, if anyone logged them before (a read)."""
+    key = person_key(who.replace("\x00", "") if who else who, platform)
+    found = _by_key(session, team_id=team_id, key=key) if key is not None else None
+    return found.id if found is not None else None
+
+
 def _by_key(session: Session, *, team_id: str, key: PersonKey) -> Person | None:
     return session.scalar(
         select(Person).where(
@@ -105,12 +114,19 @@ def teammate_touch(
 ) -> TeammateTouch | None:
     """Another member's latest touch of this person (or anyone merged with them) since `since`."""
     group = _group(session, team_id=team_id, person_id=person_id)
+    if not group:
+        return None
+    # One person (the usual case) reads newest first straight from the index and stops at the
+    # first teammate's entry; a merged group is sorted, however often they were logged.
+    same_person = (
+        Connection.person_id == group[0] if len(group) == 1 else Connection.person_id.in_(group)
+    )
     row = session.execute(
         select(Connection.user_id, Connection.principle, Connection.local_date, Person)
         .join(Person, Person.id == Connection.person_id)
         .where(
             Connection.team_id == team_id,
-            Connection.person_id.in_(group),
+            same_person,
             Connection.created_at >= since,
             Connection.user_id != user_id,
         )

@@ -14,7 +14,7 @@ from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import compute_streaks, work_days_between
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
-from slackapp.store.models import Connection, DailyTally, MemberTotal
+from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
 
 #: How far back `team_member_streaks` looks. A current streak longer than this is reported as
 #: the streak inside the window, which keeps the query bounded however old the team is.
@@ -24,13 +24,11 @@ STREAK_LOOKBACK_DAYS = 120
 def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
     """Count a member's connections per local date, up to and including `until`."""
     rows = session.execute(
-        select(DailyTally.local_date, func.sum(DailyTally.count))
-        .where(
-            DailyTally.team_id == team_id,
-            DailyTally.user_id == user_id,
-            DailyTally.local_date <= until,
+        select(MemberDay.local_date, MemberDay.count).where(
+            MemberDay.team_id == team_id,
+            MemberDay.user_id == user_id,
+            MemberDay.local_date <= until,
         )
-        .group_by(DailyTally.local_date)
     )
     return {day: int(n) for day, n in rows if n}
 
@@ -145,13 +143,14 @@ def team_member_streaks(
         raise ValueError("limit cannot be negative and lookback_days must be at least 1")
     goal = max(daily_goal, 1)
     since = today - timedelta(days=lookback_days - 1)
-    # Only days that met the goal matter to a goal streak, so the database drops the rest.
-    day_total = func.sum(DailyTally.count)
+    # Only days that met the goal matter to a goal streak, so the database drops the rest: one
+    # maintained row per member and day, read from the index alone.
     rows = session.execute(
-        select(DailyTally.user_id, DailyTally.local_date, day_total)
-        .where(DailyTally.team_id == team_id, DailyTally.local_date.between(since, today))
-        .group_by(DailyTally.user_id, DailyTally.local_date)
-        .having(day_total >= goal)
+        select(MemberDay.user_id, MemberDay.local_date, MemberDay.count).where(
+            MemberDay.team_id == team_id,
+            MemberDay.local_date.between(since, today),
+            MemberDay.count >= goal,
+        )
     )
     goal_days: dict[str, dict[date, int]] = {}
     for user_id, day, n in rows:
@@ -164,14 +163,12 @@ def team_member_streaks(
         streak = compute_streaks(days, today=today, daily_goal=goal, work_days=work_days)
         if streak.goal_streak >= window_work_days:
             history = session.execute(
-                select(DailyTally.local_date, day_total)
-                .where(
-                    DailyTally.team_id == team_id,
-                    DailyTally.user_id == user_id,
-                    DailyTally.local_date <= today,
+                select(MemberDay.local_date, MemberDay.count).where(
+                    MemberDay.team_id == team_id,
+                    MemberDay.user_id == user_id,
+                    MemberDay.local_date <= today,
+                    MemberDay.count >= goal,
                 )
-                .group_by(DailyTally.local_date)
-                .having(day_total >= goal)
             )
             full = {day: int(n) for day, n in history}
             streak = compute_streaks(full, today=today, daily_goal=goal, work_days=work_days)

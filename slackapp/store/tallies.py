@@ -1,4 +1,4 @@
-"""Maintained counts: per member, day and principle, and per member and principle all-time.
+"""Maintained counts: per member, day and principle; per member and day; per member all-time.
 
 Every change to `connections` calls `count_entry` in the same transaction, so the tallies
 always agree with the rows (`mismatches` checks that, and `rebuild` recomputes them, for the
@@ -8,27 +8,45 @@ migration that introduced them and for bulk loads that bypass the app).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Insert, delete, func, insert, select
+from sqlalchemy import Insert, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from slackapp.store.models import Connection, DailyTally, MemberTotal
+from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
+
+_Counted = type[DailyTally] | type[MemberDay] | type[MemberTotal]
+#: Each table's key columns, in the order its upsert binds them.
+_KEYS: dict[_Counted, tuple[str, ...]] = {
+    DailyTally: ("team_id", "user_id", "local_date", "principle"),
+    MemberDay: ("team_id", "user_id", "local_date"),
+    MemberTotal: ("team_id", "user_id", "principle"),
+}
+_UPSERTS: dict[tuple[str, _Counted], Insert] = {}
 
 
-def _upsert(
-    session: Session,
-    table: type[DailyTally] | type[MemberTotal],
-    values: dict[str, object],
-    delta: int,
-) -> None:
-    dialect = session.get_bind().dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = make(table).values(**values, count=delta)
-    upsert: Insert = statement.on_conflict_do_update(
-        index_elements=list(values), set_={"count": table.count + delta}
-    )
-    session.execute(upsert)
+def _upsert_statement(dialect: str, table: _Counted) -> Insert:
+    """One prebuilt INSERT … ON CONFLICT per table and dialect: built and compiled once."""
+    statement = _UPSERTS.get((dialect, table))
+    if statement is None:
+        keys = _KEYS[table]
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values: dict[str, Any] = {key: bindparam(key) for key in keys}
+        statement = make(table).values(**values, count=bindparam("delta"))
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={"count": table.count + bindparam("delta")}
+        )
+        _UPSERTS[(dialect, table)] = statement
+    return statement
+
+
+def _upsert(session: Session, table: _Counted, values: dict[str, object], delta: int) -> None:
+    # Core on the session's own connection (same transaction), without the ORM's statement work:
+    # this runs inside every write of an entry, so inside SQLite's one-writer-at-a-time turn.
+    connection = session.connection()
+    statement = _upsert_statement(connection.dialect.name, table)
+    connection.execute(statement, {**values, "delta": delta})
 
 
 def count_entry(
@@ -43,6 +61,12 @@ def count_entry(
     )
     _upsert(
         session,
+        MemberDay,
+        {"team_id": team_id, "user_id": user_id, "local_date": local_date},
+        delta,
+    )
+    _upsert(
+        session,
         MemberTotal,
         {"team_id": team_id, "user_id": user_id, "principle": principle},
         delta,
@@ -52,6 +76,7 @@ def count_entry(
 def rebuild(session: Session, *, team_id: str | None = None) -> None:
     """Recompute the tallies from the rows (all teams, or one)."""
     daily = delete(DailyTally)
+    days = delete(MemberDay)
     totals = delete(MemberTotal)
     rows = select(
         Connection.team_id,
@@ -60,20 +85,29 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
         Connection.principle,
         func.count(),
     ).group_by(Connection.team_id, Connection.user_id, Connection.local_date, Connection.principle)
+    per_day = select(
+        Connection.team_id, Connection.user_id, Connection.local_date, func.count()
+    ).group_by(Connection.team_id, Connection.user_id, Connection.local_date)
     sums = select(
         Connection.team_id, Connection.user_id, Connection.principle, func.count()
     ).group_by(Connection.team_id, Connection.user_id, Connection.principle)
     if team_id is not None:
         daily = daily.where(DailyTally.team_id == team_id)
+        days = days.where(MemberDay.team_id == team_id)
+        per_day = per_day.where(Connection.team_id == team_id)
         totals = totals.where(MemberTotal.team_id == team_id)
         rows = rows.where(Connection.team_id == team_id)
         sums = sums.where(Connection.team_id == team_id)
     session.execute(daily)
+    session.execute(days)
     session.execute(totals)
     session.execute(
         insert(DailyTally).from_select(
             ["team_id", "user_id", "local_date", "principle", "count"], rows
         )
+    )
+    session.execute(
+        insert(MemberDay).from_select(["team_id", "user_id", "local_date", "count"], per_day)
     )
     session.execute(
         insert(MemberTotal).from_select(["team_id", "user_id", "principle", "count"], sums)
@@ -104,6 +138,22 @@ def mismatches(session: Session) -> list[str]:
     if counted != kept:
         found.append(
             f"daily tallies differ at {sorted(set(counted.items()) ^ set(kept.items()))[:5]}"
+        )
+    per_day = {
+        (t, u, d): n
+        for t, u, d, n in session.execute(
+            select(
+                Connection.team_id, Connection.user_id, Connection.local_date, func.count()
+            ).group_by(Connection.team_id, Connection.user_id, Connection.local_date)
+        )
+    }
+    kept_days = {
+        (r.team_id, r.user_id, r.local_date): r.count
+        for r in session.scalars(select(MemberDay).where(MemberDay.count != 0))
+    }
+    if per_day != kept_days:
+        found.append(
+            f"member days differ at {sorted(set(per_day.items()) ^ set(kept_days.items()))[:5]}"
         )
     totals = {
         (t, u, p): n

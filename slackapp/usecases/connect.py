@@ -1,8 +1,9 @@
 """Logging connections: from /connect text, the form and the message shortcut; edit, undo, delete.
 
-The functions that change something run before the ack, each in one write transaction and
-without calling Slack: the member's day comes from their cached profile (the team's zone while
-theirs is unknown; `progress.after_change` corrects the date when Slack tells us their zone).
+The functions that change something run before the ack, each in one write transaction (with
+only reads around it) and without calling Slack: the member's day comes from their cached
+profile (the team's zone while theirs is unknown; `progress.after_change` corrects the date
+when Slack tells us their zone).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from slackapp.store.followups import add_follow_up
 from slackapp.store.models import Member
 from slackapp.usecases.deps import Deps
 from slackapp.usecases.members import member_session, mention_names, readable_mentions
-from slackapp.usecases.people import teammate_hint
+from slackapp.usecases.people import teammate_hint, teammate_hint_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +136,36 @@ def _ask_later(
 def log_text(
     deps: Deps, *, team_id: str, user_id: str, parsed: ParsedConnect
 ) -> Logged | Rejection:
-    """Save a connection understood from /connect text (before the ack: one transaction)."""
+    """Save a connection understood from /connect text (before the ack: one write transaction)."""
     assert parsed.principle is not None
     rejection = _check_parsed(parsed)
     if rejection is not None:
         return rejection
-    with deps.db.session_scope() as session:
-        team = deps.team(session, team_id)
+    # What the entry needs from the member's profile, and the teammate hint, are read first,
+    # outside the write: on SQLite writers take turns, and each turn is kept to the few
+    # statements that must be in it.
+    with deps.db.read_scope() as session:
+        team = deps.team_to_read(session, team_id)
+        team_saved = team in session
         member = session.get(Member, (team_id, user_id))
+        touch = teammate_hint_before(
+            deps,
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            who=parsed.who,
+            platform=parsed.platform,
+        )
+    with deps.db.session_scope() as session:
+        if not team_saved:
+            team = deps.team(session, team_id)
         profile = profile_of(user_id, member, team)
+        if not profile.zone_known:
+            # Dated in the team's zone for now: the member's own may have arrived since the read
+            # (users.info after an earlier log, which also re-dated that log), so look again
+            # inside the write, where today's count is taken.
+            member = session.get(Member, (team_id, user_id))
+            profile = profile_of(user_id, member, team)
         today = local_date(deps.now(), profile.zone)
         draft = Draft(
             principle=parsed.principle,
@@ -162,6 +184,7 @@ def log_text(
             daily_goal=team.daily_goal,
             daily_cap=deps.settings.daily_cap,
             source="command",
+            member_saved=member is not None,
         )
         follow_up = _ask_later(
             session,
@@ -172,14 +195,15 @@ def log_text(
             today=today,
             now=deps.now(),
         )
-        return Logged(
-            result=result,
-            today=today,
-            refresh_profile=not is_fresh(member, now=deps.now()),
-            zone_guessed=not profile.zone_known,
-            hint=teammate_hint(deps, session, team_id=team_id, user_id=user_id, result=result),
-            follow_up=follow_up,
-        )
+    hint = touch if result.status is LogStatus.SAVED else None
+    return Logged(
+        result=result,
+        today=today,
+        refresh_profile=not is_fresh(member, now=deps.now()),
+        zone_guessed=not profile.zone_known,
+        hint=hint,
+        follow_up=follow_up,
+    )
 
 
 def submit_form(

@@ -19,20 +19,22 @@ from slackapp.usecases.deps import Deps
 def member_session(
     deps: Deps, client: WebClient, *, team_id: str, user_id: str, timeout: int | None = None
 ) -> Iterator[tuple[Session, Team, Member | None]]:
-    """A session with the member's profile refreshed first if it is more than a day old."""
+    """A read-only session, with the member's profile refreshed first if more than a day old."""
     with deps.db.read_scope() as session:
         member = session.get(Member, (team_id, user_id))
         if is_fresh(member, now=deps.now()):
             yield session, deps.team_to_read(session, team_id), member
             return
     user = fetch_user(client, user_id=user_id, timeout=timeout)
-    with deps.db.session_scope() as session:
-        team = deps.team(session, team_id)
-        if user is not None:
-            member = remember(session, team_id=team_id, user_id=user_id, user=user, now=deps.now())
-        else:
-            member = session.get(Member, (team_id, user_id))
-        yield session, team, member
+    if user is not None:
+        with deps.db.session_scope() as session:
+            deps.team(session, team_id)
+            remember(session, team_id=team_id, user_id=user_id, user=user, now=deps.now())
+    # What the caller does with the session only reads: outside the write, so that on SQLite
+    # other writers go on meanwhile, and boards never hold the write lock.
+    with deps.db.read_scope() as session:
+        member = session.get(Member, (team_id, user_id))
+        yield session, deps.team_to_read(session, team_id), member
 
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>|]*))?>")

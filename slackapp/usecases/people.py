@@ -1,7 +1,8 @@
 """People: a person's page (`/connect who`), the teammate hint on logging, merging and its undo.
 
 The page is one read transaction; a merge or its undo is one write transaction before the ack.
-The hint runs inside the log's own write transaction, so a log still costs one write.
+The hint runs inside the log's own write transaction (the form), or in the read before it
+(/connect text), so a log still costs one write.
 """
 
 from __future__ import annotations
@@ -64,6 +65,32 @@ def teammate_hint(
         session,
         team_id=team_id,
         person_id=saved.person_id,
+        user_id=user_id,
+        since=deps.now() - timedelta(days=HINT_DAYS),
+    )
+
+
+def teammate_hint_before(
+    deps: Deps,
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    who: str | None,
+    platform: Platform | None,
+) -> TeammateTouch | None:
+    """The hint for an entry about to be logged: read before it is saved, outside its write.
+
+    The member's own entries never count, so the answer is the same before the save as after;
+    a person nobody logged yet has no teammate's touch.
+    """
+    person_id = store.known_person_id(session, team_id=team_id, who=who, platform=platform)
+    if person_id is None:
+        return None
+    return store.teammate_touch(
+        session,
+        team_id=team_id,
+        person_id=person_id,
         user_id=user_id,
         since=deps.now() - timedelta(days=HINT_DAYS),
     )

@@ -1,10 +1,13 @@
 """A member's progress: /mystats, the App Home, and keeping the Home current after each change.
 
 `after_change` is the one place that republishes the App Home after a member changed something
-(log, edit, undo, delete). It runs after the ack, refreshes a stale profile from users.info,
-re-dates an entry that was dated in the team's zone before we knew the member's own, and
-publishes the Home. Publishing is coalesced per member: while one Home is being built, further
-requests for it ask for one more build instead of each building their own.
+(edit, undo, delete, the forms). It runs after the ack, refreshes a stale profile from
+users.info, re-dates an entry that was dated in the team's zone before we knew the member's own,
+and publishes the Home. A /connect log does not republish it (`publish=False`): the member is
+in a channel, not on the Home, and the Home is built fresh when they open it (app_home_opened),
+so the busiest path does one build per visit instead of one per log. Publishing is coalesced
+per member: while one Home is being built, further requests for it ask for one more build
+instead of each building their own.
 """
 
 from __future__ import annotations
@@ -180,34 +183,31 @@ def after_change(
     user_id: str,
     refresh_profile: bool = False,
     redate: SavedConnection | None = None,
+    publish: bool = True,
 ) -> None:
     """After the ack of a change: refresh a stale profile, fix a guessed date, republish the Home.
 
-    At most one transaction: the profile write, the date fix and the Home's reads share it.
+    At most one write (the profile and the date fix), then the Home's reads outside it.
+    `publish=False` leaves the Home to be built when the member next opens it.
     """
     user = fetch_user(client, user_id=user_id) if refresh_profile else None
     key = (team_id, user_id)
-    building = _HOMES.begin(key)
-    first: HomeData | None = None
+    building = publish and _HOMES.begin(key)
     try:
         if user is not None:
             with deps.db.session_scope() as session:
-                team = deps.team(session, team_id)
-                member = remember(
-                    session, team_id=team_id, user_id=user_id, user=user, now=deps.now()
-                )
+                deps.team(session, team_id)
+                remember(session, team_id=team_id, user_id=user_id, user=user, now=deps.now())
                 if redate is not None and user.timezone:
                     day = local_date(redate.created_at, zone(user.timezone))
                     if day != redate.local_date:
                         store.redate(session, connection_id=redate.id, day=day)
-                if building:
-                    first = _home_data(deps, session, team=team, member=member, user_id=user_id)
     except BaseException:
         if building:
             _HOMES.finish(key, failed=True)
         raise
     if building:
-        _publish_loop(deps, client, key, first=first)
+        _publish_loop(deps, client, key, first=None)
 
 
 def _publish_loop(

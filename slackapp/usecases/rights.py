@@ -18,6 +18,7 @@ from slackapp.store.models import (
     Delivery,
     FollowUp,
     Member,
+    MemberDay,
     MemberTotal,
 )
 from slackapp.store.rights import MemberRows, count_member_rows, forget_member
@@ -26,7 +27,7 @@ from slackapp.usecases.deps import Deps
 log = logging.getLogger(__name__)
 
 #: Derived rows that go with the entries and are not worth a line of their own.
-_DERIVED = frozenset({DailyTally.__tablename__, MemberTotal.__tablename__})
+_DERIVED = frozenset({DailyTally.__tablename__, MemberDay.__tablename__, MemberTotal.__tablename__})
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from slackapp.slack.listening import DB_DOWN, SOMETHING_BROKE, failure_text
+from slackapp.slack.listening import BUSY_NOTHING_SAVED, DB_DOWN, SOMETHING_BROKE, failure_text
+from slackapp.store.db import DatabaseBusy
 from slackapp.store.models import Connection, Member
 from tests.handlers.test_connect_form import state
 from tests.support.driver import SlackDriver
@@ -23,7 +24,7 @@ def test_a_display_name_longer_than_the_column_is_cut_and_every_command_works(
     slack.standin.add_user("ULONG", display_name="N" * 500, tz="Europe/Berlin")
     reply = slack.command("solve answered @jane", user="ULONG")
     assert "Saved" in reply.json()["text"]
-    slack.standin.wait_for("views.publish")
+    slack.settle()  # the profile from users.info is kept after the ack
     mine = slack.command("", command="/mystats", user="ULONG")
     assert mine.status == 200
     assert "couldn't reach" not in str(slack.response_to(mine))
@@ -58,6 +59,7 @@ def test_a_nul_byte_in_connect_text_is_dropped(slack: SlackDriver) -> None:
         ("data", SOMETHING_BROKE),
         ("integrity", SOMETHING_BROKE),
         ("bug", SOMETHING_BROKE),
+        ("busy", BUSY_NOTHING_SAVED),
     ],
 )
 def test_only_connectivity_errors_say_the_database_is_unreachable(error: str, text: str) -> None:
@@ -70,6 +72,7 @@ def test_only_connectivity_errors_say_the_database_is_unreachable(error: str, te
         "data": DataError("INSERT", {}, Exception("value too long")),
         "integrity": IntegrityError("INSERT", {}, Exception("duplicate")),
         "bug": KeyError("x"),
+        "busy": DatabaseBusy("no turn to write within 2 s"),
     }
     assert failure_text(errors[error]) == text
 
@@ -95,7 +98,7 @@ def test_a_lone_user_mention_still_reads_as_a_name(slack: SlackDriver) -> None:
 def test_channel_posts_are_sent_with_slacks_parsing_off(slack: SlackDriver) -> None:
     slack.standin.add_user("UEVIL", display_name="<!here> @channel Eve", tz="UTC")
     slack.command("solve answered @jane", user="UEVIL")
-    slack.standin.wait_for("views.publish")
+    slack.settle()  # the profile (and its hostile name) is kept after the ack
     reply = slack.command("", command="/leaderboard", user="UEVIL")
     share = next(
         element

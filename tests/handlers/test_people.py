@@ -170,7 +170,8 @@ def test_a_merged_person_gets_the_hint_from_either_handle(slack: SlackDriver) ->
 def test_the_home_lists_the_members_recent_people(slack: SlackDriver) -> None:
     logged(slack, "solve @jane on twitter answered her question", user="U1")
     logged(slack, "care <@U2> thanked Ben for the review", user="U1")
-    call = slack.standin.wait_for("views.publish", count=2)[1]
+    slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    call = slack.standin.wait_for("views.publish")[0]
     view = call.json_param("view")
     text = all_text(view["blocks"])
     assert "Your people" in text

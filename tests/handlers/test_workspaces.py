@@ -111,7 +111,7 @@ def _org_event(slack: SlackDriver, event: dict[str, Any]) -> dict[str, Any]:
 
 def test_org_install_home_shows_the_members_entries_and_no_none_team(slack: SlackDriver) -> None:
     slack.command("solve answered @jane's question about webhook retries")
-    slack.standin.wait_for("views.publish")
+    slack.settle()
     slack.standin.reset()
     event = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
     body = json.dumps(_org_event(slack, event)).encode()

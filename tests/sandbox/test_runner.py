@@ -60,7 +60,7 @@ def test_the_sandbox_serves_the_page_the_app_and_the_shell(tmp_path: Path) -> No
     assert process.returncode == 0, err[-2000:]
     assert f"Valueboard sandbox is ready: {url}/" in out
     # The log shows each call in words, and never the bot token.
-    assert "→ app command" in err and "users.info" in err and "views.publish" in err
+    assert "→ app command" in err and "users.info" in err and "views.open" in err
     assert "xoxb-" not in err
     assert not (data / "running.json").exists()
     assert "Today's principle" in (data / "slack.json").read_text()  # kept for next time

@@ -41,6 +41,7 @@ SEEDED = {
     "people",
     "daily_tallies",
     "member_totals",
+    "member_days",
     "processed_events",
     "deliveries",
     "followups",

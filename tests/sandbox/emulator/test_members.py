@@ -52,6 +52,7 @@ def test_mentions_reach_the_app_as_slack_escapes_them(served: Served) -> None:
     assert saved.note == "fixed his <retries>"  # Slack escaped it; the app reads it back
     reply = last(served.emulator, MARKETING, viewer=ANA)
     assert reply["text"].startswith("Saved")
+    served.members.open_app(user=ANA)  # the Home is built when the member opens it
     served.emulator.wait_until(lambda: served.emulator.home(ANA) is not None)
 
 
