@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.domain.followups import (
@@ -237,17 +237,7 @@ def open_follow_ups(
     session: Session, *, team_id: str, user_id: str, limit: int = 5
 ) -> list[FollowUpItem]:
     """The member's open follow-ups, soonest first: who they are waiting on."""
-    query = _items_query()
-    rows = session.execute(
-        query.where(
-            FollowUp.team_id == team_id,
-            FollowUp.user_id == user_id,
-            FollowUp.state == FollowUpState.OPEN.value,
-        )
-        .order_by(FollowUp.due_date, FollowUp.id)
-        .limit(limit)
-    ).all()
-    return [_item(row) for row in rows]
+    return _open_items(session, team_id, FollowUp.user_id == user_id, limit=limit)
 
 
 def open_follow_ups_on(
@@ -256,13 +246,15 @@ def open_follow_ups_on(
     """Anyone's open follow-ups on these people (one person and its merged handles)."""
     if not person_ids:
         return []
+    return _open_items(session, team_id, Connection.person_id.in_(list(person_ids)), limit=limit)
+
+
+def _open_items(
+    session: Session, team_id: str, whose: ColumnElement[bool], *, limit: int
+) -> list[FollowUpItem]:
     rows = session.execute(
         _items_query()
-        .where(
-            FollowUp.team_id == team_id,
-            Connection.person_id.in_(list(person_ids)),
-            FollowUp.state == FollowUpState.OPEN.value,
-        )
+        .where(FollowUp.team_id == team_id, whose, FollowUp.state == FollowUpState.OPEN.value)
         .order_by(FollowUp.due_date, FollowUp.id)
         .limit(limit)
     ).all()

@@ -116,59 +116,26 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
 
 def mismatches(session: Session) -> list[str]:
     """Where the tallies disagree with the rows (empty when they agree)."""
+    kept_tallies = [
+        ("daily tallies", DailyTally.__table__, ("team_id", "user_id", "local_date", "principle")),
+        ("member days", MemberDay.__table__, ("team_id", "user_id", "local_date")),
+        ("member totals", MemberTotal.__table__, ("team_id", "user_id", "principle")),
+    ]
     found: list[str] = []
-    counted = {
-        (t, u, d, p): n
-        for t, u, d, p, n in session.execute(
-            select(
-                Connection.team_id,
-                Connection.user_id,
-                Connection.local_date,
-                Connection.principle,
-                func.count(),
-            ).group_by(
-                Connection.team_id, Connection.user_id, Connection.local_date, Connection.principle
+    for label, table, keys in kept_tallies:
+        # The same key columns grouped from the rows, and read from the maintained table.
+        columns = [Connection.__table__.c[key] for key in keys]
+        counted = {
+            tuple(row[:-1]): row[-1]
+            for row in session.execute(select(*columns, func.count()).group_by(*columns))
+        }
+        kept = {
+            tuple(row[:-1]): row[-1]
+            for row in session.execute(
+                select(*(table.c[key] for key in keys), table.c.count).where(table.c.count != 0)
             )
-        )
-    }
-    kept = {
-        (r.team_id, r.user_id, r.local_date, r.principle): r.count
-        for r in session.scalars(select(DailyTally).where(DailyTally.count != 0))
-    }
-    if counted != kept:
-        found.append(
-            f"daily tallies differ at {sorted(set(counted.items()) ^ set(kept.items()))[:5]}"
-        )
-    per_day = {
-        (t, u, d): n
-        for t, u, d, n in session.execute(
-            select(
-                Connection.team_id, Connection.user_id, Connection.local_date, func.count()
-            ).group_by(Connection.team_id, Connection.user_id, Connection.local_date)
-        )
-    }
-    kept_days = {
-        (r.team_id, r.user_id, r.local_date): r.count
-        for r in session.scalars(select(MemberDay).where(MemberDay.count != 0))
-    }
-    if per_day != kept_days:
-        found.append(
-            f"member days differ at {sorted(set(per_day.items()) ^ set(kept_days.items()))[:5]}"
-        )
-    totals = {
-        (t, u, p): n
-        for t, u, p, n in session.execute(
-            select(
-                Connection.team_id, Connection.user_id, Connection.principle, func.count()
-            ).group_by(Connection.team_id, Connection.user_id, Connection.principle)
-        )
-    }
-    kept_totals = {
-        (r.team_id, r.user_id, r.principle): r.count
-        for r in session.scalars(select(MemberTotal).where(MemberTotal.count != 0))
-    }
-    if totals != kept_totals:
-        found.append(
-            f"member totals differ at {sorted(set(totals.items()) ^ set(kept_totals.items()))[:5]}"
-        )
+        }
+        if counted != kept:
+            differ = sorted(set(counted.items()) ^ set(kept.items()))[:5]
+            found.append(f"{label} differ at {differ}")
     return found
