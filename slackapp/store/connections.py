@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,14 +115,21 @@ def ensure_member(session: Session, *, team_id: str, user_id: str, now: datetime
     """The member's row, created on first use."""
     member = session.get(Member, (team_id, user_id))
     if member is None:
-        member = Member(team_id=team_id, user_id=user_id, is_admin=False, created_at=now)
-        try:
-            with session.begin_nested():
-                session.add(member)
-        except IntegrityError:
-            member = session.get(Member, (team_id, user_id))
-            assert member is not None
+        add_member(session, team_id=team_id, user_id=user_id, now=now)
+        member = session.get(Member, (team_id, user_id))
+        assert member is not None
     return member
+
+
+def add_member(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
+    """Create the member's row unless it exists: one statement, no savepoint, whoever races us."""
+    connection = session.connection()
+    make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    connection.execute(
+        make(Member)
+        .values(team_id=team_id, user_id=user_id, is_admin=False, created_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+    )
 
 
 def day_count(session: Session, *, team_id: str, user_id: str, day: date) -> int:
@@ -180,7 +188,7 @@ def log_connection(
     if before >= daily_cap:
         return result(LogStatus.CAP_REACHED, None, before)
     if not member_saved:
-        ensure_member(session, team_id=team_id, user_id=user_id, now=now)
+        add_member(session, team_id=team_id, user_id=user_id, now=now)
     row = Connection(
         team_id=team_id,
         user_id=user_id,

@@ -254,6 +254,16 @@ class Database:
         """'sqlite' or 'postgresql'."""
         return self.engine.dialect.name
 
+    @property
+    def writers_take_turns(self) -> bool:
+        """Whether writes queue at the write gate (SQLite files).
+
+        Then the reads a write depends on are best done before its turn, in `read_scope`, so
+        that the turn stays short. Elsewhere (PostgreSQL) writers run side by side, and doing
+        those reads inside the write's own transaction saves a checkout and its round trips.
+        """
+        return self.write_gate is not None
+
     @contextmanager
     def session_scope(self) -> Iterator[Session]:
         """A session that commits when the block ends and rolls back if it raises.

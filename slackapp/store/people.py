@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,15 +63,6 @@ def resolve_person(
     return row.id
 
 
-def known_person_id(
-    session: Session, *, team_id: str, who: str | None, platform: Platform | None
-) -> int | None:
-    """The id of the person `who` names on `platform`, if anyone logged them before (a read)."""
-    key = person_key(who.replace("\x00", "") if who else who, platform)
-    found = _by_key(session, team_id=team_id, key=key) if key is not None else None
-    return found.id if found is not None else None
-
-
 def _by_key(session: Session, *, team_id: str, key: PersonKey) -> Person | None:
     return session.scalar(
         select(Person).where(
@@ -109,11 +100,54 @@ def _group(session: Session, *, team_id: str, person_id: int) -> list[int]:
     return [root.id, *(p.id for p in _members(session, team_id=team_id, root_id=root.id))]
 
 
+def known_group(
+    session: Session, *, team_id: str, who: str | None, platform: Platform | None
+) -> list[int]:
+    """The ids of the person `who` names (as whom they were merged into) and everyone merged
+    into them, root first; empty if nobody logged them before. One indexed query: it runs on
+    every /connect, before the save.
+    """
+    key = person_key(who.replace("\x00", "") if who else who, platform)
+    if key is None:
+        return []
+    root = (
+        select(func.coalesce(Person.merged_into, Person.id))
+        .where(
+            Person.team_id == team_id,
+            Person.platform == key.platform,
+            Person.handle_key == key.handle,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Person.id, Person.merged_into)
+        .where(Person.team_id == team_id, or_(Person.id == root, Person.merged_into == root))
+        .order_by(Person.id)
+    ).all()
+    # The root first, then the people merged into it, oldest first (as _group lists them).
+    return [row.id for row in rows if row.merged_into is None] + [
+        row.id for row in rows if row.merged_into is not None
+    ]
+
+
 def teammate_touch(
     session: Session, *, team_id: str, person_id: int, user_id: str, since: datetime
 ) -> TeammateTouch | None:
     """Another member's latest touch of this person (or anyone merged with them) since `since`."""
-    group = _group(session, team_id=team_id, person_id=person_id)
+    return group_touch(
+        session,
+        team_id=team_id,
+        group=_group(session, team_id=team_id, person_id=person_id),
+        user_id=user_id,
+        since=since,
+    )
+
+
+def group_touch(
+    session: Session, *, team_id: str, group: Sequence[int], user_id: str, since: datetime
+) -> TeammateTouch | None:
+    """Another member's latest touch of anyone in `group` (a person and those merged into
+    them, as `known_group` lists them) since `since`."""
     if not group:
         return None
     # One person (the usual case) reads newest first straight from the index and stops at the

@@ -33,10 +33,10 @@ from slackapp.domain.followups import FollowUpWhen, due_date, form_when
 from slackapp.domain.parsing import ParsedConnect, parse_connect_text
 from slackapp.domain.people import TeammateTouch
 from slackapp.slack.messages import is_slack_link, permalink
-from slackapp.slack.profiles import is_fresh, profile_of
+from slackapp.slack.profiles import Profile, is_fresh, profile_of
 from slackapp.store import connections as store
 from slackapp.store.followups import add_follow_up
-from slackapp.store.models import Member
+from slackapp.store.models import Member, Team
 from slackapp.usecases.deps import Deps
 from slackapp.usecases.members import member_session, mention_names, readable_mentions
 from slackapp.usecases.people import teammate_hint, teammate_hint_before
@@ -133,6 +133,99 @@ def _ask_later(
     return due
 
 
+@dataclass(frozen=True, slots=True)
+class _BeforeLog:
+    """What a /connect log reads before it writes."""
+
+    team_id: str
+    user_id: str
+    team: Team
+    team_saved: bool
+    member: Member | None
+    touch: TeammateTouch | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Saved:
+    """What a /connect log wrote, and the profile that dated it."""
+
+    result: LogResult
+    today: date
+    member: Member | None
+    profile: Profile
+    follow_up: date | None
+
+
+def _before_log(
+    deps: Deps, session: Session, *, team_id: str, user_id: str, parsed: ParsedConnect
+) -> _BeforeLog:
+    team = deps.team_to_read(session, team_id)
+    return _BeforeLog(
+        team_id=team_id,
+        user_id=user_id,
+        team=team,
+        team_saved=team in session,
+        member=session.get(Member, (team_id, user_id)),
+        touch=teammate_hint_before(
+            deps,
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            who=parsed.who,
+            platform=parsed.platform,
+        ),
+    )
+
+
+def _save_log(
+    deps: Deps,
+    session: Session,
+    before: _BeforeLog,
+    parsed: ParsedConnect,
+) -> _Saved:
+    assert parsed.principle is not None
+    team_id, user_id = before.team_id, before.user_id
+    team = before.team if before.team_saved else deps.team(session, team_id)
+    member = before.member
+    profile = profile_of(user_id, member, team)
+    if not profile.zone_known:
+        # Dated in the team's zone for now: the member's own may have arrived since the read
+        # (users.info after an earlier log, which also re-dated that log), so look again
+        # inside the write, where today's count is taken.
+        member = session.get(Member, (team_id, user_id))
+        profile = profile_of(user_id, member, team)
+    today = local_date(deps.now(), profile.zone)
+    draft = Draft(
+        principle=parsed.principle,
+        local_date=today,
+        platform=parsed.platform,
+        who=parsed.who,
+        note=parsed.note,
+        link=parsed.link,
+    )
+    result = store.log_connection(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        draft=draft,
+        now=deps.now(),
+        daily_goal=team.daily_goal,
+        daily_cap=deps.settings.daily_cap,
+        source="command",
+        member_saved=member is not None,
+    )
+    follow_up = _ask_later(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        result=result,
+        when=parsed.follow_up,
+        today=today,
+        now=deps.now(),
+    )
+    return _Saved(result=result, today=today, member=member, profile=profile, follow_up=follow_up)
+
+
 def log_text(
     deps: Deps, *, team_id: str, user_id: str, parsed: ParsedConnect
 ) -> Logged | Rejection:
@@ -141,68 +234,28 @@ def log_text(
     rejection = _check_parsed(parsed)
     if rejection is not None:
         return rejection
-    # What the entry needs from the member's profile, and the teammate hint, are read first,
-    # outside the write: on SQLite writers take turns, and each turn is kept to the few
-    # statements that must be in it.
-    with deps.db.read_scope() as session:
-        team = deps.team_to_read(session, team_id)
-        team_saved = team in session
-        member = session.get(Member, (team_id, user_id))
-        touch = teammate_hint_before(
-            deps,
-            session,
-            team_id=team_id,
-            user_id=user_id,
-            who=parsed.who,
-            platform=parsed.platform,
-        )
-    with deps.db.session_scope() as session:
-        if not team_saved:
-            team = deps.team(session, team_id)
-        profile = profile_of(user_id, member, team)
-        if not profile.zone_known:
-            # Dated in the team's zone for now: the member's own may have arrived since the read
-            # (users.info after an earlier log, which also re-dated that log), so look again
-            # inside the write, where today's count is taken.
-            member = session.get(Member, (team_id, user_id))
-            profile = profile_of(user_id, member, team)
-        today = local_date(deps.now(), profile.zone)
-        draft = Draft(
-            principle=parsed.principle,
-            local_date=today,
-            platform=parsed.platform,
-            who=parsed.who,
-            note=parsed.note,
-            link=parsed.link,
-        )
-        result = store.log_connection(
-            session,
-            team_id=team_id,
-            user_id=user_id,
-            draft=draft,
-            now=deps.now(),
-            daily_goal=team.daily_goal,
-            daily_cap=deps.settings.daily_cap,
-            source="command",
-            member_saved=member is not None,
-        )
-        follow_up = _ask_later(
-            session,
-            team_id=team_id,
-            user_id=user_id,
-            result=result,
-            when=parsed.follow_up,
-            today=today,
-            now=deps.now(),
-        )
-    hint = touch if result.status is LogStatus.SAVED else None
+    if deps.db.writers_take_turns:
+        # What the entry needs from the member's profile, and the teammate hint, are read
+        # first, outside the write: on SQLite writers take turns, and each turn is kept to the
+        # few statements that must be in it.
+        with deps.db.read_scope() as session:
+            before = _before_log(deps, session, team_id=team_id, user_id=user_id, parsed=parsed)
+        with deps.db.session_scope() as session:
+            saved = _save_log(deps, session, before, parsed)
+    else:
+        # Writers run side by side: the same reads, in the write's own transaction.
+        with deps.db.session_scope() as session:
+            before = _before_log(deps, session, team_id=team_id, user_id=user_id, parsed=parsed)
+            saved = _save_log(deps, session, before, parsed)
+    result, today, member, profile = saved.result, saved.today, saved.member, saved.profile
+    hint = before.touch if result.status is LogStatus.SAVED else None
     return Logged(
         result=result,
         today=today,
         refresh_profile=not is_fresh(member, now=deps.now()),
         zone_guessed=not profile.zone_known,
         hint=hint,
-        follow_up=follow_up,
+        follow_up=saved.follow_up,
     )
 
 

@@ -84,13 +84,10 @@ def teammate_hint_before(
     The member's own entries never count, so the answer is the same before the save as after;
     a person nobody logged yet has no teammate's touch.
     """
-    person_id = store.known_person_id(session, team_id=team_id, who=who, platform=platform)
-    if person_id is None:
-        return None
-    return store.teammate_touch(
+    return store.group_touch(
         session,
         team_id=team_id,
-        person_id=person_id,
+        group=store.known_group(session, team_id=team_id, who=who, platform=platform),
         user_id=user_id,
         since=deps.now() - timedelta(days=HINT_DAYS),
     )
