@@ -16,9 +16,15 @@ from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
 from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
 
-#: How far back `team_member_streaks` looks. A current streak longer than this is reported as
-#: the streak inside the window, which keeps the query bounded however old the team is.
-STREAK_LOOKBACK_DAYS = 120
+#: How far back `team_member_streaks` looks first. Only the people whose streak fills that
+#: window are read further back, over a window STREAK_WIDENING times longer each time, so a
+#: team's query stays small however old the team or long the streak.
+STREAK_LOOKBACK_DAYS = 14
+STREAK_WIDENING = 4
+
+
+#: The widening look-back stops past this many days (a century: all there is to read).
+_HISTORY_DAYS = 36_525
 
 
 def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
@@ -142,37 +148,34 @@ def team_member_streaks(
     if limit < 0 or lookback_days < 1:
         raise ValueError("limit cannot be negative and lookback_days must be at least 1")
     goal = max(daily_goal, 1)
-    since = today - timedelta(days=lookback_days - 1)
+    found: dict[str, int] = {}
     # Only days that met the goal matter to a goal streak, so the database drops the rest: one
     # maintained row per member and day, read from the index alone.
-    rows = session.execute(
-        select(MemberDay.user_id, MemberDay.local_date, MemberDay.count).where(
+    wider: list[str] | None = None  # None: everyone on the team
+    days_back = lookback_days
+    while wider is None or wider:
+        since = today - timedelta(days=days_back - 1)
+        query = select(MemberDay.user_id, MemberDay.local_date, MemberDay.count).where(
             MemberDay.team_id == team_id,
             MemberDay.local_date.between(since, today),
             MemberDay.count >= goal,
         )
-    )
-    goal_days: dict[str, dict[date, int]] = {}
-    for user_id, day, n in rows:
-        goal_days.setdefault(user_id, {})[day] = int(n)
-    # A streak that fills the whole window may have begun before it: those few people get
-    # their full history read, so a long streak is never cut to the window's length.
-    window_work_days = work_days_between(since, today - timedelta(days=1), work_days=work_days)
-    streaks: list[tuple[str, int]] = []
-    for user_id, days in goal_days.items():
-        streak = compute_streaks(days, today=today, daily_goal=goal, work_days=work_days)
-        if streak.goal_streak >= window_work_days:
-            history = session.execute(
-                select(MemberDay.local_date, MemberDay.count).where(
-                    MemberDay.team_id == team_id,
-                    MemberDay.user_id == user_id,
-                    MemberDay.local_date <= today,
-                    MemberDay.count >= goal,
-                )
-            )
-            full = {day: int(n) for day, n in history}
-            streak = compute_streaks(full, today=today, daily_goal=goal, work_days=work_days)
-        streaks.append((user_id, streak.goal_streak))
+        if wider is not None:
+            query = query.where(MemberDay.user_id.in_(wider))
+        goal_days: dict[str, dict[date, int]] = {}
+        for user_id, day, n in session.execute(query):
+            goal_days.setdefault(user_id, {})[day] = int(n)
+        # A streak that fills the whole window may have begun before it: those few people are
+        # read again over a longer window, so a long streak is never cut to a window's length.
+        window_work_days = work_days_between(since, today - timedelta(days=1), work_days=work_days)
+        wider = []
+        for user_id, days in goal_days.items():
+            streak = compute_streaks(days, today=today, daily_goal=goal, work_days=work_days)
+            found[user_id] = streak.goal_streak
+            if streak.goal_streak >= window_work_days and days_back < _HISTORY_DAYS:
+                wider.append(user_id)
+        days_back *= STREAK_WIDENING
+    streaks = list(found.items())
     streaks = [(user_id, streak) for user_id, streak in streaks if streak > 0]
     streaks.sort(key=lambda item: (-item[1], item[0]))
     return tuple(streaks[:limit])

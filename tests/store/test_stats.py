@@ -369,3 +369,34 @@ def test_team_member_streaks_empty_team(db: Database) -> None:
             )
             == ()
         )
+
+
+def test_the_look_back_widens_only_for_the_streaks_that_fill_it(
+    db: Database, connection_selects: list[str]
+) -> None:
+    # U1 met the goal on every work day for 60 weeks (past three widenings of the first
+    # window); U2 did too, but missed one work day three weeks ago; U3 met it years ago only.
+    first = MONDAY - timedelta(weeks=60)
+    missed = MONDAY - timedelta(days=21)
+    assert missed.weekday() == 0
+    with db.session_scope() as session:
+        add_team(session)
+        day = first
+        while day <= MONDAY:
+            if day.weekday() < 5:
+                add_connections(session, 1, user_id="U1", local_date=day)
+                if day != missed:
+                    add_connections(session, 1, user_id="U2", local_date=day)
+            day += timedelta(days=1)
+        add_connections(session, 1, user_id="U3", local_date=first - timedelta(days=400))
+    connection_selects.clear()
+
+    with db.session_scope() as session:
+        result = team_member_streaks(
+            session, team_id="T1", today=MONDAY, daily_goal=1, work_days=DEFAULT_WORK_DAYS
+        )
+
+    assert result == (("U1", 60 * 5 + 1), ("U2", 4 + 5 + 5 + 1))
+    # The first window for everyone, then three longer ones (56, 224, 896 days) for U1 alone,
+    # the last of which reaches past the start of the streak.
+    assert len(connection_selects) == 4
