@@ -80,7 +80,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--board-concurrency",
         type=int,
         default=leaderboard.DEFAULT_CONCURRENCY,
-        help="threads asking at once (default %(default)s)",
+        help="clients asking at once (default %(default)s)",
+    )
+    group.add_argument(
+        "--board-processes",
+        type=int,
+        default=leaderboard.DEFAULT_PROCESSES,
+        help="processes the clients are spread over, as WEB_WORKERS (default %(default)s)",
     )
     group.add_argument("--seed", type=int, default=leaderboard.DEFAULT_SEED)
     group = parser.add_argument_group("fanout: one tick's scheduled posts for many teams")
@@ -103,7 +109,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if not leaderboard.MIN_ROWS <= args.rows <= leaderboard.MAX_ROWS:
         parser.error(f"--rows must be between {leaderboard.MIN_ROWS} and {leaderboard.MAX_ROWS}")
     counts = (args.runs, args.repeats, args.teams, args.fanout_runs, args.delivery_concurrency)
-    if min(*counts, args.board_concurrency) < 1:
+    if min(*counts, args.board_concurrency, args.board_processes) < 1:
         parser.error("counts must be at least 1")
     if args.duration <= 0:
         parser.error("--duration must be positive")
@@ -135,6 +141,7 @@ def run(args: argparse.Namespace) -> Results:
                 seed=args.seed,
                 label=label,
                 concurrency=args.board_concurrency,
+                processes=args.board_processes,
             )
             results.figures += figures
             results.notes.append(seeded)

@@ -17,6 +17,7 @@ because a fast wrong answer proves nothing. `tests/bench` runs these answer chec
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import random
 import sys
 import threading
@@ -33,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 from bench import Figure, mebibytes, percentile, scratch_database
+from slackapp.config import DEFAULT_WEB_WORKERS
 from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS, Period, Window, window_period
 from slackapp.domain.digests import STREAK_COUNT as DIGEST_STREAKS
@@ -55,8 +57,10 @@ MIN_ROWS = 10_000
 #: Beyond this the busiest days would need more than the seed's people may log under the cap.
 MAX_ROWS = 2_000_000
 DEFAULT_RUNS = 10
-#: Threads asking at once, as one served process's threads (WEB_THREADS) would.
+#: Clients asking at once.
 DEFAULT_CONCURRENCY = 16
+#: Processes the clients are spread over: the served app's default WEB_WORKERS.
+DEFAULT_PROCESSES = DEFAULT_WEB_WORKERS
 DEFAULT_SEED = 20261127
 
 TEAM_ID = "T0BENCH"
@@ -900,8 +904,8 @@ def differences(db: Database) -> list[str]:
     return [op.name for op in operations(db) if op.ours() != op.naive()]
 
 
-def _timed(operation: Callable[[], object], *, calls: int, concurrency: int) -> list[float]:
-    """Seconds per call, with `concurrency` threads each making `calls` calls at once."""
+def _timed_threads(operation: Callable[[], object], *, calls: int, concurrency: int) -> list[float]:
+    """Seconds per call, with `concurrency` threads of this process each making `calls` calls."""
     seconds: list[float] = []
     lock = threading.Lock()
     start = threading.Barrier(concurrency)
@@ -931,29 +935,106 @@ def _timed(operation: Callable[[], object], *, calls: int, concurrency: int) -> 
     return seconds
 
 
+def split(concurrency: int, processes: int) -> list[int]:
+    """Threads per process: `concurrency` clients spread as evenly as they go (none empty)."""
+    processes = max(1, min(processes, concurrency))
+    share, extra = divmod(concurrency, processes)
+    return [share + (1 if index < extra else 0) for index in range(processes)]
+
+
+def _client_process(
+    operation: Callable[[], object],
+    db: Database,
+    threads: int,
+    calls: int,
+    start: Any,
+    results: Any,
+) -> None:
+    # A forked child must not use the parent's pooled connections: it opens its own.
+    db.engine.dispose(close=False)
+    try:
+        start.wait(timeout=60)
+        results.put(("ok", _timed_threads(operation, calls=calls, concurrency=threads)))
+    except BaseException as error:
+        results.put(("failed", f"{type(error).__name__}: {error}"))
+
+
+def _timed(
+    operation: Callable[[], object],
+    db: Database,
+    *,
+    calls: int,
+    concurrency: int,
+    processes: int = 1,
+) -> list[float]:
+    """Seconds per call, with `concurrency` clients spread over `processes` processes.
+
+    The served app answers with WEB_WORKERS processes of WEB_THREADS threads each, and its
+    requests share those processes; clients spread the same way meet the same GIL contention.
+    """
+    shares = split(concurrency, processes)
+    if len(shares) == 1:
+        return _timed_threads(operation, calls=calls, concurrency=concurrency)
+    # Fork: the children inherit the seeded database and the operation as they are.
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(len(shares))
+    results = context.Queue()
+    children = [
+        context.Process(
+            target=_client_process, args=(operation, db, threads, calls, start, results)
+        )
+        for threads in shares
+    ]
+    for child in children:
+        child.start()
+    seconds: list[float] = []
+    failures: list[str] = []
+    for _ in children:
+        status, value = results.get(timeout=600)
+        if status == "ok":
+            seconds.extend(value)
+        else:
+            failures.append(value)
+    for child in children:
+        child.join(timeout=60)
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {len(shares)} processes failed: {failures[0]}")
+    return seconds
+
+
 #: Rounds of concurrent calls per operation: each round gives one p50 and one p99 sample.
 ROUNDS = 3
 
 
 def measure(
-    operation: Operation, *, runs: int, label: str, concurrency: int = DEFAULT_CONCURRENCY
+    operation: Operation,
+    db: Database,
+    *,
+    runs: int,
+    label: str,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    processes: int = DEFAULT_PROCESSES,
 ) -> list[Figure]:
     """Check ours against the naive answer, then time ours and the bare SQL under load.
 
-    Each of ROUNDS rounds runs `concurrency` threads making `runs` calls each, as a served
-    process's threads would; the round's p50 and p99 are one sample each.
+    Each of ROUNDS rounds runs `concurrency` clients making `runs` calls each, spread over
+    `processes` processes as the served app's requests are; the round's p50 and p99 are one
+    sample each.
     """
     # The first calls double as the warm-up: caches and query plans are ready afterwards.
     ours_answer = operation.ours()
     same = ours_answer == operation.naive()
     operation.bare()
-    ours = [_timed(operation.ours, calls=runs, concurrency=concurrency) for _ in range(ROUNDS)]
-    bare = [_timed(operation.bare, calls=runs, concurrency=concurrency) for _ in range(ROUNDS)]
+    load = {"calls": runs, "concurrency": concurrency, "processes": processes}
+    ours = [_timed(operation.ours, db, **load) for _ in range(ROUNDS)]
+    bare = [_timed(operation.bare, db, **load) for _ in range(ROUNDS)]
     note = describe(ours_answer) if same else "DIFFERENT ANSWERS from the naive reference"
+    shares = split(concurrency, processes)
+    spread = f" ({len(shares)} processes)" if len(shares) > 1 else ""
     return [
         Figure(
             benchmark=f"boards ({label})",
-            figure=f"{operation.name}, p{round(fraction * 100)} at {concurrency}",
+            figure=f"{operation.name}, p{round(fraction * 100)} at {concurrency}{spread}",
             unit="ms",
             samples=tuple(percentile(round_, fraction) for round_ in ours),
             baseline=tuple(percentile(round_, fraction) for round_ in bare),
@@ -973,6 +1054,7 @@ def run(
     seed: int = DEFAULT_SEED,
     label: str = "SQLite",
     concurrency: int = DEFAULT_CONCURRENCY,
+    processes: int = DEFAULT_PROCESSES,
 ) -> tuple[list[Figure], str]:
     """Seed, check and time every operation; the figures and a line about the seed."""
     with scratch_database(database_url) as db:
@@ -984,13 +1066,16 @@ def run(
             f"of {TEAM_SIZE}) seeded in {seeded.seconds:.1f} s by {seeded.method}{size}"
         )
         print(
-            f"boards on {label}: {ROUNDS} rounds of {concurrency} threads x {runs} calls "
-            "of each operation",
+            f"boards on {label}: {ROUNDS} rounds of {concurrency} clients "
+            f"({'+'.join(map(str, split(concurrency, processes)))} threads per process) "
+            f"x {runs} calls of each operation",
             file=sys.stderr,
         )
         figures = [
             figure
             for op in operations(db)
-            for figure in measure(op, runs=runs, label=label, concurrency=concurrency)
+            for figure in measure(
+                op, db, runs=runs, label=label, concurrency=concurrency, processes=processes
+            )
         ]
     return figures, line

@@ -15,6 +15,8 @@ from sqlalchemy.exc import ArgumentError
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///var/valueboard.db"
 DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+#: Serving processes when WEB_WORKERS is not set (each with WEB_THREADS threads).
+DEFAULT_WEB_WORKERS = 2
 
 _WHERE_APP = "your app's page at https://api.slack.com/apps"
 _HINTS: dict[str, str] = {
@@ -242,7 +244,7 @@ def load_settings(
         delivery_workspace_per_minute=integer("DELIVERY_WORKSPACE_PER_MINUTE", 300, 1, 6000),
         listener_workers=integer("LISTENER_WORKERS", 16, 1, 256),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
-        web_workers=integer("WEB_WORKERS", 2, 1, 64),
+        web_workers=integer("WEB_WORKERS", DEFAULT_WEB_WORKERS, 1, 64),
         db_connect_timeout=seconds("DB_CONNECT_TIMEOUT", 3, 1, 60),
         db_pool_timeout=seconds("DB_POOL_TIMEOUT", 2, 0.1, 60),
         db_statement_timeout=seconds("DB_STATEMENT_TIMEOUT", 5, 0.1, 600),

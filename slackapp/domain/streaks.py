@@ -5,7 +5,8 @@ Everything here is pure and counts whole local dates; the calendar module says w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -83,6 +84,26 @@ def _current_and_best(days_met: list[int], *, today: int, work_days: WorkDays) -
     # Today is still in progress, so a miss today breaks nothing; only the days before it can.
     current = 0 if _work_days_in_ordinals(previous + 1, today - 1, work_days) else run
     return current, best
+
+
+def current_streak(days_met: Iterable[date], *, today: date, work_days: WorkDays) -> int:
+    """The current run of `days_met` as of `today`, without looking at any older run.
+
+    The same as compute_streaks' current streak for those days, at a cost of the run's length
+    (plus the sort) rather than of the whole history: the run is walked back from its newest day
+    and ends at the first gap that holds a work day.
+    """
+    work_days = _checked(work_days)
+    today_ordinal = today.toordinal()
+    ordinals = sorted({day.toordinal() for day in days_met if day <= today}, reverse=True)
+    if not ordinals or _work_days_in_ordinals(ordinals[0] + 1, today_ordinal - 1, work_days):
+        return 0
+    run = 1
+    for newer, older in itertools.pairwise(ordinals):
+        if _work_days_in_ordinals(older + 1, newer - 1, work_days):
+            break
+        run += 1
+    return run
 
 
 def compute_streaks(

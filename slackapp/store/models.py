@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -172,10 +173,23 @@ class Connection(Base):
         Index("ix_connections_team_day", "team_id", "local_date", "user_id", "principle"),
         Index("ix_connections_member_day", "team_id", "user_id", "local_date", "principle"),
         Index("ix_connections_member_recent", "team_id", "user_id", "created_at"),
-        # Covers a person's page and the teammate hint, newest first (ties by id): counts, first and
-        # last, principles, who.
+        # The people a member reached most recently (their App Home), newest first, ties by id:
+        # only entries that name someone, so a member who rarely names anyone costs no scan.
+        Index(
+            "ix_connections_member_people",
+            "team_id",
+            "user_id",
+            "created_at",
+            "id",
+            "person_id",
+            "local_date",
+            sqlite_where=text("person_id IS NOT NULL"),
+            postgresql_where=text("person_id IS NOT NULL"),
+        ),
         # The people board: distinct people each member reached in a window.
         Index("ix_connections_team_day_person", "team_id", "local_date", "user_id", "person_id"),
+        # Covers a person's page and the teammate hint, newest first (ties by id): counts, first and
+        # last, principles, who.
         Index(
             "ix_connections_person_recent",
             "team_id",

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from slackapp.domain.people import (
     Known,
@@ -325,32 +325,44 @@ def recent_people(
     session: Session, *, team_id: str, user_id: str, limit: int, scan: int = 100
 ) -> list[RecentPerson]:
     """The people the member touched most recently (their last `scan` entries), newest first."""
-    rows = session.execute(
-        select(Connection.person_id, Connection.local_date)
-        .where(
-            Connection.team_id == team_id,
-            Connection.user_id == user_id,
-            Connection.person_id.is_not(None),
+    named = aliased(Person)
+    root = aliased(Person)
+    # One query: the entries that name someone (from their own index, newest first), each with
+    # the person it names or, for a merged person, the one it was merged into. Plain rows on the
+    # session's connection: this runs for every App Home.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Connection.local_date,
+                func.coalesce(root.id, named.id),
+                func.coalesce(root.platform, named.platform),
+                func.coalesce(root.handle_key, named.handle_key),
+                func.coalesce(root.display, named.display),
+            )
+            .join(named, (named.id == Connection.person_id) & (named.team_id == team_id))
+            .outerjoin(root, root.id == named.merged_into)
+            .where(
+                Connection.team_id == team_id,
+                Connection.user_id == user_id,
+                Connection.person_id.is_not(None),
+                # A person merged into someone no longer there names nobody.
+                or_(named.merged_into.is_(None), root.id.is_not(None)),
+            )
+            .order_by(Connection.created_at.desc(), Connection.id.desc())
+            .limit(scan)
         )
-        .order_by(Connection.created_at.desc(), Connection.id.desc())
-        .limit(scan)
-    ).all()
-    found: dict[int, tuple[Person, date, int]] = {}
-    roots: dict[int, Person | None] = {}
-    for person_id, day in rows:
-        if person_id is None:
-            continue
-        if person_id not in roots:
-            roots[person_id] = _root(session, team_id=team_id, person_id=person_id)
-        root = roots[person_id]
-        if root is None:
-            continue
-        if root.id in found:
-            person, last, count = found[root.id]
-            found[root.id] = (person, last, count + 1)
+        .all()
+    )
+    found: dict[int, tuple[Known, date, int]] = {}
+    for day, person_id, platform, handle, display in rows:
+        if person_id in found:
+            known, last, count = found[person_id]
+            found[person_id] = (known, last, count + 1)
         elif len(found) < limit:
-            found[root.id] = (root, day, 1)
+            known = Known(id=person_id, key=PersonKey(platform, handle, display))
+            found[person_id] = (known, day, 1)
     return [
-        RecentPerson(person=_known(person), last_touch=last, touches=count)
-        for person, last, count in found.values()
+        RecentPerson(person=known, last_touch=last, touches=count)
+        for known, last, count in found.values()
     ]

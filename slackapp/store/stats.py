@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from slackapp.domain.calendar import WorkDays, week_start
 from slackapp.domain.entries import SavedConnection
 from slackapp.domain.progress import MemberStats
-from slackapp.domain.streaks import compute_streaks, work_days_between
+from slackapp.domain.streaks import compute_streaks, current_streak, work_days_between
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
 from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
@@ -155,24 +155,25 @@ def team_member_streaks(
     days_back = lookback_days
     while wider is None or wider:
         since = today - timedelta(days=days_back - 1)
-        query = select(MemberDay.user_id, MemberDay.local_date, MemberDay.count).where(
+        query = select(MemberDay.user_id, MemberDay.local_date).where(
             MemberDay.team_id == team_id,
             MemberDay.local_date.between(since, today),
             MemberDay.count >= goal,
         )
         if wider is not None:
             query = query.where(MemberDay.user_id.in_(wider))
-        goal_days: dict[str, dict[date, int]] = {}
-        for user_id, day, n in session.execute(query):
-            goal_days.setdefault(user_id, {})[day] = int(n)
+        goal_days: dict[str, list[date]] = {}
+        # Core rows on the session's connection: plain tuples, without the ORM's row loading.
+        for user_id, day in session.connection().execute(query):
+            goal_days.setdefault(user_id, []).append(day)
         # A streak that fills the whole window may have begun before it: those few people are
         # read again over a longer window, so a long streak is never cut to a window's length.
         window_work_days = work_days_between(since, today - timedelta(days=1), work_days=work_days)
         wider = []
         for user_id, days in goal_days.items():
-            streak = compute_streaks(days, today=today, daily_goal=goal, work_days=work_days)
-            found[user_id] = streak.goal_streak
-            if streak.goal_streak >= window_work_days and days_back < _HISTORY_DAYS:
+            streak = current_streak(days, today=today, work_days=work_days)
+            found[user_id] = streak
+            if streak >= window_work_days and days_back < _HISTORY_DAYS:
                 wider.append(user_id)
         days_back *= STREAK_WIDENING
     streaks = list(found.items())

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS, WorkDays
-from slackapp.domain.streaks import Streaks, compute_streaks, goal_for_period, work_days_between
+from slackapp.domain.streaks import (
+    Streaks,
+    compute_streaks,
+    current_streak,
+    goal_for_period,
+    work_days_between,
+)
 
 # --------------------------------------------------------------------------------------------
 # work_days_between(), goal_for_period()
@@ -297,3 +303,30 @@ def test_streaks_match_the_rules_applied_day_by_day(
     assert got.best_goal_streak >= got.goal_streak
     assert got.best_active_streak >= got.active_streak
     assert got.active_streak >= got.goal_streak
+
+
+@settings(max_examples=400)
+@given(
+    days=st.lists(st.dates(min_value=date(2026, 9, 1), max_value=date(2026, 12, 31)), max_size=80),
+    today=st.dates(min_value=date(2026, 9, 1), max_value=date(2026, 12, 31)),
+    work_days=st.frozensets(st.integers(min_value=0, max_value=6)),
+)
+def test_current_streak_is_compute_streaks_current_run(
+    days: list[date], today: date, work_days: WorkDays
+) -> None:
+    # The days a member met the goal, repeats and days after today included: only the current
+    # run counts, exactly as the full computation has it.
+    full = compute_streaks({day: 1 for day in days}, today=today, daily_goal=1, work_days=work_days)
+    assert current_streak(days, today=today, work_days=work_days) == full.goal_streak
+
+
+def test_current_streak_stops_at_the_first_missed_work_day() -> None:
+    friday = date(2026, 11, 27)
+    met = [friday - timedelta(days=back) for back in range(0, 12)]  # two weeks, weekends too
+    met.remove(date(2026, 11, 19))  # a missed Thursday
+    met += [date(2025, 1, 6)]  # long ago, behind the break: never read into the run
+    assert current_streak(met, today=friday, work_days=DEFAULT_WORK_DAYS) == 8
+    # Today still in progress: yesterday's run stands.
+    assert current_streak(met, today=friday + timedelta(days=3), work_days=DEFAULT_WORK_DAYS) == 8
+    # A missed work day before today ends it.
+    assert current_streak(met, today=friday + timedelta(days=4), work_days=DEFAULT_WORK_DAYS) == 0

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from slackapp.domain.board import Leaderboard
@@ -325,21 +323,6 @@ def test_other_teams_never_leak_in(db: Database) -> None:
 def test_negative_limit_is_rejected(db: Database) -> None:
     with db.session_scope() as session, pytest.raises(ValueError, match="limit"):
         board(session, limit=-1)
-
-
-@pytest.fixture
-def captured_sql(db: Database) -> Iterator[list[tuple[str, Any]]]:
-    """Every statement the engine sends, with its parameters."""
-    statements: list[tuple[str, Any]] = []
-
-    def record(
-        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
-    ) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize("window", [Window.WEEK, Window.ALL])

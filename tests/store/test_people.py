@@ -5,7 +5,9 @@ the teammate hint's window; migration 0005's back-fill of existing entries.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -170,3 +172,53 @@ def test_migration_0005_brings_existing_entries_in(database_url: str) -> None:
             assert len({e.person_id for e in entries[:5]}) == 4
     finally:
         db.dispose()
+
+
+def test_recent_people_count_merged_handles_under_the_person_they_became(db: Database) -> None:
+    with db.session_scope() as session:
+        jane = log(session, who="@jane", now=NOW - timedelta(hours=3))
+        log(session, who="@sam", now=NOW - timedelta(hours=2))
+        janie = log(session, who="@janie_codes", now=NOW - timedelta(hours=1))
+        log(session, who=None, now=NOW)  # names nobody: not a touch
+        log(session, who="@other", user_id="U2", now=NOW)  # someone else's
+        log(session, who="@jane", team_id="T2", now=NOW)  # another workspace's
+        jane_id, janie_id = person_of(session, jane).id, person_of(session, janie).id
+        assert store.merge_people(session, team_id="T1", source_id=janie_id, target_id=jane_id)
+
+    with db.read_scope() as session:
+        recent = store.recent_people(session, team_id="T1", user_id="U1", limit=5)
+
+    # Newest first; the merged handle's touch counts for Jane, at its own (newest) date.
+    assert [(p.person.key.handle, p.touches) for p in recent] == [("jane", 2), ("sam", 1)]
+    assert recent[0].person.id == jane_id
+    assert recent[0].last_touch == TODAY
+
+
+def test_recent_people_stop_at_the_limit_and_the_scan(db: Database) -> None:
+    with db.session_scope() as session:
+        for n in range(6):
+            log(session, who=f"@p{n}", now=NOW - timedelta(minutes=10 - n))
+    with db.read_scope() as session:
+        two = store.recent_people(session, team_id="T1", user_id="U1", limit=2)
+        scanned = store.recent_people(session, team_id="T1", user_id="U1", limit=5, scan=3)
+    assert [p.person.key.handle for p in two] == ["p5", "p4"]
+    assert [p.person.key.handle for p in scanned] == ["p5", "p4", "p3"]
+
+
+def test_recent_people_read_only_the_entries_that_name_someone_on_sqlite(
+    db: Database, captured_sql: list[tuple[str, Any]]
+) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    with db.session_scope() as session:
+        log(session, who="@jane")
+    captured_sql.clear()
+    with db.read_scope() as session:
+        store.recent_people(session, team_id="T1", user_id="U1", limit=5)
+    ((sql, params),) = [(sql, params) for sql, params in captured_sql if "connections" in sql]
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    details = " | ".join(str(row[-1]) for row in plan)
+    # Newest first straight from the partial index: no scan of the member's history, no sort.
+    assert "ix_connections_member_people" in details, details
+    assert "TEMP B-TREE" not in details, details
