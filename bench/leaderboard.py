@@ -2,8 +2,8 @@
 
 The seed is one measured team of 50 people plus 20 other teams, with two years of dates that grow
 busier towards today (adoption grows), quieter weekends, all four principles, some platforms,
-handles and links, and a few people on goal streaks, one of them longer than any look-back a
-query might be tempted to stop at. The measured team logs a quarter of the rows: at a million
+handles (each one the person it names, a few of them merged) and links, and a few people on goal
+streaks, one of them longer than any look-back a query might be tempted to stop at. The measured team logs a quarter of the rows: at a million
 rows that is about ten a day per person for two years.
 
 Each operation is timed three ways' worth of honest: ours (the app's own function), and as the
@@ -330,6 +330,46 @@ def _copy_postgres(db: Database, rows: Iterable[tuple[Any, ...]]) -> None:
                 copy.write_row(values)
 
 
+#: One person in this many is found to be the same as the one before and merged into them.
+MERGED_EVERY = 50
+
+
+def _name_people(db: Database) -> None:
+    """Give the measured team's entries that name someone their person, as logging would.
+
+    Each handle on each platform is one person; every MERGED_EVERY-th is merged into the one
+    before it, so the App Home's recent people also meets merged handles.
+    """
+    handle = "lower(substr(who, 2))"
+    platform = "coalesce(platform, 'other')"
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO people (team_id, platform, handle_key, display, created_at) "
+                f"SELECT team_id, {platform}, {handle}, min(who), min(created_at) "
+                "FROM connections WHERE team_id = :team AND who IS NOT NULL "
+                f"GROUP BY team_id, {platform}, {handle}"
+            ),
+            {"team": TEAM_ID},
+        )
+        connection.execute(
+            text(
+                "UPDATE connections SET person_id = (SELECT people.id FROM people "
+                "WHERE people.team_id = connections.team_id "
+                f"AND people.platform = {platform.replace('platform', 'connections.platform')} "
+                f"AND people.handle_key = {handle.replace('who', 'connections.who')}) "
+                "WHERE team_id = :team AND who IS NOT NULL"
+            ),
+            {"team": TEAM_ID},
+        )
+        connection.execute(
+            text(
+                "UPDATE people SET merged_into = id - 1 WHERE team_id = :team AND id % :every = 0"
+            ),
+            {"team": TEAM_ID, "every": MERGED_EVERY},
+        )
+
+
 def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
     """Insert the teams, their members and `rows` connections into a migrated database."""
     teams = _seed_teams(random.Random(seed))
@@ -364,6 +404,7 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
     else:
         _insert_core(db, generated)
         method = f"Core insert, {BATCH_ROWS:,} rows per executemany, tallies rebuilt"
+    _name_people(db)
     # A bulk load bypasses the app, so the maintained tallies are computed once from the rows.
     with db.session_scope() as session:
         rebuild_tallies(session)
@@ -371,7 +412,7 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
         # A table that filled up over two years has been vacuumed and analyzed by autovacuum
         # many times; without the visibility map the covering indexes cannot answer alone.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in ("connections", "daily_tallies", "member_days", "member_totals"):
+            for table in ("connections", "people", "daily_tallies", "member_days", "member_totals"):
                 connection.execute(text(f"VACUUM (ANALYZE) {table}"))
     seconds = time.perf_counter() - started
     with db.session_scope() as session:

@@ -14,6 +14,7 @@ from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Period, Window, WorkDays, local_date, zone
 from slackapp.domain.vocabulary import Principle, zero_counts
 from slackapp.domain.windows import Span, member_goal, member_span
+from slackapp.store.db import plain_rows
 from slackapp.store.models import DailyTally, Member, MemberTotal
 
 
@@ -41,10 +42,11 @@ def _people(
 ) -> dict[str, _Person]:
     """Every member with their own today (the team's when their zone is unknown)."""
     people: dict[str, _Person] = {}
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         select(Member.user_id, Member.display_name, Member.timezone).where(
             Member.team_id == team_id
-        )
+        ),
     )
     for user_id, display_name, timezone in rows:
         today = team_today
@@ -70,10 +72,11 @@ def _counts(
 ) -> Iterator[tuple[str, str, int]]:
     """(user, principle, count) over each member's own days in the window."""
     if live and period.window is Window.ALL:
-        totals = session.execute(
+        totals = plain_rows(
+            session,
             select(MemberTotal.user_id, MemberTotal.principle, MemberTotal.count).where(
                 MemberTotal.team_id == team_id, MemberTotal.count > 0
-            )
+            ),
         )
         yield from ((user_id, principle, n) for user_id, principle, n in totals)
         return
@@ -96,10 +99,11 @@ def _counts(
             # Someone who logged before we knew them reads as being on the team's day.
             and_(DailyTally.user_id.not_in(list(people)), _within(default)),
         )
-    sums = session.execute(
+    sums = plain_rows(
+        session,
         select(DailyTally.user_id, DailyTally.principle, func.sum(DailyTally.count))
         .where(DailyTally.team_id == team_id, where)
-        .group_by(DailyTally.user_id, DailyTally.principle)
+        .group_by(DailyTally.user_id, DailyTally.principle),
     )
     yield from ((user_id, principle, n) for user_id, principle, n in sums)
 

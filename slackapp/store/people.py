@@ -24,6 +24,7 @@ from slackapp.domain.people import (
     person_key,
 )
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
+from slackapp.store.db import plain_rows
 from slackapp.store.models import Connection, Person
 
 #: How many people the "same person as…" menu offers (Slack allows 100 options).
@@ -328,32 +329,28 @@ def recent_people(
     named = aliased(Person)
     root = aliased(Person)
     # One query: the entries that name someone (from their own index, newest first), each with
-    # the person it names or, for a merged person, the one it was merged into. Plain rows on the
-    # session's connection: this runs for every App Home.
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                Connection.local_date,
-                func.coalesce(root.id, named.id),
-                func.coalesce(root.platform, named.platform),
-                func.coalesce(root.handle_key, named.handle_key),
-                func.coalesce(root.display, named.display),
-            )
-            .join(named, (named.id == Connection.person_id) & (named.team_id == team_id))
-            .outerjoin(root, root.id == named.merged_into)
-            .where(
-                Connection.team_id == team_id,
-                Connection.user_id == user_id,
-                Connection.person_id.is_not(None),
-                # A person merged into someone no longer there names nobody.
-                or_(named.merged_into.is_(None), root.id.is_not(None)),
-            )
-            .order_by(Connection.created_at.desc(), Connection.id.desc())
-            .limit(scan)
+    # the person it names or, for a merged person, the one it was merged into.
+    rows = plain_rows(
+        session,
+        select(
+            Connection.local_date,
+            func.coalesce(root.id, named.id),
+            func.coalesce(root.platform, named.platform),
+            func.coalesce(root.handle_key, named.handle_key),
+            func.coalesce(root.display, named.display),
         )
-        .all()
-    )
+        .join(named, (named.id == Connection.person_id) & (named.team_id == team_id))
+        .outerjoin(root, root.id == named.merged_into)
+        .where(
+            Connection.team_id == team_id,
+            Connection.user_id == user_id,
+            Connection.person_id.is_not(None),
+            # A person merged into someone no longer there names nobody.
+            or_(named.merged_into.is_(None), root.id.is_not(None)),
+        )
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(scan),
+    ).all()
     found: dict[int, tuple[Known, date, int]] = {}
     for day, person_id, platform, handle, display in rows:
         if person_id in found:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
 from slackapp.domain.windows import Span
+from slackapp.store.db import plain_rows
 from slackapp.store.models import Connection, Member, Person
 
 __all__ = [
@@ -32,10 +33,11 @@ _CHUNK = 500
 
 def _merged(session: Session, *, team_id: str) -> dict[int, int]:
     """The team's merged people and whom each was merged into (ix_people_team_merged)."""
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         select(Person.id, Person.merged_into).where(
             Person.team_id == team_id, Person.merged_into.is_not(None)
-        )
+        ),
     )
     return {person: int(root) for person, root in rows if root is not None}
 
@@ -95,7 +97,7 @@ def _pairs(
     )
     return [
         (user_id, merged.get(person, person), int(n))
-        for user_id, person, n in session.execute(query)
+        for user_id, person, n in plain_rows(session, query)
         if person is not None
     ]
 
@@ -175,13 +177,14 @@ def first_time_people(session: Session, *, team_id: str, start: date, end: date)
     seen_before: set[int] = set()
     for offset in range(0, len(rows), _CHUNK):
         # Whether any entry named them before `start`: ix_connections_person_recent.
-        earlier = session.scalars(
+        earlier = plain_rows(
+            session,
             select(func.distinct(Connection.person_id)).where(
                 Connection.team_id == team_id,
                 Connection.person_id.in_(rows[offset : offset + _CHUNK]),
                 Connection.local_date < start,
-            )
-        )
+            ),
+        ).scalars()
         seen_before.update(merged.get(person, person) for person in earlier if person is not None)
     return len(touched - seen_before)
 

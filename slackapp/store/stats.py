@@ -14,6 +14,7 @@ from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import compute_streaks, current_streak, work_days_between
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
+from slackapp.store.db import plain_rows
 from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
 
 #: How far back `team_member_streaks` looks first. Only the people whose streak fills that
@@ -29,12 +30,13 @@ _HISTORY_DAYS = 36_525
 
 def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
     """Count a member's connections per local date, up to and including `until`."""
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         select(MemberDay.local_date, MemberDay.count).where(
             MemberDay.team_id == team_id,
             MemberDay.user_id == user_id,
             MemberDay.local_date <= until,
-        )
+        ),
     )
     return {day: int(n) for day, n in rows if n}
 
@@ -43,14 +45,15 @@ def _member_principle_counts(
     session: Session, *, team_id: str, user_id: str, start: date, end: date
 ) -> dict[Principle, int]:
     counts = zero_counts()
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         select(DailyTally.principle, func.sum(DailyTally.count))
         .where(
             DailyTally.team_id == team_id,
             DailyTally.user_id == user_id,
             DailyTally.local_date.between(start, end),
         )
-        .group_by(DailyTally.principle)
+        .group_by(DailyTally.principle),
     )
     for principle_value, n in rows:
         counts[Principle(principle_value)] += int(n or 0)
@@ -124,10 +127,11 @@ def team_daily_counts(
     result = {
         start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
     }
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         select(DailyTally.local_date, DailyTally.principle, func.sum(DailyTally.count))
         .where(DailyTally.team_id == team_id, DailyTally.local_date.between(start, end))
-        .group_by(DailyTally.local_date, DailyTally.principle)
+        .group_by(DailyTally.local_date, DailyTally.principle),
     )
     for day, principle_value, n in rows:
         result[day][Principle(principle_value)] += int(n or 0)
@@ -163,8 +167,7 @@ def team_member_streaks(
         if wider is not None:
             query = query.where(MemberDay.user_id.in_(wider))
         goal_days: dict[str, list[date]] = {}
-        # Core rows on the session's connection: plain tuples, without the ORM's row loading.
-        for user_id, day in session.connection().execute(query):
+        for user_id, day in plain_rows(session, query):
             goal_days.setdefault(user_id, []).append(day)
         # A streak that fills the whole window may have begun before it: those few people are
         # read again over a longer window, so a long streak is never cut to a window's length.

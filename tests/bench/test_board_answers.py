@@ -51,3 +51,10 @@ def test_the_bare_aggregates_count_the_same_rows(seeded: Database) -> None:
     assert sum(n for _, n in leaderboard.bare_stats(seeded)) == stats.total_all_time
     goal_days = {user for user, _, _ in leaderboard.bare_streaks(seeded)}
     assert {user for user, _ in leaderboard.ours_streaks(seeded)} <= goal_days
+
+
+def test_the_home_meets_the_people_the_entries_name(seeded: Database) -> None:
+    # The seed names people the way logging does, so the Home's people check compares something.
+    home = leaderboard.ours_home(seeded)
+    assert len(home.people) == leaderboard.HOME_PEOPLE
+    assert sum(touches for *_, touches in home.people) >= leaderboard.HOME_PEOPLE
