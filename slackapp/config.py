@@ -66,6 +66,7 @@ class Settings:
     delivery_workspace_per_minute: int = 300
     listener_workers: int = 16
     web_threads: int = 16
+    web_queue_limit: float = 2
     web_workers: int = 2
     # Seconds to wait for the database: to connect, for a free pooled connection, per statement.
     db_connect_timeout: float = 3
@@ -244,6 +245,7 @@ def load_settings(
         delivery_workspace_per_minute=integer("DELIVERY_WORKSPACE_PER_MINUTE", 300, 1, 6000),
         listener_workers=integer("LISTENER_WORKERS", 16, 1, 256),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
+        web_queue_limit=seconds("WEB_QUEUE_LIMIT", 2, 0.1, 30),
         web_workers=integer("WEB_WORKERS", DEFAULT_WEB_WORKERS, 1, 64),
         db_connect_timeout=seconds("DB_CONNECT_TIMEOUT", 3, 1, 60),
         db_pool_timeout=seconds("DB_POOL_TIMEOUT", 2, 0.1, 60),

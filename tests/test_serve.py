@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -16,8 +17,12 @@ from pathlib import Path
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import func, select
 
 from slackapp.sandbox.emulator import SlackEmulator
+from slackapp.slack.listening import BUSY_NOTHING_SAVED
+from slackapp.store.db import Database
+from slackapp.store.models import Connection
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +50,43 @@ def wait_healthy(
     raise AssertionError("serve never became healthy")
 
 
+SECRET = "serve-secret"
+
+
+def command_body(standin: SlackEmulator, text: str) -> bytes:
+    return urllib.parse.urlencode(
+        {
+            "team_id": "T0TEAM",
+            "user_id": "U1",
+            "channel_id": "C1",
+            "command": "/connect",
+            "text": text,
+            "response_url": standin.response_url("served"),
+            "trigger_id": "t.1",
+        }
+    ).encode()
+
+
+def post_command(base: str, standin: SlackEmulator, text: str) -> tuple[int, str]:
+    """Send a signed `/connect text`; the status and the answer's body."""
+    body = command_body(standin, text)
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
+    request = urllib.request.Request(
+        f"{base}/slack/events",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
 def test_serve_answers_health_and_slack_requests(
     standin: SlackEmulator, database_url: str, tmp_path: Path
 ) -> None:
@@ -52,7 +94,7 @@ def test_serve_answers_health_and_slack_requests(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
         "SLACK_BOT_TOKEN": standin.bot_token,
-        "SLACK_SIGNING_SECRET": "serve-secret",
+        "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": standin.api_url,
         "DATABASE_URL": database_url,
         "SCHEDULER_ENABLED": "false",
@@ -68,34 +110,11 @@ def test_serve_answers_health_and_slack_requests(
     try:
         base = f"http://127.0.0.1:{port}"
         assert wait_healthy(f"{base}/healthz", process) == {"ok": True, "database": "up"}
-        body = urllib.parse.urlencode(
-            {
-                "team_id": "T0TEAM",
-                "user_id": "U1",
-                "channel_id": "C1",
-                "command": "/connect",
-                "text": "help",
-                "response_url": standin.response_url("served"),
-                "trigger_id": "t.1",
-            }
-        ).encode()
-        ts = str(int(time.time()))
-        signature = SignatureVerifier("serve-secret").generate_signature(timestamp=ts, body=body)
-        assert signature is not None
-        request = urllib.request.Request(
-            f"{base}/slack/events",
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": signature,
-            },
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
-            # Help comes back in the ack itself.
-            assert "Four ways to give value" in response.read().decode()
+        status, answer = post_command(base, standin, "help")
+        assert status == 200
+        # Help comes back in the ack itself.
+        assert "Four ways to give value" in answer
+        body = command_body(standin, "help")
         unsigned = urllib.request.Request(f"{base}/slack/events", data=body, method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(unsigned, timeout=10)
@@ -109,3 +128,75 @@ def test_serve_answers_health_and_slack_requests(
             _, stderr = process.communicate()
     assert "gunicorn" in stderr.lower() or "Booting worker" in stderr
     assert standin.bot_token not in stderr
+
+
+def test_a_command_that_waits_too_long_for_a_thread_is_told_busy_at_once(
+    standin: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": database_url,
+        "SCHEDULER_ENABLED": "false",
+        # One thread in one process, and half a second of queueing allowed.
+        "WEB_WORKERS": "1",
+        "WEB_THREADS": "1",
+        "WEB_QUEUE_LIMIT": "0.5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "slackapp", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(f"{base}/healthz", process)
+        # A slow client holds the only thread: its headers now, its body 1.5 s later.
+        slow = socket.create_connection(("127.0.0.1", port), timeout=10)
+        slow.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+        )
+        time.sleep(0.3)
+        answers: list[tuple[int, str]] = []
+        queued = threading.Thread(
+            target=lambda: answers.append(post_command(base, standin, "solve fixed her deploy"))
+        )
+        began = time.monotonic()
+        queued.start()
+        time.sleep(1.5)
+        slow.sendall(b"0123456789")
+        assert slow.recv(100).startswith(b"HTTP/1.1 401")  # unsigned, refused as ever
+        slow.close()
+        queued.join(timeout=10)
+        waited = time.monotonic() - began
+        # Told at once when its turn came, rather than saved late: nothing was saved.
+        ((status, answer),) = answers
+        assert status == 200
+        assert json.loads(answer) == {"response_type": "ephemeral", "text": BUSY_NOTHING_SAVED}
+        assert waited < 5
+        db = Database(database_url)
+        try:
+            with db.read_scope() as session:
+                assert session.scalar(select(func.count()).select_from(Connection)) == 0
+            # With the queue empty again, the same command is done and saved.
+            status, answer = post_command(base, standin, "solve fixed her deploy")
+            assert status == 200 and "busy" not in answer
+            with db.read_scope() as session:
+                assert session.scalar(select(func.count()).select_from(Connection)) == 1
+        finally:
+            db.dispose()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+    assert "waiting too long for a thread" in stderr

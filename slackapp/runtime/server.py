@@ -17,6 +17,7 @@ from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
 from slackapp.runtime.app import build_app, build_follow_ups, build_team_clients
 from slackapp.runtime.database import open_database
+from slackapp.runtime.shedding import QueueTimedWorker
 from slackapp.runtime.startup import slack_problem
 from slackapp.runtime.web import create_wsgi_app
 from slackapp.scheduling.tick import start_scheduler
@@ -65,7 +66,8 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             # runs one thread at a time per process, so a second process uses a second core.
             # Scheduled posts stay exactly once across them (the ledger's claims).
             "workers": self.settings.web_workers,
-            "worker_class": "gthread",
+            # gthread, noting when each request joined the queue for a thread (see shedding).
+            "worker_class": f"{QueueTimedWorker.__module__}.{QueueTimedWorker.__qualname__}",
             "threads": self.settings.web_threads,
             "timeout": 30,
             "graceful_timeout": GRACEFUL_TIMEOUT,
@@ -119,7 +121,12 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
             self.settings.host,
             self.settings.port,
         )
-        return create_wsgi_app(app, db=db, signing_secret=self.settings.signing_secret or "")
+        return create_wsgi_app(
+            app,
+            db=db,
+            signing_secret=self.settings.signing_secret or "",
+            queue_limit=self.settings.web_queue_limit,
+        )
 
 
 def serve(settings: Settings, *, clock: Clock = system_clock) -> None:

@@ -18,8 +18,9 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 
+from slackapp.runtime.shedding import queued_for
 from slackapp.runtime.verification import Refusal, decode_payload, verify
-from slackapp.slack.listening import VERIFIED
+from slackapp.slack.listening import BUSY_NOTHING_SAVED, VERIFIED
 from slackapp.store.db import Database
 
 if TYPE_CHECKING:
@@ -50,11 +51,15 @@ def create_wsgi_app(
     db: Database,
     signing_secret: str | None = None,
     now: Callable[[], float] = time.time,
+    queue_limit: float | None = None,
+    waited: Callable[[], float] = queued_for,
 ) -> WsgiApp:
     """A WSGI callable serving `app` and the health check.
 
     `signing_secret` defaults to the one `app` was built with; without one, every request to
-    /slack/events is refused. `now` is the clock signatures are checked against.
+    /slack/events is refused. `now` is the clock signatures are checked against. A verified
+    request that `waited` longer than `queue_limit` seconds for its thread is answered "busy"
+    at once, its work not done (see slackapp.runtime.shedding).
     """
     secret = _bolt_signing_secret(app) if signing_secret is None else signing_secret
 
@@ -63,7 +68,8 @@ def create_wsgi_app(
         if path == HEALTH_PATH and method in {"GET", "HEAD"}:
             return _health(db, start_response)
         if path == SLACK_PATH and method == "POST":
-            response = _slack(app, environ, secret=secret, now=now())
+            late = queue_limit is not None and waited() > queue_limit
+            response = _slack(app, environ, secret=secret, now=now(), shed=late)
         elif path in {INSTALL_PATH, REDIRECT_PATH} and method == "GET" and app.oauth_flow:
             response = _oauth(app, environ, install=path == INSTALL_PATH)
         else:
@@ -74,7 +80,9 @@ def create_wsgi_app(
     return wsgi
 
 
-def _slack(app: App, environ: WSGIEnvironment, *, secret: str, now: float) -> WsgiHttpResponse:
+def _slack(
+    app: App, environ: WSGIEnvironment, *, secret: str, now: float, shed: bool = False
+) -> WsgiHttpResponse:
     stream = cast(IO[bytes], environ["wsgi.input"])
     body = verify(environ, stream=stream, secret=secret, now=now)
     if isinstance(body, Refusal):
@@ -95,8 +103,39 @@ def _slack(app: App, environ: WSGIEnvironment, *, secret: str, now: float) -> Ws
         return _refuse(environ, Refusal(400, f"payload Bolt cannot read ({type(error).__name__})"))
     if not isinstance(cast(object, request.body), dict):
         return _refuse(environ, Refusal(400, "payload is not a JSON object"))
+    if shed:
+        return _busy(environ, request.body)
     answer: BoltResponse = app.dispatch(request)
     return WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+
+
+def _busy(environ: WSGIEnvironment, payload: dict[str, Any]) -> WsgiHttpResponse:
+    """The answer to a verified request that waited too long to be worth starting."""
+    log.warning(
+        "busy: answered %s without doing it, after waiting too long for a thread",
+        _kind(payload),
+    )
+    if "command" in payload and "type" not in payload:
+        # A slash command's answer is shown to the member alone: they know to try again.
+        body = json.dumps({"response_type": "ephemeral", "text": BUSY_NOTHING_SAVED})
+        return WsgiHttpResponse(
+            status=200, body=body, headers={"content-type": ["application/json"]}
+        )
+    # Events come again (Slack retries them); a button or a form shows Slack's own error and
+    # keeps what the member typed.
+    return WsgiHttpResponse(
+        status=503,
+        body=json.dumps({"error": "busy"}),
+        headers={"content-type": ["application/json"], "retry-after": ["1"]},
+    )
+
+
+def _kind(payload: dict[str, Any]) -> str:
+    command = payload.get("command")
+    if isinstance(command, str) and "type" not in payload:
+        return f"a {command[:32]!r} command"
+    kind = payload.get("type")
+    return f"a {kind[:32]!r} request" if isinstance(kind, str) else "a request"
 
 
 def _oauth(app: App, environ: WSGIEnvironment, *, install: bool) -> WsgiHttpResponse:

@@ -1,0 +1,48 @@
+"""Shedding load: a request that waited too long for a serving thread is answered "busy" at once.
+
+gunicorn's gthread worker accepts connections as they come and queues them for its threads;
+under more load than the threads can serve, that queue only grows, and every request in it
+waits longer than the last, well past the 3 seconds Slack waits for an answer. Our worker stamps
+each connection when it joins the queue; the web layer reads how long the request it is
+answering waited (`queued_for`) and, past WEB_QUEUE_LIMIT, answers it straight away (after its
+signature is checked) instead of doing its work late: a slash command hears "very busy,
+nothing was saved", anything else gets a 503 that Slack shows or retries. Waiting is then
+bounded however many requests arrive, and the member is told rather than left hanging.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from gunicorn.workers.gthread import ThreadWorker
+
+#: The attribute our worker stamps on a connection when it is queued for a thread.
+_QUEUED_AT = "valueboard_queued_at"
+
+_current = threading.local()
+
+
+class QueueTimedWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker, noting when each connection was queued for a thread."""
+
+    def enqueue_req(self, conn: Any) -> None:
+        # New connections and kept-alive ones with a new request both come through here.
+        setattr(conn, _QUEUED_AT, time.monotonic())
+        super().enqueue_req(conn)
+
+    def handle(self, conn: Any) -> Any:
+        _current.queued_at = getattr(conn, _QUEUED_AT, None)
+        try:
+            return super().handle(conn)
+        finally:
+            _current.queued_at = None
+
+
+def queued_for(now: float | None = None) -> float:
+    """Seconds the request this thread is answering waited for it (0 outside our worker)."""
+    queued_at: float | None = getattr(_current, "queued_at", None)
+    if queued_at is None:
+        return 0.0
+    return max(0.0, (time.monotonic() if now is None else now) - queued_at)
