@@ -18,7 +18,7 @@ from gunicorn.workers.gthread import ThreadWorker
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
-from slackapp.config import Settings
+from slackapp.config import ConfigError, Settings, load_settings
 from slackapp.runtime import shedding
 from slackapp.runtime.app import build_app
 from slackapp.runtime.web import create_wsgi_app
@@ -205,3 +205,10 @@ def test_the_worker_stamps_each_connection_as_it_joins_the_queue() -> None:
         Worker().enqueue_req(conn)
     assert queued == [conn]
     assert before <= getattr(conn, shedding._QUEUED_AT) <= time.monotonic()
+
+
+def test_the_queue_limit_is_a_setting_in_seconds() -> None:
+    assert load_settings({}, dotenv_path=None).web_queue_limit == 2
+    assert load_settings({"WEB_QUEUE_LIMIT": "0.75"}, dotenv_path=None).web_queue_limit == 0.75
+    with pytest.raises(ConfigError, match=r"WEB_QUEUE_LIMIT must be between 0\.1 and 30 seconds"):
+        load_settings({"WEB_QUEUE_LIMIT": "0"}, dotenv_path=None)
