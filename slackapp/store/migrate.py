@@ -4,11 +4,13 @@ Several processes may start at once (gunicorn on several servers, replicas of a 
 each migrates on start. Only one may change the schema: on PostgreSQL the upgrade runs in one
 transaction that first takes an advisory lock; on SQLite it runs in one write transaction
 (`BEGIN IMMEDIATE`, the file's lock). The others wait for the lock, up to `lock_timeout`, then
-find the schema at head and do nothing.
+find the schema at head and do nothing. On SQLite, a "locked" that comes at once (opening a new
+file together) is tried again until the same deadline.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Final
 
@@ -51,6 +53,29 @@ def upgrade(
 
     Raises MigrationLockTimeout when another process's migration outlasts `lock_timeout`.
     """
+    deadline = time.monotonic() + lock_timeout
+    wait = lock_timeout
+    while True:
+        try:
+            _upgrade_once(database, revision=revision, lock_timeout=wait)
+            return
+        except OperationalError as error:
+            if not _lock_timed_out(error):
+                raise
+            left = deadline - time.monotonic()
+            if database.backend != "sqlite" or left <= 0:
+                raise MigrationLockTimeout(lock_timeout) from error
+            # SQLite can answer "locked" at once, without waiting, while processes open a new
+            # file together (switching it to WAL, say): try again within the same deadline.
+            time.sleep(min(_SQLITE_RETRY_PAUSE, left))
+            wait = max(deadline - time.monotonic(), _SQLITE_RETRY_PAUSE)
+
+
+#: Seconds between a SQLite migration's attempts when the file answered "locked" at once.
+_SQLITE_RETRY_PAUSE = 0.05
+
+
+def _upgrade_once(database: Database, *, revision: str, lock_timeout: float) -> None:
     config = alembic_config()
     # migrations/env.py takes PostgreSQL's advisory lock with this timeout.
     config.attributes["lock_timeout"] = lock_timeout
@@ -63,10 +88,6 @@ def upgrade(
             with connection.begin():
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
-        except OperationalError as error:
-            if _lock_timed_out(error):
-                raise MigrationLockTimeout(lock_timeout) from error
-            raise
         finally:
             if previous is not None:
                 _sqlite_busy_timeout(connection, previous)

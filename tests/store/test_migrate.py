@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from slackapp.config import load_settings
 from slackapp.runtime.startup import StartupError, migrate_database
@@ -98,3 +99,36 @@ def test_a_migration_waits_for_the_lock_and_says_so_when_it_gives_up(database_ur
     finally:
         database.dispose()
         holder.dispose()
+
+
+def test_a_sqlite_file_that_answers_locked_at_once_is_tried_again(tmp_path: Path) -> None:
+    # What a process can meet when several open a new SQLite file together: "database is
+    # locked" straight away, from the connection's own set-up, not after any wait.
+    database = Database(f"sqlite:///{tmp_path / 'new.db'}")
+    refusals = [sqlite3.OperationalError("database is locked")] * 2
+
+    def locked_at_first(_dbapi_connection: object, _record: object) -> None:
+        if refusals:
+            raise refusals.pop()
+
+    event.listen(database.engine, "connect", locked_at_first)
+    try:
+        upgrade(database, lock_timeout=5)
+        assert refusals == []
+        assert current_revision(database) == head_revision()
+    finally:
+        database.dispose()
+
+
+def test_a_sqlite_file_that_stays_locked_gives_up_at_the_deadline(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'new.db'}")
+
+    def always_locked(_dbapi_connection: object, _record: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    event.listen(database.engine, "connect", always_locked)
+    try:
+        with pytest.raises(MigrationLockTimeout, match=r"over 0\.3 s"):
+            upgrade(database, lock_timeout=0.3)
+    finally:
+        database.dispose()
