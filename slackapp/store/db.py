@@ -256,7 +256,9 @@ class Database:
     ) -> None:
         self.url = url
         self.timeouts = timeouts or Timeouts()
-        self.engine = create_db_engine(url, echo=echo, timeouts=self.timeouts, pool_size=pool_size)
+        self.engine = create_db_engine(
+            url, echo=echo, timeouts=self.timeouts, pool_size=pool_size, max_overflow=max_overflow
+        )
         #: SQLite files only: writers take turns here before BEGIN IMMEDIATE (see WriteGate).
         self.write_gate = _write_gate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

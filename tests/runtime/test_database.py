@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from slackapp.config import ConfigError, load_settings
+from slackapp.runtime.database import open_database
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database, Timeouts
 from tests.runtime.fakes import HangingProxy, SilentServer
@@ -161,6 +162,27 @@ def test_a_busy_pool_gives_up_after_the_pool_timeout(database_url: str) -> None:
                 started = time.monotonic()
                 held.append(db.engine.connect())
         assert time.monotonic() - started < 3
+    finally:
+        for connection in held:
+            connection.close()
+        db.dispose()
+
+
+def test_the_served_pool_holds_a_connection_per_thread_and_lends_the_listeners_more(
+    database_url: str,
+) -> None:
+    settings = load_settings(
+        {"DATABASE_URL": database_url, "WEB_THREADS": "3", "LISTENER_WORKERS": "2"},
+        dotenv_path=None,
+    )
+    db = open_database(settings)
+    held = []
+    try:
+        # WEB_THREADS kept, LISTENER_WORKERS + 2 more at busy moments, then the pool timeout.
+        with pytest.raises(PoolTimeout):
+            for _ in range(20):
+                held.append(db.engine.connect())
+        assert len(held) == 3 + 2 + 2
     finally:
         for connection in held:
             connection.close()
