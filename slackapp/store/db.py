@@ -6,7 +6,7 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +230,11 @@ def _write_gate(engine: Engine) -> WriteGate | None:
     return WriteGate(Path(f"{database}-gate"))
 
 
-def plain_rows(session: Session, statement: TypedReturnsRows[*_Ts]) -> CursorResult[*_Ts]:
+def plain_rows(
+    session: Session,
+    statement: TypedReturnsRows[*_Ts],
+    parameters: Mapping[str, Any] | None = None,
+) -> CursorResult[*_Ts]:
     """Run `statement` on the session's connection (its transaction) and return plain rows.
 
     For read queries that return many small rows (counts, dates, ids): the ORM's row loading
@@ -239,7 +243,7 @@ def plain_rows(session: Session, statement: TypedReturnsRows[*_Ts]) -> CursorRes
     """
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement)
+    return session.connection().execute(statement, parameters)
 
 
 class Database:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import BindParameter, Select, String, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -322,16 +322,14 @@ def unmerge_people(
     return _known(source)
 
 
-def recent_people(
-    session: Session, *, team_id: str, user_id: str, limit: int, scan: int = 100
-) -> list[RecentPerson]:
-    """The people the member touched most recently (their last `scan` entries), newest first."""
+def _recent_people_query() -> Select[date, int, str, str, str]:
+    """The entries that name someone (from their own index, newest first), each with the person
+    it names or, for a merged person, the one it was merged into. Built once: this runs for
+    every App Home, and building it cost more than running it."""
     named = aliased(Person)
     root = aliased(Person)
-    # One query: the entries that name someone (from their own index, newest first), each with
-    # the person it names or, for a merged person, the one it was merged into.
-    rows = plain_rows(
-        session,
+    team_id: BindParameter[str] = bindparam("team_id", type_=String())
+    return (
         select(
             Connection.local_date,
             func.coalesce(root.id, named.id),
@@ -343,14 +341,25 @@ def recent_people(
         .outerjoin(root, root.id == named.merged_into)
         .where(
             Connection.team_id == team_id,
-            Connection.user_id == user_id,
+            Connection.user_id == bindparam("user_id"),
             Connection.person_id.is_not(None),
             # A person merged into someone no longer there names nobody.
             or_(named.merged_into.is_(None), root.id.is_not(None)),
         )
         .order_by(Connection.created_at.desc(), Connection.id.desc())
-        .limit(scan),
-    ).all()
+        .limit(bindparam("scan"))
+    )
+
+
+_RECENT_PEOPLE = _recent_people_query()
+
+
+def recent_people(
+    session: Session, *, team_id: str, user_id: str, limit: int, scan: int = 100
+) -> list[RecentPerson]:
+    """The people the member touched most recently (their last `scan` entries), newest first."""
+    parameters = {"team_id": team_id, "user_id": user_id, "scan": scan}
+    rows = plain_rows(session, _RECENT_PEOPLE, parameters).all()
     found: dict[int, tuple[Known, date, int]] = {}
     for day, person_id, platform, handle, display in rows:
         if person_id in found:
