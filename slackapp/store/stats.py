@@ -15,7 +15,7 @@ from slackapp.domain.streaks import compute_streaks, current_streak, work_days_b
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
 from slackapp.store.db import plain_rows
-from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
+from slackapp.store.models import Connection, DailyTally, MemberDay
 
 #: How far back `team_member_streaks` looks first. Only the people whose streak fills that
 #: window are read further back, over a window STREAK_WIDENING times longer each time, so a
@@ -28,17 +28,16 @@ STREAK_WIDENING = 4
 _HISTORY_DAYS = 36_525
 
 
-def daily_counts(session: Session, *, team_id: str, user_id: str, until: date) -> dict[date, int]:
-    """Count a member's connections per local date, up to and including `until`."""
-    rows = plain_rows(
-        session,
-        select(MemberDay.local_date, MemberDay.count).where(
-            MemberDay.team_id == team_id,
-            MemberDay.user_id == user_id,
-            MemberDay.local_date <= until,
-        ),
+def daily_counts(
+    session: Session, *, team_id: str, user_id: str, until: date | None = None
+) -> dict[date, int]:
+    """Count a member's connections per local date, up to and including `until` (or all)."""
+    query = select(MemberDay.local_date, MemberDay.count).where(
+        MemberDay.team_id == team_id, MemberDay.user_id == user_id
     )
-    return {day: int(n) for day, n in rows if n}
+    if until is not None:
+        query = query.where(MemberDay.local_date <= until)
+    return {day: int(n) for day, n in plain_rows(session, query) if n}
 
 
 def _member_principle_counts(
@@ -85,7 +84,10 @@ def member_stats(
     """Gather a member's progress as of `today`, their own calendar date."""
     if recent_limit < 0:
         raise ValueError("recent_limit cannot be negative")
-    per_day = daily_counts(session, team_id=team_id, user_id=user_id, until=today)
+    # Every day the member logged, once: their days up to today and, summed, their all-time
+    # total (the per-day counts hold every entry, as the per-principle totals do).
+    every_day = daily_counts(session, team_id=team_id, user_id=user_id)
+    per_day = {day: n for day, n in every_day.items() if day <= today}
     week_counts = _member_principle_counts(
         session, team_id=team_id, user_id=user_id, start=week_start(today), end=today
     )
@@ -95,14 +97,7 @@ def member_stats(
         (day, per_day.get(day, 0))
         for day in (today - timedelta(days=back) for back in range(6, -1, -1))
     )
-    total_all_time = int(
-        session.scalar(
-            select(func.sum(MemberTotal.count)).where(
-                MemberTotal.team_id == team_id, MemberTotal.user_id == user_id
-            )
-        )
-        or 0
-    )
+    total_all_time = sum(every_day.values())
     return MemberStats(
         user_id=user_id,
         today=today,
