@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import text
 
-from slackapp.store.db import Database, Timeouts, normalize_url
+from slackapp.store.db import DEFAULT_POOL_SIZE, Database, Timeouts, normalize_url
 from slackapp.store.migrate import upgrade
 
 #: The repository's root: benchmarks start processes that import `bench` from it.
@@ -44,11 +44,16 @@ _SEEDING = Timeouts(statement=None)
 
 
 @contextmanager
-def scratch_database(url: str | None) -> Iterator[Database]:
-    """A migrated, empty database: a temp SQLite file, or a fresh schema on `url`, then gone."""
+def scratch_database(url: str | None, *, pool_size: int = DEFAULT_POOL_SIZE) -> Iterator[Database]:
+    """A migrated, empty database: a temp SQLite file, or a fresh schema on `url`, then gone.
+
+    `pool_size` connections are kept per process: as many as the threads that will ask at once.
+    """
     if url is None:
         with tempfile.TemporaryDirectory(prefix="valueboard-bench-") as folder:
-            database = Database(f"sqlite:///{Path(folder) / 'bench.db'}", timeouts=_SEEDING)
+            database = Database(
+                f"sqlite:///{Path(folder) / 'bench.db'}", timeouts=_SEEDING, pool_size=pool_size
+            )
             try:
                 upgrade(database)
                 yield database
@@ -61,7 +66,9 @@ def scratch_database(url: str | None) -> Iterator[Database]:
     with admin.engine.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     scoped = normalize_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    database = Database(scoped.render_as_string(hide_password=False), timeouts=_SEEDING)
+    database = Database(
+        scoped.render_as_string(hide_password=False), timeouts=_SEEDING, pool_size=pool_size
+    )
     try:
         upgrade(database)
         yield database

@@ -46,7 +46,7 @@ from slackapp.domain.streaks import Streaks, compute_streaks, goal_for_period
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.scheduling.digests import build_digest
-from slackapp.store.db import READ_ONLY, Database
+from slackapp.store.db import DEFAULT_POOL_SIZE, READ_ONLY, Database
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Base, Connection, Member, Person
 from slackapp.store.people import recent_people
@@ -345,9 +345,9 @@ def _name_people(db: Database) -> None:
         connection.execute(
             text(
                 "INSERT INTO people (team_id, platform, handle_key, display, created_at) "
-                "SELECT team_id, coalesce(platform, 'other'), lower(substr(who, 2)), min(who), "
+                "SELECT team_id, coalesce(platform, ''), lower(substr(who, 2)), min(who), "
                 "min(created_at) FROM connections WHERE team_id = :team AND who IS NOT NULL "
-                "GROUP BY team_id, coalesce(platform, 'other'), lower(substr(who, 2))"
+                "GROUP BY team_id, coalesce(platform, ''), lower(substr(who, 2))"
             ),
             {"team": TEAM_ID},
         )
@@ -355,7 +355,7 @@ def _name_people(db: Database) -> None:
             text(
                 "UPDATE connections SET person_id = (SELECT people.id FROM people "
                 "WHERE people.team_id = connections.team_id "
-                "AND people.platform = coalesce(connections.platform, 'other') "
+                "AND people.platform = coalesce(connections.platform, '') "
                 "AND people.handle_key = lower(substr(connections.who, 2))) "
                 "WHERE team_id = :team AND who IS NOT NULL"
             ),
@@ -944,32 +944,42 @@ def differences(db: Database) -> list[str]:
     return [op.name for op in operations(db) if op.ours() != op.naive()]
 
 
-def _timed_threads(operation: Callable[[], object], *, calls: int, concurrency: int) -> list[float]:
-    """Seconds per call, with `concurrency` threads of this process each making `calls` calls."""
+def _timed_threads(
+    operation: Callable[[], object],
+    db: Database,
+    *,
+    calls: int,
+    concurrency: int,
+    ready: Callable[[], None] | None = None,
+) -> list[float]:
+    """Seconds per call, with `concurrency` threads of this process each making `calls` calls.
+
+    Before timing, the pool is filled with a connection per thread and each thread makes one
+    untimed call, as a serving process's threads and pool are warm; then `ready` runs (to start
+    together with other processes) and every thread starts timing at once.
+    """
+    # Open one connection per thread together, so the pool keeps that many (a forked client
+    # process starts with none, and warm-up calls alone would pass one connection around).
+    held = [db.engine.connect() for _ in range(concurrency)]
+    for connection in held:
+        connection.close()
     seconds: list[float] = []
     lock = threading.Lock()
-    start = threading.Barrier(concurrency)
-
+    start = threading.Barrier(concurrency, action=ready)
     failures: list[BaseException] = []
 
     def client() -> None:
         mine: list[float] = []
         try:
-            # One call first, untimed: this thread's pooled connection is opened and warm, as
-            # a serving thread's is (a forked client process starts with none).
-            operation()
-        except Exception as error:
-            failures.append(error)
-        start.wait(timeout=60)
-        if failures:
-            return
-        try:
+            operation()  # untimed: caches and this thread's first checkout
+            start.wait(timeout=120)
             for _ in range(calls):
                 began = time.perf_counter()
                 operation()
                 mine.append(time.perf_counter() - began)
         except Exception as error:  # reported below, not lost in a thread
             failures.append(error)
+            start.abort()  # the others stop waiting for this one
         with lock:
             seconds.extend(mine)
 
@@ -990,6 +1000,10 @@ def split(concurrency: int, processes: int) -> list[int]:
     return [share + (1 if index < extra else 0) for index in range(processes)]
 
 
+def _wait(barrier: Any) -> None:
+    barrier.wait(timeout=120)
+
+
 def _client_process(
     operation: Callable[[], object],
     db: Database,
@@ -1001,9 +1015,17 @@ def _client_process(
     # A forked child must not use the parent's pooled connections: it opens its own.
     db.engine.dispose(close=False)
     try:
-        start.wait(timeout=60)
-        results.put(("ok", _timed_threads(operation, calls=calls, concurrency=threads)))
+        # Every process warms up first; then they all start timing together.
+        seconds = _timed_threads(
+            operation,
+            db,
+            calls=calls,
+            concurrency=threads,
+            ready=lambda: _wait(start),
+        )
+        results.put(("ok", seconds))
     except BaseException as error:
+        start.abort()
         results.put(("failed", f"{type(error).__name__}: {error}"))
 
 
@@ -1022,14 +1044,16 @@ def _timed(
     """
     shares = split(concurrency, processes)
     if len(shares) == 1:
-        return _timed_threads(operation, calls=calls, concurrency=concurrency)
+        return _timed_threads(operation, db, calls=calls, concurrency=concurrency)
     # Fork: the children inherit the seeded database and the operation as they are.
     context = multiprocessing.get_context("fork")
     start = context.Barrier(len(shares))
     results = context.Queue()
     children = [
         context.Process(
-            target=_client_process, args=(operation, db, threads, calls, start, results)
+            target=_client_process,
+            args=(operation, db, threads, calls, start, results),
+            daemon=True,  # never outlives the benchmark, whatever happens to it
         )
         for threads in shares
     ]
@@ -1037,14 +1061,18 @@ def _timed(
         child.start()
     seconds: list[float] = []
     failures: list[str] = []
-    for _ in children:
-        status, value = results.get(timeout=600)
-        if status == "ok":
-            seconds.extend(value)
-        else:
-            failures.append(value)
-    for child in children:
-        child.join(timeout=60)
+    try:
+        for _ in children:
+            status, value = results.get(timeout=600)
+            if status == "ok":
+                seconds.extend(value)
+            else:
+                failures.append(value)
+    finally:
+        for child in children:
+            child.join(timeout=10)
+            if child.is_alive():
+                child.terminate()
     if failures:
         raise RuntimeError(f"{len(failures)} of {len(shares)} processes failed: {failures[0]}")
     return seconds
@@ -1105,7 +1133,7 @@ def run(
     processes: int = DEFAULT_PROCESSES,
 ) -> tuple[list[Figure], str]:
     """Seed, check and time every operation; the figures and a line about the seed."""
-    with scratch_database(database_url) as db:
+    with scratch_database(database_url, pool_size=max(concurrency, DEFAULT_POOL_SIZE)) as db:
         print(f"boards on {label}: seeding {rows:,} rows", file=sys.stderr)
         seeded = seed_connections(db, rows=rows, seed=seed)
         size = f", {mebibytes(seeded.size_bytes)}" if seeded.size_bytes else ""

@@ -6,8 +6,10 @@ waits longer than the last, well past the 3 seconds Slack waits for an answer. O
 each connection when it joins the queue; the web layer reads how long the request it is
 answering waited (`queued_for`) and, past WEB_QUEUE_LIMIT, answers it straight away (after its
 signature is checked) instead of doing its work late: a slash command hears "very busy,
-nothing was saved", anything else gets a 503 that Slack shows or retries. Waiting is then
-bounded however many requests arrive, and the member is told rather than left hanging.
+nothing was saved", anything else gets a 503 that Slack shows or retries. The wait in that
+queue is then bounded, and the member is told rather than left hanging. (Connections beyond
+gunicorn's worker_connections wait in the kernel's backlog, which no process can see; and each
+busy answer still takes a thread for a moment, to check its signature.)
 """
 
 from __future__ import annotations
@@ -33,16 +35,17 @@ class QueueTimedWorker(ThreadWorker):  # type: ignore[misc]
         super().enqueue_req(conn)
 
     def handle(self, conn: Any) -> Any:
-        _current.queued_at = getattr(conn, _QUEUED_AT, None)
+        # The wait ends here, as a thread takes the connection: what follows (a client slow to
+        # send its request, say) is the client's time, not the queue's.
+        queued_at: float | None = getattr(conn, _QUEUED_AT, None)
+        _current.waited = 0.0 if queued_at is None else max(0.0, time.monotonic() - queued_at)
         try:
             return super().handle(conn)
         finally:
-            _current.queued_at = None
+            _current.waited = 0.0
 
 
-def queued_for(now: float | None = None) -> float:
-    """Seconds the request this thread is answering waited for it (0 outside our worker)."""
-    queued_at: float | None = getattr(_current, "queued_at", None)
-    if queued_at is None:
-        return 0.0
-    return max(0.0, (time.monotonic() if now is None else now) - queued_at)
+def queued_for() -> float:
+    """Seconds the request this thread is answering waited for a thread (0 outside our worker)."""
+    waited: float = getattr(_current, "waited", 0.0)
+    return waited

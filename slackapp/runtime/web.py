@@ -103,7 +103,7 @@ def _slack(
         return _refuse(environ, Refusal(400, f"payload Bolt cannot read ({type(error).__name__})"))
     if not isinstance(cast(object, request.body), dict):
         return _refuse(environ, Refusal(400, "payload is not a JSON object"))
-    if shed:
+    if shed and not _setup_probe(request.body):
         return _busy(environ, request.body)
     answer: BoltResponse = app.dispatch(request)
     return WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
@@ -128,6 +128,12 @@ def _busy(environ: WSGIEnvironment, payload: dict[str, Any]) -> WsgiHttpResponse
         body=json.dumps({"error": "busy"}),
         headers={"content-type": ["application/json"], "retry-after": ["1"]},
     )
+
+
+def _setup_probe(payload: dict[str, Any]) -> bool:
+    """Slack checking the app's URL (the Events API's challenge, a command's SSL check): cheap,
+    and answered even when busy, so that setting the app up never fails under load."""
+    return payload.get("type") == "url_verification" or "ssl_check" in payload
 
 
 def _kind(payload: dict[str, Any]) -> str:
