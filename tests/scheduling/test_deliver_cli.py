@@ -250,6 +250,7 @@ def test_deliver_purges_workspaces_past_their_retention_by_the_real_clock(
     result = run_deliver(standin, db, now - timedelta(days=300), tmp_path)
     assert result.returncode == 0, result.stderr
     assert "deleted the data of team T1" in result.stdout
-    assert "T2" not in result.stdout
+    # "team T2", not "T2": the tick's timestamp (…T20:38…) holds "T2" for hours 20 to 23.
+    assert "team T2" not in result.stdout
     assert not any(counts(db, "T1").values())
     assert all(counts(db, "T2").values())
