@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,13 +15,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.slack.listening import BUSY_NOTHING_SAVED
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
+from tests.support.served import signed_request, slash_command, stop
 
 pytestmark = pytest.mark.slow
 
@@ -53,43 +52,10 @@ def wait_healthy(
 SECRET = "serve-secret"
 
 
-def command_body(standin: SlackEmulator, text: str) -> bytes:
-    return urllib.parse.urlencode(
-        {
-            "team_id": "T0TEAM",
-            "user_id": "U1",
-            "channel_id": "C1",
-            "command": "/connect",
-            "text": text,
-            "response_url": standin.response_url("served"),
-            "trigger_id": "t.1",
-        }
-    ).encode()
-
-
-def post_command(base: str, standin: SlackEmulator, text: str) -> tuple[int, str]:
-    """Send a signed `/connect text`; the status and the answer's body."""
-    body = command_body(standin, text)
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
-    assert signature is not None
-    request = urllib.request.Request(
-        f"{base}/slack/events",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature,
-        },
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.read().decode()
-
-
-def test_serve_answers_health_and_slack_requests(
-    standin: SlackEmulator, database_url: str, tmp_path: Path
-) -> None:
+def serve(
+    standin: SlackEmulator, database_url: str, tmp_path: Path, **settings: str
+) -> tuple[str, int, subprocess.Popen[str]]:
+    """Start `slackapp serve` against the stand-in; its base URL, port and process."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
@@ -98,6 +64,7 @@ def test_serve_answers_health_and_slack_requests(
         "SLACK_API_URL": standin.api_url,
         "DATABASE_URL": database_url,
         "SCHEDULER_ENABLED": "false",
+        **settings,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "slackapp", "serve", "--port", str(port)],
@@ -107,25 +74,33 @@ def test_serve_answers_health_and_slack_requests(
         stderr=subprocess.PIPE,
         text=True,
     )
+    return f"http://127.0.0.1:{port}", port, process
+
+
+def post_command(base: str, standin: SlackEmulator, text: str) -> tuple[int, str]:
+    """Send a signed `/connect text`; the status and the answer's body."""
+    body = slash_command(text, response_url=standin.response_url("served"))
+    with urllib.request.urlopen(signed_request(base, body, secret=SECRET), timeout=10) as answer:
+        return answer.status, answer.read().decode()
+
+
+def test_serve_answers_health_and_slack_requests(
+    standin: SlackEmulator, database_url: str, tmp_path: Path
+) -> None:
+    base, _, process = serve(standin, database_url, tmp_path)
     try:
-        base = f"http://127.0.0.1:{port}"
         assert wait_healthy(f"{base}/healthz", process) == {"ok": True, "database": "up"}
         status, answer = post_command(base, standin, "help")
         assert status == 200
         # Help comes back in the ack itself.
         assert "Four ways to give value" in answer
-        body = command_body(standin, "help")
+        body = slash_command("help", response_url=standin.response_url("served"))
         unsigned = urllib.request.Request(f"{base}/slack/events", data=body, method="POST")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(unsigned, timeout=10)
         assert refused.value.code == 401
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
+        stderr = stop(process)
     assert "gunicorn" in stderr.lower() or "Booting worker" in stderr
     assert standin.bot_token not in stderr
 
@@ -133,29 +108,11 @@ def test_serve_answers_health_and_slack_requests(
 def test_a_command_that_waits_too_long_for_a_thread_is_told_busy_at_once(
     standin: SlackEmulator, database_url: str, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": standin.bot_token,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "DATABASE_URL": database_url,
-        "SCHEDULER_ENABLED": "false",
-        # One thread in one process, and half a second of queueing allowed.
-        "WEB_WORKERS": "1",
-        "WEB_THREADS": "1",
-        "WEB_QUEUE_LIMIT": "0.5",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "slackapp", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    # One thread in one process, and half a second of queueing allowed.
+    base, port, process = serve(
+        standin, database_url, tmp_path, WEB_WORKERS="1", WEB_THREADS="1", WEB_QUEUE_LIMIT="0.5"
     )
     try:
-        base = f"http://127.0.0.1:{port}"
         wait_healthy(f"{base}/healthz", process)
         # A slow client holds the only thread: its headers now, its body 1.5 s later.
         slow = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -193,10 +150,5 @@ def test_a_command_that_waits_too_long_for_a_thread_is_told_busy_at_once(
         finally:
             db.dispose()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate()
+        stderr = stop(process)
     assert "waiting too long for a thread" in stderr

@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
+from tests.support.served import signed_request, slash_command
 from tests.test_serve import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -73,30 +73,13 @@ def served(
 
 def _command(base: str, n: int) -> bool:
     """Send /connect n; True when Slack would have shown its confirmation (acknowledged)."""
-    body = urllib.parse.urlencode(
-        {
-            "team_id": "T0TEAM",
-            "user_id": f"U{n % 7}",
-            "channel_id": "C1",
-            "command": "/connect",
-            "text": f"solve answered question number {n}",
-            "response_url": "http://127.0.0.1:9/unused",
-            "trigger_id": f"t.{n}",
-        }
-    ).encode()
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
-    assert signature is not None
-    request = urllib.request.Request(
-        f"{base}/slack/events",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature,
-        },
+    body = slash_command(
+        f"solve answered question number {n}",
+        response_url="http://127.0.0.1:9/unused",
+        user_id=f"U{n % 7}",
+        trigger_id=f"t.{n}",
     )
+    request = signed_request(base, body, secret=SECRET)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status == 200 and b"Saved" in response.read()

@@ -28,6 +28,7 @@ from slackapp.store.db import Database
 from slackapp.store.models import Connection
 from slackapp.usecases.deps import Deps
 from tests.support.driver import SIGNING_SECRET, FakeClock
+from tests.support.served import FORM, slash_command
 
 LIMIT = 2.0
 
@@ -69,20 +70,7 @@ def _call(
 
 
 def _command(standin: SlackEmulator, text: str) -> bytes:
-    return urllib.parse.urlencode(
-        {
-            "team_id": "T0TEAM",
-            "user_id": "U1",
-            "channel_id": "C1",
-            "command": "/connect",
-            "text": text,
-            "response_url": standin.response_url("late"),
-            "trigger_id": "t.1",
-        }
-    ).encode()
-
-
-FORM = "application/x-www-form-urlencoded"
+    return slash_command(text, response_url=standin.response_url("late"))
 
 
 def _saved(db: Database) -> int:

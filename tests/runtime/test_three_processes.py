@@ -9,7 +9,6 @@ own workspace's token.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from slackapp.store.migrate import upgrade
 from slackapp.store.models import Connection, Delivery, Team
 from tests.support.driver import SIGNING_SECRET, FakeClock, SlackDriver
 from tests.support.install import CLIENT_ID, CLIENT_SECRET, get, install, serve_oauth_app
+from tests.support.served import stop
 from tests.test_serve import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -69,16 +69,6 @@ def start(
         text=True,
     )
     return f"http://127.0.0.1:{port}", process
-
-
-def stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGTERM)
-    try:
-        _, stderr = process.communicate(timeout=40)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, stderr = process.communicate()
-    return stderr
 
 
 def test_three_processes_serve_two_workspaces_and_post_each_nudge_once(
@@ -126,7 +116,7 @@ def test_three_processes_serve_two_workspaces_and_post_each_nudge_once(
         standin.wait_for("chat.postMessage", count=len(TEAMS), timeout=60)
         standin.wait_for("users.info", count=len(TEAMS), timeout=30)
     finally:
-        stderr = [stop(process) for _, process in processes]
+        stderr = [stop(process, timeout=40) for _, process in processes]
 
     for log in stderr:
         assert not any(token in log for token in tokens.values())
@@ -171,7 +161,7 @@ def test_serve_with_many_workspaces_serves_the_install_page_and_refuses_stranger
         assert reply.status == 200
         assert "isn't installed in this workspace" in stranger.response_to(reply)["text"]
     finally:
-        stderr = stop(process)
+        stderr = stop(process, timeout=40)
         db.dispose()
     assert CLIENT_SECRET not in stderr
     with Database(database_url).session_scope() as session:
