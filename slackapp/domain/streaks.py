@@ -106,6 +106,38 @@ def current_streak(days_met: Iterable[date], *, today: date, work_days: WorkDays
     return run
 
 
+def run_continues(earlier: date, later: date, *, work_days: WorkDays) -> bool:
+    """Whether a run of goal days that reached `earlier` carries on at `later`: no work day
+    falls between them (a weekend or a day off between two goal days breaks nothing)."""
+    return not _work_days_in_ordinals(
+        earlier.toordinal() + 1, later.toordinal() - 1, _checked(work_days)
+    )
+
+
+def goal_runs(days_met: Iterable[date], *, work_days: WorkDays) -> dict[date, int]:
+    """Each goal day's place in its run: 1 on the run's first day, 2 on its second, and so on.
+
+    The run on a member's latest goal day is their current streak while it carries on to today
+    (`streak_as_of`), which is what a maintained `member_days.goal_run` keeps for each day.
+    """
+    work_days = _checked(work_days)
+    places: dict[date, int] = {}
+    previous: date | None = None
+    for day in sorted(set(days_met)):
+        carried = previous is not None and run_continues(previous, day, work_days=work_days)
+        places[day] = places[previous] + 1 if carried and previous is not None else 1
+        previous = day
+    return places
+
+
+def streak_as_of(last_met: date, run: int, *, today: date, work_days: WorkDays) -> int:
+    """The current streak of someone whose latest goal day up to `today` is `last_met`, the
+    `run`th day of its run: the run, unless a work day before today went without the goal."""
+    if last_met > today:
+        raise ValueError("the latest goal day cannot be after today")
+    return run if run_continues(last_met, today, work_days=work_days) else 0
+
+
 def compute_streaks(
     counts: Mapping[date, int], *, today: date, daily_goal: int, work_days: WorkDays
 ) -> Streaks:

@@ -30,7 +30,7 @@ from slackapp.domain.vocabulary import Principle
 from slackapp.store.followups import reply_rates_between
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Connection, Member
-from slackapp.store.relationships import first_time_people, relationships_deepened
+from slackapp.store.relationships import first_time_people, team_relationships_deepened
 from slackapp.store.stats import team_daily_counts, team_member_streaks
 from slackapp.store.team_settings import get_settings
 
@@ -172,10 +172,10 @@ def build_digest(session: Session, *, team_id: str, kind: DigestMode, day: date)
         next_tip=tip_for(next_day, principle=next_principle, salt=team_id),
         replies=reply_rates_between(session, team_id=team_id, start=start, end=end).overall,
         first_time_people=first_time_people(session, team_id=team_id, start=start, end=end),
-        relationships_deepened=relationships_deepened(
+        relationships_deepened=team_relationships_deepened(
             session,
             team_id=team_id,
             start=end - timedelta(days=RELATIONSHIP_DAYS - 1),
             end=end,
-        )[1],
+        ),
     )

@@ -110,6 +110,10 @@ class Team(Base):
     # The Enterprise Grid organisation the workspace belongs to, learnt from its requests: an
     # org-wide install's token is found by the organisation, not by the workspace.
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    # The goal and work days that member_days.goal_run follows (store.tallies keeps them in
+    # step); None until they are first worked out, and readers check them before trusting it.
+    streak_goal: Mapped[int | None] = mapped_column(Integer)
+    streak_days_mask: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         CheckConstraint("daily_goal BETWEEN 1 AND 100", name="daily_goal_range"),
@@ -313,6 +317,9 @@ class MemberDay(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     local_date: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+    # On a day that met the team's goal, its place in the member's run of such days (1 on the
+    # run's first day); 0 on other days. As of Team.streak_goal and Team.streak_days_mask.
+    goal_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_member_days_team_day", "team_id", "local_date", "count", "user_id"),

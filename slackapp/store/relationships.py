@@ -12,12 +12,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, func, or_, select, true, union
+from sqlalchemy.orm import Session, aliased
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
 from slackapp.domain.windows import Span
-from slackapp.store.db import plain_rows
+from slackapp.store.db import plain_rows, unindexed
 from slackapp.store.models import Connection, Member, Person
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "member_zones",
     "people_reached",
     "relationships_deepened",
+    "team_relationships_deepened",
 ]
 
 _CHUNK = 500
@@ -164,29 +165,93 @@ def relationships_deepened(
     return dict(deepened), sum(1 for n in by_team.values() if n >= touches)
 
 
-def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
-    """People the team touched from `start` to `end` and never before `start`."""
+def _merged_groups(team_id: str) -> CompoundSelect[tuple[int]]:
+    """Every person row of the team in a merge: those merged, and those merged into."""
+    merged = (Person.team_id == team_id, Person.merged_into.is_not(None))
+    return union(select(Person.id).where(*merged), select(Person.merged_into).where(*merged))
+
+
+def team_relationships_deepened(
+    session: Session, *, team_id: str, start: date, end: date, touches: int = RELATIONSHIP_TOUCHES
+) -> int:
+    """People the team touched `touches`+ times from `start` to `end` (the digest's line).
+
+    The same as relationships_deepened's team figure, counted by the database: one GROUP BY
+    over the window on ix_connections_team_day_person. Only people in a merge come back to be
+    added up by whom they were merged into.
+    """
+    person = unindexed(Connection.person_id)
+    per_person = (
+        select(person, func.count()).where(*_in_window(team_id, start, end)).group_by(person)
+    )
     merged = _merged(session, team_id=team_id)
-    touched = {
-        root for _, root, _ in _pairs(session, team_id=team_id, start=start, end=end, merged=merged)
-    }
-    if not touched:
-        return 0
-    # Every person row of these people: the root and whatever was merged into it.
-    rows = sorted(touched | {person for person, root in merged.items() if root in touched})
-    seen_before: set[int] = set()
-    for offset in range(0, len(rows), _CHUNK):
-        # Whether any entry named them before `start`: ix_connections_person_recent.
-        earlier = plain_rows(
+    if not merged:
+        enough = per_person.having(func.count() >= touches).subquery()
+        return int(session.scalar(select(func.count()).select_from(enough)) or 0)
+    rows = plain_rows(
+        session,
+        per_person.having(
+            or_(func.count() >= touches, person.in_(_merged_groups(team_id).scalar_subquery()))
+        ),
+    )
+    by_root: Counter[int] = Counter()
+    for person_id, n in rows:
+        by_root[merged.get(person_id, person_id)] += int(n)
+    return sum(1 for n in by_root.values() if n >= touches)
+
+
+def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
+    """People the team touched from `start` to `end` and never before `start`.
+
+    Counted by the database for people outside any merge: each person touched in the window is
+    looked up once on ix_connections_person_recent for an earlier entry. A merged person is new
+    when the earliest entry naming anyone in their group falls in the window.
+    """
+    merged = _merged(session, team_id=team_id)
+    person = unindexed(Connection.person_id)
+    touched = select(person.label("person_id")).where(*_in_window(team_id, start, end))
+    if merged:
+        touched = touched.where(Connection.person_id.not_in(_merged_groups(team_id)))
+    window = touched.group_by(person).subquery("touched")
+    earlier = aliased(Connection, name="earlier")
+    # The date is kept off the index so SQLite looks the person up, not the team's days.
+    before = exists().where(
+        earlier.team_id == team_id,
+        earlier.person_id == window.c.person_id,
+        unindexed(earlier.local_date) < start,
+    )
+    count = int(session.scalar(select(func.count()).select_from(window).where(~before)) or 0)
+    if not merged:
+        return count
+    # People in a merge: the groups touched in the window, then each group's earliest entry.
+    grouped = set(merged) | set(merged.values())
+    in_groups = plain_rows(
+        session,
+        select(person)
+        .where(*_in_window(team_id, start, end), Connection.person_id.in_(_merged_groups(team_id)))
+        .group_by(person),
+    ).scalars()
+    roots = {merged.get(person_id, person_id) for person_id in in_groups}
+    if not roots:
+        return count
+    members = sorted(p for p in grouped if merged.get(p, p) in roots)
+    first_day: dict[int, date] = {}
+    for offset in range(0, len(members), _CHUNK):
+        rows = plain_rows(
             session,
-            select(func.distinct(Connection.person_id)).where(
+            select(Connection.person_id, func.min(Connection.local_date))
+            .where(
                 Connection.team_id == team_id,
-                Connection.person_id.in_(rows[offset : offset + _CHUNK]),
-                Connection.local_date < start,
-            ),
-        ).scalars()
-        seen_before.update(merged.get(person, person) for person in earlier if person is not None)
-    return len(touched - seen_before)
+                Connection.person_id.in_(members[offset : offset + _CHUNK]),
+                Connection.local_date <= end,
+            )
+            .group_by(Connection.person_id),
+        )
+        for person_id, day in rows:
+            if person_id is not None:
+                root = merged.get(person_id, person_id)
+                first_day[root] = min(day, first_day.get(root, day))
+    return count + sum(1 for day in first_day.values() if day >= start)
 
 
 def member_names(

@@ -11,11 +11,17 @@ from sqlalchemy.orm import Session
 from slackapp.domain.calendar import WorkDays, week_start
 from slackapp.domain.entries import SavedConnection
 from slackapp.domain.progress import MemberStats
-from slackapp.domain.streaks import compute_streaks, current_streak, work_days_between
+from slackapp.domain.streaks import (
+    compute_streaks,
+    current_streak,
+    streak_as_of,
+    work_days_between,
+)
+from slackapp.domain.team_settings import mask_from_work_days
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
 from slackapp.store.db import plain_rows
-from slackapp.store.models import Connection, DailyTally, MemberDay
+from slackapp.store.models import Connection, DailyTally, MemberDay, Team
 
 #: How far back `team_member_streaks` looks first. Only the people whose streak fills that
 #: window are read further back, over a window STREAK_WIDENING times longer each time, so a
@@ -147,6 +153,65 @@ def team_member_streaks(
     if limit < 0 or lookback_days < 1:
         raise ValueError("limit cannot be negative and lookback_days must be at least 1")
     goal = max(daily_goal, 1)
+    found = _kept_streaks(session, team_id=team_id, today=today, goal=goal, work_days=work_days)
+    if found is None:
+        found = _walked_streaks(
+            session,
+            team_id=team_id,
+            today=today,
+            goal=goal,
+            work_days=work_days,
+            lookback_days=lookback_days,
+        )
+    streaks = [(user_id, streak) for user_id, streak in found.items() if streak > 0]
+    streaks.sort(key=lambda item: (-item[1], item[0]))
+    return tuple(streaks[:limit])
+
+
+#: Two weeks always hold a work day, so whoever last met the goal before them has no streak.
+_KEPT_LOOKBACK_DAYS = 14
+
+
+def _kept_streaks(
+    session: Session, *, team_id: str, today: date, goal: int, work_days: WorkDays
+) -> dict[str, int] | None:
+    """Streaks from the maintained goal runs: each member's latest goal day of the last two
+    weeks carries its run. None when the runs follow another goal or other work days."""
+    if not work_days:
+        return None
+    basis = session.execute(
+        select(Team.streak_goal, Team.streak_days_mask).where(Team.team_id == team_id)
+    ).first()
+    if basis is None or tuple(basis) != (goal, mask_from_work_days(work_days)):
+        return None
+    latest: dict[str, tuple[date, int]] = {}
+    rows = plain_rows(
+        session,
+        select(MemberDay.user_id, MemberDay.local_date, MemberDay.goal_run).where(
+            MemberDay.team_id == team_id,
+            MemberDay.local_date.between(today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1), today),
+            MemberDay.count >= goal,
+        ),
+    )
+    for user_id, day, run in rows:
+        if user_id not in latest or day > latest[user_id][0]:
+            latest[user_id] = (day, run)
+    return {
+        user_id: streak_as_of(day, run, today=today, work_days=work_days)
+        for user_id, (day, run) in latest.items()
+    }
+
+
+def _walked_streaks(
+    session: Session,
+    *,
+    team_id: str,
+    today: date,
+    goal: int,
+    work_days: WorkDays,
+    lookback_days: int,
+) -> dict[str, int]:
+    """Streaks from the member days themselves, walking back as far as the longest one goes."""
     found: dict[str, int] = {}
     # Only days that met the goal matter to a goal streak, so the database drops the rest: one
     # maintained row per member and day, read from the index alone.
@@ -174,7 +239,4 @@ def team_member_streaks(
             if streak >= window_work_days and days_back < _HISTORY_DAYS:
                 wider.append(user_id)
         days_back *= STREAK_WIDENING
-    streaks = list(found.items())
-    streaks = [(user_id, streak) for user_id, streak in streaks if streak > 0]
-    streaks.sort(key=lambda item: (-item[1], item[0]))
-    return tuple(streaks[:limit])
+    return found

@@ -1,8 +1,15 @@
-"""Maintained counts: per member, day and principle; per member and day; per member all-time.
+"""Maintained counts: per member, day and principle; per member and day; per member all-time;
+and each member day's place in its run of goal days (what goal streaks read).
 
 Every change to `connections` calls `count_entry` in the same transaction, so the tallies
 always agree with the rows (`mismatches` checks that, and `rebuild` recomputes them, for the
 migration that introduced them and for bulk loads that bypass the app).
+
+Goal runs (`member_days.goal_run`) follow the goal and work days written beside them on the
+team (`teams.streak_goal`, `teams.streak_days_mask`). A day whose count crosses the goal
+renumbers the member's run from that day on, usually just that day. When the team's settings
+no longer match those written (after an upgrade, or a settings change), `rebuild_runs` works
+the team's runs out again; until then readers see the mismatch and walk the days instead.
 """
 
 from __future__ import annotations
@@ -10,11 +17,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, func, insert, select
+from sqlalchemy import Insert, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
+from slackapp.domain.streaks import goal_runs, run_continues
+from slackapp.domain.team_settings import work_days_from_mask
+from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal, Team
 
 _Counted = type[DailyTally] | type[MemberDay] | type[MemberTotal]
 #: Each table's key columns, in the order its upsert binds them.
@@ -36,17 +45,18 @@ def _upsert_statement(dialect: str, table: _Counted) -> Insert:
         statement = make(table).values(**values, count=bindparam("delta"))
         statement = statement.on_conflict_do_update(
             index_elements=list(keys), set_={"count": table.count + bindparam("delta")}
-        )
+        ).returning(table.count)
         _UPSERTS[(dialect, table)] = statement
     return statement
 
 
-def _upsert(session: Session, table: _Counted, values: dict[str, object], delta: int) -> None:
+def _upsert(session: Session, table: _Counted, values: dict[str, object], delta: int) -> int:
+    """Add `delta` to the row's count (creating it) and return the new count."""
     # Core on the session's own connection (same transaction), without the ORM's statement work:
     # this runs inside every write of an entry, so inside SQLite's one-writer-at-a-time turn.
     connection = session.connection()
     statement = _upsert_statement(connection.dialect.name, table)
-    connection.execute(statement, {**values, "delta": delta})
+    return int(connection.execute(statement, {**values, "delta": delta}).scalar_one())
 
 
 def count_entry(
@@ -59,7 +69,7 @@ def count_entry(
         {"team_id": team_id, "user_id": user_id, "local_date": local_date, "principle": principle},
         delta,
     )
-    _upsert(
+    day_count = _upsert(
         session,
         MemberDay,
         {"team_id": team_id, "user_id": user_id, "local_date": local_date},
@@ -71,6 +81,134 @@ def count_entry(
         {"team_id": team_id, "user_id": user_id, "principle": principle},
         delta,
     )
+    _keep_runs(
+        session, team_id=team_id, user_id=user_id, day=local_date, count=day_count, delta=delta
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Goal runs
+# --------------------------------------------------------------------------------------------
+
+
+def runs_basis(team: Team) -> tuple[int, int]:
+    """The (goal, work-days mask) a team's goal runs must follow: its settings as they are."""
+    return max(team.daily_goal, 1), team.work_days_mask
+
+
+def _lock(session: Session, key: str, *, shared: bool = False) -> None:
+    # PostgreSQL runs writers side by side: a member's renumbering waits for another's on the
+    # same member, and for a whole team's. SQLite has one writer at a time already.
+    if session.connection().dialect.name == "postgresql":
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        session.execute(text(f"SELECT {lock}(hashtext(:key))"), {"key": f"goal_runs:{key}"})
+
+
+def _keep_runs(
+    session: Session, *, team_id: str, user_id: str, day: date, count: int, delta: int
+) -> None:
+    team = session.get(Team, team_id)
+    if team is None:
+        return  # no settings to follow yet: nothing reads runs for a team without a row
+    goal, mask = runs_basis(team)
+    if (team.streak_goal, team.streak_days_mask) != (goal, mask):
+        rebuild_runs(session, team_id=team_id)
+        return
+    if (count - delta >= goal) == (count >= goal):
+        return  # the day stayed on the same side of the goal: no run changed
+    _lock(session, team_id, shared=True)
+    _lock(session, f"{team_id}:{user_id}")
+    _renumber(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        day=day,
+        goal=goal,
+        work_days=work_days_from_mask(mask),
+    )
+
+
+def _renumber(
+    session: Session, *, team_id: str, user_id: str, day: date, goal: int, work_days: frozenset[int]
+) -> None:
+    """Number the member's goal days again from `day` on, until their runs agree with what was
+    stored (usually `day` is their latest day, so that is the only row touched)."""
+    member = (MemberDay.team_id == team_id, MemberDay.user_id == user_id)
+    before = session.execute(
+        select(MemberDay.local_date, MemberDay.goal_run)
+        .where(*member, MemberDay.local_date < day, MemberDay.count >= goal)
+        .order_by(MemberDay.local_date.desc())
+        .limit(1)
+    ).first()
+    later = session.execute(
+        select(MemberDay.local_date, MemberDay.count, MemberDay.goal_run)
+        .where(*member, MemberDay.local_date >= day)
+        .order_by(MemberDay.local_date)
+    )
+    last, run = (before[0], int(before[1])) if before is not None else (None, 0)
+    changes: list[dict[str, object]] = []
+    for when, count, stored in later:
+        if count >= goal:
+            carried = last is not None and run_continues(last, when, work_days=work_days)
+            run = run + 1 if carried else 1
+            last, value = when, run
+        else:
+            value = 0
+        if value != stored:
+            changes.append(
+                {"team_id": team_id, "user_id": user_id, "local_date": when, "goal_run": value}
+            )
+        elif when > day and value:
+            break  # a later goal day already numbered right: every day after it is too
+    if changes:
+        # ORM bulk UPDATE by primary key: one executemany.
+        session.execute(update(MemberDay), changes)
+
+
+def _expected_runs(
+    session: Session, *, team_id: str, goal: int, mask: int
+) -> dict[tuple[str, date], int]:
+    """Every goal day's place in its run, worked out from the team's member days."""
+    days_met: dict[str, list[date]] = {}
+    rows = session.execute(
+        select(MemberDay.user_id, MemberDay.local_date).where(
+            MemberDay.team_id == team_id, MemberDay.count >= goal
+        )
+    )
+    for user_id, day in rows:
+        days_met.setdefault(user_id, []).append(day)
+    work_days = work_days_from_mask(mask)
+    return {
+        (user_id, day): run
+        for user_id, days in days_met.items()
+        for day, run in goal_runs(days, work_days=work_days).items()
+    }
+
+
+def rebuild_runs(session: Session, *, team_id: str) -> None:
+    """Work out every goal run of the team again, for its settings as they are now."""
+    team = session.get(Team, team_id)
+    if team is None:
+        return
+    _lock(session, team_id)
+    session.flush()
+    goal, mask = runs_basis(team)
+    session.execute(
+        update(MemberDay)
+        .where(MemberDay.team_id == team_id, MemberDay.goal_run != 0)
+        .values(goal_run=0)
+    )
+    runs = _expected_runs(session, team_id=team_id, goal=goal, mask=mask)
+    if runs:
+        session.execute(
+            update(MemberDay),
+            [
+                {"team_id": team_id, "user_id": user, "local_date": day, "goal_run": run}
+                for (user, day), run in runs.items()
+            ],
+        )
+    team.streak_goal, team.streak_days_mask = goal, mask
+    session.flush()
 
 
 def rebuild(session: Session, *, team_id: str | None = None) -> None:
@@ -112,6 +250,13 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
     session.execute(
         insert(MemberTotal).from_select(["team_id", "user_id", "principle", "count"], sums)
     )
+    teams = (
+        select(Team.team_id)
+        if team_id is None
+        else select(Team.team_id).where(Team.team_id == team_id)
+    )
+    for each in session.scalars(teams).all():
+        rebuild_runs(session, team_id=each)
 
 
 def mismatches(session: Session) -> list[str]:
@@ -138,4 +283,30 @@ def mismatches(session: Session) -> list[str]:
         if counted != kept:
             differ = sorted(set(counted.items()) ^ set(kept.items()))[:5]
             found.append(f"{label} differ at {differ}")
+    found.extend(_run_mismatches(session))
+    return found
+
+
+def _run_mismatches(session: Session) -> list[str]:
+    """Teams whose goal runs, as of the settings written beside them, are not what the days say."""
+    found: list[str] = []
+    teams = session.execute(
+        select(Team.team_id, Team.streak_goal, Team.streak_days_mask).where(
+            Team.streak_goal.is_not(None), Team.streak_days_mask.is_not(None)
+        )
+    )
+    for team_id, goal, mask in teams.all():
+        assert goal is not None and mask is not None
+        expected = _expected_runs(session, team_id=team_id, goal=goal, mask=mask)
+        stored = {
+            (user_id, day): run
+            for user_id, day, run in session.execute(
+                select(MemberDay.user_id, MemberDay.local_date, MemberDay.goal_run).where(
+                    MemberDay.team_id == team_id, MemberDay.goal_run != 0
+                )
+            )
+        }
+        if stored != expected:
+            differ = sorted(set(stored.items()) ^ set(expected.items()))[:5]
+            found.append(f"goal runs of {team_id} differ at {differ}")
     return found

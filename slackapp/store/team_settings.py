@@ -26,6 +26,7 @@ from slackapp.domain.team_settings import (
 )
 from slackapp.store.connections import ensure_member, ensure_team
 from slackapp.store.models import Team
+from slackapp.store.tallies import rebuild_runs, runs_basis
 
 # --------------------------------------------------------------------------------------------
 # Conversions
@@ -118,6 +119,9 @@ def save_settings(
     team.settings_updated_by = user_id
     team.settings_updated_at = now
     session.flush()
+    if (team.streak_goal, team.streak_days_mask) != runs_basis(team):
+        # Another goal or other work days: every streak is counted again, in this transaction.
+        rebuild_runs(session, team_id=team_id)
     return settings_from_row(team)
 
 

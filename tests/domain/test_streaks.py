@@ -15,6 +15,8 @@ from slackapp.domain.streaks import (
     compute_streaks,
     current_streak,
     goal_for_period,
+    goal_runs,
+    streak_as_of,
     work_days_between,
 )
 
@@ -330,3 +332,37 @@ def test_current_streak_stops_at_the_first_missed_work_day() -> None:
     assert current_streak(met, today=friday + timedelta(days=3), work_days=DEFAULT_WORK_DAYS) == 8
     # A missed work day before today ends it.
     assert current_streak(met, today=friday + timedelta(days=4), work_days=DEFAULT_WORK_DAYS) == 0
+
+
+@settings(max_examples=400)
+@given(
+    days=st.lists(st.dates(min_value=date(2026, 9, 1), max_value=date(2026, 12, 31)), max_size=80),
+    today=st.dates(min_value=date(2026, 9, 1), max_value=date(2026, 12, 31)),
+    work_days=st.frozensets(st.integers(min_value=0, max_value=6), min_size=1),
+)
+def test_the_run_kept_on_the_latest_goal_day_is_the_current_streak(
+    days: list[date], today: date, work_days: WorkDays
+) -> None:
+    # What member_days.goal_run keeps (each goal day's place in its run, days after today
+    # included) gives the current streak from the latest goal day up to today alone.
+    runs = goal_runs(days, work_days=work_days)
+    expected = current_streak(days, today=today, work_days=work_days)
+    met = [day for day in runs if day <= today]
+    if not met:
+        assert expected == 0
+        return
+    latest = max(met)
+    assert streak_as_of(latest, runs[latest], today=today, work_days=work_days) == expected
+
+
+def test_goal_runs_carry_over_days_off_and_restart_after_a_missed_work_day() -> None:
+    friday, monday, tuesday = date(2026, 11, 20), date(2026, 11, 23), date(2026, 11, 24)
+    thursday = date(2026, 11, 26)
+    saturday = date(2026, 11, 21)
+    runs = goal_runs([thursday, friday, saturday, monday, tuesday], work_days=DEFAULT_WORK_DAYS)
+    # Saturday is not a work day but counts once met; Wednesday was missed.
+    assert runs == {friday: 1, saturday: 2, monday: 3, tuesday: 4, thursday: 1}
+    assert streak_as_of(tuesday, 4, today=thursday, work_days=DEFAULT_WORK_DAYS) == 0
+    assert streak_as_of(tuesday, 4, today=date(2026, 11, 25), work_days=DEFAULT_WORK_DAYS) == 4
+    with pytest.raises(ValueError, match="after today"):
+        streak_as_of(thursday, 1, today=tuesday, work_days=DEFAULT_WORK_DAYS)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.vocabulary import Platform
 from slackapp.store.db import Database
+from slackapp.store.models import Connection, Person
 from slackapp.store.people import merge_people, resolve_person
 from slackapp.store.relationships import (
     first_time_people,
     people_reached,
     relationships_deepened,
+    team_relationships_deepened,
 )
 from tests.support.factories import add_connection, add_team
 
@@ -61,3 +67,70 @@ def test_a_merged_person_counts_once_everywhere(db: Database) -> None:
         assert relationships_deepened(
             session, team_id="T1", start=week["start"], end=week["end"]
         ) == ({}, 1)
+        assert (
+            team_relationships_deepened(session, team_id="T1", start=week["start"], end=week["end"])
+            == 1
+        )
+
+
+def _roots(session: Session) -> dict[int, int]:
+    rows = session.execute(select(Person.id, Person.merged_into).where(Person.team_id == "T1"))
+    return {person: root or person for person, root in rows}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("merges", [0, 6])
+def test_the_digest_lines_match_counting_every_entry(db: Database, seed: int, merges: int) -> None:
+    # The digest's two people lines, counted by the database, against the entries read one by
+    # one: with and without merged people, on windows that start before, inside and after them.
+    rng = random.Random(seed)
+    first = date(2026, 2, 1)
+    with db.session_scope() as session:
+        add_team(session)
+        for _ in range(160):
+            touch(
+                session,
+                f"@p{rng.randrange(25)}",
+                rng.choice([Platform.TWITTER, Platform.LINKEDIN]),
+                first + timedelta(days=rng.randrange(40)),
+                user=rng.choice(["U1", "U2", "U3"]),
+            )
+        add_connection(session, local_date=first + timedelta(days=3))  # names nobody
+        people = sorted(_roots(session))
+        for _ in range(merges):
+            source, target = rng.sample(people, 2)
+            roots = _roots(session)
+            if roots[source] != roots[target]:
+                merge_people(session, team_id="T1", source_id=roots[source], target_id=target)
+        roots = _roots(session)
+        entries = [
+            (roots[person], day)
+            for person, day in session.execute(
+                select(Connection.person_id, Connection.local_date).where(
+                    Connection.person_id.is_not(None)
+                )
+            )
+            if person is not None
+        ]
+        assert merges == 0 or len(set(roots.values())) < len(roots)
+        for start, days in [
+            (first, 7),
+            (first + timedelta(days=9), 7),
+            (first, 30),
+            (first + timedelta(days=20), 30),
+            (first + timedelta(days=50), 7),
+        ]:
+            end = start + timedelta(days=days - 1)
+            touches = Counter(root for root, day in entries if start <= day <= end)
+            earliest: dict[int, date] = {}
+            for root, day in entries:
+                earliest[root] = min(day, earliest.get(root, day))
+            new = sum(1 for root in touches if earliest[root] >= start)
+            deepened = sum(1 for n in touches.values() if n >= 3)
+            assert first_time_people(session, team_id="T1", start=start, end=end) == new
+            assert team_relationships_deepened(session, team_id="T1", start=start, end=end) == (
+                deepened
+            )
+            assert relationships_deepened(session, team_id="T1", start=start, end=end)[1] == (
+                deepened
+            )
