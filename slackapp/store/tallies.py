@@ -7,9 +7,10 @@ migration that introduced them and for bulk loads that bypass the app).
 
 Goal runs (`member_days.goal_run`) follow the goal and work days written beside them on the
 team (`teams.streak_goal`, `teams.streak_days_mask`). A day whose count crosses the goal
-renumbers the member's run from that day on, usually just that day. When the team's settings
-no longer match those written (after an upgrade, or a settings change), `rebuild_runs` works
-the team's runs out again; until then readers see the mismatch and walk the days instead.
+renumbers the member's run from that day on, usually just that day. Saving other settings
+works the team's runs out again (`rebuild_runs`), as migration 0013 did for every team; should
+the settings change any other way, readers see the mismatch and walk the days instead, and the
+team's next entry works the runs out.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -178,3 +179,79 @@ def test_a_wrong_run_is_reported_and_rebuilt(db: Database) -> None:
     with db.read_scope() as session:
         assert mismatches(session) == []
         assert _board(session, team_id="T1", today=TODAY) == (("U1", 3),)
+
+
+def test_the_migration_works_out_every_teams_runs(database_url: str) -> None:
+    from slackapp.store.migrate import upgrade
+
+    database = Database(database_url)
+    try:
+        # Before the tallies: every count below comes from the migrations.
+        upgrade(database, revision="0003")
+        teams = sa.table(
+            "teams",
+            sa.column("team_id"),
+            sa.column("timezone"),
+            sa.column("work_days_mask"),
+            sa.column("daily_goal"),
+            sa.column("is_active"),
+            sa.column("created_at"),
+            sa.column("nudge_mode"),
+            sa.column("nudge_time"),
+            sa.column("digest_mode"),
+            sa.column("digest_time"),
+            sa.column("digest_weekday"),
+        )
+        entries = sa.table(
+            "connections",
+            sa.column("team_id"),
+            sa.column("user_id"),
+            sa.column("principle"),
+            sa.column("note"),
+            sa.column("local_date", sa.Date),
+            sa.column("created_at"),
+            sa.column("source"),
+        )
+        with database.engine.begin() as connection:
+            connection.execute(
+                sa.insert(teams),
+                [
+                    {
+                        "team_id": team_id,
+                        "timezone": "UTC",
+                        "work_days_mask": 31,
+                        "daily_goal": goal,
+                        "is_active": True,
+                        "created_at": NOW,
+                        "nudge_mode": "off",
+                        "nudge_time": "09:00",
+                        "digest_mode": "off",
+                        "digest_time": "16:00",
+                        "digest_weekday": 4,
+                    }
+                    for team_id, goal in (("T1", 2), ("T2", 1))
+                ],
+            )
+            connection.execute(
+                sa.insert(entries),
+                [
+                    {
+                        "team_id": f"T{1 + n % 2}",
+                        "user_id": f"U{n % 3}",
+                        "principle": PRINCIPLE_ORDER[n % 4],
+                        "note": "",
+                        "local_date": TODAY - timedelta(days=n % 9),
+                        "created_at": NOW,
+                        "source": "command",
+                    }
+                    for n in range(120)
+                ],
+            )
+        upgrade(database)
+        with database.read_scope() as session:
+            assert mismatches(session) == []
+            bases = session.execute(select(Team.streak_goal, Team.streak_days_mask)).all()
+            assert sorted(tuple(basis) for basis in bases) == [(1, 31), (2, 31)]
+            assert (session.scalar(select(sa.func.max(MemberDay.goal_run))) or 0) > 1
+    finally:
+        database.dispose()

@@ -2,16 +2,21 @@
 
 `member_days.goal_run` holds, for a day that met the team's goal, how many goal days its run
 has reached by then; `teams.streak_goal` and `teams.streak_days_mask` say which goal and work
-days those runs follow. Both start empty: until a team's runs are worked out, the streak boards
-read its days as before, and the team's next entry works them out (store.tallies).
+days those runs follow. The upgrade works every team's runs out from its member days (a few
+seconds for a million entries), so no member's entry pays for it later.
 
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06
 """
 
+from datetime import date
+
 import sqlalchemy as sa
 from alembic import op
+
+from slackapp.domain.streaks import goal_runs
+from slackapp.domain.team_settings import work_days_from_mask
 
 revision = "0013"
 down_revision = "0012"
@@ -25,6 +30,59 @@ def upgrade() -> None:
     with op.batch_alter_table("teams") as batch:
         batch.add_column(sa.Column("streak_goal", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("streak_days_mask", sa.Integer(), nullable=True))
+    _work_out_runs()
+
+
+def _work_out_runs() -> None:
+    bind = op.get_bind()
+    teams = sa.table(
+        "teams",
+        sa.column("team_id", sa.String),
+        sa.column("daily_goal", sa.Integer),
+        sa.column("work_days_mask", sa.Integer),
+        sa.column("streak_goal", sa.Integer),
+        sa.column("streak_days_mask", sa.Integer),
+    )
+    days = sa.table(
+        "member_days",
+        sa.column("team_id", sa.String),
+        sa.column("user_id", sa.String),
+        sa.column("local_date", sa.Date),
+        sa.column("count", sa.Integer),
+        sa.column("goal_run", sa.Integer),
+    )
+    renumber = (
+        sa.update(days)
+        .where(
+            days.c.team_id == sa.bindparam("b_team"),
+            days.c.user_id == sa.bindparam("b_user"),
+            days.c.local_date == sa.bindparam("b_day"),
+        )
+        .values(goal_run=sa.bindparam("b_run"))
+    )
+    for team_id, daily_goal, mask in bind.execute(
+        sa.select(teams.c.team_id, teams.c.daily_goal, teams.c.work_days_mask)
+    ).all():
+        goal = max(daily_goal, 1)
+        met: dict[str, list[date]] = {}
+        for user_id, day in bind.execute(
+            sa.select(days.c.user_id, days.c.local_date).where(
+                days.c.team_id == team_id, days.c.count >= goal
+            )
+        ):
+            met.setdefault(user_id, []).append(day)
+        changes = [
+            {"b_team": team_id, "b_user": user_id, "b_day": day, "b_run": run}
+            for user_id, dates in met.items()
+            for day, run in goal_runs(dates, work_days=work_days_from_mask(mask)).items()
+        ]
+        if changes:
+            bind.execute(renumber, changes)
+        bind.execute(
+            sa.update(teams)
+            .where(teams.c.team_id == team_id)
+            .values(streak_goal=goal, streak_days_mask=mask)
+        )
 
 
 def downgrade() -> None:
