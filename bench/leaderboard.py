@@ -42,6 +42,7 @@ from slackapp.domain.digests import STREAK_COUNT as DIGEST_STREAKS
 from slackapp.domain.digests import TOP_COUNT as DIGEST_TOP
 from slackapp.domain.digests import digest_period
 from slackapp.domain.progress import MemberStats
+from slackapp.domain.relationships import RELATIONSHIP_DAYS, RELATIONSHIP_TOUCHES
 from slackapp.domain.streaks import Streaks, compute_streaks, goal_for_period
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
@@ -754,6 +755,8 @@ class DigestAnswer:
     top: tuple[tuple[int, str, int], ...]
     streaks: tuple[tuple[str, int], ...]
     days: tuple[tuple[date, tuple[int, ...]], ...]
+    first_time_people: int
+    relationships_deepened: int
 
 
 def ours_digest(db: Database) -> DigestAnswer:
@@ -768,6 +771,8 @@ def ours_digest(db: Database) -> DigestAnswer:
         top=tuple((row.rank, row.user_id, row.total) for row in digest.top),
         streaks=tuple((holder.user_id, holder.days) for holder in digest.streaks),
         days=tuple((day.day, tuple(day.counts[p] for p in PRINCIPLE_ORDER)) for day in digest.days),
+        first_time_people=digest.first_time_people,
+        relationships_deepened=digest.relationships_deepened,
     )
 
 
@@ -782,6 +787,29 @@ def naive_digest(db: Database) -> DigestAnswer:
                 Connection.team_id == TEAM_ID, Connection.local_date.between(start, end)
             )
         ).all()
+        roots = {
+            person: root if root is not None else person
+            for person, root in session.execute(
+                select(Person.id, Person.merged_into).where(Person.team_id == TEAM_ID)
+            )
+        }
+        named = session.execute(
+            select(Connection.person_id, Connection.local_date).where(
+                Connection.team_id == TEAM_ID, Connection.person_id.is_not(None)
+            )
+        ).all()
+    # The people lines: each person (merged handles as one) by their earliest entry, and by
+    # their touches over the last RELATIONSHIP_DAYS days.
+    earliest: dict[int, date] = {}
+    touches: Counter[int] = Counter()
+    since = end - timedelta(days=RELATIONSHIP_DAYS - 1)
+    for person, day in named:
+        if person is None:
+            continue
+        root = roots[person]
+        earliest[root] = min(day, earliest.get(root, day))
+        if since <= day <= end:
+            touches[root] += 1
     per_day = Counter((day, principle) for day, principle in week)
     days = tuple(
         (day, tuple(per_day[(day, p.value)] for p in PRINCIPLE_ORDER))
@@ -795,6 +823,8 @@ def naive_digest(db: Database) -> DigestAnswer:
         top=tuple((rank, user_id, total) for rank, user_id, total, _ in board.rows),
         streaks=naive_streaks(db, limit=DIGEST_STREAKS),
         days=days,
+        first_time_people=sum(1 for first in earliest.values() if start <= first <= end),
+        relationships_deepened=sum(1 for n in touches.values() if n >= RELATIONSHIP_TOUCHES),
     )
 
 
@@ -933,7 +963,10 @@ def describe(answer: object) -> str:
     if isinstance(answer, HomeAnswer):
         return f"{answer.stats.total_all_time:,} rows, week {answer.board.team_total:,}"
     if isinstance(answer, DigestAnswer):
-        return f"{answer.total:,} rows in the week, {len(answer.streaks)} streaks"
+        return (
+            f"{answer.total:,} rows in the week, {len(answer.streaks)} streaks, "
+            f"{answer.first_time_people:,} new people"
+        )
     if isinstance(answer, tuple):
         return ", ".join(f"{user_id} {n}" for user_id, n in answer) or "nobody on a streak"
     return repr(answer)

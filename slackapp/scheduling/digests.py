@@ -27,6 +27,7 @@ from slackapp.domain.relationships import RELATIONSHIP_DAYS
 from slackapp.domain.team_settings import DigestMode
 from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_for
 from slackapp.domain.vocabulary import Principle
+from slackapp.store.db import plain_rows
 from slackapp.store.followups import reply_rates_between
 from slackapp.store.leaderboard import team_leaderboard
 from slackapp.store.models import Connection, Member
@@ -70,10 +71,16 @@ def _names(session: Session, *, team_id: str, user_ids: list[str]) -> dict[str, 
 
 
 def _highlights(session: Session, *, team_id: str, start: date, end: date) -> tuple[Highlight, ...]:
-    rows = session.execute(
-        select(Connection, Member.display_name)
-        .outerjoin(
-            Member, (Member.team_id == Connection.team_id) & (Member.user_id == Connection.user_id)
+    # The newest notes first, then their writers' names: joining members before the LIMIT
+    # made PostgreSQL match every entry of the week against every member.
+    rows = plain_rows(
+        session,
+        select(
+            Connection.id,
+            Connection.user_id,
+            Connection.principle,
+            Connection.note,
+            Connection.local_date,
         )
         .where(
             Connection.team_id == team_id,
@@ -81,18 +88,19 @@ def _highlights(session: Session, *, team_id: str, start: date, end: date) -> tu
             Connection.note != "",
         )
         .order_by(Connection.created_at.desc(), Connection.id.desc())
-        .limit(_HIGHLIGHT_POOL)
-    )
+        .limit(_HIGHLIGHT_POOL),
+    ).all()
+    names = _names(session, team_id=team_id, user_ids=sorted({row.user_id for row in rows}))
     pool = [
         Highlight(
             connection_id=row.id,
             user_id=row.user_id,
-            display_name=name,
+            display_name=names.get(row.user_id),
             principle=Principle(row.principle),
             note=row.note.strip(),
             local_date=row.local_date,
         )
-        for row, name in rows
+        for row in rows
         if row.note.strip()
     ]
     # Newest first, but one per person before anyone gets a second, so three notes show three

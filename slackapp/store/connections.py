@@ -31,7 +31,7 @@ from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.followups import drop_follow_up_of
 from slackapp.store.models import Connection, Member, MemberDay, Team
 from slackapp.store.people import resolve_person
-from slackapp.store.tallies import count_entry
+from slackapp.store.tallies import count_entry, note_named, refresh_first_dates
 
 
 def _clean(text: str | None) -> str | None:
@@ -260,6 +260,8 @@ def _count(session: Session, row: Connection, delta: int) -> None:
         principle=row.principle,
         delta=delta,
     )
+    if delta > 0 and row.person_id is not None:
+        note_named(session, person_id=row.person_id, day=row.local_date)
 
 
 def _repeat_status(existing: Connection, client_token: str | None) -> LogStatus:
@@ -309,10 +311,12 @@ def delete_connection(
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
     saved = saved_connection(row)
+    person_id = row.person_id
     _count(session, row, -1)
     drop_follow_up_of(session, connection_id=row.id)
     session.delete(row)
     session.flush()
+    refresh_first_dates(session, team_id=team_id, person_ids=[person_id])
     return ChangeResult(status=ChangeStatus.DONE, connection=saved)
 
 
@@ -336,6 +340,7 @@ def update_connection(
                 status=ChangeStatus.DUPLICATE_LINK, connection=saved_connection(same)
             )
     _count(session, row, -1)
+    named_before = row.person_id
     row.principle = draft.principle.value
     row.platform = draft.platform.value if draft.platform else None
     row.who = _clean(draft.who)
@@ -348,6 +353,8 @@ def update_connection(
     row.updated_at = now
     session.flush()
     _count(session, row, +1)
+    # Whoever the entry named before may have lost their earliest entry (or moved it later).
+    refresh_first_dates(session, team_id=team_id, person_ids=[named_before])
     return ChangeResult(status=ChangeStatus.DONE, connection=saved_connection(row))
 
 
@@ -373,4 +380,5 @@ def redate(session: Session, *, connection_id: int, day: date) -> bool:
             principle=row.principle,
             delta=delta,
         )
+    refresh_first_dates(session, team_id=row.team_id, person_ids=[row.person_id])
     return True

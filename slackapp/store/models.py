@@ -224,11 +224,15 @@ class Person(Base):
     display: Mapped[str] = mapped_column(String(HANDLE_KEY_MAX))
     merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The earliest local date of the entries naming this person row (None while none does),
+    # kept by store.tallies: who is new to the team in a week is a range on an index.
+    first_date: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("team_id", "platform", "handle_key"),
         Index("ix_people_team_handle", "team_id", "handle_key"),
         Index("ix_people_team_merged", "team_id", "merged_into", "id"),
+        Index("ix_people_team_first", "team_id", "first_date"),
     )
 
 

@@ -12,8 +12,18 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, func, or_, select, true, union
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import Session
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
 from slackapp.domain.windows import Span
@@ -203,55 +213,33 @@ def team_relationships_deepened(
 def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
     """People the team touched from `start` to `end` and never before `start`.
 
-    Counted by the database for people outside any merge: each person touched in the window is
-    looked up once on ix_connections_person_recent for an earlier entry. A merged person is new
-    when the earliest entry naming anyone in their group falls in the window.
+    Those whose first day (`people.first_date`, kept as entries change) falls in the window:
+    one range on ix_people_team_first. A merged person's first day is the earliest of their
+    group, so the groups of those found are read once more.
     """
-    merged = _merged(session, team_id=team_id)
-    person = unindexed(Connection.person_id)
-    touched = select(person.label("person_id")).where(*_in_window(team_id, start, end))
-    if merged:
-        touched = touched.where(Connection.person_id.not_in(_merged_groups(team_id)))
-    window = touched.group_by(person).subquery("touched")
-    earlier = aliased(Connection, name="earlier")
-    # The date is kept off the index so SQLite looks the person up, not the team's days.
-    before = exists().where(
-        earlier.team_id == team_id,
-        earlier.person_id == window.c.person_id,
-        unindexed(earlier.local_date) < start,
-    )
-    count = int(session.scalar(select(func.count()).select_from(window).where(~before)) or 0)
-    if not merged:
-        return count
-    # People in a merge: the groups touched in the window, then each group's earliest entry.
-    grouped = set(merged) | set(merged.values())
-    in_groups = plain_rows(
+    found = plain_rows(
         session,
-        select(person)
-        .where(*_in_window(team_id, start, end), Connection.person_id.in_(_merged_groups(team_id)))
-        .group_by(person),
-    ).scalars()
-    roots = {merged.get(person_id, person_id) for person_id in in_groups}
-    if not roots:
-        return count
-    members = sorted(p for p in grouped if merged.get(p, p) in roots)
-    first_day: dict[int, date] = {}
-    for offset in range(0, len(members), _CHUNK):
-        rows = plain_rows(
-            session,
-            select(Connection.person_id, func.min(Connection.local_date))
-            .where(
-                Connection.team_id == team_id,
-                Connection.person_id.in_(members[offset : offset + _CHUNK]),
-                Connection.local_date <= end,
-            )
-            .group_by(Connection.person_id),
+        select(Person.id, Person.merged_into).where(
+            Person.team_id == team_id, Person.first_date.between(start, end)
+        ),
+    ).all()
+    roots = sorted({root if root is not None else person for person, root in found})
+    earliest: dict[int, date] = {}
+    for offset in range(0, len(roots), _CHUNK):
+        chunk = roots[offset : offset + _CHUNK]
+        # Each group: the root itself (by its key: they are this team's, found above) and
+        # whoever was merged into it (ix_people_team_merged). Two lookups, where one OR, or
+        # the team in the first, has SQLite read every person of the team.
+        group: CompoundSelect[tuple[int | None, date | None]] = union_all(
+            select(Person.id, Person.first_date).where(Person.id.in_(chunk)),
+            select(Person.merged_into, Person.first_date).where(
+                Person.team_id == team_id, Person.merged_into.in_(chunk)
+            ),
         )
-        for person_id, day in rows:
-            if person_id is not None:
-                root = merged.get(person_id, person_id)
-                first_day[root] = min(day, first_day.get(root, day))
-    return count + sum(1 for day in first_day.values() if day >= start)
+        for root, first in plain_rows(session, select(group.subquery())):
+            if root is not None and first is not None:
+                earliest[root] = min(first, earliest.get(root, first))
+    return sum(1 for first in earliest.values() if start <= first <= end)
 
 
 def member_names(

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select,
 from sqlalchemy.orm import Session, aliased
 
 from slackapp.store.models import Base, Connection, Delivery, Person, Team
+from slackapp.store.tallies import refresh_first_dates
 
 __all__ = ["MemberRows", "count_member_rows", "forget_member", "member_tables"]
 
@@ -85,6 +86,16 @@ def forget_member(session: Session, *, team_id: str, user_id: str) -> MemberRows
     aggregates stay equal to what is left (tallies.mismatches stays empty).
     """
     rows: dict[str, int] = {}
+    # The people their entries named: someone else's entries may now be the earliest.
+    named = session.scalars(
+        select(Connection.person_id)
+        .where(
+            Connection.team_id == team_id,
+            Connection.user_id == user_id,
+            Connection.person_id.is_not(None),
+        )
+        .distinct()
+    ).all()
     for table in member_tables():
         gone = session.execute(delete(table).where(_mine(table, team_id=team_id, user_id=user_id)))
         count = int(getattr(gone, "rowcount", 0) or 0)
@@ -102,6 +113,7 @@ def forget_member(session: Session, *, team_id: str, user_id: str) -> MemberRows
         .values(settings_updated_by=None)
         .execution_options(synchronize_session=False)
     )
+    refresh_first_dates(session, team_id=team_id, person_ids=named)
     session.expire_all()
     return MemberRows(rows=rows, people=_forget_orphans(session, team_id=team_id))
 

@@ -15,16 +15,30 @@ team's next entry works the runs out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Insert,
+    ScalarSelect,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from slackapp.domain.streaks import goal_runs, run_continues
 from slackapp.domain.team_settings import work_days_from_mask
-from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal, Team
+from slackapp.store.db import unindexed
+from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal, Person, Team
 
 _Counted = type[DailyTally] | type[MemberDay] | type[MemberTotal]
 #: Each table's key columns, in the order its upsert binds them.
@@ -34,6 +48,8 @@ _KEYS: dict[_Counted, tuple[str, ...]] = {
     MemberTotal: ("team_id", "user_id", "principle"),
 }
 _UPSERTS: dict[tuple[str, _Counted], Insert] = {}
+#: People per statement when their first days are worked out again.
+_CHUNK = 500
 
 
 def _upsert_statement(dialect: str, table: _Counted) -> Insert:
@@ -85,6 +101,49 @@ def count_entry(
     _keep_runs(
         session, team_id=team_id, user_id=user_id, day=local_date, count=day_count, delta=delta
     )
+
+
+# --------------------------------------------------------------------------------------------
+# People's first days
+# --------------------------------------------------------------------------------------------
+
+
+def note_named(session: Session, *, person_id: int, day: date) -> None:
+    """An entry naming the person on `day` was saved: that is their first day if none is earlier."""
+    session.execute(
+        update(Person)
+        .where(Person.id == person_id, or_(Person.first_date.is_(None), Person.first_date > day))
+        .values(first_date=day)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _earliest_named() -> ScalarSelect[date]:
+    # The date kept off the index: else SQLite answers min() by walking the team's days in
+    # order until one names the person, instead of looking at the person's few entries.
+    return (
+        select(func.min(unindexed(Connection.local_date)))
+        .where(Connection.team_id == Person.team_id, Connection.person_id == Person.id)
+        .scalar_subquery()
+    )
+
+
+def refresh_first_dates(
+    session: Session, *, team_id: str, person_ids: Iterable[int | None]
+) -> None:
+    """Work these people's first days out again from their entries, after entries naming them
+    went or moved (one look at ix_connections_person_recent each)."""
+    wanted = sorted({person for person in person_ids if person is not None})
+    if not wanted:
+        return
+    session.flush()
+    for offset in range(0, len(wanted), _CHUNK):
+        session.execute(
+            update(Person)
+            .where(Person.team_id == team_id, Person.id.in_(wanted[offset : offset + _CHUNK]))
+            .values(first_date=_earliest_named())
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,6 +310,10 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
     session.execute(
         insert(MemberTotal).from_select(["team_id", "user_id", "principle", "count"], sums)
     )
+    people = update(Person).values(first_date=_earliest_named())
+    if team_id is not None:
+        people = people.where(Person.team_id == team_id)
+    session.execute(people.execution_options(synchronize_session=False))
     teams = (
         select(Team.team_id)
         if team_id is None
@@ -285,7 +348,25 @@ def mismatches(session: Session) -> list[str]:
             differ = sorted(set(counted.items()) ^ set(kept.items()))[:5]
             found.append(f"{label} differ at {differ}")
     found.extend(_run_mismatches(session))
+    found.extend(_first_date_mismatches(session))
     return found
+
+
+def _first_date_mismatches(session: Session) -> list[str]:
+    """People whose kept first day is not the earliest of the entries naming them."""
+    earliest = _earliest_named()
+    wrong = session.execute(
+        select(Person.id, Person.first_date, earliest)
+        .where(
+            or_(
+                and_(Person.first_date.is_(None), earliest.is_not(None)),
+                and_(Person.first_date.is_not(None), earliest.is_(None)),
+                Person.first_date != earliest,
+            )
+        )
+        .limit(5)
+    ).all()
+    return [f"first days of people differ at {[tuple(row) for row in wrong]}"] if wrong else []
 
 
 def _run_mismatches(session: Session) -> list[str]:

@@ -21,7 +21,7 @@ from slackapp.store.followups import (
 from slackapp.store.models import Connection, FollowUp
 from slackapp.store.people import resolve_person
 from slackapp.store.rights import forget_member
-from tests.support.factories import add_connection, add_member, add_team
+from tests.support.factories import add_connection, add_member, add_team, name_person
 
 NOW = datetime(2026, 3, 6, 15, tzinfo=UTC)
 DUE = date(2026, 3, 6)
@@ -32,7 +32,11 @@ def booked(db: Database) -> int:
         add_team(session)
         add_member(session, timezone="America/New_York")
         entry = add_connection(session, who="@jane", local_date=date(2026, 3, 5))
-        entry.person_id = resolve_person(session, team_id="T1", who="@jane", platform=None, now=NOW)
+        name_person(
+            session,
+            entry,
+            resolve_person(session, team_id="T1", who="@jane", platform=None, now=NOW),
+        )
         add_follow_up(
             session,
             team_id="T1",

@@ -28,7 +28,7 @@ from slackapp.store.people import merge_people, resolve_person
 from slackapp.store.purge import count_team_rows, purge_team
 from slackapp.store.tallies import mismatches
 from slackapp.store.teams import deactivate_team, mark_uninstalled, reactivate_team
-from tests.support.factories import add_connection, add_member, add_team
+from tests.support.factories import add_connection, add_member, add_team, name_person
 
 UNINSTALLED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 RETENTION_DAYS = 30
@@ -65,8 +65,16 @@ def seed(db: Database, team_id: str, *, entries: int = 3) -> None:
                 note=f"note {n}",
                 local_date=date(2026, 10, 1) + timedelta(days=n),
             )
-            row.person_id = resolve_person(
-                session, team_id=team_id, who=row.who, platform=Platform.TWITTER, now=UNINSTALLED
+            name_person(
+                session,
+                row,
+                resolve_person(
+                    session,
+                    team_id=team_id,
+                    who=row.who,
+                    platform=Platform.TWITTER,
+                    now=UNINSTALLED,
+                ),
             )
         # A follow-up on the last entry.
         add_follow_up(

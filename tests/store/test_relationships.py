@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,15 +21,16 @@ from slackapp.store.relationships import (
     relationships_deepened,
     team_relationships_deepened,
 )
-from tests.support.factories import add_connection, add_team
+from tests.support.factories import add_connection, add_team, name_person
 
 NOW = datetime(2026, 3, 5, 15, tzinfo=UTC)
 
 
 def touch(session: Session, who: str, platform: Platform, day: date, user: str = "U1") -> int:
     entry = add_connection(session, user_id=user, who=who, platform=platform, local_date=day)
-    entry.person_id = resolve_person(session, team_id="T1", who=who, platform=platform, now=NOW)
-    session.flush()
+    name_person(
+        session, entry, resolve_person(session, team_id="T1", who=who, platform=platform, now=NOW)
+    )
     assert entry.person_id is not None
     return entry.person_id
 
@@ -134,3 +136,72 @@ def test_the_digest_lines_match_counting_every_entry(db: Database, seed: int, me
             assert relationships_deepened(session, team_id="T1", start=start, end=end)[1] == (
                 deepened
             )
+
+
+def test_the_migration_finds_every_persons_first_day(database_url: str) -> None:
+    from slackapp.store.migrate import upgrade
+
+    database = Database(database_url)
+    try:
+        upgrade(database, revision="0013")
+        people = sa.table(
+            "people",
+            sa.column("id"),
+            sa.column("team_id"),
+            sa.column("platform"),
+            sa.column("handle_key"),
+            sa.column("display"),
+            sa.column("created_at"),
+        )
+        entries = sa.table(
+            "connections",
+            sa.column("team_id"),
+            sa.column("user_id"),
+            sa.column("principle"),
+            sa.column("note"),
+            sa.column("local_date", sa.Date),
+            sa.column("created_at"),
+            sa.column("source"),
+            sa.column("person_id"),
+        )
+        with database.engine.begin() as connection:
+            connection.execute(
+                sa.insert(people),
+                [
+                    {
+                        "id": n,
+                        "team_id": "T1",
+                        "platform": "twitter",
+                        "handle_key": f"p{n}",
+                        "display": f"@p{n}",
+                        "created_at": NOW,
+                    }
+                    for n in (1, 2, 3)
+                ],
+            )
+            connection.execute(
+                sa.insert(entries),
+                [
+                    {
+                        "team_id": "T1",
+                        "user_id": "U1",
+                        "principle": "care",
+                        "note": "",
+                        "local_date": day,
+                        "created_at": NOW,
+                        "source": "command",
+                        "person_id": person,
+                    }
+                    for person, day in (
+                        (1, date(2026, 3, 4)),
+                        (1, date(2026, 2, 1)),
+                        (2, date(2026, 3, 1)),
+                    )
+                ],
+            )
+        upgrade(database)
+        with database.read_scope() as session:
+            first = dict(session.execute(select(Person.id, Person.first_date)).all())
+    finally:
+        database.dispose()
+    assert first == {1: date(2026, 2, 1), 2: date(2026, 3, 1), 3: None}

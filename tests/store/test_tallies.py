@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import delete, insert, select
 
 from slackapp.domain.entries import Draft, LogStatus
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform
 from slackapp.store import connections as store
 from slackapp.store.db import Database
-from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal
+from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal, Person
+from slackapp.store.people import merge_people
 from slackapp.store.purge import purge_team
 from slackapp.store.rights import forget_member
 from slackapp.store.tallies import mismatches, rebuild
@@ -199,3 +200,66 @@ def test_the_migration_counts_existing_entries_in(database_url: str) -> None:
             assert mismatches(session) == []
     finally:
         database.dispose()
+
+
+def _named_draft(rng: random.Random, step: int) -> Draft:
+    return Draft(
+        principle=rng.choice(PRINCIPLE_ORDER),
+        local_date=TODAY - timedelta(days=rng.randrange(12)),
+        who=rng.choice([None, "@ana", "@ben", "@cy", "@dee"]),
+        platform=Platform.TWITTER,
+        note=f"step {step}",
+    )
+
+
+@pytest.mark.parametrize("seed", [41, 42, 43])
+def test_first_days_of_people_follow_every_change(db: Database, seed: int) -> None:
+    rng = random.Random(seed)
+    actions = ["log"] * 5 + ["delete", "update", "redate", "forget", "merge"]
+    done: set[str] = set()
+    for step in range(90):
+        action = rng.choice(actions)
+        user = rng.choice(["U1", "U2", "U3"])
+        with db.session_scope() as session:
+            ids = list(session.scalars(select(Connection.id)))
+            people = list(session.scalars(select(Person.id).where(Person.merged_into.is_(None))))
+            if action == "forget":
+                forget_member(session, team_id="T1", user_id=user)
+            elif action == "merge" and len(people) > 1:
+                source, target = rng.sample(people, 2)
+                merge_people(session, team_id="T1", source_id=source, target_id=target)
+            elif action in {"log", "merge"} or not ids:
+                store.log_connection(
+                    session,
+                    team_id="T1",
+                    user_id=user,
+                    draft=_named_draft(rng, step),
+                    now=NOW,
+                    daily_goal=10,
+                    daily_cap=50,
+                )
+                action = "log"
+            else:
+                row = session.get(Connection, rng.choice(ids))
+                assert row is not None
+                if action == "delete":
+                    store.delete_connection(
+                        session, team_id="T1", user_id=row.user_id, connection_id=row.id
+                    )
+                elif action == "update":
+                    store.update_connection(
+                        session,
+                        team_id="T1",
+                        user_id=row.user_id,
+                        connection_id=row.id,
+                        draft=_named_draft(rng, step),
+                        now=NOW,
+                    )
+                else:
+                    store.redate(
+                        session, connection_id=row.id, day=TODAY - timedelta(days=rng.randrange(12))
+                    )
+        done.add(action)
+        with db.read_scope() as session:
+            assert mismatches(session) == [], f"after step {step}: {action}"
+    assert done >= {"log", "delete", "update", "redate", "forget", "merge"}, done

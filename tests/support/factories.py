@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, Team
-from slackapp.store.tallies import count_entry
+from slackapp.store.tallies import count_entry, note_named
 
 #: A Friday, used when a test does not care which day something happened.
 DEFAULT_DAY = date(2026, 11, 27)
@@ -122,3 +122,11 @@ def add_connections(
         add_connection(
             session, team_id=team_id, user_id=user_id, principle=principle, local_date=local_date
         )
+
+
+def name_person(session: Session, entry: Connection, person_id: int | None) -> None:
+    """Make `entry` name `person_id`, keeping the person's first day as saving an entry does."""
+    entry.person_id = person_id
+    session.flush()
+    if person_id is not None:
+        note_named(session, person_id=person_id, day=entry.local_date)
