@@ -324,6 +324,8 @@ class MemberDay(Base):
     # On a day that met the team's goal, its place in the member's run of such days (1 on the
     # run's first day); 0 on other days. As of Team.streak_goal and Team.streak_days_mask.
     goal_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The same for days with anything logged (the active streak), as of those work days.
+    active_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_member_days_team_day", "team_id", "local_date", "count", "user_id"),

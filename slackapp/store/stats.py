@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import WorkDays, week_start
 from slackapp.domain.entries import SavedConnection
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import (
+    Streaks,
     compute_streaks,
     current_streak,
     streak_as_of,
@@ -29,6 +30,10 @@ from slackapp.store.models import Connection, DailyTally, MemberDay, Team
 STREAK_LOOKBACK_DAYS = 14
 STREAK_WIDENING = 4
 
+
+#: How far back the kept runs are read: two weeks always hold a work day, so whoever last met
+#: the goal (or logged) before them has no streak now.
+_KEPT_LOOKBACK_DAYS = 14
 
 #: The widening look-back stops past this many days (a century: all there is to read).
 _HISTORY_DAYS = 36_525
@@ -90,10 +95,19 @@ def member_stats(
     """Gather a member's progress as of `today`, their own calendar date."""
     if recent_limit < 0:
         raise ValueError("recent_limit cannot be negative")
-    # Every day the member logged, once: their days up to today and, summed, their all-time
-    # total (the per-day counts hold every entry, as the per-principle totals do).
-    every_day = daily_counts(session, team_id=team_id, user_id=user_id)
-    per_day = {day: n for day, n in every_day.items() if day <= today}
+    goal = max(daily_goal, 1)
+    kept = _kept_progress(
+        session, team_id=team_id, user_id=user_id, today=today, goal=goal, work_days=work_days
+    )
+    if kept is not None:
+        streaks, per_day, total_all_time = kept
+    else:
+        # Every day the member logged, once: their days up to today and, summed, their
+        # all-time total (the per-day counts hold every entry, as the per-principle totals do).
+        every_day = daily_counts(session, team_id=team_id, user_id=user_id)
+        per_day = {day: n for day, n in every_day.items() if day <= today}
+        streaks = compute_streaks(per_day, today=today, daily_goal=daily_goal, work_days=work_days)
+        total_all_time = sum(every_day.values())
     week_counts = _member_principle_counts(
         session, team_id=team_id, user_id=user_id, start=week_start(today), end=today
     )
@@ -103,19 +117,77 @@ def member_stats(
         (day, per_day.get(day, 0))
         for day in (today - timedelta(days=back) for back in range(6, -1, -1))
     )
-    total_all_time = sum(every_day.values())
     return MemberStats(
         user_id=user_id,
         today=today,
         today_count=per_day.get(today, 0),
         daily_goal=daily_goal,
-        streaks=compute_streaks(per_day, today=today, daily_goal=daily_goal, work_days=work_days),
+        streaks=streaks,
         week_counts=MappingProxyType(week_counts),
         least_used=least_used,
         last_7_days=last_7_days,
         recent=_recent_entries(session, team_id=team_id, user_id=user_id, limit=recent_limit),
         total_all_time=total_all_time,
     )
+
+
+def _runs_follow(session: Session, *, team_id: str, goal: int, work_days: WorkDays) -> bool:
+    """Whether the team's kept runs follow this goal and these work days (store.tallies)."""
+    if not work_days:
+        return False
+    basis = session.execute(
+        select(Team.streak_goal, Team.streak_days_mask).where(Team.team_id == team_id)
+    ).first()
+    return basis is not None and tuple(basis) == (goal, mask_from_work_days(work_days))
+
+
+def _kept_progress(
+    session: Session, *, team_id: str, user_id: str, today: date, goal: int, work_days: WorkDays
+) -> tuple[Streaks, dict[date, int], int] | None:
+    """A member's streaks, last two weeks of days and all-time total from the kept runs,
+    without reading their whole history; None when the runs follow other settings."""
+    if not _runs_follow(session, team_id=team_id, goal=goal, work_days=work_days):
+        return None
+    member = (MemberDay.team_id == team_id, MemberDay.user_id == user_id)
+    # The best run up to today is the highest place any day up to today holds in one.
+    up_to_today = MemberDay.local_date <= today
+    best_goal, best_active, total = session.execute(
+        select(
+            func.max(case((up_to_today, MemberDay.goal_run), else_=0)),
+            func.max(case((up_to_today, MemberDay.active_run), else_=0)),
+            func.sum(MemberDay.count),
+        ).where(*member)
+    ).one()
+    since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
+    per_day: dict[date, int] = {}
+    latest_goal: tuple[date, int] | None = None
+    latest_active: tuple[date, int] | None = None
+    rows = plain_rows(
+        session,
+        select(MemberDay.local_date, MemberDay.count, MemberDay.goal_run, MemberDay.active_run)
+        .where(*member, MemberDay.local_date.between(since, today))
+        .order_by(MemberDay.local_date),
+    )
+    for day, count, goal_run, active_run in rows:
+        if count:
+            per_day[day] = int(count)
+        if goal_run:
+            latest_goal = (day, int(goal_run))
+        if active_run:
+            latest_active = (day, int(active_run))
+    streaks = Streaks(
+        goal_streak=_streak(latest_goal, today=today, work_days=work_days),
+        active_streak=_streak(latest_active, today=today, work_days=work_days),
+        best_goal_streak=int(best_goal or 0),
+        best_active_streak=int(best_active or 0),
+    )
+    return streaks, per_day, int(total or 0)
+
+
+def _streak(latest: tuple[date, int] | None, *, today: date, work_days: WorkDays) -> int:
+    if latest is None:
+        return 0
+    return streak_as_of(latest[0], latest[1], today=today, work_days=work_days)
 
 
 def team_daily_counts(
@@ -168,21 +240,12 @@ def team_member_streaks(
     return tuple(streaks[:limit])
 
 
-#: Two weeks always hold a work day, so whoever last met the goal before them has no streak.
-_KEPT_LOOKBACK_DAYS = 14
-
-
 def _kept_streaks(
     session: Session, *, team_id: str, today: date, goal: int, work_days: WorkDays
 ) -> dict[str, int] | None:
     """Streaks from the maintained goal runs: each member's latest goal day of the last two
     weeks carries its run. None when the runs follow another goal or other work days."""
-    if not work_days:
-        return None
-    basis = session.execute(
-        select(Team.streak_goal, Team.streak_days_mask).where(Team.team_id == team_id)
-    ).first()
-    if basis is None or tuple(basis) != (goal, mask_from_work_days(work_days)):
+    if not _runs_follow(session, team_id=team_id, goal=goal, work_days=work_days):
         return None
     latest: dict[str, tuple[date, int]] = {}
     rows = plain_rows(

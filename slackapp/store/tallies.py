@@ -164,6 +164,15 @@ def _lock(session: Session, key: str, *, shared: bool = False) -> None:
         session.execute(text(f"SELECT {lock}(hashtext(:key))"), {"key": f"goal_runs:{key}"})
 
 
+#: The runs kept on each member day: the column, and the count a day needs to be in a run
+#: (None: the team's goal).
+_RUNS: tuple[tuple[str, int | None], ...] = (("goal_run", None), ("active_run", 1))
+
+
+def _thresholds(goal: int) -> list[tuple[str, int]]:
+    return [(column, goal if needs is None else needs) for column, needs in _RUNS]
+
+
 def _keep_runs(
     session: Session, *, team_id: str, user_id: str, day: date, count: int, delta: int
 ) -> None:
@@ -174,41 +183,57 @@ def _keep_runs(
     if (team.streak_goal, team.streak_days_mask) != (goal, mask):
         rebuild_runs(session, team_id=team_id)
         return
-    if (count - delta >= goal) == (count >= goal):
-        return  # the day stayed on the same side of the goal: no run changed
+    # Only a day that crossed a threshold (the goal, or its first entry) changes any run.
+    crossed = [
+        (column, needs)
+        for column, needs in _thresholds(goal)
+        if (count - delta >= needs) != (count >= needs)
+    ]
+    if not crossed:
+        return
     _lock(session, team_id, shared=True)
     _lock(session, f"{team_id}:{user_id}")
-    _renumber(
-        session,
-        team_id=team_id,
-        user_id=user_id,
-        day=day,
-        goal=goal,
-        work_days=work_days_from_mask(mask),
-    )
+    for column, needs in crossed:
+        _renumber(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            day=day,
+            column=column,
+            needs=needs,
+            work_days=work_days_from_mask(mask),
+        )
 
 
 def _renumber(
-    session: Session, *, team_id: str, user_id: str, day: date, goal: int, work_days: frozenset[int]
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    day: date,
+    column: str,
+    needs: int,
+    work_days: frozenset[int],
 ) -> None:
-    """Number the member's goal days again from `day` on, until their runs agree with what was
-    stored (usually `day` is their latest day, so that is the only row touched)."""
+    """Number the member's days with `needs`+ entries again from `day` on, in `column`, until
+    their runs agree with what was stored (usually `day` is their latest day, the only row)."""
     member = (MemberDay.team_id == team_id, MemberDay.user_id == user_id)
+    kept = getattr(MemberDay, column)
     before = session.execute(
-        select(MemberDay.local_date, MemberDay.goal_run)
-        .where(*member, MemberDay.local_date < day, MemberDay.count >= goal)
+        select(MemberDay.local_date, kept)
+        .where(*member, MemberDay.local_date < day, MemberDay.count >= needs)
         .order_by(MemberDay.local_date.desc())
         .limit(1)
     ).first()
     later = session.execute(
-        select(MemberDay.local_date, MemberDay.count, MemberDay.goal_run)
+        select(MemberDay.local_date, MemberDay.count, kept)
         .where(*member, MemberDay.local_date >= day)
         .order_by(MemberDay.local_date)
     )
     last, run = (before[0], int(before[1])) if before is not None else (None, 0)
     changes: list[dict[str, object]] = []
     for when, count, stored in later:
-        if count >= goal:
+        if count >= needs:
             carried = last is not None and run_continues(last, when, work_days=work_days)
             run = run + 1 if carried else 1
             last, value = when, run
@@ -216,23 +241,23 @@ def _renumber(
             value = 0
         if value != stored:
             changes.append(
-                {"team_id": team_id, "user_id": user_id, "local_date": when, "goal_run": value}
+                {"team_id": team_id, "user_id": user_id, "local_date": when, column: value}
             )
         elif when > day and value:
-            break  # a later goal day already numbered right: every day after it is too
+            break  # a later day in a run already numbered right: every day after it is too
     if changes:
         # ORM bulk UPDATE by primary key: one executemany.
         session.execute(update(MemberDay), changes)
 
 
 def _expected_runs(
-    session: Session, *, team_id: str, goal: int, mask: int
+    session: Session, *, team_id: str, needs: int, mask: int
 ) -> dict[tuple[str, date], int]:
-    """Every goal day's place in its run, worked out from the team's member days."""
+    """Each day with `needs`+ entries, and its place in its run, from the team's member days."""
     days_met: dict[str, list[date]] = {}
     rows = session.execute(
         select(MemberDay.user_id, MemberDay.local_date).where(
-            MemberDay.team_id == team_id, MemberDay.count >= goal
+            MemberDay.team_id == team_id, MemberDay.count >= needs
         )
     )
     for user_id, day in rows:
@@ -246,7 +271,7 @@ def _expected_runs(
 
 
 def rebuild_runs(session: Session, *, team_id: str) -> None:
-    """Work out every goal run of the team again, for its settings as they are now."""
+    """Work out every run of the team again, for its settings as they are now."""
     team = session.get(Team, team_id)
     if team is None:
         return
@@ -255,18 +280,29 @@ def rebuild_runs(session: Session, *, team_id: str) -> None:
     goal, mask = runs_basis(team)
     session.execute(
         update(MemberDay)
-        .where(MemberDay.team_id == team_id, MemberDay.goal_run != 0)
-        .values(goal_run=0)
-    )
-    runs = _expected_runs(session, team_id=team_id, goal=goal, mask=mask)
-    if runs:
-        session.execute(
-            update(MemberDay),
-            [
-                {"team_id": team_id, "user_id": user, "local_date": day, "goal_run": run}
-                for (user, day), run in runs.items()
-            ],
+        .where(
+            MemberDay.team_id == team_id,
+            or_(MemberDay.goal_run != 0, MemberDay.active_run != 0),
         )
+        .values(goal_run=0, active_run=0)
+    )
+    changes: dict[tuple[str, date], dict[str, object]] = {}
+    for column, needs in _thresholds(goal):
+        runs = _expected_runs(session, team_id=team_id, needs=needs, mask=mask)
+        for (user, day), run in runs.items():
+            row = changes.setdefault(
+                (user, day),
+                {
+                    "team_id": team_id,
+                    "user_id": user,
+                    "local_date": day,
+                    "goal_run": 0,
+                    "active_run": 0,
+                },
+            )
+            row[column] = run
+    if changes:
+        session.execute(update(MemberDay), list(changes.values()))
     team.streak_goal, team.streak_days_mask = goal, mask
     session.flush()
 
@@ -370,7 +406,7 @@ def _first_date_mismatches(session: Session) -> list[str]:
 
 
 def _run_mismatches(session: Session) -> list[str]:
-    """Teams whose goal runs, as of the settings written beside them, are not what the days say."""
+    """Teams whose runs, as of the settings written beside them, are not what the days say."""
     found: list[str] = []
     teams = session.execute(
         select(Team.team_id, Team.streak_goal, Team.streak_days_mask).where(
@@ -379,16 +415,18 @@ def _run_mismatches(session: Session) -> list[str]:
     )
     for team_id, goal, mask in teams.all():
         assert goal is not None and mask is not None
-        expected = _expected_runs(session, team_id=team_id, goal=goal, mask=mask)
-        stored = {
-            (user_id, day): run
-            for user_id, day, run in session.execute(
-                select(MemberDay.user_id, MemberDay.local_date, MemberDay.goal_run).where(
-                    MemberDay.team_id == team_id, MemberDay.goal_run != 0
+        for column, needs in _thresholds(goal):
+            expected = _expected_runs(session, team_id=team_id, needs=needs, mask=mask)
+            kept = getattr(MemberDay, column)
+            stored = {
+                (user_id, day): run
+                for user_id, day, run in session.execute(
+                    select(MemberDay.user_id, MemberDay.local_date, kept).where(
+                        MemberDay.team_id == team_id, kept != 0
+                    )
                 )
-            )
-        }
-        if stored != expected:
-            differ = sorted(set(stored.items()) ^ set(expected.items()))[:5]
-            found.append(f"goal runs of {team_id} differ at {differ}")
+            }
+            if stored != expected:
+                differ = sorted(set(stored.items()) ^ set(expected.items()))[:5]
+                found.append(f"{column.replace('_', ' ')}s of {team_id} differ at {differ}")
     return found

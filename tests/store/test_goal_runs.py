@@ -12,14 +12,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from slackapp.domain.entries import Draft
-from slackapp.domain.streaks import current_streak
+from slackapp.domain.streaks import compute_streaks, current_streak
 from slackapp.domain.team_settings import SettingsUpdate, validate_settings, work_days_from_mask
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER
 from slackapp.store import connections as store
 from slackapp.store.db import Database
 from slackapp.store.models import Connection, MemberDay, Team
 from slackapp.store.rights import forget_member
-from slackapp.store.stats import daily_counts, team_member_streaks
+from slackapp.store.stats import daily_counts, member_stats, team_member_streaks
 from slackapp.store.tallies import mismatches, rebuild
 from slackapp.store.team_settings import save_settings
 from tests.domain.test_team_settings import VALID
@@ -56,6 +56,39 @@ def _board(session: Session, *, team_id: str, today: date) -> tuple[tuple[str, i
         work_days=work_days_from_mask(team.work_days_mask),
         limit=len(MEMBERS),
     )
+
+
+def _progress(session: Session, *, user_id: str, today: date) -> tuple[object, ...]:
+    team = session.get(Team, "T1")
+    assert team is not None
+    stats = member_stats(
+        session,
+        team_id="T1",
+        user_id=user_id,
+        today=today,
+        daily_goal=team.daily_goal,
+        work_days=work_days_from_mask(team.work_days_mask),
+    )
+    return stats.streaks, stats.today_count, stats.last_7_days, stats.total_all_time
+
+
+def _expected_progress(session: Session, *, user_id: str, today: date) -> tuple[object, ...]:
+    """The same figures from every day the member logged, by the rules in slackapp.domain."""
+    team = session.get(Team, "T1")
+    assert team is not None
+    every_day = daily_counts(session, team_id="T1", user_id=user_id)
+    up_to_today = {day: n for day, n in every_day.items() if day <= today}
+    streaks = compute_streaks(
+        up_to_today,
+        today=today,
+        daily_goal=team.daily_goal,
+        work_days=work_days_from_mask(team.work_days_mask),
+    )
+    week = tuple(
+        (day, up_to_today.get(day, 0))
+        for day in (today - timedelta(days=back) for back in range(6, -1, -1))
+    )
+    return streaks, up_to_today.get(today, 0), week, sum(every_day.values())
 
 
 def _settings(goal: int, work_days: tuple[str, ...]) -> SettingsUpdate:
@@ -138,6 +171,10 @@ def test_goal_runs_follow_every_entry_and_every_settings_change(db: Database, se
                 assert _board(session, team_id="T1", today=today) == _expected(
                     session, team_id="T1", today=today
                 ), f"after step {step}: {action}, as of {today}"
+                for user_id in MEMBERS:
+                    assert _progress(session, user_id=user_id, today=today) == (
+                        _expected_progress(session, user_id=user_id, today=today)
+                    ), f"after step {step}: {action}, {user_id} as of {today}"
     # Most boards were read from the kept runs, not from the fallback walk.
     assert kept_steps > 100
 

@@ -1,9 +1,10 @@
-"""Goal streaks kept as the entries change: each member day's place in its run of goal days.
+"""Streaks kept as the entries change: each member day's place in its runs.
 
 `member_days.goal_run` holds, for a day that met the team's goal, how many goal days its run
-has reached by then; `teams.streak_goal` and `teams.streak_days_mask` say which goal and work
-days those runs follow. The upgrade works every team's runs out from its member days (a few
-seconds for a million entries), so no member's entry pays for it later.
+has reached by then; `member_days.active_run` the same for days with anything logged.
+`teams.streak_goal` and `teams.streak_days_mask` say which goal and work days those runs
+follow. The upgrade works every team's runs out from its member days (a few seconds for a
+million entries), so no member's entry pays for it later.
 
 Revision ID: 0013
 Revises: 0012
@@ -27,6 +28,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("member_days") as batch:
         batch.add_column(sa.Column("goal_run", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("active_run", sa.Integer(), nullable=False, server_default="0"))
     with op.batch_alter_table("teams") as batch:
         batch.add_column(sa.Column("streak_goal", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("streak_days_mask", sa.Integer(), nullable=True))
@@ -50,6 +52,7 @@ def _work_out_runs() -> None:
         sa.column("local_date", sa.Date),
         sa.column("count", sa.Integer),
         sa.column("goal_run", sa.Integer),
+        sa.column("active_run", sa.Integer),
     )
     renumber = (
         sa.update(days)
@@ -58,24 +61,35 @@ def _work_out_runs() -> None:
             days.c.user_id == sa.bindparam("b_user"),
             days.c.local_date == sa.bindparam("b_day"),
         )
-        .values(goal_run=sa.bindparam("b_run"))
+        .values(goal_run=sa.bindparam("b_goal"), active_run=sa.bindparam("b_active"))
     )
     for team_id, daily_goal, mask in bind.execute(
         sa.select(teams.c.team_id, teams.c.daily_goal, teams.c.work_days_mask)
     ).all():
         goal = max(daily_goal, 1)
-        met: dict[str, list[date]] = {}
-        for user_id, day in bind.execute(
-            sa.select(days.c.user_id, days.c.local_date).where(
-                days.c.team_id == team_id, days.c.count >= goal
+        work_days = work_days_from_mask(mask)
+        logged: dict[str, list[tuple[date, int]]] = {}
+        for user_id, day, count in bind.execute(
+            sa.select(days.c.user_id, days.c.local_date, days.c.count).where(
+                days.c.team_id == team_id, days.c.count >= 1
             )
         ):
-            met.setdefault(user_id, []).append(day)
-        changes = [
-            {"b_team": team_id, "b_user": user_id, "b_day": day, "b_run": run}
-            for user_id, dates in met.items()
-            for day, run in goal_runs(dates, work_days=work_days_from_mask(mask)).items()
-        ]
+            logged.setdefault(user_id, []).append((day, count))
+        changes = []
+        for user_id, counts in logged.items():
+            # Goal days and active days (anything logged), each numbered in its runs.
+            on_goal = goal_runs([d for d, n in counts if n >= goal], work_days=work_days)
+            active = goal_runs([d for d, _ in counts], work_days=work_days)
+            changes.extend(
+                {
+                    "b_team": team_id,
+                    "b_user": user_id,
+                    "b_day": day,
+                    "b_goal": on_goal.get(day, 0),
+                    "b_active": run,
+                }
+                for day, run in active.items()
+            )
         if changes:
             bind.execute(renumber, changes)
         bind.execute(
@@ -90,4 +104,5 @@ def downgrade() -> None:
         batch.drop_column("streak_days_mask")
         batch.drop_column("streak_goal")
     with op.batch_alter_table("member_days") as batch:
+        batch.drop_column("active_run")
         batch.drop_column("goal_run")
