@@ -329,8 +329,17 @@ class MemberDay(Base):
 
     __table_args__ = (
         Index("ix_member_days_team_day", "team_id", "local_date", "count", "user_id"),
-        # A member's history (their streaks) from the index alone, without visiting the rows.
-        Index("ix_member_days_member", "team_id", "user_id", "local_date", "count"),
+        # A member's history (their streaks, kept runs included) from the index alone,
+        # without visiting the rows.
+        Index(
+            "ix_member_days_member",
+            "team_id",
+            "user_id",
+            "local_date",
+            "count",
+            "goal_run",
+            "active_run",
+        ),
     )
 
 

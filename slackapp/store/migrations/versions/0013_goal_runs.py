@@ -33,6 +33,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("streak_goal", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("streak_days_mask", sa.Integer(), nullable=True))
     _work_out_runs()
+    # A member's best runs and total from the index alone (/mystats, the App Home).
+    op.drop_index("ix_member_days_member", table_name="member_days")
+    op.create_index(
+        "ix_member_days_member",
+        "member_days",
+        ["team_id", "user_id", "local_date", "count", "goal_run", "active_run"],
+    )
 
 
 def _work_out_runs() -> None:
@@ -100,6 +107,10 @@ def _work_out_runs() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_member_days_member", table_name="member_days")
+    op.create_index(
+        "ix_member_days_member", "member_days", ["team_id", "user_id", "local_date", "count"]
+    )
     with op.batch_alter_table("teams") as batch:
         batch.drop_column("streak_days_mask")
         batch.drop_column("streak_goal")
