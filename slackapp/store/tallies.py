@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Insert,
     ScalarSelect,
+    Select,
+    Table,
+    Update,
     and_,
     bindparam,
     delete,
@@ -108,14 +111,28 @@ def count_entry(
 # --------------------------------------------------------------------------------------------
 
 
+_PEOPLE_TABLE = cast(Table, Person.__table__)
+_DAYS_TABLE = cast(Table, MemberDay.__table__)
+_PEOPLE = _PEOPLE_TABLE.c
+_DAYS = _DAYS_TABLE.c
+#: Statements run inside every entry's write (so inside SQLite's one-writer turn): built once,
+#: run as Core on the session's connection, without the ORM's statement work.
+_NOTE_NAMED = (
+    update(_PEOPLE_TABLE)
+    .where(
+        _PEOPLE.id == bindparam("b_person"),
+        or_(_PEOPLE.first_date.is_(None), _PEOPLE.first_date > bindparam("b_day")),
+    )
+    .values(first_date=bindparam("b_day"))
+)
+_TEAM_BASIS = select(
+    Team.daily_goal, Team.work_days_mask, Team.streak_goal, Team.streak_days_mask
+).where(Team.team_id == bindparam("b_team"))
+
+
 def note_named(session: Session, *, person_id: int, day: date) -> None:
     """An entry naming the person on `day` was saved: that is their first day if none is earlier."""
-    session.execute(
-        update(Person)
-        .where(Person.id == person_id, or_(Person.first_date.is_(None), Person.first_date > day))
-        .values(first_date=day)
-        .execution_options(synchronize_session=False)
-    )
+    session.connection().execute(_NOTE_NAMED, {"b_person": person_id, "b_day": day})
 
 
 def _earliest_named() -> ScalarSelect[date]:
@@ -176,11 +193,14 @@ def _thresholds(goal: int) -> list[tuple[str, int]]:
 def _keep_runs(
     session: Session, *, team_id: str, user_id: str, day: date, count: int, delta: int
 ) -> None:
-    team = session.get(Team, team_id)
-    if team is None:
+    if session.autoflush:
+        session.flush()  # a settings change made in this session counts
+    row = session.connection().execute(_TEAM_BASIS, {"b_team": team_id}).first()
+    if row is None:
         return  # no settings to follow yet: nothing reads runs for a team without a row
-    goal, mask = runs_basis(team)
-    if (team.streak_goal, team.streak_days_mask) != (goal, mask):
+    daily_goal, mask, kept_goal, kept_mask = row
+    goal = max(daily_goal, 1)
+    if (kept_goal, kept_mask) != (goal, mask):
         rebuild_runs(session, team_id=team_id)
         return
     # Only a day that crossed a threshold (the goal, or its first entry) changes any run.
@@ -205,6 +225,40 @@ def _keep_runs(
         )
 
 
+_RUN_STATEMENTS: dict[str, tuple[Select[Any], Select[Any], Update]] = {}
+
+
+def _run_statements(column: str) -> tuple[Select[Any], Select[Any], Update]:
+    """The previous day in a run, the days from a day on, and a day's new place: per column."""
+    statements = _RUN_STATEMENTS.get(column)
+    if statements is None:
+        kept = _DAYS[column]
+        member = (_DAYS.team_id == bindparam("b_team"), _DAYS.user_id == bindparam("b_user"))
+        before = (
+            select(_DAYS.local_date, kept)
+            .where(
+                *member,
+                _DAYS.local_date < bindparam("b_day"),
+                _DAYS.count >= bindparam("b_needs"),
+            )
+            .order_by(_DAYS.local_date.desc())
+            .limit(1)
+        )
+        later = (
+            select(_DAYS.local_date, _DAYS.count, kept)
+            .where(*member, _DAYS.local_date >= bindparam("b_day"))
+            .order_by(_DAYS.local_date)
+        )
+        place = (
+            update(_DAYS_TABLE)
+            .where(*member, _DAYS.local_date == bindparam("b_day"))
+            .values({column: bindparam("b_run")})
+        )
+        built: tuple[Select[Any], Select[Any], Update] = (before, later, place)
+        statements = _RUN_STATEMENTS[column] = built
+    return statements
+
+
 def _renumber(
     session: Session,
     *,
@@ -217,19 +271,11 @@ def _renumber(
 ) -> None:
     """Number the member's days with `needs`+ entries again from `day` on, in `column`, until
     their runs agree with what was stored (usually `day` is their latest day, the only row)."""
-    member = (MemberDay.team_id == team_id, MemberDay.user_id == user_id)
-    kept = getattr(MemberDay, column)
-    before = session.execute(
-        select(MemberDay.local_date, kept)
-        .where(*member, MemberDay.local_date < day, MemberDay.count >= needs)
-        .order_by(MemberDay.local_date.desc())
-        .limit(1)
-    ).first()
-    later = session.execute(
-        select(MemberDay.local_date, MemberDay.count, kept)
-        .where(*member, MemberDay.local_date >= day)
-        .order_by(MemberDay.local_date)
-    )
+    before_statement, later_statement, place = _run_statements(column)
+    connection = session.connection()
+    member = {"b_team": team_id, "b_user": user_id, "b_day": day}
+    before = connection.execute(before_statement, {**member, "b_needs": needs}).first()
+    later = connection.execute(later_statement, member)
     last, run = (before[0], int(before[1])) if before is not None else (None, 0)
     changes: list[dict[str, object]] = []
     for when, count, stored in later:
@@ -240,14 +286,11 @@ def _renumber(
         else:
             value = 0
         if value != stored:
-            changes.append(
-                {"team_id": team_id, "user_id": user_id, "local_date": when, column: value}
-            )
+            changes.append({"b_team": team_id, "b_user": user_id, "b_day": when, "b_run": value})
         elif when > day and value:
             break  # a later day in a run already numbered right: every day after it is too
     if changes:
-        # ORM bulk UPDATE by primary key: one executemany.
-        session.execute(update(MemberDay), changes)
+        connection.execute(place, changes)
 
 
 def _expected_runs(
