@@ -30,13 +30,15 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from slackapp.domain.streaks import goal_runs, run_continues
 from slackapp.domain.team_settings import work_days_from_mask
@@ -83,6 +85,7 @@ def count_entry(
     session: Session, *, team_id: str, user_id: str, local_date: date, principle: str, delta: int
 ) -> None:
     """Add `delta` (1 or -1) to the member's tallies for that day and principle."""
+    basis = _take_turn(session, team_id=team_id, user_id=user_id)
     _upsert(
         session,
         DailyTally,
@@ -101,9 +104,16 @@ def count_entry(
         {"team_id": team_id, "user_id": user_id, "principle": principle},
         delta,
     )
-    _keep_runs(
-        session, team_id=team_id, user_id=user_id, day=local_date, count=day_count, delta=delta
-    )
+    if basis is not None:
+        _keep_runs(
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            day=local_date,
+            count=day_count,
+            delta=delta,
+            basis=basis,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,14 +135,60 @@ _NOTE_NAMED = (
     )
     .values(first_date=bindparam("b_day"))
 )
-_TEAM_BASIS = select(
-    Team.daily_goal, Team.work_days_mask, Team.streak_goal, Team.streak_days_mask
-).where(Team.team_id == bindparam("b_team"))
+# PostgreSQL runs writers side by side, so every entry holds its team's row shared (FOR SHARE)
+# and its member's advisory lock to the end of its transaction, taken before it touches any of
+# the member's rows: a settings change (which updates the team's row) and a whole team's runs
+# worked out again wait for the entries under way and the other way round, two entries of one
+# member take turns, and as nobody waits while holding rows another needs, none deadlock. The
+# row read after the wait is the newest (READ COMMITTED reads a locked row again). SQLite has
+# one writer at a time already.
+_BASIS_COLUMNS = (Team.daily_goal, Team.work_days_mask, Team.streak_goal, Team.streak_days_mask)
+_TURN = {
+    "postgresql": select(
+        *_BASIS_COLUMNS, func.pg_advisory_xact_lock(func.hashtext(bindparam("b_member")))
+    )
+    .where(Team.team_id == bindparam("b_team"))
+    .with_for_update(read=True),
+    "sqlite": select(*_BASIS_COLUMNS).where(Team.team_id == bindparam("b_team")),
+}
+#: The team's row alone, unless other entries are being saved (they hold it shared).
+_TEAM_ALONE = (
+    select(Team.team_id)
+    .where(Team.team_id == bindparam("b_team"))
+    .with_for_update(skip_locked=True)
+)
+
+
+#: The team's goal and work-days mask, and those its kept runs follow (None: not worked out).
+_Basis = tuple[int, int, int | None, int | None]
+
+
+def _take_turn(session: Session, *, team_id: str, user_id: str) -> _Basis | None:
+    """The team's (goal, work-days mask, runs' goal, runs' mask), after waiting for any writer
+    renumbering the member's runs or changing the team's settings; None without a team row."""
+    if session.autoflush:
+        session.flush()  # a settings change made in this session counts
+    connection = session.connection()
+    statement = _TURN.get(connection.dialect.name, _TURN["sqlite"])
+    row = connection.execute(
+        statement, {"b_team": team_id, "b_member": f"goal_runs:{team_id}:{user_id}"}
+    ).first()
+    if row is None:
+        return None  # no settings to follow yet: nothing reads runs for a team without a row
+    return int(row[0]), int(row[1]), row[2], row[3]
 
 
 def note_named(session: Session, *, person_id: int, day: date) -> None:
     """An entry naming the person on `day` was saved: that is their first day if none is earlier."""
+    # Finding the person loaded them into this session: most entries name someone whose first
+    # day is already earlier, and cost no statement here.
+    person = session.identity_map.get(identity_key(Person, person_id))
+    known = inspect(person).dict.get("first_date") if person is not None else None
+    if known is not None and known <= day:
+        return
     session.connection().execute(_NOTE_NAMED, {"b_person": person_id, "b_day": day})
+    if person is not None:
+        set_committed_value(person, "first_date", day)
 
 
 def _earliest_named() -> ScalarSelect[date]:
@@ -161,6 +217,11 @@ def refresh_first_dates(
             .values(first_date=_earliest_named())
             .execution_options(synchronize_session=False)
         )
+    for person_id in wanted:
+        # What this session remembers of them is out of date now (see note_named).
+        person = session.identity_map.get(identity_key(Person, person_id))
+        if person is not None:
+            session.expire(person, ["first_date"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,14 +234,6 @@ def runs_basis(team: Team) -> tuple[int, int]:
     return max(team.daily_goal, 1), team.work_days_mask
 
 
-def _lock(session: Session, key: str, *, shared: bool = False) -> None:
-    # PostgreSQL runs writers side by side: a member's renumbering waits for another's on the
-    # same member, and for a whole team's. SQLite has one writer at a time already.
-    if session.connection().dialect.name == "postgresql":
-        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        session.execute(text(f"SELECT {lock}(hashtext(:key))"), {"key": f"goal_runs:{key}"})
-
-
 #: The runs kept on each member day: the column, and the count a day needs to be in a run
 #: (None: the team's goal).
 _RUNS: tuple[tuple[str, int | None], ...] = (("goal_run", None), ("active_run", 1))
@@ -191,17 +244,22 @@ def _thresholds(goal: int) -> list[tuple[str, int]]:
 
 
 def _keep_runs(
-    session: Session, *, team_id: str, user_id: str, day: date, count: int, delta: int
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    day: date,
+    count: int,
+    delta: int,
+    basis: _Basis,
 ) -> None:
-    if session.autoflush:
-        session.flush()  # a settings change made in this session counts
-    row = session.connection().execute(_TEAM_BASIS, {"b_team": team_id}).first()
-    if row is None:
-        return  # no settings to follow yet: nothing reads runs for a team without a row
-    daily_goal, mask, kept_goal, kept_mask = row
+    daily_goal, mask, kept_goal, kept_mask = basis
     goal = max(daily_goal, 1)
     if (kept_goal, kept_mask) != (goal, mask):
-        rebuild_runs(session, team_id=team_id)
+        # Work the team's runs out again, unless other entries of the team are being saved
+        # right now: then a later entry will (readers walk the days meanwhile).
+        if session.connection().execute(_TEAM_ALONE, {"b_team": team_id}).first() is not None:
+            rebuild_runs(session, team_id=team_id)
         return
     # Only a day that crossed a threshold (the goal, or its first entry) changes any run.
     crossed = [
@@ -211,8 +269,6 @@ def _keep_runs(
     ]
     if not crossed:
         return
-    _lock(session, team_id, shared=True)
-    _lock(session, f"{team_id}:{user_id}")
     for column, needs in crossed:
         _renumber(
             session,
@@ -314,12 +370,12 @@ def _expected_runs(
 
 
 def rebuild_runs(session: Session, *, team_id: str) -> None:
-    """Work out every run of the team again, for its settings as they are now."""
-    team = session.get(Team, team_id)
+    """Work out every run of the team again, for its settings as they are now (holding the
+    team's row, so no entry of the team is being saved meanwhile)."""
+    session.flush()
+    team = session.get(Team, team_id, with_for_update=True)
     if team is None:
         return
-    _lock(session, team_id)
-    session.flush()
     goal, mask = runs_basis(team)
     session.execute(
         update(MemberDay)

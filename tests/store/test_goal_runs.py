@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -292,3 +293,73 @@ def test_the_migration_works_out_every_teams_runs(database_url: str) -> None:
             assert (session.scalar(select(sa.func.max(MemberDay.goal_run))) or 0) > 1
     finally:
         database.dispose()
+
+
+def test_entries_and_settings_saved_at_once_keep_the_runs_right(db: Database) -> None:
+    # Writers side by side (PostgreSQL runs them so; SQLite takes turns): the same members on
+    # the same days, crossing the goal back and forth, while an admin changes the goal.
+    with db.session_scope() as session:
+        add_team(session, daily_goal=2)
+    failures: list[BaseException] = []
+
+    def member(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            for step in range(25):
+                with db.session_scope() as session:
+                    ids = list(
+                        session.scalars(
+                            select(Connection.id).where(Connection.user_id == f"U{seed % 2 + 1}")
+                        )
+                    )
+                    if ids and rng.random() < 0.3:
+                        store.delete_connection(
+                            session,
+                            team_id="T1",
+                            user_id=f"U{seed % 2 + 1}",
+                            connection_id=rng.choice(ids),
+                        )
+                        continue
+                    store.log_connection(
+                        session,
+                        team_id="T1",
+                        user_id=f"U{seed % 2 + 1}",
+                        draft=Draft(
+                            principle=PRINCIPLE_ORDER[step % 4],
+                            local_date=TODAY - timedelta(days=rng.randrange(4)),
+                            note=f"{seed}.{step}",
+                        ),
+                        now=NOW,
+                        daily_goal=2,
+                        daily_cap=50,
+                    )
+        except BaseException as error:  # reported below, not lost in a thread
+            failures.append(error)
+
+    def admin() -> None:
+        try:
+            for goal in (3, 1, 2, 3, 2):
+                with db.session_scope() as session:
+                    save_settings(
+                        session,
+                        team_id="T1",
+                        update=_settings(goal, ("0", "1", "2", "3", "4")),
+                        user_id="UADMIN",
+                        now=NOW,
+                    )
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=member, args=(seed,)) for seed in range(4)]
+    threads.append(threading.Thread(target=admin))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    with db.read_scope() as session:
+        assert mismatches(session) == []
+        for today in (TODAY, TODAY - timedelta(days=2)):
+            assert _board(session, team_id="T1", today=today) == _expected(
+                session, team_id="T1", today=today
+            )
