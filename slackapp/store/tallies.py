@@ -187,8 +187,8 @@ def note_named(session: Session, *, person_id: int, day: date) -> None:
     if known is not None and known <= day:
         return
     session.connection().execute(_NOTE_NAMED, {"b_person": person_id, "b_day": day})
-    if person is not None:
-        set_committed_value(person, "first_date", day)
+    if person is not None and "first_date" in inspect(person).dict:
+        set_committed_value(person, "first_date", day)  # what the update just made it
 
 
 def _earliest_named() -> ScalarSelect[date]:
