@@ -352,9 +352,18 @@ def update_connection(
     row.local_date = draft.local_date
     row.updated_at = now
     session.flush()
-    _count(session, row, +1)
-    # Whoever the entry named before may have lost their earliest entry (or moved it later).
-    refresh_first_dates(session, team_id=team_id, person_ids=[named_before])
+    count_entry(
+        session,
+        team_id=row.team_id,
+        user_id=row.user_id,
+        local_date=row.local_date,
+        principle=row.principle,
+        delta=1,
+    )
+    # Whoever the entry named before may have lost their earliest entry (or moved it later),
+    # and whoever it names now may have gained one: both worked out in one statement, which
+    # takes their rows in one order whatever the edit's direction.
+    refresh_first_dates(session, team_id=team_id, person_ids=[named_before, row.person_id])
     return ChangeResult(status=ChangeStatus.DONE, connection=saved_connection(row))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select,
 from sqlalchemy.orm import Session, aliased
 
 from slackapp.store.models import Base, Connection, Delivery, Person, Team
-from slackapp.store.tallies import refresh_first_dates
+from slackapp.store.tallies import hold_team, refresh_first_dates
 
 __all__ = ["MemberRows", "count_member_rows", "forget_member", "member_tables"]
 
@@ -85,6 +85,9 @@ def forget_member(session: Session, *, team_id: str, user_id: str) -> MemberRows
     Tallies and totals are the member's own rows, so they go with the entries and the team's
     aggregates stay equal to what is left (tallies.mismatches stays empty).
     """
+    # Like a settings change, this waits for the team's entries under way and holds new ones
+    # back: it deletes the member's streak rows and may update the team's row.
+    hold_team(session, team_id=team_id)
     rows: dict[str, int] = {}
     # The people their entries named: someone else's entries may now be the earliest.
     named = session.scalars(

@@ -30,14 +30,12 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    inspect,
     or_,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from slackapp.domain.streaks import goal_runs, run_continues
@@ -180,15 +178,12 @@ def _take_turn(session: Session, *, team_id: str, user_id: str) -> _Basis | None
 
 def note_named(session: Session, *, person_id: int, day: date) -> None:
     """An entry naming the person on `day` was saved: that is their first day if none is earlier."""
-    # Finding the person loaded them into this session: most entries name someone whose first
-    # day is already earlier, and cost no statement here.
-    person = session.identity_map.get(identity_key(Person, person_id))
-    known = inspect(person).dict.get("first_date") if person is not None else None
-    if known is not None and known <= day:
-        return
+    # Always the guarded UPDATE, never what this session loaded earlier: on PostgreSQL it waits
+    # for another writer of the person's row and then judges the newest version of it.
     session.connection().execute(_NOTE_NAMED, {"b_person": person_id, "b_day": day})
-    if person is not None and "first_date" in inspect(person).dict:
-        set_committed_value(person, "first_date", day)  # what the update just made it
+    person = session.identity_map.get(identity_key(Person, person_id))
+    if person is not None:
+        session.expire(person, ["first_date"])
 
 
 def _earliest_named() -> ScalarSelect[date]:
@@ -199,6 +194,12 @@ def _earliest_named() -> ScalarSelect[date]:
         .where(Connection.team_id == Person.team_id, Connection.person_id == Person.id)
         .scalar_subquery()
     )
+
+
+def hold_team(session: Session, *, team_id: str) -> None:
+    """Hold the team's row until the end of the transaction (PostgreSQL), as a settings change
+    does: entries of the team under way finish first, and new ones wait."""
+    session.execute(select(Team.team_id).where(Team.team_id == team_id).with_for_update())
 
 
 def refresh_first_dates(
@@ -373,7 +374,7 @@ def rebuild_runs(session: Session, *, team_id: str) -> None:
     """Work out every run of the team again, for its settings as they are now (holding the
     team's row, so no entry of the team is being saved meanwhile)."""
     session.flush()
-    team = session.get(Team, team_id, with_for_update=True)
+    team = session.get(Team, team_id, with_for_update=True, populate_existing=True)
     if team is None:
         return
     goal, mask = runs_basis(team)
