@@ -210,7 +210,7 @@ def log_connection(
         # on the session's connection skips the unit of work (this runs in SQLite's writer turn).
         values = {column: getattr(row, column) for column in _INSERTED}
         row.id = session.connection().execute(_INSERT_RETURNING_ID, values).scalar_one()
-        _count(session, row, +1)
+        _count_new(session, row)
         return result(LogStatus.SAVED, row, before + 1)
     try:
         with session.begin_nested():
@@ -230,7 +230,7 @@ def log_connection(
         if same_link is not None:
             status = _repeat_status(same_link, client_token)
         return result(status, same_link)
-    _count(session, row, +1)
+    _count_new(session, row)
     return result(LogStatus.SAVED, row, before + 1)
 
 
@@ -260,7 +260,12 @@ def _count(session: Session, row: Connection, delta: int) -> None:
         principle=row.principle,
         delta=delta,
     )
-    if delta > 0 and row.person_id is not None:
+
+
+def _count_new(session: Session, row: Connection) -> None:
+    """A new entry: its tallies, and its person's first day if it is their earliest."""
+    _count(session, row, +1)
+    if row.person_id is not None:
         note_named(session, person_id=row.person_id, day=row.local_date)
 
 
@@ -352,14 +357,7 @@ def update_connection(
     row.local_date = draft.local_date
     row.updated_at = now
     session.flush()
-    count_entry(
-        session,
-        team_id=row.team_id,
-        user_id=row.user_id,
-        local_date=row.local_date,
-        principle=row.principle,
-        delta=1,
-    )
+    _count(session, row, +1)
     # Whoever the entry named before may have lost their earliest entry (or moved it later),
     # and whoever it names now may have gained one: both worked out in one statement, which
     # takes their rows in one order whatever the edit's direction.
