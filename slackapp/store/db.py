@@ -296,8 +296,18 @@ class Database:
         #: SQLite files only: writers take turns here before BEGIN IMMEDIATE (see WriteGate).
         self.write_gate = _write_gate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # A read scope sees one moment of the database, whatever commits while it reads: a
+        # SQLite read transaction always does; on PostgreSQL each statement would otherwise
+        # see its own (a team's settings from before a save and its kept runs from after).
+        # Read-only transactions there never fail to serialize, and both are set client-side.
+        snapshot = (
+            {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            if self.engine.dialect.name == "postgresql"
+            else {}
+        )
         self._readers = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+            self.engine.execution_options(**{READ_ONLY: True}, **snapshot),
+            expire_on_commit=False,
         )
 
     @property
@@ -335,7 +345,8 @@ class Database:
 
     @contextmanager
     def read_scope(self) -> Iterator[Session]:
-        """A session for reads only: on SQLite it never takes the write lock."""
+        """A session for reads only, all of them at one moment; on SQLite it never takes the
+        write lock, and on PostgreSQL it cannot write."""
         session = self._readers()
         try:
             yield session
