@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, select
+from sqlalchemy import ColumnElement, Row, and_, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -49,8 +50,8 @@ def _platform(value: str | None) -> Platform | None:
     return Platform(value) if value in _PLATFORM_VALUES else Platform.OTHER
 
 
-def saved_connection(row: Connection) -> SavedConnection:
-    """A stored connection row as the rest of the app sees it."""
+def saved_connection(row: Connection | Row[*tuple[Any, ...]]) -> SavedConnection:
+    """A stored connection row as the rest of the app sees it (ORM object or plain row)."""
     return SavedConnection(
         id=row.id,
         team_id=row.team_id,

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, true
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Period, Window, WorkDays, local_date, zone
-from slackapp.domain.vocabulary import Principle, zero_counts
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.domain.windows import Span, member_goal, member_span
 from slackapp.store.db import plain_rows
 from slackapp.store.models import DailyTally, Member, MemberTotal
@@ -31,6 +32,11 @@ def _first_logged_day(session: Session, *, team_id: str) -> date | None:
     )
 
 
+_MEMBERS = select(Member.user_id, Member.display_name, Member.timezone).where(
+    Member.team_id == bindparam("team_id")
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Person:
     display_name: str | None
@@ -42,16 +48,14 @@ def _people(
 ) -> dict[str, _Person]:
     """Every member with their own today (the team's when their zone is unknown)."""
     people: dict[str, _Person] = {}
-    rows = plain_rows(
-        session,
-        select(Member.user_id, Member.display_name, Member.timezone).where(
-            Member.team_id == team_id
-        ),
-    )
-    for user_id, display_name, timezone in rows:
+    # Members share a handful of zones: each zone's today is worked out once.
+    todays: dict[str, date] = {}
+    for user_id, display_name, timezone in plain_rows(session, _MEMBERS, {"team_id": team_id}):
         today = team_today
         if now is not None and timezone:
-            today = local_date(now, zone(timezone, fallback=team_zone))
+            today = todays.get(timezone) or todays.setdefault(
+                timezone, local_date(now, zone(timezone, fallback=team_zone))
+            )
         people[user_id] = _Person(display_name=display_name, today=today)
     return people
 
@@ -62,6 +66,22 @@ def _span_for(period: Period, *, live: bool, member_today: date) -> Span:
     return member_span(period.window, team_today=period.end, member_today=member_today)
 
 
+#: Each principle's count as a column of its own: one row per member instead of one per
+#: member and principle, and no principle names to turn back into Principles.
+_PIVOT = tuple(PRINCIPLE_ORDER)
+
+
+def _per_principle(count: QueryableAttribute[int], principle: QueryableAttribute[str]) -> list[Any]:
+    return [func.sum(case((principle == kind.value, count), else_=0)) for kind in _PIVOT]
+
+
+_ALL_TIME = (
+    select(MemberTotal.user_id, *_per_principle(MemberTotal.count, MemberTotal.principle))
+    .where(MemberTotal.team_id == bindparam("team_id"))
+    .group_by(MemberTotal.user_id)
+)
+
+
 def _counts(
     session: Session,
     *,
@@ -69,43 +89,38 @@ def _counts(
     period: Period,
     live: bool,
     people: dict[str, _Person],
-) -> Iterator[tuple[str, str, int]]:
-    """(user, principle, count) over each member's own days in the window."""
+) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """(user, counts in PRINCIPLE_ORDER) over each member's own days in the window."""
     if live and period.window is Window.ALL:
-        totals = plain_rows(
-            session,
-            select(MemberTotal.user_id, MemberTotal.principle, MemberTotal.count).where(
-                MemberTotal.team_id == team_id, MemberTotal.count > 0
-            ),
-        )
-        yield from ((user_id, principle, n) for user_id, principle, n in totals)
-        return
-    # Members sharing a today share a span: at most a few groups, each one range scan.
-    by_span: dict[Span, list[str]] = {}
-    for user_id, person in people.items():
-        span = _span_for(period, live=live, member_today=person.today)
-        by_span.setdefault(span, []).append(user_id)
-    default = _span_for(period, live=live, member_today=period.end)
-    if len(by_span) <= 1:
-        # One span for everyone (always so for week and month): no list of members needed.
-        span = next(iter(by_span), default)
-        where: ColumnElement[bool] = _within(span)
+        rows = plain_rows(session, _ALL_TIME, {"team_id": team_id})
     else:
-        where = or_(
-            *(
-                and_(DailyTally.user_id.in_(users), _within(span))
-                for span, users in by_span.items()
-            ),
-            # Someone who logged before we knew them reads as being on the team's day.
-            and_(DailyTally.user_id.not_in(list(people)), _within(default)),
+        # Members sharing a today share a span: at most a few groups, each one range scan.
+        by_span: dict[Span, list[str]] = {}
+        for user_id, person in people.items():
+            span = _span_for(period, live=live, member_today=person.today)
+            by_span.setdefault(span, []).append(user_id)
+        default = _span_for(period, live=live, member_today=period.end)
+        if len(by_span) <= 1:
+            # One span for everyone (always so for week and month): no list of members needed.
+            span = next(iter(by_span), default)
+            where: ColumnElement[bool] = _within(span)
+        else:
+            where = or_(
+                *(
+                    and_(DailyTally.user_id.in_(users), _within(span))
+                    for span, users in by_span.items()
+                ),
+                # Someone who logged before we knew them reads as being on the team's day.
+                and_(DailyTally.user_id.not_in(list(people)), _within(default)),
+            )
+        rows = plain_rows(
+            session,
+            select(DailyTally.user_id, *_per_principle(DailyTally.count, DailyTally.principle))
+            .where(DailyTally.team_id == team_id, where)
+            .group_by(DailyTally.user_id),
         )
-    sums = plain_rows(
-        session,
-        select(DailyTally.user_id, DailyTally.principle, func.sum(DailyTally.count))
-        .where(DailyTally.team_id == team_id, where)
-        .group_by(DailyTally.user_id, DailyTally.principle),
-    )
-    yield from ((user_id, principle, n) for user_id, principle, n in sums)
+    for user_id, *counts in rows:
+        yield user_id, tuple(int(n or 0) for n in counts)
 
 
 def _within(span: Span) -> ColumnElement[bool]:
@@ -142,14 +157,14 @@ def team_leaderboard(
     counts_by_user: dict[str, dict[Principle, int]] = {}
     team_counts = zero_counts()
     live = now is not None
-    for user_id, principle_value, n in _counts(
+    for user_id, counts in _counts(
         session, team_id=team_id, period=period, live=live, people=people
     ):
-        if not n:
+        if not any(counts):
             continue
-        kind = Principle(principle_value)
-        counts_by_user.setdefault(user_id, zero_counts())[kind] += int(n)
-        team_counts[kind] += int(n)
+        counts_by_user[user_id] = dict(zip(_PIVOT, counts, strict=True))
+        for kind, n in zip(_PIVOT, counts, strict=True):
+            team_counts[kind] += n
     names = {
         user_id: (people[user_id].display_name if user_id in people else None)
         for user_id in counts_by_user

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from types import MappingProxyType
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import WorkDays, week_start
@@ -51,35 +52,52 @@ def daily_counts(
     return {day: int(n) for day, n in plain_rows(session, query) if n}
 
 
+def _week_counts_query() -> Select[str, int | None]:
+    return (
+        select(DailyTally.principle, func.sum(DailyTally.count))
+        .where(
+            DailyTally.team_id == bindparam("team_id"),
+            DailyTally.user_id == bindparam("user_id"),
+            DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+        )
+        .group_by(DailyTally.principle)
+    )
+
+
+_WEEK_COUNTS = _week_counts_query()
+
+
 def _member_principle_counts(
     session: Session, *, team_id: str, user_id: str, start: date, end: date
 ) -> dict[Principle, int]:
     counts = zero_counts()
-    rows = plain_rows(
-        session,
-        select(DailyTally.principle, func.sum(DailyTally.count))
-        .where(
-            DailyTally.team_id == team_id,
-            DailyTally.user_id == user_id,
-            DailyTally.local_date.between(start, end),
-        )
-        .group_by(DailyTally.principle),
-    )
-    for principle_value, n in rows:
+    parameters = {"team_id": team_id, "user_id": user_id, "start": start, "end": end}
+    for principle_value, n in plain_rows(session, _WEEK_COUNTS, parameters):
         counts[Principle(principle_value)] += int(n or 0)
     return counts
+
+
+def _recent_entries_query() -> Select[*tuple[Any, ...]]:
+    return (
+        select(*Connection.__table__.c)
+        .where(
+            Connection.team_id == bindparam("team_id"),
+            Connection.user_id == bindparam("user_id"),
+        )
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_RECENT_ENTRIES = _recent_entries_query()
 
 
 def _recent_entries(
     session: Session, *, team_id: str, user_id: str, limit: int
 ) -> tuple[SavedConnection, ...]:
-    rows = session.scalars(
-        select(Connection)
-        .where(Connection.team_id == team_id, Connection.user_id == user_id)
-        .order_by(Connection.created_at.desc(), Connection.id.desc())
-        .limit(limit)
-    )
-    return tuple(saved_connection(row) for row in rows)
+    # Plain rows: the ORM's identity map and loading cost more than the ten rows themselves.
+    parameters = {"team_id": team_id, "user_id": user_id, "limit": limit}
+    return tuple(saved_connection(row) for row in plain_rows(session, _RECENT_ENTRIES, parameters))
 
 
 def member_stats(
@@ -131,14 +149,48 @@ def member_stats(
     )
 
 
+#: The goal and work days the team's kept runs follow (store.tallies keeps them).
+_BASIS = select(Team.streak_goal, Team.streak_days_mask).where(Team.team_id == bindparam("team_id"))
+
+
+def _follows(
+    basis: tuple[int | None, int | None] | None, *, goal: int, work_days: WorkDays
+) -> bool:
+    """Whether runs kept as of `basis` (store.tallies) follow this goal and these work days."""
+    return bool(work_days) and basis == (goal, mask_from_work_days(work_days))
+
+
 def _runs_follow(session: Session, *, team_id: str, goal: int, work_days: WorkDays) -> bool:
     """Whether the team's kept runs follow this goal and these work days (store.tallies)."""
-    if not work_days:
-        return False
-    basis = session.execute(
-        select(Team.streak_goal, Team.streak_days_mask).where(Team.team_id == team_id)
-    ).first()
-    return basis is not None and tuple(basis) == (goal, mask_from_work_days(work_days))
+    basis = plain_rows(session, _BASIS, {"team_id": team_id}).first()
+    return _follows(None if basis is None else (basis[0], basis[1]), goal=goal, work_days=work_days)
+
+
+def _progress_queries() -> tuple[Select[*tuple[Any, ...]], Select[date, int, int, int]]:
+    member = (
+        MemberDay.team_id == bindparam("team_id"),
+        MemberDay.user_id == bindparam("user_id"),
+    )
+    # The best run up to today is the highest place any day up to today holds in one.
+    up_to_today = MemberDay.local_date <= bindparam("today")
+    # One row whatever the member logged: the aggregates, and the settings the runs follow
+    # (read in the same statement, so both come from one moment).
+    summary = select(
+        func.max(case((up_to_today, MemberDay.goal_run), else_=0)),
+        func.max(case((up_to_today, MemberDay.active_run), else_=0)),
+        func.sum(MemberDay.count),
+        _BASIS.with_only_columns(Team.streak_goal).scalar_subquery(),
+        _BASIS.with_only_columns(Team.streak_days_mask).scalar_subquery(),
+    ).where(*member)
+    days = (
+        select(MemberDay.local_date, MemberDay.count, MemberDay.goal_run, MemberDay.active_run)
+        .where(*member, MemberDay.local_date.between(bindparam("since"), bindparam("today")))
+        .order_by(MemberDay.local_date)
+    )
+    return summary, days
+
+
+_PROGRESS_SUMMARY, _PROGRESS_DAYS = _progress_queries()
 
 
 def _kept_progress(
@@ -146,29 +198,17 @@ def _kept_progress(
 ) -> tuple[Streaks, dict[date, int], int] | None:
     """A member's streaks, last two weeks of days and all-time total from the kept runs,
     without reading their whole history; None when the runs follow other settings."""
-    if not _runs_follow(session, team_id=team_id, goal=goal, work_days=work_days):
+    parameters = {"team_id": team_id, "user_id": user_id, "today": today}
+    best_goal, best_active, total, *basis = plain_rows(session, _PROGRESS_SUMMARY, parameters).one()
+    if not _follows((basis[0], basis[1]), goal=goal, work_days=work_days):
         return None
-    member = (MemberDay.team_id == team_id, MemberDay.user_id == user_id)
-    # The best run up to today is the highest place any day up to today holds in one.
-    up_to_today = MemberDay.local_date <= today
-    best_goal, best_active, total = session.execute(
-        select(
-            func.max(case((up_to_today, MemberDay.goal_run), else_=0)),
-            func.max(case((up_to_today, MemberDay.active_run), else_=0)),
-            func.sum(MemberDay.count),
-        ).where(*member)
-    ).one()
     since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
     per_day: dict[date, int] = {}
     latest_goal: tuple[date, int] | None = None
     latest_active: tuple[date, int] | None = None
-    rows = plain_rows(
-        session,
-        select(MemberDay.local_date, MemberDay.count, MemberDay.goal_run, MemberDay.active_run)
-        .where(*member, MemberDay.local_date.between(since, today))
-        .order_by(MemberDay.local_date),
-    )
-    for day, count, goal_run, active_run in rows:
+    for day, count, goal_run, active_run in plain_rows(
+        session, _PROGRESS_DAYS, {**parameters, "since": since}
+    ):
         if count:
             per_day[day] = int(count)
         if goal_run:
