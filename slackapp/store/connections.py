@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, insert, select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from slackapp.domain.team_settings import (
     mask_from_work_days,
 )
 from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store.db import plain_rows
 from slackapp.store.followups import drop_follow_up_of
 from slackapp.store.models import Connection, Member, MemberDay, Team
 from slackapp.store.people import resolve_person
@@ -133,15 +134,17 @@ def add_member(session: Session, *, team_id: str, user_id: str, now: datetime) -
     )
 
 
+_DAY_COUNT = select(MemberDay.count).where(
+    MemberDay.team_id == bindparam("team_id"),
+    MemberDay.user_id == bindparam("user_id"),
+    MemberDay.local_date == bindparam("day"),
+)
+
+
 def day_count(session: Session, *, team_id: str, user_id: str, day: date) -> int:
     """How many connections the member logged for `day` (one row of the maintained counts)."""
-    return session.scalar(select(MemberDay.count).where(_member_day(team_id, user_id, day))) or 0
-
-
-def _member_day(team_id: str, user_id: str, day: date) -> ColumnElement[bool]:
-    return and_(
-        MemberDay.team_id == team_id, MemberDay.user_id == user_id, MemberDay.local_date == day
-    )
+    parameters = {"team_id": team_id, "user_id": user_id, "day": day}
+    return plain_rows(session, _DAY_COUNT, parameters).scalar() or 0
 
 
 def log_connection(

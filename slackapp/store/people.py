@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import BindParameter, Select, String, bindparam, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -43,9 +53,9 @@ def resolve_person(
     key = person_key(who, platform)
     if key is None:
         return None
-    found = _by_key(session, team_id=team_id, key=key)
+    found = _id_by_key(session, team_id=team_id, key=key)
     if found is not None:
-        return found.id
+        return found
     row = Person(
         team_id=team_id,
         platform=key.platform,
@@ -58,20 +68,24 @@ def resolve_person(
             session.add(row)
     except IntegrityError:
         # Another request named them first.
-        found = _by_key(session, team_id=team_id, key=key)
+        found = _id_by_key(session, team_id=team_id, key=key)
         assert found is not None
-        return found.id
+        return found
     return row.id
 
 
-def _by_key(session: Session, *, team_id: str, key: PersonKey) -> Person | None:
-    return session.scalar(
-        select(Person).where(
-            Person.team_id == team_id,
-            Person.platform == key.platform,
-            Person.handle_key == key.handle,
-        )
-    )
+#: The person a key names (ix of people's unique key): prebuilt, as it runs on every log.
+_KEYED = (
+    Person.team_id == bindparam("team_id"),
+    Person.platform == bindparam("platform"),
+    Person.handle_key == bindparam("handle"),
+)
+_ID_BY_KEY = select(Person.id).where(*_KEYED)
+
+
+def _id_by_key(session: Session, *, team_id: str, key: PersonKey) -> int | None:
+    parameters = {"team_id": team_id, "platform": key.platform, "handle": key.handle}
+    return plain_rows(session, _ID_BY_KEY, parameters).scalar()
 
 
 def _root(session: Session, *, team_id: str, person_id: int) -> Person | None:
@@ -101,6 +115,21 @@ def _group(session: Session, *, team_id: str, person_id: int) -> list[int]:
     return [root.id, *(p.id for p in _members(session, team_id=team_id, root_id=root.id))]
 
 
+def _group_by_key() -> Select[int, int | None]:
+    root = select(func.coalesce(Person.merged_into, Person.id)).where(*_KEYED).scalar_subquery()
+    return (
+        select(Person.id, Person.merged_into)
+        .where(
+            Person.team_id == bindparam("team_id"),
+            or_(Person.id == root, Person.merged_into == root),
+        )
+        .order_by(Person.id)
+    )
+
+
+_GROUP_BY_KEY = _group_by_key()
+
+
 def known_group(
     session: Session, *, team_id: str, who: str | None, platform: Platform | None
 ) -> list[int]:
@@ -111,20 +140,8 @@ def known_group(
     key = person_key(who.replace("\x00", "") if who else who, platform)
     if key is None:
         return []
-    root = (
-        select(func.coalesce(Person.merged_into, Person.id))
-        .where(
-            Person.team_id == team_id,
-            Person.platform == key.platform,
-            Person.handle_key == key.handle,
-        )
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(Person.id, Person.merged_into)
-        .where(Person.team_id == team_id, or_(Person.id == root, Person.merged_into == root))
-        .order_by(Person.id)
-    ).all()
+    parameters = {"team_id": team_id, "platform": key.platform, "handle": key.handle}
+    rows = plain_rows(session, _GROUP_BY_KEY, parameters).all()
     # The root first, then the people merged into it, oldest first (as _group lists them).
     return [row.id for row in rows if row.merged_into is None] + [
         row.id for row in rows if row.merged_into is not None
@@ -153,30 +170,47 @@ def group_touch(
         return None
     # One person (the usual case) reads newest first straight from the index and stops at the
     # first teammate's entry; a merged group is sorted, however often they were logged.
-    same_person = (
-        Connection.person_id == group[0] if len(group) == 1 else Connection.person_id.in_(group)
-    )
-    row = session.execute(
-        select(Connection.user_id, Connection.principle, Connection.local_date, Person)
-        .join(Person, Person.id == Connection.person_id)
-        .where(
-            Connection.team_id == team_id,
-            same_person,
-            Connection.created_at >= since,
-            Connection.user_id != user_id,
-        )
-        .order_by(Connection.created_at.desc(), Connection.id.desc())
-        .limit(1)
-    ).first()
+    parameters: dict[str, object] = {"team_id": team_id, "since": since, "user_id": user_id}
+    if len(group) == 1:
+        query, parameters["person_id"] = _TOUCH_OF_ONE, group[0]
+    else:
+        query = _touch_query(Connection.person_id.in_(group))
+    row = plain_rows(session, query, parameters).first()
     if row is None:
         return None
-    other, principle, day, person = row
+    other, principle, day, platform, handle, display = row
     return TeammateTouch(
         user_id=other,
-        person=_known(person).key,
+        person=PersonKey(platform, handle, display),
         principle=Principle(principle),
         local_date=day,
     )
+
+
+def _touch_query(same_person: ColumnElement[bool]) -> Select[str, str, date, str, str, str]:
+    """Another member's latest entry naming someone in a group, with whom it names."""
+    return (
+        select(
+            Connection.user_id,
+            Connection.principle,
+            Connection.local_date,
+            Person.platform,
+            Person.handle_key,
+            Person.display,
+        )
+        .join(Person, Person.id == Connection.person_id)
+        .where(
+            Connection.team_id == bindparam("team_id"),
+            same_person,
+            Connection.created_at >= bindparam("since"),
+            Connection.user_id != bindparam("user_id"),
+        )
+        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .limit(1)
+    )
+
+
+_TOUCH_OF_ONE = _touch_query(Connection.person_id == bindparam("person_id"))
 
 
 def find_people(
