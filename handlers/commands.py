@@ -29,15 +29,21 @@ from slackapp.render.rights import (
 from slackapp.render.settings import nudges_preference_message, settings_modal, settings_refused
 from slackapp.render.stats import mystats_message
 from slackapp.render.widgets import notice
-from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
+from slackapp.slack.listening import OUTCOME, acknowledge, after_ack, later
 from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import board, connect, followups, people, progress, rights, team_settings
 from slackapp.usecases.connect import Logged, Rejection
 from slackapp.usecases.deps import from_context
 
 
-def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    """/connect [text|help|who @name|export|forget-me|nudges|followups]: save, answer in the ack."""
+def connect_ack(
+    ack: Ack, command: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> None:
+    """/connect [text|help|who @name|export|forget-me|nudges|followups]: save, answer in the ack.
+
+    What follows the ack (connect_after) is started only when there is some: most logs have
+    nothing after theirs.
+    """
     deps = from_context(context)
     team_id, user_id = workspace_of(context), command["user_id"]
     intent = interpret_connect(command.get("text") or "")
@@ -57,6 +63,8 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
                 outcome.result, today=outcome.today, hint=outcome.hint, follow_up=outcome.follow_up
             )
             ack(**confirmation.as_kwargs())
+            if outcome.refresh_profile:
+                _after(context, body, command)
     elif intent.kind is IntentKind.WHO:
         assert intent.parsed is not None and intent.parsed.who is not None
         found = people.person(
@@ -78,6 +86,8 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         entries = rights.entry_count(deps, team_id=team_id, user_id=user_id)
         context[OUTCOME] = entries
         ack(**(export_started() if entries else export_nothing()).as_kwargs())
+        if entries:
+            _after(context, body, command)
     elif intent.kind is IntentKind.FORGET_ME:
         held = rights.held_data(deps, team_id=team_id, user_id=user_id)
         message = forget_nothing() if held.empty else forget_question(held, user_id=user_id)
@@ -97,7 +107,21 @@ def connect_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
             ).as_kwargs()
         )
     else:
+        # The form or the settings modal opens after the ack.
         acknowledge(ack, context)
+        _after(context, body, command)
+
+
+def _after(context: BoltContext, body: dict[str, Any], command: dict[str, Any]) -> None:
+    later(
+        context,
+        body,
+        connect_after,
+        command=command,
+        client=context.client,
+        respond=context.respond,
+        context=context,
+    )
 
 
 def connect_after(
@@ -181,6 +205,6 @@ def mystats(
 
 def register(app: App) -> None:
     """Attach the slash command listeners."""
-    app.command("/connect")(ack=connect_ack, lazy=[after_ack(connect_after)])
+    app.command("/connect")(connect_ack)
     app.command("/leaderboard")(ack=acknowledge, lazy=[after_ack(leaderboard)])
     app.command("/mystats")(ack=acknowledge, lazy=[after_ack(mystats)])

@@ -7,7 +7,9 @@ puts the outcome in the context under OUTCOME, and answers Slack, so that whatev
 views.publish) run afterwards on `FollowUps`, a bounded pool: a crowd of slow Slack calls can
 fill it, but never delay an ack, and when it is full the app says so instead of queueing
 without end. `after_ack` wraps that work so that a failure there is logged with its cause and
-reported to the member, like a failure anywhere else.
+reported to the member, like a failure anywhere else. `later` does the same for a listener
+whose ack usually leaves nothing to do (a /connect log): it starts the work only when there is
+some, instead of Bolt copying every request for a lazy function that then returns.
 """
 
 from __future__ import annotations
@@ -175,6 +177,30 @@ def after_ack(work: Callable[..., None]) -> Callable[..., None]:
     run.__qualname__ = work.__qualname__
     run.__doc__ = work.__doc__
     return run
+
+
+def later(
+    context: BoltContext, body: dict[str, Any], work: Callable[..., None], /, **kwargs: Any
+) -> None:
+    """Run `work(**kwargs)` after this ack on the process's FollowUps, failures reported as
+    `after_ack` reports them.
+
+    For a listener whose ack usually leaves nothing to do afterwards (a /connect log): Bolt
+    copies the whole request for each lazy function and hands it to a thread on every request,
+    even when that function then does nothing. Call it after `ack()`, only when there is work.
+    """
+    follow_ups = context.get(FOLLOW_UPS)
+
+    def run() -> None:
+        try:
+            work(**kwargs)
+        except Exception as error:
+            report_failure(error, body=body, context=context)
+
+    if isinstance(follow_ups, FollowUps):
+        follow_ups.submit(run)
+    else:  # outside a served app (no pool in the context): nothing to keep the ack from
+        run()
 
 
 def answer_failure(

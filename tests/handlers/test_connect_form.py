@@ -161,3 +161,14 @@ def test_message_shortcut_prefills_permalink_and_text(slack: SlackDriver) -> Non
     slack.submit_view(view, state(link=blocks["link"]["initial_value"]))
     slack.standin.wait_for("chat.postEphemeral")
     assert len(rows(slack)) == 1
+
+
+def test_a_form_slack_will_not_open_gets_a_clear_answer(slack: SlackDriver) -> None:
+    # Opening the form follows the ack; a failure there still reaches the member.
+    slack.standin.fail("views.open", "expired_trigger_id")
+    reply = slack.command("")
+    assert reply.status == 200
+    answer = slack.response_to(reply)
+    assert_valid_sent(answer)
+    assert answer.get("response_type") == "ephemeral"
+    assert "didn't go through" in answer["text"]

@@ -98,6 +98,33 @@ def test_a_connect_log_costs_one_write_and_on_sqlite_a_read_before_it(
     assert slack.standin.calls("views.publish") == []
 
 
+def test_a_connect_log_with_the_profile_kept_starts_no_work_after_its_ack(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bolt copies the whole request for a lazy listener and hands it to a thread; a log whose
+    # profile is fresh has nothing to do after the ack, so nothing is started.
+    slack.command("solve answered @jane's question about webhook retries")
+    slack.standin.wait_for("users.info")
+    _profile_kept(slack)
+    started: list[object] = []
+    assert slack.listeners is not None
+    submit = slack.listeners.submit
+
+    def counted(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        started.append(fn)
+        return submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(slack.listeners, "submit", counted)
+    for text in ("care thanked @sam for the launch post", "laugh sent @kim a pun"):
+        assert "Saved" in slack.command(text).json()["text"]
+    assert started == []
+    # A stale profile still gets its refresh after the ack.
+    slack.clock.advance(days=2)
+    assert "Saved" in slack.command("solve helped @lee with a migration").json()["text"]
+    assert len(started) == 1
+    slack.standin.wait_for("users.info", count=2)
+
+
 def test_a_form_submission_costs_at_most_two_transactions_and_validates_once(
     slack: SlackDriver, transactions: Transactions
 ) -> None:
