@@ -32,7 +32,7 @@ from slackapp.scheduling.pacing import Pacer
 from slackapp.scheduling.report import DeliveryLine
 from slackapp.scheduling.retries import retry_later
 from slackapp.scheduling.sending import Delivered, Post, prepare, record_sent, send
-from slackapp.slack.posting import PostOutcome, PostResult
+from slackapp.slack.posting import OUTCOME_UNKNOWN, PostOutcome, PostResult
 
 __all__ = ["IN_TICK_WAIT", "FanOut", "Owed"]
 
@@ -358,7 +358,7 @@ class FanOut:
                     ledger.mark_failed(
                         session,
                         delivery_id=claim.id,
-                        error=f"{type(error).__name__}: outcome unknown, not resent",
+                        error=f"{type(error).__name__}: {OUTCOME_UNKNOWN}, not resent",
                     )
                 self.tick.failed.append(DeliveryLine.of_claim(claim, "outcome unknown"))
         finally:

@@ -3,7 +3,9 @@
 A member is owed a DM at ASK_TIME on their own day once a follow-up of theirs is due and not
 asked yet. The ledger claims it like a DM nudge (key: team, "followup", member, day); composing
 it marks the follow-ups it asks about, in the same short transaction, so a retry of the same
-claim asks about the same ones and no other DM asks about them again.
+claim asks about the same ones and no other DM asks about them again. A DM given up for good
+that Slack certainly never showed gives them back (`ledger`): they are asked about the next
+morning, under that day's key.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from slackapp.scheduling.due import DeliveryKind, Due
+from slackapp.slack.posting import OUTCOME_UNKNOWN
+from slackapp.store.followups import ask_undelivered_again
 from slackapp.store.models import Delivery
 
 __all__ = [
@@ -357,14 +359,17 @@ def mark_retry(
     if row is None or row.status != Status.CLAIMED.value:
         return Status(row.status) if row is not None else Status.FAILED
     if row.attempts >= MAX_ATTEMPTS:
-        _set(
+        if _set(
             session,
             delivery_id,
             expected=Status.CLAIMED,
             status=Status.FAILED.value,
             next_attempt_at=None,
             last_error=_short(f"gave up after {row.attempts} tries: {error}"),
-        )
+        ):
+            _never_shown(
+                session, delivery_id=delivery_id, kind=row.kind, day=row.local_date, error=error
+            )
         return Status.FAILED
     _set(
         session,
@@ -379,7 +384,7 @@ def mark_retry(
 
 def mark_failed(session: Session, *, delivery_id: int, error: str) -> bool:
     """Record a claimed delivery that will never be sent (a permanent error)."""
-    return _set(
+    failed = _set(
         session,
         delivery_id,
         expected=Status.CLAIMED,
@@ -387,6 +392,19 @@ def mark_failed(session: Session, *, delivery_id: int, error: str) -> bool:
         next_attempt_at=None,
         last_error=_short(error),
     )
+    if failed:
+        kind, day = session.execute(
+            select(Delivery.kind, Delivery.local_date).where(Delivery.id == delivery_id)
+        ).one()
+        _never_shown(session, delivery_id=delivery_id, kind=kind, day=day, error=error)
+    return failed
+
+
+def _never_shown(session: Session, *, delivery_id: int, kind: str, day: date, error: str) -> None:
+    """A delivery given up for good: if it was a follow-up DM that Slack certainly never showed,
+    what it asked about is asked again the next morning, under that day's key."""
+    if kind == DeliveryKind.FOLLOWUP.value and OUTCOME_UNKNOWN not in error:
+        ask_undelivered_again(session, delivery_id=delivery_id, day=day + timedelta(days=1))
 
 
 def mark_skipped(session: Session, *, delivery_id: int, reason: str) -> bool:
@@ -432,6 +450,14 @@ def claim_retries(
         # retry row, only one update matches it.
         if not _set(session, row.id, expected=Status.RETRY, **values):
             continue
+        if late:
+            _never_shown(
+                session,
+                delivery_id=row.id,
+                kind=row.kind,
+                day=row.local_date,
+                error=row.last_error or "",
+            )
         claim_ = Claim(
             id=row.id,
             team_id=row.team_id,
@@ -461,7 +487,7 @@ def abandon_stale_claims(
             row.id,
             expected=Status.CLAIMED,
             status=Status.FAILED.value,
-            last_error="outcome unknown: the process sending it stopped; not resent",
+            last_error=f"{OUTCOME_UNKNOWN}: the process sending it stopped; not resent",
         ):
             closed.append(_claim_of(row))
     return closed

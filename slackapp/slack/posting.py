@@ -73,6 +73,9 @@ TEAM_GONE_ERRORS = frozenset(
 #: The channel will not take our posts until a person changes something.
 _PAUSE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 #: A DM to one member that cannot be delivered; other members are unaffected.
+#: In a failure's text: Slack may have taken the post before it failed, so it is never resent
+#: (and what it asked about is not asked again).
+OUTCOME_UNKNOWN = "outcome unknown"
 MEMBER_GONE_ERRORS = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
 _MEMBER_ERRORS = MEMBER_GONE_ERRORS | {
     "user_not_visible",
@@ -161,7 +164,7 @@ def _transport_outcome(error: OSError) -> PostResult:
     if isinstance(error, URLError):
         return PostResult(PostOutcome.RETRY, error=f"connection: {error.reason}")
     return PostResult(
-        PostOutcome.FAILED, error=f"{type(error).__name__}: outcome unknown, not resent"
+        PostOutcome.FAILED, error=f"{type(error).__name__}: {OUTCOME_UNKNOWN}, not resent"
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.domain.followups import (
@@ -167,6 +167,26 @@ def take_for_delivery(
         items.append(_item(row))
     session.flush()
     return items
+
+
+def ask_undelivered_again(session: Session, *, delivery_id: int, day: date) -> int:
+    """The follow-ups a DM asked about, when that DM never reached its member: still open ones
+    are asked about again from `day`, and the ask that never arrived is not counted."""
+    result = session.execute(
+        update(FollowUp)
+        .where(
+            FollowUp.delivery_id == delivery_id,
+            FollowUp.state == FollowUpState.OPEN.value,
+            FollowUp.ask_on.is_(None),
+        )
+        .values(
+            ask_on=day,
+            delivery_id=None,
+            asks=case((FollowUp.asks > 0, FollowUp.asks - 1), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def items_of_delivery(session: Session, *, team_id: str, delivery_id: int) -> list[FollowUpItem]:

@@ -186,6 +186,33 @@ def test_still_waiting_asks_again_three_days_later(slack: SlackDriver) -> None:
     assert (done.state, done.asks) == ("replied", 2)
 
 
+def test_a_dm_slack_refuses_for_good_is_asked_again_the_next_morning(slack: SlackDriver) -> None:
+    # A DM that never reached the member must not leave its follow-ups marked as asked: they
+    # would never be asked about again.
+    members(slack)
+    slack.clock.now = utc(2026, 3, 5, 15)
+    log(slack, "solve @jane on twitter answered her question follow up tomorrow")
+    ticks = rig(slack)
+    slack.standin.fail("chat.postMessage", "msg_too_long", channel="U1")
+    ticks.tick(utc(2026, 3, 6, 14, 0))  # Friday 09:00 EST: Slack refuses it
+    assert len(dms(slack, "U1")) == 1
+    with slack.db.session_scope() as session:
+        [failed] = session.scalars(select(Delivery).where(Delivery.kind == "followup"))
+        assert (failed.status, failed.local_date) == ("failed", date(2026, 3, 6))
+    [waiting] = follow_ups(slack)
+    assert (waiting.state, waiting.ask_on, waiting.asks) == ("open", date(2026, 3, 7), 0)
+    ticks.tick(utc(2026, 3, 6, 20, 0))  # later that Friday: nothing more
+    assert len(dms(slack, "U1")) == 1
+    ticks.tick(utc(2026, 3, 7, 14, 0))  # Saturday 09:00 EST
+    assert len(dms(slack, "U1")) == 2
+    second = dm_payload(dms(slack, "U1")[1])
+    assert "Did @jane reply" in all_text(second)
+    reply = click(slack, second, ids.FOLLOWUP_REPLIED_ACTION, user="U1")
+    assert "@jane replied" in all_text(slack.response_to(reply))
+    [done] = follow_ups(slack)
+    assert (done.state, done.asks) == ("replied", 1)
+
+
 def test_form_follow_up_reaches_berlin_at_nine_after_the_clocks_go_back(
     slack: SlackDriver,
 ) -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from slackapp.domain.deliveries import DeliveryKind
-from slackapp.scheduling.due import FollowUpAsk, followups_between
+from slackapp.scheduling import ledger
+from slackapp.scheduling.due import Due, FollowUpAsk, followups_between
+from slackapp.scheduling.followups import load_followup_asks
+from slackapp.slack.posting import OUTCOME_UNKNOWN
 from slackapp.store.db import Database
 from slackapp.store.followups import add_follow_up, take_for_delivery
+from slackapp.store.models import Delivery, FollowUp
 from tests.support.factories import add_connection, add_member, add_team
 
 
@@ -85,3 +92,93 @@ def test_a_retry_of_one_dm_asks_about_the_same_follow_ups(db: Database) -> None:
     assert all(i.asked_for == date(2026, 3, 6) for i in again)
     # Another DM the same day finds nothing new: the third is not due until Monday.
     assert other == []
+
+
+# -- A follow-up DM that fails for good -------------------------------------------------------
+
+_DAY = date(2027, 3, 15)
+_NOW = datetime(2027, 3, 15, 13, tzinfo=UTC)
+_GRACE = timedelta(hours=2)
+
+
+def _asked_by_a_claimed_dm(db: Database) -> ledger.Claim:
+    """Two follow-ups due today, taken by a claimed DM as the tick does before posting it."""
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session)
+        for n in range(2):
+            entry = add_connection(session, note=f"n{n}", local_date=_DAY - timedelta(days=3))
+            add_follow_up(
+                session, team_id="T1", user_id="U1", connection_id=entry.id, due=_DAY, now=_NOW
+            )
+    with db.session_scope() as session:
+        due = Due("T1", DeliveryKind.FOLLOWUP, "U1", _DAY, _NOW, direct=True)
+        claim = ledger.claim(session, due=due, now=_NOW, worker="w")
+        assert claim is not None
+        asked = take_for_delivery(
+            session, team_id="T1", user_id="U1", day=_DAY, delivery_id=claim.id
+        )
+        assert len(asked) == 2
+    return claim
+
+
+def _fail_with_slacks_refusal(session: Session, claim: ledger.Claim) -> None:
+    ledger.mark_failed(session, delivery_id=claim.id, error="msg_too_long")
+
+
+def _fail_after_the_last_try(session: Session, claim: ledger.Claim) -> None:
+    row = session.get(Delivery, claim.id)
+    assert row is not None
+    row.attempts = ledger.MAX_ATTEMPTS
+    session.flush()
+    assert ledger.mark_retry(session, delivery_id=claim.id, now=_NOW, error="internal_error") is (
+        ledger.Status.FAILED
+    )
+
+
+def _fail_past_the_grace_period(session: Session, claim: ledger.Claim) -> None:
+    ledger.mark_retry(session, delivery_id=claim.id, now=_NOW, error="internal_error")
+    later = _NOW + _GRACE + timedelta(minutes=1)
+    taken, expired = ledger.claim_retries(session, now=later, grace=_GRACE, worker="w")
+    assert taken == [] and [e.id for e in expired] == [claim.id]
+
+
+def _fail_with_the_outcome_unknown(session: Session, claim: ledger.Claim) -> None:
+    ledger.mark_failed(
+        session, delivery_id=claim.id, error=f"ReadTimeout: {OUTCOME_UNKNOWN}, not resent"
+    )
+
+
+def _fail_as_abandoned(session: Session, claim: ledger.Claim) -> None:
+    closed = ledger.abandon_stale_claims(session, now=_NOW + timedelta(hours=1))
+    assert [c.id for c in closed] == [claim.id]
+
+
+@pytest.mark.parametrize(
+    ("fail", "asked_again"),
+    [
+        (_fail_with_slacks_refusal, True),
+        (_fail_after_the_last_try, True),
+        (_fail_past_the_grace_period, True),
+        # Slack may have shown these: asking again would ask twice.
+        (_fail_with_the_outcome_unknown, False),
+        (_fail_as_abandoned, False),
+    ],
+)
+def test_follow_ups_of_a_dm_that_never_reached_the_member_are_asked_the_next_morning(
+    db: Database, fail: Callable[[Session, ledger.Claim], None], asked_again: bool
+) -> None:
+    claim = _asked_by_a_claimed_dm(db)
+    with db.session_scope() as session:
+        fail(session, claim)
+    with db.session_scope() as session:
+        assert session.scalar(select(Delivery.status).where(Delivery.id == claim.id)) == "failed"
+        rows = list(session.scalars(select(FollowUp).order_by(FollowUp.id)))
+        states = {(f.state, f.ask_on, f.delivery_id, f.asks) for f in rows}
+        owed = load_followup_asks(session, until=_NOW + timedelta(days=1))
+    if asked_again:
+        assert states == {("open", _DAY + timedelta(days=1), None, 0)}
+        assert [(a.user_id, a.first_due) for a in owed] == [("U1", _DAY + timedelta(days=1))]
+    else:
+        assert states == {("open", None, claim.id, 1)}
+        assert owed == []
