@@ -23,7 +23,7 @@ from slackapp.config import Settings
 from slackapp.render.install import install_failed_page, installed_page
 from slackapp.runtime.database import open_database
 from slackapp.slack.clients import TeamClients
-from slackapp.slack.installations import StoreAwareTokenRotator, state_store
+from slackapp.slack.installations import AuthorizedTokens, StoreAwareTokenRotator, state_store
 from slackapp.slack.listening import FOLLOW_UPS, VERIFIED, FollowUps, answer_failure
 from slackapp.slack.scopes import BOT_SCOPES
 from slackapp.slack.workspace import WORKSPACE, resolve_workspace
@@ -218,11 +218,12 @@ def _oauth(settings: Settings, deps: Deps) -> dict[str, Any]:
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         token_rotation_expiration_minutes=settings.token_rotation_minutes,
-        # Each request reads the store: an uninstall or a refresh in another process counts
-        # at once (a cache here would keep answering with a token the store no longer has).
-        cache_enabled=False,
+        # Each request reads its token from the store (an uninstall or a refresh in another
+        # process counts at once); only auth.test's answer for a token is kept, bounded.
+        cache_enabled=True,
         client=api,
     )
+    authorize.authorize_result_cache = AuthorizedTokens()
     # Refreshes through SLACK_API_URL, and survives losing a refresh race to another process.
     authorize.token_rotator = StoreAwareTokenRotator(
         client_id=settings.client_id, client_secret=settings.client_secret, client=api, store=store

@@ -8,8 +8,11 @@ so when two processes refresh the same one, the loser finds the winner's token i
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store import Bot
@@ -19,7 +22,9 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 
 __all__ = [
+    "AUTHORIZED_TOKENS",
     "OAUTH_STATE_SECONDS",
+    "AuthorizedTokens",
     "StoreAwareTokenRotator",
     "installation_store",
     "state_store",
@@ -32,6 +37,39 @@ OAUTH_STATE_SECONDS = 600
 #: How long a process that lost a refresh race waits for the winner's token to be saved.
 LOST_RACE_WAIT = 1.0
 _LOST_RACE_POLL = 0.1
+#: How many bot tokens' auth.test answers a process keeps (a few hundred bytes each).
+AUTHORIZED_TOKENS = 10_000
+
+
+class AuthorizedTokens(OrderedDict[str, AuthorizeResult]):
+    """Bolt's authorize cache: whose each bot token is (auth.test's answer), newest tokens kept.
+
+    Every request still reads its token from the installation store, so an uninstall or a
+    refresh in another process counts at once; only auth.test is saved, a Slack round trip
+    before every ack, whose answer never changes for a given token. A rotated token is a new
+    key (one auth.test); the least recently used are forgotten past `size`.
+    """
+
+    def __init__(self, size: int = AUTHORIZED_TOKENS) -> None:
+        super().__init__()
+        self.size = size
+        self._lock = threading.Lock()
+
+    def __contains__(self, token: object) -> bool:
+        # Bolt asks `token in cache`, then reads cache[token]: the lookup makes it the newest,
+        # so no other thread's insert can drop it in between.
+        with self._lock:
+            if not isinstance(token, str) or not super().__contains__(token):
+                return False
+            self.move_to_end(token)
+            return True
+
+    def __setitem__(self, token: str, result: AuthorizeResult) -> None:
+        with self._lock:
+            super().__setitem__(token, result)
+            self.move_to_end(token)
+            while len(self) > self.size:
+                self.popitem(last=False)
 
 
 def installation_store(*, client_id: str, engine: Engine) -> SQLAlchemyInstallationStore:

@@ -84,6 +84,22 @@ def test_two_workspaces_and_an_org_install_and_each_is_answered_with_its_own_tok
     assert saved == [("T0ONE", "U1"), (ORG_TEAM, "U3"), ("T0TWO", "U2")]
 
 
+def test_each_workspace_asks_slack_whose_token_it_is_once_not_before_every_request(
+    oauth_app: SlackDriver, standin: SlackEmulator
+) -> None:
+    # auth.test is a Slack round trip before the ack: once per token and process is enough.
+    install(oauth_app, team="T0ONE")
+    install(oauth_app, team="T0TWO")
+    standin.reset()
+    one, two = as_team(oauth_app, "T0ONE"), as_team(oauth_app, "T0TWO")
+    for n in range(3):
+        for driver in (one, two):
+            reply = driver.command(f"care @jane thanks {n}")
+            assert "Saved" in reply.json()["text"], reply.body
+    tokens = [call.token or "" for call in standin.calls("auth.test")]
+    assert sorted(tokens) == sorted([token_of(standin, "T0ONE"), token_of(standin, "T0TWO")])
+
+
 def test_a_workspace_that_never_installed_is_refused_and_nothing_is_saved(
     oauth_app: SlackDriver, standin: SlackEmulator, db: Database
 ) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.slack.clients import TeamClients
-from slackapp.slack.installations import StoreAwareTokenRotator, installation_store
+from slackapp.slack.installations import (
+    AuthorizedTokens,
+    StoreAwareTokenRotator,
+    installation_store,
+)
 from slackapp.store.db import Database
 from tests.support.install import get
 
@@ -91,3 +96,18 @@ def test_a_token_not_yet_expiring_is_used_as_it_is(standin: SlackEmulator, db: D
     assert client is not None and client.token == installation.bot_token
     assert standin.calls() == []
     assert clients(standin, db).client_for("T0NONE") is None
+
+
+def _result(token: str) -> AuthorizeResult:
+    return AuthorizeResult(enterprise_id=None, team_id="T1", bot_token=token, bot_user_id="UB")
+
+
+def test_the_authorize_cache_keeps_the_most_recently_used_tokens() -> None:
+    cache = AuthorizedTokens(size=2)
+    cache["xoxb-1"] = _result("xoxb-1")
+    cache["xoxb-2"] = _result("xoxb-2")
+    assert "xoxb-1" in cache  # looked up: now the newest
+    cache["xoxb-3"] = _result("xoxb-3")
+    assert list(cache) == ["xoxb-1", "xoxb-3"]
+    assert "xoxb-2" not in cache
+    assert cache["xoxb-1"]["bot_token"] == "xoxb-1"
