@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackTokenRotationError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from slackapp.config import ConfigError, Settings, load_settings
+from slackapp.runtime.app import build_team_clients
 from slackapp.runtime.database import open_database
 from slackapp.runtime.startup import (
     StartupError,
@@ -29,10 +30,12 @@ from slackapp.runtime.startup import (
     safe_url,
     slack_problem,
 )
+from slackapp.slack.clients import CLIENT_ERRORS
 from slackapp.slack.scopes import BOT_SCOPES, granted_scopes
 from slackapp.store.db import Database
 from slackapp.store.installations import installed_bots
 from slackapp.store.migrate import current_revision, head_revision, is_known_revision
+from slackapp.usecases.deps import Deps
 
 Status = Literal["ok", "fail", "skip"]
 
@@ -109,6 +112,7 @@ def diagnose(
         else:
             yield _schema(db, settings)
         tokens = _tokens_to_check(settings, db)
+        refreshed = _refreshed(settings, db, tokens)
     finally:
         if db is not None:
             db.dispose()
@@ -123,9 +127,58 @@ def diagnose(
     elif not tokens:
         yield Finding("Slack", "skip", "no bot token to check (set SLACK_BOT_TOKEN)")
     for label, token in tokens:
-        yield from _token(settings, label=label, token=token)
+        fresh = refreshed.get(label, token)
+        if isinstance(fresh, Finding):
+            yield fresh
+            yield Finding(f"scopes of {label}", "skip", "not checked until the token works")
+        else:
+            yield from _token(settings, label=label, token=fresh)
     if settings.app_token:
         yield _app_token(settings)
+
+
+def _refreshed(
+    settings: Settings, db: Database | None, tokens: list[tuple[str, str]]
+) -> dict[str, str | Finding]:
+    """Each installation's token as the app would act with it: a rotating token that expires
+    within TOKEN_ROTATION_MINUTES is refreshed first (and saved, as the app saves it), or the
+    refresh's failure. Empty with one bot token."""
+    if not settings.oauth or db is None or not tokens or not settings.client_id:
+        return {}
+    clients = build_team_clients(settings, Deps(settings=settings, db=db))
+    try:
+        with db.engine.connect() as connection:
+            found = installed_bots(connection, client_id=settings.client_id)
+    except SQLAlchemyError:
+        return {}  # the schema check says what is wrong
+    bots = {bot.label: bot for bot in found}
+    fresh: dict[str, str | Finding] = {}
+    for label, _token_now in tokens:
+        bot = bots.get(label)
+        if bot is None:
+            continue
+        try:
+            client = clients.client_for(bot.team_id or "", bot.enterprise_id)
+        except CLIENT_ERRORS as error:
+            fresh[label] = Finding(
+                f"Slack {label}", "fail", _refresh_problem(error, settings), error
+            )
+            continue
+        if client is not None and client.token:
+            fresh[label] = client.token
+    return fresh
+
+
+def _refresh_problem(error: BaseException, settings: Settings) -> str:
+    refused = error.api_error if isinstance(error, SlackTokenRotationError) else error
+    if isinstance(refused, SlackApiError) and isinstance(refused.response.data, dict):
+        code = refused.response.data.get("error") or "refused"
+        return (
+            f"Slack would not refresh its rotating token ({code}). Check SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET against your app's Basic Information page; if they are right, "
+            "reinstall the app to that workspace."
+        )
+    return f"could not refresh its rotating token: {slack_problem(refused, settings, setting='')}"
 
 
 def _tokens_to_check(settings: Settings, db: Database | None) -> list[tuple[str, str]]:

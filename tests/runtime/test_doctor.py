@@ -16,8 +16,10 @@ from slackapp.runtime import doctor
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.slack.scopes import BOT_SCOPES
 from slackapp.store.db import Database
+from slackapp.store.installations import installed_bots
 from slackapp.store.migrate import alembic_config, head_revision, upgrade
 from tests.runtime.fakes import SilentServer
+from tests.slack.test_installations import CLIENT_ID, SECRET, installed
 
 
 def closed_port() -> int:
@@ -344,3 +346,37 @@ def test_a_bot_token_and_a_client_id_together_fail_the_configuration(
         "SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are both set"
         in (lines["configuration"])
     )
+
+
+def test_an_expired_rotating_token_is_refreshed_as_the_app_would_then_checked(
+    standin: SlackEmulator, db: Database
+) -> None:
+    # The app refreshes a rotating token before it uses it; so does the doctor, instead of
+    # failing a workspace that works. The refreshed token is saved, as the app saves it.
+    expired = installed(standin, db).bot_token
+    env = {**oauth_env(standin, db.url), "SLACK_CLIENT_ID": CLIENT_ID}
+    env["SLACK_CLIENT_SECRET"] = SECRET
+    status, lines, _ = run(env)
+    assert status == 1  # the test installation grants only `commands`
+    assert lines["Slack installation T0ONE (One)"].startswith("ok auth.test passed")
+    [checked] = [call.token for call in standin.calls("auth.test")]
+    assert checked != expired
+    with db.engine.connect() as connection:
+        assert [bot.bot_token for bot in installed_bots(connection, client_id=CLIENT_ID)] == [
+            checked
+        ]
+
+
+def test_a_rotating_token_slack_will_not_refresh_fails_with_the_reason(
+    standin: SlackEmulator, db: Database
+) -> None:
+    installed(standin, db)
+    env = {**oauth_env(standin, db.url), "SLACK_CLIENT_ID": CLIENT_ID}
+    env["SLACK_CLIENT_SECRET"] = "not-the-secret"
+    status, lines, _ = run(env)
+    assert status == 1
+    line = lines["Slack installation T0ONE (One)"]
+    assert line.startswith("fail Slack would not refresh its rotating token ("), line
+    assert "Check SLACK_CLIENT_ID and SLACK_CLIENT_SECRET" in line
+    assert lines["scopes of installation T0ONE (One)"].startswith("skip ")
+    assert standin.calls("auth.test") == []
