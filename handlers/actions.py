@@ -16,6 +16,7 @@ from slackapp.render.board import board_message, board_usage, share_refused
 from slackapp.render.connect import change_refused, connection_form, undo_done
 from slackapp.render.home import notice_modal
 from slackapp.render.kit import FormContext
+from slackapp.render.relationships import people_board_message
 from slackapp.render.rights import forget_cancelled, forget_refused, forgotten
 from slackapp.render.settings import settings_modal, settings_refused_view
 from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
@@ -100,11 +101,13 @@ def share_board(
         usage = board_usage(unknown=outcome.unknown, clashes=outcome.clashes)
         respond(replace_original=False, **usage.as_kwargs())
         return
+    sharer = outcome.viewer.display_name
     if isinstance(outcome, board.TeamPeopleBoard):
-        return  # people boards carry no Share button
-    message = board_message(
-        outcome.board, viewer_id=user_id, shared=True, sharer_name=outcome.viewer.display_name
-    )
+        message = people_board_message(
+            outcome.board, viewer_id=user_id, shared=True, sharer_name=sharer
+        )
+    else:
+        message = board_message(outcome.board, viewer_id=user_id, shared=True, sharer_name=sharer)
     channel_id = (body.get("channel") or {}).get("id") or context.channel_id or ""
     try:
         post_message(client, channel=channel_id, message=message)

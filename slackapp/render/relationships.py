@@ -8,10 +8,11 @@ from slackapp.domain.relationships import (
     PeopleBoardKind,
     PeopleRow,
 )
-from slackapp.render.kit import Block, Message, context, header
+from slackapp.render import ids
+from slackapp.render.kit import Block, Message, actions, button, context, header
 from slackapp.render.widgets import medal, member_name, names_text
 
-__all__ = ["people_board_message", "reach_line"]
+__all__ = ["people_board_message", "people_board_value", "reach_line"]
 
 _TITLES = {
     PeopleBoardKind.PEOPLE: ":busts_in_silhouette: People reached",
@@ -25,20 +26,31 @@ def _unit(kind: PeopleBoardKind, n: int) -> str:
     return f"{n:,} {'relationship' if n == 1 else 'relationships'}"
 
 
-def _line(row: PeopleRow, kind: PeopleBoardKind, *, viewer_id: str) -> str:
+def people_board_value(board: PeopleBoard) -> str:
+    """What the Share button carries: the board's arguments, as /leaderboard would take them."""
+    return f"{board.kind.value} {board.period.window.value}"
+
+
+def _line(row: PeopleRow, kind: PeopleBoardKind, *, viewer_id: str | None) -> str:
     badge = medal(row.rank) or f"{row.rank}."
     you = " (you)" if row.user_id == viewer_id else ""
-    name = f"<@{row.user_id}>" if row.display_name is None else member_name(row.display_name)
+    # Only the viewer sees a mention of someone whose name we lack; a channel is never pinged.
+    mention = row.display_name is None and viewer_id is not None
+    name = f"<@{row.user_id}>" if mention else member_name(row.display_name)
     return f"{badge} {name}{you}: *{_unit(kind, row.total)}*"
 
 
-def people_board_message(board: PeopleBoard, *, viewer_id: str) -> Message:
-    """The people board for the viewer alone."""
+def people_board_message(
+    board: PeopleBoard, *, viewer_id: str, shared: bool = False, sharer_name: str | None = None
+) -> Message:
+    """The people board: for the viewer alone with a Share button, or as shared in a channel
+    (nobody marked as "you", no row below the top for whoever shared it)."""
     kind = board.kind
     blocks: list[Block] = [header(_TITLES[kind]), context(board.period.label)]
-    lines = [_line(row, kind, viewer_id=viewer_id) for row in board.rows]
-    if board.caller_row is not None:
-        lines.append("⋯\n" + _line(board.caller_row, kind, viewer_id=viewer_id))
+    mine = None if shared else viewer_id
+    lines = [_line(row, kind, viewer_id=mine) for row in board.rows]
+    if board.caller_row is not None and not shared:
+        lines.append("⋯\n" + _line(board.caller_row, kind, viewer_id=mine))
     if lines:
         blocks.append({"type": "section", "text": names_text("\n".join(lines))})
     elif kind is PeopleBoardKind.PEOPLE:
@@ -64,6 +76,19 @@ def people_board_message(board: PeopleBoard, *, viewer_id: str) -> Message:
             f"{RELATIONSHIP_TOUCHES} or more times in the window. `/leaderboard` counts actions."
         )
     blocks.append(context(rule))
+    if shared:
+        shared_by = names_text(f":mega: Shared by {member_name(sharer_name)}")
+        blocks.append({"type": "context", "elements": [shared_by]})
+    else:
+        blocks.append(
+            actions(
+                button(
+                    "Share in channel",
+                    action_id=ids.SHARE_BOARD_ACTION,
+                    value=people_board_value(board),
+                )
+            )
+        )
     text = f"{_TITLES[kind].split(' ', 1)[1]}: {board.period.label}"
     return Message(text=text, blocks=blocks)
 

@@ -384,6 +384,36 @@ def test_leaderboard_people_and_relationships(slack: SlackDriver) -> None:
     assert "I didn't recognise `care`" in all_text(slack.response_to(usage))
 
 
+def test_a_people_board_is_shared_in_the_channel_saying_who_shared(slack: SlackDriver) -> None:
+    three_answers(slack)
+    for day in (3, 4, 5):
+        slack.clock.now = utc(2026, 3, day, 12)
+        log(slack, f"care @jane on twitter thanked her again ({day})", user="U2")
+    reply = slack.command("relationships", command="/leaderboard", user="U2")
+    private = slack.response_to(reply)
+    assert "(you): *1 relationship*" in all_text(private)
+    [button] = elements(private["blocks"], action_id=ids.SHARE_BOARD_ACTION)
+    assert button["value"].startswith("relationships ")
+    before = len(slack.standin.calls("chat.postMessage"))
+    answered = len(slack.standin.calls("response_url"))
+    shared = slack.block_action(ids.SHARE_BOARD_ACTION, value=button["value"], user="U2")
+    assert shared.status == 200
+    posted = slack.standin.wait_for("chat.postMessage", count=before + 1)[-1]
+    assert posted.params["channel"] == "C1"
+    message = {"text": posted.params["text"], "blocks": posted.json_param("blocks")}
+    assert_valid_sent(message)
+    text = all_text(message)
+    assert "Relationships deepened" in text and ":mega: Shared by" in text
+    assert "(you)" not in text and "<@" not in text
+    assert not elements(message["blocks"], action_id=ids.SHARE_BOARD_ACTION)
+    # The same board as the private one, without the viewer's marks.
+    private_lines = [line.replace(" (you)", "") for line in all_text(private).splitlines()]
+    assert [line for line in text.splitlines() if "relationship" in line and "*" in line] == [
+        line for line in private_lines if "relationship" in line and "*" in line
+    ]
+    assert slack.responses(count=answered + 1)[-1].get("delete_original") is True
+
+
 def test_the_home_lists_follow_ups_waiting(slack: SlackDriver) -> None:
     members(slack)
     slack.clock.now = utc(2026, 3, 5, 15)
