@@ -37,6 +37,17 @@ def _instant(value: Any, tz: Any) -> datetime | str:
     return instant
 
 
+#: The jumps to the next post of a kind, and what to say when none is coming.
+_NOTHING_NEXT = {
+    "next_nudge": "No nudge is scheduled. An admin can switch it on with /connect settings "
+    "(or press Sample data).",
+    "next_digest": "No digest is scheduled. An admin can switch it on with /connect settings "
+    "(or press Sample data).",
+    "next_followup": "No follow-up is waiting. End a log with `follow up tomorrow` and "
+    "Valueboard asks you at 9:00 that day whether they replied.",
+}
+
+
 class SandboxRoutes:
     """/sandbox/clock (GET, POST), /sandbox/sample (POST), /sandbox/info (GET)."""
 
@@ -89,13 +100,14 @@ class SandboxRoutes:
         }
 
     def set_clock(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Jump to {"to": ISO instant | "next_nudge" | "next_digest" | "now"} and deliver."""
+        """Jump to {"to": ISO instant | "next_nudge" | "next_digest" | "next_followup" | "now"}
+        and deliver."""
         db, client = self._deps()
         target = params.get("to")
         if target == "now":
             self.clock.reset()
             return {"ok": True, "now": self.clock().isoformat(), "report": ["Back to real time."]}
-        if target in {"next_nudge", "next_digest"}:
+        if target in _NOTHING_NEXT:
             kind = str(target).removeprefix("next_")
             viewer = params.get("user") if isinstance(params.get("user"), str) else None
             coming = upcoming(db, now=self.clock(), viewer=viewer).get(kind)
@@ -103,10 +115,7 @@ class SandboxRoutes:
                 return {
                     "ok": False,
                     "error": f"no_{kind}_scheduled",
-                    "report": [
-                        f"No {kind} is scheduled. An admin can switch it on with "
-                        "/connect settings (or press Sample data)."
-                    ],
+                    "report": [_NOTHING_NEXT[str(target)]],
                 }
             instant = coming.at + PAST_DUE
         else:

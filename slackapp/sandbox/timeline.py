@@ -18,7 +18,8 @@ from slack_sdk import WebClient
 from slackapp.config import Settings
 from slackapp.domain.deliveries import DeliveryKind
 from slackapp.sandbox.clock import SandboxClock
-from slackapp.scheduling.due import Due, due_between
+from slackapp.scheduling.due import Due, due_between, followups_between
+from slackapp.scheduling.followups import load_followup_asks
 from slackapp.scheduling.report import DeliveryLine, TickReport, describe_report
 from slackapp.scheduling.schedules import load_schedules
 from slackapp.scheduling.tick import run_tick
@@ -26,7 +27,7 @@ from slackapp.store.db import Database
 
 log = logging.getLogger(__name__)
 
-#: How far ahead "next nudge" and "next digest" look.
+#: How far ahead "next nudge", "next digest" and "next follow-up" look.
 HORIZON: Final = timedelta(days=15)
 #: A jump lands this far past the due time, like a scheduler tick a moment later.
 PAST_DUE: Final = timedelta(seconds=5)
@@ -53,21 +54,25 @@ class Upcoming:
 def _first(dues: list[Due], kind: DeliveryKind, viewer: str | None) -> Due | None:
     found = [due for due in dues if due.kind is kind]
     if viewer is not None and any(due.direct for due in found):
-        # A DM nudge goes to each member at their own 09:00: show the viewer's own first.
+        # A DM goes to each member at their own 09:00: show the viewer's own first.
         mine = [due for due in found if due.target == viewer]
         found = mine or found
     return min(found, key=lambda due: due.due_at, default=None)
 
 
 def upcoming(db: Database, *, now: datetime, viewer: str | None = None) -> dict[str, Upcoming]:
-    """The next nudge and the next digest after `now` (keys "nudge", "digest"; absent if none)."""
+    """The next nudge, digest and follow-up DM after `now` (keys "nudge", "digest",
+    "followup"; absent if none): the viewer's own DM first where there is one."""
+    until = now + HORIZON
     with db.read_scope() as session:
         plans = load_schedules(session)
+        asks = load_followup_asks(session, until=until)
     dues: list[Due] = []
     for schedule, members in plans:
-        dues += due_between(schedule, members=members, since=now, until=now + HORIZON)
+        dues += due_between(schedule, members=members, since=now, until=until)
+    dues += followups_between(asks, since=now, until=until)
     found: dict[str, Upcoming] = {}
-    for kind in (DeliveryKind.NUDGE, DeliveryKind.DIGEST):
+    for kind in (DeliveryKind.NUDGE, DeliveryKind.DIGEST, DeliveryKind.FOLLOWUP):
         due = _first(dues, kind, viewer)
         if due is not None:
             found[kind.value] = Upcoming(kind.value, due.due_at, due.target, due.direct)
@@ -85,12 +90,17 @@ def jump(
     return report
 
 
+#: How a kind of post reads on the page, where it is not its ledger name.
+_KIND_WORDS: Final = {DeliveryKind.FOLLOWUP.value: "follow-up DM"}
+
+
 def in_words(report: TickReport, *, place: Callable[[str], str]) -> list[str]:
     """What a jump delivered, for the page: `place` names a channel or a member's DM."""
 
     def line(verb: str, entry: DeliveryLine) -> str:
         day = f"{entry.local_date:%a} {entry.local_date.day} {entry.local_date:%b}"
-        text = f"{verb} the {entry.kind} to {place(entry.target)} for {day}"
+        kind = _KIND_WORDS.get(entry.kind, entry.kind)
+        text = f"{verb} the {kind} to {place(entry.target)} for {day}"
         return f"{text} ({entry.detail})." if entry.detail else f"{text}."
 
     lines = [line("Sent", entry) for entry in report.sent]

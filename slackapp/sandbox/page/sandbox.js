@@ -697,7 +697,12 @@ function renderClock() {
   document.getElementById("clock-zone").textContent = `${me().label}'s time, ${zoneCity(tz)}`;
   document.getElementById("clock-shifted").hidden = !(state.clock && state.clock.shifted);
   const next = (state.clock && state.clock.next) || {};
-  for (const kind of ["nudge", "digest"]) {
+  const none = {
+    nudge: "No nudge is scheduled: an admin can switch it on with /connect settings, or press Sample data.",
+    digest: "No digest is scheduled: an admin can switch it on with /connect settings, or press Sample data.",
+    followup: "No follow-up is waiting: end a log with “follow up tomorrow” to be asked whether they replied.",
+  };
+  for (const kind of ["nudge", "digest", "followup"]) {
     const button = document.getElementById(`next-${kind}`);
     const item = next[kind];
     button.disabled = !item;
@@ -705,9 +710,8 @@ function renderClock() {
       ? formatTime(new Date(item.at), tz, { weekday: "short", hour: "numeric", minute: "2-digit" })
       : "";
     button.querySelector(".when").textContent = when;
-    button.title = item
-      ? `Jump to ${when} and deliver the ${kind}`
-      : `No ${kind} is scheduled: an admin can switch it on with /connect settings, or press Sample data.`;
+    const what = kind === "followup" ? "follow-up DM" : kind;
+    button.title = item ? `Jump to ${when} and deliver the ${what}` : none[kind];
   }
 }
 
@@ -879,6 +883,7 @@ function setUpChrome() {
   viewer.addEventListener("change", () => switchUser(viewer.value));
   document.getElementById("next-nudge").addEventListener("click", () => jump("next_nudge"));
   document.getElementById("next-digest").addEventListener("click", () => jump("next_digest"));
+  document.getElementById("next-followup").addEventListener("click", () => jump("next_followup"));
   document.getElementById("jump").addEventListener("click", () => jump("at"));
   document.getElementById("real-time").addEventListener("click", () => jump("now"));
   document.getElementById("sample-data").addEventListener("click", fillSample);
