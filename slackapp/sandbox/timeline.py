@@ -91,7 +91,7 @@ def jump(
 
 
 #: How a kind of post reads on the page, where it is not its ledger name.
-_KIND_WORDS: Final = {DeliveryKind.FOLLOWUP.value: "follow-up DM"}
+_KIND_WORDS: Final = {DeliveryKind.FOLLOWUP.value: "follow-up"}
 
 
 def in_words(report: TickReport, *, place: Callable[[str], str]) -> list[str]:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.rig import SAMPLE_SECONDS, Sandbox, Steps, go_to, open_sandbox
+from tests.browser.rig import (
+    SAMPLE_SECONDS,
+    Sandbox,
+    Steps,
+    go_to,
+    message,
+    open_sandbox,
+    type_in_composer,
+)
 
 
 def test_sample_data_then_the_next_nudge_and_digest_arrive(sandbox: Sandbox, steps: Steps) -> None:
@@ -50,3 +58,26 @@ def test_sample_data_then_the_next_nudge_and_digest_arrive(sandbox: Sandbox, ste
     expect(page.locator("#clock-now")).to_contain_text("Jan 6")
     expect(page.locator("#clock-shifted")).to_be_visible()
     steps.shot("any date and time")
+
+
+def test_a_follow_up_booked_in_a_log_is_the_next_follow_up_and_arrives_as_a_dm(
+    sandbox: Sandbox, steps: Steps
+) -> None:
+    page = steps.page
+    open_sandbox(page, sandbox)
+    expect(page.locator("#next-followup")).to_be_disabled()
+    type_in_composer(
+        page,
+        "/connect solve @ben on twitter answered his question about retries follow up tomorrow",
+    )
+    expect(message(page, "I'll ask you on")).to_be_visible()
+    expect(page.locator("#next-followup")).to_be_enabled(timeout=15_000)
+    steps.shot("a follow-up is waiting")
+
+    page.click("#next-followup")
+    expect(page.locator(".toast").last).to_contain_text(
+        "Sent the follow-up to Ana's DM", timeout=15_000
+    )
+    asked = page.locator(".message", has_text="Did @ben reply").last
+    expect(asked).to_be_visible(timeout=15_000)
+    steps.shot("the follow-up DM arrived")

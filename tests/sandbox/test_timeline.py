@@ -120,9 +120,7 @@ def test_the_next_follow_up_is_the_viewers_own_dm_at_nine_on_its_day(
     clock = SandboxClock(tmp_path / "clock.json")
     report = jump(clock=clock, settings=settings, db=db, client=client, to=mine.at + PAST_DUE)
     # Ben's Monday DM (09:00 in Berlin) was six hours before: skipped, as after downtime.
-    assert f"Sent the follow-up DM to {admin.user_id} for Mon 30 Nov." in in_words(
-        report, place=str
-    )
+    assert f"Sent the follow-up to {admin.user_id} for Mon 30 Nov." in in_words(report, place=str)
     [dm] = [c for c in emulator.calls("chat.postMessage") if c.params["channel"] == admin.user_id]
     assert "reply" in dm.params["text"] and "answered her question" in str(dm.params["blocks"])
     after = upcoming(db, now=clock(), viewer=admin.user_id).get("followup")
