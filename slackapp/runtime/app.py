@@ -24,7 +24,13 @@ from slackapp.render.install import install_failed_page, installed_page
 from slackapp.runtime.database import open_database
 from slackapp.slack.clients import TeamClients
 from slackapp.slack.installations import AuthorizedTokens, StoreAwareTokenRotator, state_store
-from slackapp.slack.listening import FOLLOW_UPS, VERIFIED, FollowUps, answer_failure
+from slackapp.slack.listening import (
+    FOLLOW_UPS,
+    NOT_INSTALLED,
+    VERIFIED,
+    FollowUps,
+    answer_failure,
+)
 from slackapp.slack.scopes import BOT_SCOPES
 from slackapp.slack.workspace import WORKSPACE, resolve_workspace
 from slackapp.store.db import Database
@@ -58,11 +64,6 @@ class _TokenFromEnvironment(logging.Filter):
 _TOKEN_FROM_ENVIRONMENT = _TokenFromEnvironment()
 
 #: What a member of a workspace without an installation is told (where Slack shows an answer).
-NOT_INSTALLED = (
-    ":information_source: Valueboard isn't installed in this workspace (or it was removed), "
-    "so nothing was saved. Ask an admin to add it with the Add to Slack page of whoever runs "
-    "Valueboard for you."
-)
 
 
 def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:

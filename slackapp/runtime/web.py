@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 
 from slackapp.runtime.shedding import queued_for
 from slackapp.runtime.verification import Refusal, decode_payload, verify
-from slackapp.slack.listening import BUSY_NOTHING_SAVED, VERIFIED
+from slackapp.slack.listening import BUSY_NOTHING_SAVED, VERIFIED, not_installed_in_form
 from slackapp.store.db import Database
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def _slack(
         return _refuse(environ, Refusal(400, "payload is not a JSON object"))
     if shed and not _setup_probe(request.body):
         return _busy(environ, request.body)
-    answer: BoltResponse = app.dispatch(request)
+    answer = not_installed_in_form(request.body, app.dispatch(request))
     return WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
 
 

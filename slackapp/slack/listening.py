@@ -51,6 +51,18 @@ BUSY_NOTHING_SAVED = (
     "Valueboard is very busy right now, so nothing was saved. Please try again in a moment."
 )
 
+#: A request from a workspace with no installation ("Add to Slack"): nothing is done.
+NOT_INSTALLED = (
+    ":information_source: Valueboard isn't installed in this workspace (or it was removed), "
+    "so nothing was saved. Ask an admin to add it with the Add to Slack page of whoever runs "
+    "Valueboard for you."
+)
+#: The same inline in a form, where Slack shows plain text only.
+NOT_INSTALLED_IN_FORM = (
+    "Valueboard isn't installed in this workspace any more, so nothing was saved. "
+    "Ask an admin to add it again."
+)
+
 _INTERACTIVE = {"view_submission", "block_actions", "message_action", "shortcut"}
 
 #: Context key of what the ack function did, for the listener's work after the ack.
@@ -244,6 +256,22 @@ def _log_failure(error: Exception, *, kind: str, context: BoltContext) -> None:
         log.warning("busy, refused %s for team %s: %s", kind, context.team_id, error)
     else:
         log.error("listener failed on %s for team %s", kind, context.team_id, exc_info=error)
+
+
+def not_installed_in_form(body: dict[str, Any], answer: BoltResponse) -> BoltResponse:
+    """Bolt answers a workspace without an installation with NOT_INSTALLED as a plain body. A
+    slash command shows it; a form would show only Slack's own "trouble connecting". A submitted
+    form gets it inline instead, on its first field, and keeps what the member typed."""
+    if answer.status != 200 or answer.body != NOT_INSTALLED:
+        return answer
+    if body.get("type") != "view_submission":
+        return answer
+    block_id = _first_input_block(body)
+    if block_id is None:
+        return answer
+    return _json_response(
+        {"response_action": "errors", "errors": {block_id: NOT_INSTALLED_IN_FORM}}
+    )
 
 
 def _first_input_block(body: dict[str, Any]) -> str | None:

@@ -12,6 +12,7 @@ from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.installations import BOTS_TABLE, INSTALLATIONS_TABLE
 from slackapp.store.models import Connection, Team
+from tests.handlers.test_connect_form import state
 from tests.support.driver import ORG_ID, FakeClock, SlackDriver
 from tests.support.install import get, install, serve_oauth_app, start_install
 
@@ -281,3 +282,25 @@ def test_two_workspaces_side_by_side_never_see_each_others_data(
     (content,) = standin.uploads
     assert "two-a" in content.decode() and "one-" not in content.decode()
     assert {c.token for c in standin.calls() if c.token} == {token_of(standin, "T0TWO")}
+
+
+def test_a_form_sent_after_the_uninstall_says_so_inline_and_saves_nothing(
+    oauth_app: SlackDriver, standin: SlackEmulator, db: Database
+) -> None:
+    # A form opened while installed, submitted after the uninstall: Slack would show only its
+    # own "trouble connecting" for a plain-text answer; the member reads why, in the form.
+    install(oauth_app, team="T0ONE")
+    one = as_team(oauth_app, "T0ONE")
+    one.command("")
+    view = one.opened_view()
+    assert one.event(UNINSTALLED).status == 200
+    reply = one.submit_view(view, state())
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "errors"
+    [(block_id, text)] = answer["errors"].items()
+    assert block_id == next(b["block_id"] for b in view["blocks"] if b["type"] == "input")
+    assert text.startswith("Valueboard isn't installed in this workspace any more")
+    assert ":" not in text  # plain text: no emoji codes in a form's error
+    with db.session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Connection)) == 0
