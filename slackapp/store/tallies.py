@@ -30,8 +30,10 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -62,6 +64,10 @@ def _upsert_statement(dialect: str, table: _Counted) -> Insert:
         keys = _KEYS[table]
         make = postgresql.insert if dialect == "postgresql" else sqlite.insert
         values: dict[str, Any] = {key: bindparam(key) for key in keys}
+        if table is MemberDay:
+            # Set here, not left to the model's defaults, which a statement that only wraps
+            # the INSERT (PostgreSQL's CTE below) would not fill in. _keep_runs numbers them.
+            values.update(goal_run=literal(0), active_run=literal(0))
         statement = make(table).values(**values, count=bindparam("delta"))
         statement = statement.on_conflict_do_update(
             index_elements=list(keys), set_={"count": table.count + bindparam("delta")}
@@ -79,29 +85,41 @@ def _upsert(session: Session, table: _Counted, values: dict[str, object], delta:
     return int(connection.execute(statement, {**values, "delta": delta}).scalar_one())
 
 
+def _all_upserts_postgresql() -> Select[int]:
+    """The three upserts as one statement (data-modifying CTEs): one round trip, not three."""
+    tables: tuple[_Counted, ...] = (DailyTally, MemberDay, MemberTotal)
+    done = [
+        _upsert_statement("postgresql", table).cte(f"counted_{n}") for n, table in enumerate(tables)
+    ]
+    # One row each: joined on nothing but true, so that every one of them runs.
+    return select(done[1].c.count).select_from(done[0].join(done[1], true()).join(done[2], true()))
+
+
+_ALL_UPSERTS_POSTGRESQL = _all_upserts_postgresql()
+
+
 def count_entry(
     session: Session, *, team_id: str, user_id: str, local_date: date, principle: str, delta: int
 ) -> None:
     """Add `delta` (1 or -1) to the member's tallies for that day and principle."""
     basis = _take_turn(session, team_id=team_id, user_id=user_id)
-    _upsert(
-        session,
-        DailyTally,
-        {"team_id": team_id, "user_id": user_id, "local_date": local_date, "principle": principle},
-        delta,
-    )
-    day_count = _upsert(
-        session,
-        MemberDay,
-        {"team_id": team_id, "user_id": user_id, "local_date": local_date},
-        delta,
-    )
-    _upsert(
-        session,
-        MemberTotal,
-        {"team_id": team_id, "user_id": user_id, "principle": principle},
-        delta,
-    )
+    values = {"team_id": team_id, "user_id": user_id, "local_date": local_date}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        day_count = int(
+            connection.execute(
+                _ALL_UPSERTS_POSTGRESQL, {**values, "principle": principle, "delta": delta}
+            ).scalar_one()
+        )
+    else:
+        _upsert(session, DailyTally, {**values, "principle": principle}, delta)
+        day_count = _upsert(session, MemberDay, values, delta)
+        _upsert(
+            session,
+            MemberTotal,
+            {"team_id": team_id, "user_id": user_id, "principle": principle},
+            delta,
+        )
     if basis is not None:
         _keep_runs(
             session,
