@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
-from gunicorn.errors import AppImportError
+from gunicorn.arbiter import Arbiter
+from gunicorn.errors import AppImportError, HaltServer
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
@@ -131,4 +133,15 @@ class ValueboardServer(BaseApplication):  # type: ignore[misc]
 
 def serve(settings: Settings, *, clock: Clock = system_clock) -> None:
     """Run gunicorn until it is stopped (`clock` is the sandbox's; real time otherwise)."""
-    ValueboardServer(settings, clock=clock).run()
+    server = ValueboardServer(settings, clock=clock)
+    arbiter = Arbiter(server)
+    try:
+        arbiter.run()
+    except HaltServer as again:
+        # When every worker fails to boot at once, gunicorn's own shutdown (halt, then stop)
+        # reaps the second failed worker and raises its HaltServer out of the first: finish the
+        # shutdown it began, quietly, with the same exit status (the worker said why already).
+        arbiter.halt(reason=again.reason, exit_status=again.exit_status)
+    except RuntimeError as error:  # how gunicorn says it cannot start at all
+        print(f"slackapp: the web server could not start: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -6,9 +6,13 @@ import os
 import signal
 from collections.abc import Iterator
 from types import FrameType
+from typing import ClassVar
 
 import pytest
+from gunicorn.errors import HaltServer
 
+from slackapp.config import Settings
+from slackapp.runtime import server
 from slackapp.runtime.server import _quit_once
 
 
@@ -53,3 +57,32 @@ def test_without_the_guard_the_handler_would_be_entered_twice() -> None:
     signal.signal(signal.SIGQUIT, worker.handle_quit)
     os.kill(os.getpid(), signal.SIGINT)
     assert worker.calls == [signal.SIGINT, signal.SIGQUIT]
+
+
+class _ArbiterHaltingTwice:
+    """gunicorn's arbiter when both workers fail to boot at once: its own shutdown reaps the
+    second failed worker and raises that worker's HaltServer out of the first."""
+
+    halts: ClassVar[list[tuple[str | None, int]]] = []
+
+    def __init__(self, _app: object) -> None:
+        pass
+
+    def run(self) -> None:
+        raise HaltServer("App failed to load.", 4)
+
+    def halt(self, reason: str | None = None, exit_status: int = 0) -> None:
+        self.halts.append((reason, exit_status))
+        raise SystemExit(exit_status)
+
+
+def test_workers_failing_together_end_the_server_quietly_with_their_status(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(server, "Arbiter", _ArbiterHaltingTwice)
+    monkeypatch.setattr(_ArbiterHaltingTwice, "halts", [])
+    with pytest.raises(SystemExit) as stopped:
+        server.serve(Settings())
+    assert stopped.value.code == 4
+    assert _ArbiterHaltingTwice.halts == [("App failed to load.", 4)]
+    assert "Traceback" not in capsys.readouterr().err
