@@ -8,13 +8,10 @@ from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Window
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, PRINCIPLES, Principle
 from slackapp.domain.windows import RULE
-from slackapp.render import ids
 from slackapp.render.kit import (
     SECTION_TEXT_MAX,
     Block,
     Message,
-    actions,
-    button,
     context,
     escape,
     header,
@@ -26,6 +23,7 @@ from slackapp.render.widgets import (
     names_text,
     principle_counts_line,
     progress_bar,
+    share_footer,
 )
 
 __all__ = [
@@ -164,23 +162,8 @@ def board_message(
         blocks.append(_names_section(_empty_text(board)))
     blocks.append({"type": "divider"})
     blocks.append(_names_section(_team_text(board)))
-    if shared:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [names_text(f":mega: Shared by {member_name(sharer_name)}")],
-            }
-        )
-    else:
-        blocks.append(
-            actions(
-                button(
-                    "Share in channel",
-                    action_id=ids.SHARE_BOARD_ACTION,
-                    value=board_value(board),
-                )
-            )
-        )
+    blocks.append(share_footer(value=board_value(board), shared=shared, sharer_name=sharer_name))
+    if not shared:
         blocks.append(
             context(
                 "The goal counts everyone's daily goal on each work day so far. "

@@ -8,9 +8,8 @@ from slackapp.domain.relationships import (
     PeopleBoardKind,
     PeopleRow,
 )
-from slackapp.render import ids
-from slackapp.render.kit import Block, Message, actions, button, context, header
-from slackapp.render.widgets import medal, member_name, names_text
+from slackapp.render.kit import Block, Message, context, header
+from slackapp.render.widgets import medal, member_name, names_text, share_footer
 
 __all__ = ["people_board_message", "people_board_value", "reach_line"]
 
@@ -76,19 +75,9 @@ def people_board_message(
             f"{RELATIONSHIP_TOUCHES} or more times in the window. `/leaderboard` counts actions."
         )
     blocks.append(context(rule))
-    if shared:
-        shared_by = names_text(f":mega: Shared by {member_name(sharer_name)}")
-        blocks.append({"type": "context", "elements": [shared_by]})
-    else:
-        blocks.append(
-            actions(
-                button(
-                    "Share in channel",
-                    action_id=ids.SHARE_BOARD_ACTION,
-                    value=people_board_value(board),
-                )
-            )
-        )
+    blocks.append(
+        share_footer(value=people_board_value(board), shared=shared, sharer_name=sharer_name)
+    )
     text = f"{_TITLES[kind].split(' ', 1)[1]}: {board.period.label}"
     return Message(text=text, blocks=blocks)
 

@@ -29,6 +29,7 @@ __all__ = [
     "open_form_button",
     "principle_counts_line",
     "progress_bar",
+    "share_footer",
 ]
 
 #: Display names are cut to this many characters so eleven rows always fit one glance.
@@ -100,3 +101,14 @@ def log_button() -> Block:
 def open_form_button() -> Block:
     """An actions block holding just the log button, to close a message or welcome."""
     return actions(log_button())
+
+
+def share_footer(*, value: str, shared: bool, sharer_name: str | None) -> Block:
+    """A board's last block: Share in channel (carrying the board's arguments, as /leaderboard
+    takes them) on the viewer's own copy, who shared it on the channel's."""
+    if shared:
+        return {
+            "type": "context",
+            "elements": [names_text(f":mega: Shared by {member_name(sharer_name)}")],
+        }
+    return actions(button("Share in channel", action_id=ids.SHARE_BOARD_ACTION, value=value))

@@ -357,11 +357,16 @@ def test_the_weekly_digest_shows_reply_rate_and_relationships(slack: SlackDriver
     assert "1 relationship deepened" in text
 
 
-def test_leaderboard_people_and_relationships(slack: SlackDriver) -> None:
+def ben_comes_back_to_jane(slack: SlackDriver) -> None:
+    """The three answered follow-ups, then Ben touches @jane three days running."""
     three_answers(slack)
     for day in (3, 4, 5):
         slack.clock.now = utc(2026, 3, day, 12)
         log(slack, f"care @jane on twitter thanked her again ({day})", user="U2")
+
+
+def test_leaderboard_people_and_relationships(slack: SlackDriver) -> None:
+    ben_comes_back_to_jane(slack)
     reply = slack.command("people", command="/leaderboard", user="U2")
     board = slack.response_to(reply)
     assert_valid_sent(board)
@@ -385,10 +390,7 @@ def test_leaderboard_people_and_relationships(slack: SlackDriver) -> None:
 
 
 def test_a_people_board_is_shared_in_the_channel_saying_who_shared(slack: SlackDriver) -> None:
-    three_answers(slack)
-    for day in (3, 4, 5):
-        slack.clock.now = utc(2026, 3, day, 12)
-        log(slack, f"care @jane on twitter thanked her again ({day})", user="U2")
+    ben_comes_back_to_jane(slack)
     reply = slack.command("relationships", command="/leaderboard", user="U2")
     private = slack.response_to(reply)
     assert "(you): *1 relationship*" in all_text(private)
