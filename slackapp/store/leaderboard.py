@@ -80,6 +80,14 @@ _ALL_TIME = (
     .where(MemberTotal.team_id == bindparam("team_id"))
     .group_by(MemberTotal.user_id)
 )
+_COUNTED = select(DailyTally.user_id, *_per_principle(DailyTally.count, DailyTally.principle))
+#: One range of dates for everyone (always so for week and month), built once.
+_IN_RANGE = _COUNTED.where(
+    DailyTally.team_id == bindparam("team_id"),
+    DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+).group_by(DailyTally.user_id)
+#: Windows that are the same dates for every member, whatever their own today.
+_SHARED_WINDOWS = frozenset({Window.WEEK, Window.MONTH})
 
 
 def _counts(
@@ -96,14 +104,25 @@ def _counts(
     else:
         # Members sharing a today share a span: at most a few groups, each one range scan.
         by_span: dict[Span, list[str]] = {}
-        for user_id, person in people.items():
-            span = _span_for(period, live=live, member_today=person.today)
-            by_span.setdefault(span, []).append(user_id)
         default = _span_for(period, live=live, member_today=period.end)
+        if period.window not in _SHARED_WINDOWS:
+            for user_id, person in people.items():
+                span = _span_for(period, live=live, member_today=person.today)
+                by_span.setdefault(span, []).append(user_id)
         if len(by_span) <= 1:
-            # One span for everyone (always so for week and month): no list of members needed.
+            # One span for everyone: no list of members needed.
             span = next(iter(by_span), default)
-            where: ColumnElement[bool] = _within(span)
+            if span.start is not None and span.end is not None:
+                rows = plain_rows(
+                    session, _IN_RANGE, {"team_id": team_id, "start": span.start, "end": span.end}
+                )
+            else:
+                rows = plain_rows(
+                    session,
+                    _COUNTED.where(DailyTally.team_id == team_id, _within(span)).group_by(
+                        DailyTally.user_id
+                    ),
+                )
         else:
             where = or_(
                 *(
@@ -113,12 +132,10 @@ def _counts(
                 # Someone who logged before we knew them reads as being on the team's day.
                 and_(DailyTally.user_id.not_in(list(people)), _within(default)),
             )
-        rows = plain_rows(
-            session,
-            select(DailyTally.user_id, *_per_principle(DailyTally.count, DailyTally.principle))
-            .where(DailyTally.team_id == team_id, where)
-            .group_by(DailyTally.user_id),
-        )
+            rows = plain_rows(
+                session,
+                _COUNTED.where(DailyTally.team_id == team_id, where).group_by(DailyTally.user_id),
+            )
     for user_id, *counts in rows:
         yield user_id, tuple(int(n or 0) for n in counts)
 
