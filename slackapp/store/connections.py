@@ -33,7 +33,7 @@ from slackapp.store.db import plain_rows
 from slackapp.store.followups import drop_follow_up_of
 from slackapp.store.models import Connection, Member, MemberDay, Team
 from slackapp.store.people import resolve_person
-from slackapp.store.tallies import count_entry, note_named, refresh_first_dates
+from slackapp.store.tallies import count_entry, note_named, refresh_named_dates
 
 
 def _clean(text: str | None) -> str | None:
@@ -325,7 +325,7 @@ def delete_connection(
     drop_follow_up_of(session, connection_id=row.id)
     session.delete(row)
     session.flush()
-    refresh_first_dates(session, team_id=team_id, person_ids=[person_id])
+    refresh_named_dates(session, team_id=team_id, person_ids=[person_id])
     return ChangeResult(status=ChangeStatus.DONE, connection=saved)
 
 
@@ -365,7 +365,7 @@ def update_connection(
     # Whoever the entry named before may have lost their earliest entry (or moved it later),
     # and whoever it names now may have gained one: both worked out in one statement, which
     # takes their rows in one order whatever the edit's direction.
-    refresh_first_dates(session, team_id=team_id, person_ids=[named_before, row.person_id])
+    refresh_named_dates(session, team_id=team_id, person_ids=[named_before, row.person_id])
     return ChangeResult(status=ChangeStatus.DONE, connection=saved_connection(row))
 
 
@@ -391,5 +391,5 @@ def redate(session: Session, *, connection_id: int, day: date) -> bool:
             principle=row.principle,
             delta=delta,
         )
-    refresh_first_dates(session, team_id=row.team_id, person_ids=[row.person_id])
+    refresh_named_dates(session, team_id=row.team_id, person_ids=[row.person_id])
     return True

@@ -227,13 +227,25 @@ class Person(Base):
     # The earliest local date of the entries naming this person row (None while none does),
     # kept by store.tallies: who is new to the team in a week is a range on an index.
     first_date: Mapped[date | None] = mapped_column(Date)
+    # The local dates of the three latest entries naming this person row, newest first (two
+    # on one day give that day twice; None while fewer name them), kept by store.tallies: who
+    # was touched three times in a window that nobody has logged past is one range, on
+    # ix_people_team_touches (see store.relationships.team_relationships_deepened).
+    touch_1: Mapped[date | None] = mapped_column(Date)
+    touch_2: Mapped[date | None] = mapped_column(Date)
+    touch_3: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("team_id", "platform", "handle_key"),
         Index("ix_people_team_handle", "team_id", "handle_key"),
         Index("ix_people_team_merged", "team_id", "merged_into", "id"),
         Index("ix_people_team_first", "team_id", "first_date"),
+        Index("ix_people_team_touches", "team_id", "touch_3", "touch_1", "merged_into", "id"),
     )
+
+
+#: The columns of Person that keep its latest touches, newest first.
+KEPT_TOUCH_COLUMNS = ("touch_1", "touch_2", "touch_3")
 
 
 class FollowUp(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
 from slackapp.domain.windows import Span
 from slackapp.store.db import plain_rows, unindexed
-from slackapp.store.models import Connection, Member, Person
+from slackapp.store.models import KEPT_TOUCH_COLUMNS, Connection, Member, Person
 
 __all__ = [
     "first_time_people",
@@ -186,15 +187,26 @@ def team_relationships_deepened(
 ) -> int:
     """People the team touched `touches`+ times from `start` to `end` (the digest's line).
 
-    The same as relationships_deepened's team figure, counted by the database: one GROUP BY
-    over the window on ix_connections_team_day_person. Only people in a merge come back to be
-    added up by whom they were merged into.
+    The same as relationships_deepened's team figure. For three touches, the people's kept
+    latest touches answer (see `_kept_deepened`); otherwise the database counts.
     """
+    if touches == len(KEPT_TOUCH_COLUMNS):
+        return _kept_deepened(session, team_id=team_id, start=start, end=end, touches=touches)
+    merged = _merged(session, team_id=team_id)
+    return _counted_deepened(
+        session, team_id=team_id, start=start, end=end, touches=touches, merged=merged
+    )
+
+
+def _counted_deepened(
+    session: Session, *, team_id: str, start: date, end: date, touches: int, merged: dict[int, int]
+) -> int:
+    """One GROUP BY over the window on ix_connections_team_day_person. Only people in a merge
+    come back to be added up by whom they were merged into."""
     person = unindexed(Connection.person_id)
     per_person = (
         select(person, func.count()).where(*_in_window(team_id, start, end)).group_by(person)
     )
-    merged = _merged(session, team_id=team_id)
     if not merged:
         enough = per_person.having(func.count() >= touches).subquery()
         return int(session.scalar(select(func.count()).select_from(enough)) or 0)
@@ -208,6 +220,87 @@ def team_relationships_deepened(
     for person_id, n in rows:
         by_root[merged.get(person_id, person_id)] += int(n)
     return sum(1 for n in by_root.values() if n >= touches)
+
+
+#: Who has their last three touches in the window, from ix_people_team_touches alone.
+_KEPT_IN_WINDOW = select(Person.id).where(
+    Person.team_id == bindparam("team_id"),
+    Person.touch_3 >= bindparam("start"),
+    Person.touch_1 <= bindparam("end"),
+    Person.merged_into.is_(None),
+)
+#: Who was touched after the window ended: the entries past it, on ix_connections_team_day_person.
+#: Not DISTINCT, nor on an indexed person: either has SQLite walk every entry of the team.
+_TOUCHED_AFTER = select(Connection.person_id).where(
+    Connection.team_id == bindparam("team_id"),
+    Connection.local_date > bindparam("end"),
+    unindexed(Connection.person_id).is_not(None),
+)
+
+
+_KEPT_DATES = tuple(getattr(Person, column) for column in KEPT_TOUCH_COLUMNS)
+#: Those merged into someone and touched since `start` (ix_people_team_merged), with whom.
+_MERGED_SINCE = select(Person.id, Person.merged_into, *_KEPT_DATES).where(
+    Person.team_id == bindparam("team_id"),
+    Person.merged_into.is_not(None),
+    Person.touch_1 >= bindparam("start"),
+)
+
+
+def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, touches: int) -> int:
+    """Someone nobody has touched since `end` was touched three times in the window exactly
+    when their third latest touch is in it: one range on ix_people_team_touches.
+
+    People in a merge count together as whom they were merged into: each one's touches in the
+    window, up to three, are those of their latest three that fall in it, so only the groups
+    with someone merged touched in the window are added up. The few people touched since
+    `end` (the window usually ends today) are counted from their entries.
+    """
+    window = {"team_id": team_id, "start": start, "end": end}
+    later = {person for person in session.scalars(_TOUCHED_AFTER, window) if person is not None}
+    root_of: dict[int, int] = {}
+    latest_of: dict[int, tuple[date | None, ...]] = {}
+    for person_id, into, *latest in plain_rows(session, _MERGED_SINCE, window):
+        if into is not None:
+            root_of[person_id] = into
+            latest_of[person_id] = tuple(latest)
+    roots = sorted(set(root_of.values()))
+    for offset in range(0, len(roots), _CHUNK):
+        rows = plain_rows(
+            session,
+            select(Person.id, *_KEPT_DATES).where(Person.id.in_(roots[offset : offset + _CHUNK])),
+        )
+        for person_id, *latest in rows:
+            latest_of[person_id] = tuple(latest)
+    in_window = {
+        person_id: sum(1 for day in latest if day is not None and day >= start)
+        for person_id, latest in latest_of.items()
+        if person_id not in later
+    }
+    wanted = sorted(later)
+    for offset in range(0, len(wanted), _CHUNK):
+        # Each one's own entries (ix_connections_person_recent), their dates read from it.
+        rows = plain_rows(
+            session,
+            select(Connection.person_id, func.count())
+            .where(
+                Connection.team_id == team_id,
+                Connection.person_id.in_(wanted[offset : offset + _CHUNK]),
+                unindexed(Connection.local_date).between(start, end),
+            )
+            .group_by(Connection.person_id),
+        )
+        for person_id, n in rows:
+            if person_id is not None:
+                in_window[person_id] = int(n)
+    added_up = set(roots)
+    alone = [
+        person for person in session.scalars(_KEPT_IN_WINDOW, window) if person not in added_up
+    ]
+    by_root: Counter[int] = Counter()
+    for person_id, n in in_window.items():
+        by_root[root_of.get(person_id, person_id)] += n
+    return len(alone) + sum(1 for n in by_root.values() if n >= touches)
 
 
 def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:

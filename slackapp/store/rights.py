@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select,
 from sqlalchemy.orm import Session, aliased
 
 from slackapp.store.models import Base, Connection, Delivery, Person, Team
-from slackapp.store.tallies import hold_team, refresh_first_dates
+from slackapp.store.tallies import hold_team, refresh_named_dates
 
 __all__ = ["MemberRows", "count_member_rows", "forget_member", "member_tables"]
 
@@ -116,7 +116,7 @@ def forget_member(session: Session, *, team_id: str, user_id: str) -> MemberRows
         .values(settings_updated_by=None)
         .execution_options(synchronize_session=False)
     )
-    refresh_first_dates(session, team_id=team_id, person_ids=named)
+    refresh_named_dates(session, team_id=team_id, person_ids=named)
     session.expire_all()
     return MemberRows(rows=rows, people=_forget_orphans(session, team_id=team_id))
 

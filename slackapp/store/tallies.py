@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import (
+    Date,
     Insert,
     ScalarSelect,
     Select,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -43,7 +45,15 @@ from sqlalchemy.orm.util import identity_key
 from slackapp.domain.streaks import goal_runs, run_continues
 from slackapp.domain.team_settings import work_days_from_mask
 from slackapp.store.db import unindexed
-from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal, Person, Team
+from slackapp.store.models import (
+    KEPT_TOUCH_COLUMNS,
+    Connection,
+    DailyTally,
+    MemberDay,
+    MemberTotal,
+    Person,
+    Team,
+)
 
 _Counted = type[DailyTally] | type[MemberDay] | type[MemberTotal]
 #: Each table's key columns, in the order its upsert binds them.
@@ -133,7 +143,7 @@ def count_entry(
 
 
 # --------------------------------------------------------------------------------------------
-# People's first days
+# People's first and latest days
 # --------------------------------------------------------------------------------------------
 
 
@@ -141,16 +151,39 @@ _PEOPLE_TABLE = cast(Table, Person.__table__)
 _DAYS_TABLE = cast(Table, MemberDay.__table__)
 _PEOPLE = _PEOPLE_TABLE.c
 _DAYS = _DAYS_TABLE.c
+#: The dates a person row keeps of the entries naming it: the earliest, then the latest three
+#: (newest first; two entries on one day give that day twice).
+_NAMED_DATES = ("first_date", *KEPT_TOUCH_COLUMNS)
+
+
+def _note_named_statement() -> Update:
+    """One entry more on `b_day`: the day goes in its place among the kept dates (SET reads
+    the row as it was, in SQLite and PostgreSQL alike; an empty date is before any other)."""
+    day = bindparam("b_day", type_=Date())
+    first, newest, second, third = (_PEOPLE[name] for name in _NAMED_DATES)
+    tops = or_(newest.is_(None), day >= newest)
+    seconds = or_(second.is_(None), day >= second)
+    return (
+        update(_PEOPLE_TABLE)
+        .where(_PEOPLE.id == bindparam("b_person"))
+        .values(
+            {
+                first: case((or_(first.is_(None), day < first), day), else_=first),
+                newest: case((tops, day), else_=newest),
+                second: case((tops, newest), (seconds, day), else_=second),
+                third: case(
+                    (or_(tops, seconds), second),
+                    (or_(third.is_(None), day > third), day),
+                    else_=third,
+                ),
+            }
+        )
+    )
+
+
 #: Statements run inside every entry's write (so inside SQLite's one-writer turn): built once,
 #: run as Core on the session's connection, without the ORM's statement work.
-_NOTE_NAMED = (
-    update(_PEOPLE_TABLE)
-    .where(
-        _PEOPLE.id == bindparam("b_person"),
-        or_(_PEOPLE.first_date.is_(None), _PEOPLE.first_date > bindparam("b_day")),
-    )
-    .values(first_date=bindparam("b_day"))
-)
+_NOTE_NAMED = _note_named_statement()
 # PostgreSQL runs writers side by side, so every entry holds its team's row shared (FOR SHARE)
 # and its member's advisory lock to the end of its transaction, taken before it touches any of
 # the member's rows: a settings change (which updates the team's row) and a whole team's runs
@@ -195,13 +228,14 @@ def _take_turn(session: Session, *, team_id: str, user_id: str) -> _Basis | None
 
 
 def note_named(session: Session, *, person_id: int, day: date) -> None:
-    """An entry naming the person on `day` was saved: that is their first day if none is earlier."""
-    # Always the guarded UPDATE, never what this session loaded earlier: on PostgreSQL it waits
-    # for another writer of the person's row and then judges the newest version of it.
+    """An entry naming the person on `day` was saved: it may be their first day, and it is
+    among their latest three unless three are later."""
+    # Always the UPDATE, never what this session loaded earlier: on PostgreSQL it waits for
+    # another writer of the person's row and then works on the newest version of it.
     session.connection().execute(_NOTE_NAMED, {"b_person": person_id, "b_day": day})
     person = session.identity_map.get(identity_key(Person, person_id))
     if person is not None:
-        session.expire(person, ["first_date"])
+        session.expire(person, list(_NAMED_DATES))
 
 
 def _earliest_named() -> ScalarSelect[date]:
@@ -214,17 +248,38 @@ def _earliest_named() -> ScalarSelect[date]:
     )
 
 
+def _latest_named(place: int) -> ScalarSelect[date]:
+    """The date of the person's `place`-th latest entry (0: the latest), from their entries."""
+    # Ordered off the index for the same reason as _earliest_named.
+    return (
+        select(Connection.local_date)
+        .where(Connection.team_id == Person.team_id, Connection.person_id == Person.id)
+        .order_by(unindexed(Connection.local_date).desc())
+        .limit(1)
+        .offset(place)
+        .scalar_subquery()
+    )
+
+
+def _named_dates() -> dict[str, ScalarSelect[date]]:
+    """Every kept date of a person, worked out from their entries (for UPDATE ... SET)."""
+    return {
+        "first_date": _earliest_named(),
+        **{column: _latest_named(n) for n, column in enumerate(KEPT_TOUCH_COLUMNS)},
+    }
+
+
 def hold_team(session: Session, *, team_id: str) -> None:
     """Hold the team's row until the end of the transaction (PostgreSQL), as a settings change
     does: entries of the team under way finish first, and new ones wait."""
     session.execute(select(Team.team_id).where(Team.team_id == team_id).with_for_update())
 
 
-def refresh_first_dates(
+def refresh_named_dates(
     session: Session, *, team_id: str, person_ids: Iterable[int | None]
 ) -> None:
-    """Work these people's first days out again from their entries, after entries naming them
-    went or moved (one look at ix_connections_person_recent each)."""
+    """Work these people's first and latest days out again from their entries, after entries
+    naming them went or moved (a look at ix_connections_person_recent each)."""
     wanted = sorted({person for person in person_ids if person is not None})
     if not wanted:
         return
@@ -233,14 +288,14 @@ def refresh_first_dates(
         session.execute(
             update(Person)
             .where(Person.team_id == team_id, Person.id.in_(wanted[offset : offset + _CHUNK]))
-            .values(first_date=_earliest_named())
+            .values(_named_dates())
             .execution_options(synchronize_session=False)
         )
     for person_id in wanted:
         # What this session remembers of them is out of date now (see note_named).
         person = session.identity_map.get(identity_key(Person, person_id))
         if person is not None:
-            session.expire(person, ["first_date"])
+            session.expire(person, list(_NAMED_DATES))
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,7 +519,7 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
     session.execute(
         insert(MemberTotal).from_select(["team_id", "user_id", "principle", "count"], sums)
     )
-    people = update(Person).values(first_date=_earliest_named())
+    people = update(Person).values(_named_dates())
     if team_id is not None:
         people = people.where(Person.team_id == team_id)
     session.execute(people.execution_options(synchronize_session=False))
@@ -502,25 +557,29 @@ def mismatches(session: Session) -> list[str]:
             differ = sorted(set(counted.items()) ^ set(kept.items()))[:5]
             found.append(f"{label} differ at {differ}")
     found.extend(_run_mismatches(session))
-    found.extend(_first_date_mismatches(session))
+    found.extend(_named_date_mismatches(session))
     return found
 
 
-def _first_date_mismatches(session: Session) -> list[str]:
-    """People whose kept first day is not the earliest of the entries naming them."""
-    earliest = _earliest_named()
-    wrong = session.execute(
-        select(Person.id, Person.first_date, earliest)
-        .where(
-            or_(
-                and_(Person.first_date.is_(None), earliest.is_not(None)),
-                and_(Person.first_date.is_not(None), earliest.is_(None)),
-                Person.first_date != earliest,
+def _named_date_mismatches(session: Session) -> list[str]:
+    """People whose kept first or latest days are not those of the entries naming them."""
+    found: list[str] = []
+    for column, expected in _named_dates().items():
+        kept = getattr(Person, column)
+        wrong = session.execute(
+            select(Person.id, kept, expected)
+            .where(
+                or_(
+                    and_(kept.is_(None), expected.is_not(None)),
+                    and_(kept.is_not(None), expected.is_(None)),
+                    kept != expected,
+                )
             )
-        )
-        .limit(5)
-    ).all()
-    return [f"first days of people differ at {[tuple(row) for row in wrong]}"] if wrong else []
+            .limit(5)
+        ).all()
+        if wrong:
+            found.append(f"{column} of people differs at {[tuple(row) for row in wrong]}")
+    return found
 
 
 def _run_mismatches(session: Session) -> list[str]:

@@ -121,6 +121,9 @@ def test_the_digest_lines_match_counting_every_entry(db: Database, seed: int, me
             (first, 30),
             (first + timedelta(days=20), 30),
             (first + timedelta(days=50), 7),
+            # Ending on the last day anyone logged: nobody touched since, as for a digest.
+            (first + timedelta(days=10), 30),
+            (first + timedelta(days=33), 7),
         ]:
             end = start + timedelta(days=days - 1)
             touches = Counter(root for root, day in entries if start <= day <= end)
@@ -138,7 +141,7 @@ def test_the_digest_lines_match_counting_every_entry(db: Database, seed: int, me
             )
 
 
-def test_the_migration_finds_every_persons_first_day(database_url: str) -> None:
+def test_the_migrations_find_every_persons_first_and_latest_days(database_url: str) -> None:
     from slackapp.store.migrate import upgrade
 
     database = Database(database_url)
@@ -195,13 +198,27 @@ def test_the_migration_finds_every_persons_first_day(database_url: str) -> None:
                     for person, day in (
                         (1, date(2026, 3, 4)),
                         (1, date(2026, 2, 1)),
+                        (1, date(2026, 3, 4)),
+                        (1, date(2026, 1, 9)),
                         (2, date(2026, 3, 1)),
                     )
                 ],
             )
         upgrade(database)
         with database.read_scope() as session:
-            first = dict(session.execute(select(Person.id, Person.first_date)).all())
+            kept = {
+                person: tuple(dates)
+                for person, *dates in session.execute(
+                    select(
+                        Person.id, Person.first_date, Person.touch_1, Person.touch_2, Person.touch_3
+                    )
+                )
+            }
     finally:
         database.dispose()
-    assert first == {1: date(2026, 2, 1), 2: date(2026, 3, 1), 3: None}
+    # The first day, then the latest three, newest first: a day named twice comes twice.
+    assert kept == {
+        1: (date(2026, 1, 9), date(2026, 3, 4), date(2026, 3, 4), date(2026, 2, 1)),
+        2: (date(2026, 3, 1), date(2026, 3, 1), None, None),
+        3: (None, None, None, None),
+    }

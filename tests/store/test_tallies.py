@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, select
@@ -38,6 +39,8 @@ def test_tallies_follow_every_change(db: Database, seed: int) -> None:
                     local_date=TODAY - timedelta(days=rng.randrange(10)),
                     link=rng.choice([None, f"https://x.com/{rng.randrange(5)}"]),
                     note=f"step {step}",
+                    # A few people named again and again: their first and latest days move.
+                    **_someone(rng),
                 )
                 result = store.log_connection(
                     session,
@@ -62,6 +65,7 @@ def test_tallies_follow_every_change(db: Database, seed: int) -> None:
                     local_date=TODAY - timedelta(days=rng.randrange(10)),
                     note="edited",
                     link=row.link,
+                    **_someone(rng),
                 )
                 store.update_connection(
                     session,
@@ -80,12 +84,19 @@ def test_tallies_follow_every_change(db: Database, seed: int) -> None:
         assert mismatches(session) == []
 
 
+def _someone(rng: random.Random) -> dict[str, Any]:
+    """Who an entry names: one of four people, or nobody."""
+    n = rng.randrange(5)
+    return {} if n == 4 else {"who": f"@friend{n}", "platform": Platform.TWITTER}
+
+
 def _random_draft(rng: random.Random, step: int) -> Draft:
     return Draft(
         principle=rng.choice(PRINCIPLE_ORDER),
         local_date=TODAY - timedelta(days=rng.randrange(6)),
         link=rng.choice([None, None, f"https://x.com/{rng.randrange(5)}"]),
         note=f"step {step}",
+        **_someone(rng),
     )
 
 
