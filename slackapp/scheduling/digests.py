@@ -71,8 +71,11 @@ def _names(session: Session, *, team_id: str, user_ids: list[str]) -> dict[str, 
 
 
 def _highlights(session: Session, *, team_id: str, start: date, end: date) -> tuple[Highlight, ...]:
-    # The newest notes first, then their writers' names: joining members before the LIMIT
-    # made PostgreSQL match every entry of the week against every member.
+    # The newest notes first (the latest day's, newest first, then the day before's), then
+    # their writers' names: joining members before the LIMIT made PostgreSQL match every entry
+    # of the week against every member. By day first, the entries come off the team's days
+    # index in order and only the latest day's are sorted; by time alone every note of the
+    # period was read and sorted.
     rows = plain_rows(
         session,
         select(
@@ -87,7 +90,7 @@ def _highlights(session: Session, *, team_id: str, start: date, end: date) -> tu
             Connection.local_date.between(start, end),
             Connection.note != "",
         )
-        .order_by(Connection.created_at.desc(), Connection.id.desc())
+        .order_by(Connection.local_date.desc(), Connection.created_at.desc(), Connection.id.desc())
         .limit(_HIGHLIGHT_POOL),
     ).all()
     names = _names(session, team_id=team_id, user_ids=sorted({row.user_id for row in rows}))

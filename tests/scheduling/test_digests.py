@@ -159,6 +159,33 @@ def test_highlights_are_recent_notes_one_per_person_first(db: Database) -> None:
     assert digest.highlights[2].principle is Principle.CARE
 
 
+def test_highlights_come_newest_day_first_whenever_they_were_written(db: Database) -> None:
+    # A note logged on Friday for Monday is Monday's: it comes after Thursday's.
+    with db.session_scope() as session:
+        _team(session)
+        add_connection(
+            session,
+            user_id="U1",
+            note="Thursday's",
+            local_date=FRI - timedelta(days=1),
+            created_at=_at(FRI - timedelta(days=1), 10),
+        )
+        add_connection(
+            session,
+            user_id="U2",
+            note="Monday's, written on Friday",
+            local_date=FRI - timedelta(days=4),
+            created_at=_at(FRI, 9),
+        )
+        add_connection(session, user_id="U3", note="Friday's", created_at=_at(FRI, 8))
+        digest = build_digest(session, team_id="T1", kind=DigestMode.WEEKLY, day=FRI)
+    assert [h.note for h in digest.highlights] == [
+        "Friday's",
+        "Thursday's",
+        "Monday's, written on Friday",
+    ]
+
+
 def test_highlights_prefer_different_people(db: Database) -> None:
     with db.session_scope() as session:
         _team(session)
