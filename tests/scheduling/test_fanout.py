@@ -110,10 +110,14 @@ def test_a_workspace_keeps_to_its_budget_and_others_do_not_wait_for_it(
     others = add_teams(db, 6, members=1)
     report = rig.tick(MONDAY_NINE)
     assert len(report.sent) == len(members) + len(others)
-    dms = [call.at for call in rig.posts() if call.params["channel"] in members]
-    # Ten at once (the burst), then two a second: the last four take at least two seconds.
+    dms = sorted(call.at for call in rig.posts() if call.params["channel"] in members)
+    # Ten at once (the burst), then two a second: the last four are taken 0.5, 1, 1.5 and 2 s
+    # after the first. Posts reach the stand-in a little after they are taken, the first of a
+    # burst most of all (it starts the threads), so the bound leaves it a gap's worth; sent
+    # unpaced, all fourteen arrive within a tenth of a second.
     assert len(dms) == len(members)
-    assert dms[-1] - dms[0] >= 1.9
+    assert dms[-1] - dms[0] >= 1.5
+    assert dms[-1] - dms[9] >= 1.0  # the four after the burst: at least two gaps after it
     elsewhere = [call.at for call in rig.posts() if call.params["channel"] in others]
     assert max(elsewhere) < dms[-1]
 
