@@ -6,6 +6,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -123,10 +124,17 @@ class ReadGate:
         self.places = places
         self.wait = wait
         self._reset()
+        # Per process: a forked child starts with nobody inside and nobody waiting, set before
+        # any of its threads can ask (a weak reference: registrations outlive gates).
+        gate = weakref.ref(self)
+
+        def reset_in_child() -> None:
+            if (alive := gate()) is not None:
+                alive._reset()
+
+        os.register_at_fork(after_in_child=reset_in_child)
 
     def _reset(self) -> None:
-        # Per process: a forked child starts with nobody inside and nobody waiting.
-        self._pid = os.getpid()
         self._lock = threading.Lock()
         self._free = self.places
         self._queue: deque[threading.Event] = deque()
@@ -140,8 +148,6 @@ class ReadGate:
     @contextmanager
     def held(self) -> Iterator[None]:
         """Hold a place for the block (or the one this thread holds already)."""
-        if self._pid != os.getpid():
-            self._reset()
         depth = getattr(self._depth, "value", 0)
         if depth == 0:
             self._enter()

@@ -145,10 +145,14 @@ def test_a_forked_process_starts_with_every_place_free() -> None:
     gate = ReadGate(1, wait=0.5)
     context = multiprocessing.get_context("fork")
     answers: multiprocessing.Queue[str] = context.Queue()
-    with gate.held():  # the parent's place is the parent's own
+    holder, leave = _holder(gate)  # another of the parent's threads holds the only place
+    try:
         child = context.Process(target=_enter_and_report, args=(gate, answers))
         child.start()
         child.join(10)
+    finally:
+        leave.set()
+        holder.join(10)
     assert answers.get(timeout=10) == "in"
 
 
