@@ -285,9 +285,20 @@ def refresh_named_dates(
         return
     session.flush()
     for offset in range(0, len(wanted), _CHUNK):
+        chunk = wanted[offset : offset + _CHUNK]
+        # The rows first, in id order (PostgreSQL; SQLite has one writer anyway): an UPDATE that
+        # waited for another writer's lock would check the row again but not its subqueries,
+        # and so miss the entries that writer committed (an entry logged during an undo kept the
+        # undone day as the person's latest). The UPDATE after the wait reads them all.
+        session.execute(
+            select(Person.id)
+            .where(Person.team_id == team_id, Person.id.in_(chunk))
+            .order_by(Person.id)
+            .with_for_update()
+        )
         session.execute(
             update(Person)
-            .where(Person.team_id == team_id, Person.id.in_(wanted[offset : offset + _CHUNK]))
+            .where(Person.team_id == team_id, Person.id.in_(chunk))
             .values(_named_dates())
             .execution_options(synchronize_session=False)
         )

@@ -4,14 +4,17 @@ forget-me and purges: per member, day and principle; per member and day; per mem
 from __future__ import annotations
 
 import random
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.orm import Session
 
 from slackapp.domain.entries import Draft, LogStatus
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store import connections as store
 from slackapp.store.db import Database
 from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal, Person
@@ -274,3 +277,72 @@ def test_first_days_of_people_follow_every_change(db: Database, seed: int) -> No
         with db.read_scope() as session:
             assert mismatches(session) == [], f"after step {step}: {action}"
     assert done >= {"log", "delete", "update", "redate", "forget", "merge"}, done
+
+
+def _log_naming_pat(session: Session, *, user_id: str, day: date) -> int:
+    result = store.log_connection(
+        session,
+        team_id="T1",
+        user_id=user_id,
+        draft=Draft(
+            principle=Principle.SOLVE, local_date=day, who="@pat", platform=Platform.TWITTER
+        ),
+        now=NOW,
+        daily_goal=10,
+        daily_cap=50,
+    )
+    assert result.connection is not None
+    return result.connection.id
+
+
+def _until_waiting_on_a_lock(db: Database) -> None:
+    deadline = time.monotonic() + 10
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    while True:
+        with db.engine.connect() as connection:
+            if connection.execute(query).scalar_one():
+                return
+        assert time.monotonic() < deadline, "nobody ever waited for the person's row"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("first", ["log", "undo"])
+def test_a_persons_days_stay_right_when_an_undo_and_another_change_meet(
+    db: Database, first: str
+) -> None:
+    # On PostgreSQL an undo recomputing a person's days may wait for another entry's writer;
+    # what that writer committed must be in the days it writes afterwards.
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing meets")
+    day = TODAY - timedelta(days=7)
+    with db.session_scope() as session:
+        older = _log_naming_pat(session, user_id="U1", day=day)
+        undone = _log_naming_pat(session, user_id="U2", day=day + timedelta(days=1))
+    written, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        # Ben holds the person's row, uncommitted, until released: a new entry, or an undo.
+        with db.session_scope() as session:
+            if first == "log":
+                _log_naming_pat(session, user_id="U2", day=day + timedelta(days=5))
+            else:
+                store.delete_connection(session, team_id="T1", user_id="U2", connection_id=undone)
+            written.set()
+            release.wait(10)
+
+    def undo() -> None:
+        # Meanwhile Ana undoes her older entry naming the same person.
+        with db.session_scope() as session:
+            store.delete_connection(session, team_id="T1", user_id="U1", connection_id=older)
+
+    first_writer = threading.Thread(target=holder)
+    first_writer.start()
+    assert written.wait(10)
+    second_writer = threading.Thread(target=undo)
+    second_writer.start()
+    _until_waiting_on_a_lock(db)
+    release.set()
+    first_writer.join(10)
+    second_writer.join(10)
+    with db.read_scope() as session:
+        assert mismatches(session) == []
