@@ -32,7 +32,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from slackapp.render.widgets import notice
 from slackapp.slack.posting import tell_member
-from slackapp.store.db import DatabaseBusy
+from slackapp.store.db import DatabaseBusy, ReadsBusy
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,11 @@ BUSY = "Valueboard is very busy right now and couldn't take that. Please try aga
 #: When a change could not get its turn at the database in time (DatabaseBusy).
 BUSY_NOTHING_SAVED = (
     "Valueboard is very busy right now, so nothing was saved. Please try again in a moment."
+)
+#: When a request could not get its turn to read in time (ReadsBusy): nothing changed either.
+BUSY_NOTHING_CHANGED = (
+    "Valueboard is very busy right now, so that didn't go through and nothing changed. "
+    "Please try again in a moment."
 )
 
 #: A request from a workspace with no installation ("Add to Slack"): nothing is done.
@@ -152,6 +157,8 @@ class FollowUps(Executor):
 
 def failure_text(error: BaseException) -> str:
     """What the member hears: "couldn't reach its database" only when it really couldn't."""
+    if isinstance(error, ReadsBusy):
+        return BUSY_NOTHING_CHANGED
     if isinstance(error, DatabaseBusy):
         return BUSY_NOTHING_SAVED
     unreachable = isinstance(error, OperationalError | InterfaceError | SATimeoutError)

@@ -51,6 +51,10 @@ class DatabaseBusy(Exception):
     """The database had more writers waiting than it could take in time; nothing was saved."""
 
 
+class ReadsBusy(DatabaseBusy):
+    """No turn to read came in time (see ReadGate): nothing was read, and nothing changed."""
+
+
 class WriteGate:
     """SQLite's single writer, taken in turn: a lock in this process, then a lock file.
 
@@ -114,8 +118,9 @@ class ReadGate:
     Here at most `places` read transactions run at once per process, and a freed place goes
     straight to the longest waiter (never to a newcomer, nor back to the thread that freed
     it), so waits are shared out evenly (the same boards: p99 8-46 ms). Whoever gets no place
-    within `wait` seconds gets DatabaseBusy. A read scope opened inside another, or inside a
-    unit of work, runs in the place its thread already holds: a thread waits here at most once.
+    within `wait` seconds gets ReadsBusy (a DatabaseBusy). A read scope opened inside another,
+    or inside a unit of work, runs in the place its thread already holds: a thread waits here
+    at most once.
     """
 
     def __init__(self, places: int = DEFAULT_READ_PLACES, *, wait: float = 2.0) -> None:
@@ -183,7 +188,7 @@ class ReadGate:
             if turn.is_set():  # handed over just as the wait ran out: the place is ours
                 return
             self._queue.remove(turn)
-        raise DatabaseBusy(f"no turn to read within {self.wait:g} s")
+        raise ReadsBusy(f"no turn to read within {self.wait:g} s")
 
     def _leave(self) -> None:
         with self._lock:
@@ -442,11 +447,13 @@ class Database:
                 session.close()
 
     @contextmanager
-    def read_scope(self) -> Iterator[Session]:
+    def read_scope(self, *, take_turn: bool = True) -> Iterator[Session]:
         """A session for reads only, all of them at one moment; on SQLite it never takes the
         write lock, and on PostgreSQL it cannot write. It waits its turn at the read gate
-        first (DatabaseBusy if none comes in time)."""
-        with self.read_gate.held():
+        first (ReadsBusy if none comes in time), unless `take_turn=False`: for the few long
+        reads (a member's export, a purge's look at the tables) that would otherwise hold a
+        place every board waits for."""
+        with self.read_gate.held() if take_turn else nullcontext():
             session = self._readers()
             try:
                 yield session

@@ -31,6 +31,7 @@ from slackapp.domain.team_settings import can_edit_settings, work_days_from_mask
 from slackapp.render.home import home_view
 from slackapp.slack.profiles import Profile, fetch_user, profile_of, remember
 from slackapp.store import connections as store
+from slackapp.store.db import ReadsBusy
 from slackapp.store.followups import open_follow_ups, reply_rates_between
 from slackapp.store.models import Member, Team
 from slackapp.store.people import recent_people
@@ -219,10 +220,16 @@ def _publish_loop(
     try:
         while True:
             if data is None:
-                with deps.db.read_scope() as session:
-                    team = deps.team_to_read(session, team_id)
-                    member = session.get(Member, (team_id, user_id))
-                    data = _home_data(deps, session, team=team, member=member, user_id=user_id)
+                try:
+                    with deps.db.read_scope() as session:
+                        team = deps.team_to_read(session, team_id)
+                        member = session.get(Member, (team_id, user_id))
+                        data = _home_data(deps, session, team=team, member=member, user_id=user_id)
+                except ReadsBusy as error:
+                    # After a change the member was answered already; the Home is built again
+                    # when they open it. Telling them "busy" now would read as a failed save.
+                    log.warning("busy, Home of %s left for later: %s", key, error)
+                    return
             _publish(deps, client, data)
             data = None
             if not _HOMES.finish(key):

@@ -159,3 +159,17 @@ def test_a_forked_process_starts_with_every_place_free() -> None:
 def test_a_gate_needs_a_place() -> None:
     with pytest.raises(ValueError, match="at least one place"):
         ReadGate(0)
+
+
+def test_a_long_read_outside_the_gate_neither_waits_nor_holds_a_place(db: Database) -> None:
+    db.read_gate = ReadGate(1, wait=0.05)
+    holder, leave = _holder(db.read_gate)
+    try:
+        with db.read_scope(take_turn=False) as session:  # an export, say
+            assert session.scalar(select(Team.team_id)) is None
+            assert db.read_gate.waiting == 0
+    finally:
+        leave.set()
+        holder.join(10)
+    with db.read_scope(take_turn=False), db.read_scope():  # the gate's place is still free
+        pass
