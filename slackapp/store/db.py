@@ -195,7 +195,9 @@ class ReadGate:
             if self._queue:
                 self._queue.popleft().set()
             else:
-                self._free += 1
+                # Never more than `places`: a place taken before a fork is freed in the child
+                # too, by the thread that forked, after the child's gate started afresh.
+                self._free = min(self._free + 1, self.places)
 
 
 @dataclass(frozen=True, slots=True)
