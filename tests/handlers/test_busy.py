@@ -7,8 +7,8 @@ the same command goes through once the database is free again.
 
 from __future__ import annotations
 
-import threading
 import time
+from contextlib import AbstractContextManager
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from slackapp.slack.listening import BUSY_NOTHING_CHANGED, BUSY_NOTHING_SAVED
 from slackapp.store.db import ReadGate, WriteGate
 from slackapp.store.models import Connection
+from tests.support.databases import read_place_held
 from tests.support.driver import SlackDriver
 
 
@@ -46,31 +47,17 @@ def test_a_connect_that_gets_no_turn_to_write_is_told_busy_and_nothing_is_saved(
     assert _entries(slack) == 1
 
 
-def _hold_every_read_place(slack: SlackDriver) -> tuple[threading.Thread, threading.Event]:
+def _hold_every_read_place(slack: SlackDriver) -> AbstractContextManager[None]:
     """Another request holding the only read place, for as long as the test needs."""
     slack.db.read_gate = ReadGate(1, wait=0.2)
-    inside, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with slack.db.read_scope():
-            inside.set()
-            leave.wait(10)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert inside.wait(10)
-    return thread, leave
+    return read_place_held(slack.db.read_gate)
 
 
 def test_a_board_that_gets_no_turn_to_read_is_told_busy_and_nothing_changed(
     slack: SlackDriver,
 ) -> None:
-    holder, leave = _hold_every_read_place(slack)
-    try:
+    with _hold_every_read_place(slack):
         response = slack.response_to(slack.command("", command="/mystats"))
-    finally:
-        leave.set()
-        holder.join(10)
     assert response["response_type"] == "ephemeral"
     # Not "nothing was saved": the member asked to see something, not to save it.
     assert BUSY_NOTHING_CHANGED in response["text"]
@@ -87,15 +74,11 @@ def test_a_home_left_unbuilt_after_a_change_is_not_told_as_a_failed_change(
     slack.response_to(slack.command("solve answered @jane's question about webhook retries"))
     with slack.db.read_scope() as session:
         entry = session.scalars(select(Connection.id)).one()
-    holder, leave = _hold_every_read_place(slack)
-    try:
+    with _hold_every_read_place(slack):
         # The undo is done and answered; rebuilding the Home after it finds no turn to read.
         reply = slack.block_action("undo_connection", value=str(entry))
         assert "Removed" in slack.response_to(reply)["text"]
         time.sleep(0.5)  # the work after the ack, given its time to say anything more
         said = [call.params for call in slack.standin.calls("response_url")]
-    finally:
-        leave.set()
-        holder.join(10)
     assert not any("busy" in str(message) for message in said)
     assert _entries(slack) == 0

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from slackapp.store.db import Database, DatabaseBusy, ReadGate
 from slackapp.store.models import Team
+from tests.support.databases import read_place_held
 from tests.support.factories import add_team
 
 
@@ -30,21 +31,6 @@ def _until(condition: Callable[[], bool]) -> None:
 
 def _waiting(gate: ReadGate, count: int) -> bool:
     return gate.waiting == count
-
-
-def _holder(gate: ReadGate) -> tuple[threading.Thread, threading.Event]:
-    """A thread that takes a place and keeps it until the event is set."""
-    inside, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with gate.held():
-            inside.set()
-            leave.wait(10)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert inside.wait(10)
-    return thread, leave
 
 
 def test_a_freed_place_goes_to_the_longest_waiter_never_back_to_whoever_freed_it() -> None:
@@ -72,8 +58,6 @@ def test_a_freed_place_goes_to_the_longest_waiter_never_back_to_whoever_freed_it
 
 def test_places_are_shared_by_as_many_readers_as_there_are_places() -> None:
     gate = ReadGate(2, wait=10)
-    first, leave_first = _holder(gate)
-    second, leave_second = _holder(gate)  # the second place: no wait
     third_in = threading.Event()
 
     def third() -> None:
@@ -81,24 +65,21 @@ def test_places_are_shared_by_as_many_readers_as_there_are_places() -> None:
             third_in.set()
 
     thread = threading.Thread(target=third)
-    thread.start()
-    _until(lambda: gate.waiting == 1)
-    assert not third_in.is_set()
-    leave_second.set()
-    assert third_in.wait(10)
-    leave_first.set()
-    for each in (first, second, thread):
-        each.join(10)
+    with read_place_held(gate):
+        with read_place_held(gate):  # the second place: no wait
+            thread.start()
+            _until(lambda: gate.waiting == 1)
+            assert not third_in.is_set()
+        assert third_in.wait(10)  # the second place was freed: the third reader has it
+    thread.join(10)
 
 
 def test_no_place_in_time_is_busy_and_leaves_the_queue_as_it_was() -> None:
     gate = ReadGate(1, wait=0.05)
-    holder, leave = _holder(gate)
-    with pytest.raises(DatabaseBusy, match="no turn to read"), gate.held():
-        pytest.fail("got in while the only place was taken")
-    assert gate.waiting == 0
-    leave.set()
-    holder.join(10)
+    with read_place_held(gate):
+        with pytest.raises(DatabaseBusy, match="no turn to read"), gate.held():
+            pytest.fail("got in while the only place was taken")
+        assert gate.waiting == 0
     with gate.held():  # the place came back free: no wait, no error
         pass
 
@@ -121,16 +102,12 @@ def test_a_read_inside_a_read_or_a_unit_of_work_never_waits_for_a_second_place(
         assert outer.scalar(select(Team.daily_goal)) == inner.scalar(select(Team.daily_goal))
     # Another thread holds the only place: a unit of work's own reads still go ahead, so a
     # writer never waits for a reader that may be waiting for it.
-    holder, leave = _holder(db.read_gate)
-    try:
+    with read_place_held(db.read_gate):
         with db.session_scope() as session, db.read_scope() as reader:
             assert reader.scalar(select(Team.daily_goal)) == 10
             add_team(session, team_id="T2")
         with pytest.raises(DatabaseBusy), db.read_scope():
             pass
-    finally:
-        leave.set()
-        holder.join(10)
 
 
 def _enter_and_report(gate: ReadGate, answers: multiprocessing.Queue[str]) -> None:
@@ -145,14 +122,10 @@ def test_a_forked_process_starts_with_every_place_free() -> None:
     gate = ReadGate(1, wait=0.5)
     context = multiprocessing.get_context("fork")
     answers: multiprocessing.Queue[str] = context.Queue()
-    holder, leave = _holder(gate)  # another of the parent's threads holds the only place
-    try:
+    with read_place_held(gate):  # another of the parent's threads holds the only place
         child = context.Process(target=_enter_and_report, args=(gate, answers))
         child.start()
         child.join(10)
-    finally:
-        leave.set()
-        holder.join(10)
     assert answers.get(timeout=10) == "in"
 
 
@@ -163,13 +136,8 @@ def test_a_gate_needs_a_place() -> None:
 
 def test_a_long_read_outside_the_gate_neither_waits_nor_holds_a_place(db: Database) -> None:
     db.read_gate = ReadGate(1, wait=0.05)
-    holder, leave = _holder(db.read_gate)
-    try:
-        with db.read_scope(take_turn=False) as session:  # an export, say
-            assert session.scalar(select(Team.team_id)) is None
-            assert db.read_gate.waiting == 0
-    finally:
-        leave.set()
-        holder.join(10)
+    with read_place_held(db.read_gate), db.read_scope(take_turn=False) as session:  # an export
+        assert session.scalar(select(Team.team_id)) is None
+        assert db.read_gate.waiting == 0
     with db.read_scope(take_turn=False), db.read_scope():  # the gate's place is still free
         pass

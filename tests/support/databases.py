@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -25,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from slackapp.store.db import Database, Timeouts, normalize_url
+from slackapp.store.db import Database, ReadGate, Timeouts, normalize_url
 from slackapp.store.migrate import upgrade
 
 _LOCAL_HOSTS = {None, "", "localhost", "127.0.0.1", "::1"}
@@ -212,3 +213,23 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def read_place_held(gate: ReadGate) -> Iterator[None]:
+    """Another thread holds a place at `gate` (another request reading) for the block."""
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gate.held():
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert inside.wait(10), "the other reader never got its place"
+    try:
+        yield
+    finally:
+        leave.set()
+        thread.join(10)
