@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Select,
     and_,
     bindparam,
     func,
@@ -22,9 +24,8 @@ from sqlalchemy import (
     select,
     true,
     union,
-    union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
 from slackapp.domain.windows import Span
@@ -222,8 +223,8 @@ def _counted_deepened(
     return sum(1 for n in by_root.values() if n >= touches)
 
 
-#: Who has their last three touches in the window, from ix_people_team_touches alone.
-_KEPT_IN_WINDOW = select(Person.id).where(
+#: How many have their last three touches in the window, from ix_people_team_touches alone.
+_KEPT_IN_WINDOW = select(func.count()).where(
     Person.team_id == bindparam("team_id"),
     Person.touch_3 >= bindparam("start"),
     Person.touch_1 <= bindparam("end"),
@@ -238,40 +239,54 @@ _TOUCHED_AFTER = select(Connection.person_id).where(
 )
 
 
-_KEPT_DATES = tuple(getattr(Person, column) for column in KEPT_TOUCH_COLUMNS)
-#: Those merged into someone and touched since `start` (ix_people_team_merged), with whom.
-_MERGED_SINCE = select(Person.id, Person.merged_into, *_KEPT_DATES).where(
-    Person.team_id == bindparam("team_id"),
-    Person.merged_into.is_not(None),
-    Person.touch_1 >= bindparam("start"),
-)
+def _merged_since() -> Select[*tuple[Any, ...]]:
+    root = aliased(Person, name="root")
+    return (
+        select(
+            Person.id,
+            Person.merged_into,
+            *(getattr(Person, column) for column in KEPT_TOUCH_COLUMNS),
+            *(getattr(root, column) for column in KEPT_TOUCH_COLUMNS),
+        )
+        .join(root, root.id == Person.merged_into)
+        .where(
+            Person.team_id == bindparam("team_id"),
+            Person.merged_into.is_not(None),
+            Person.touch_1 >= bindparam("start"),
+        )
+    )
+
+
+#: Those merged into someone and touched since `start` (ix_people_team_merged), each with whom
+#: and both sets of kept dates: the root's by its key.
+_MERGED_SINCE = _merged_since()
+
+_TOUCHES = len(KEPT_TOUCH_COLUMNS)
+
+
+def _kept_in_window(latest: tuple[date | None, ...], start: date, end: date) -> bool:
+    """As _KEPT_IN_WINDOW asks of someone's kept dates (latest first)."""
+    newest, third = latest[0], latest[-1]
+    return third is not None and third >= start and newest is not None and newest <= end
 
 
 def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, touches: int) -> int:
     """Someone nobody has touched since `end` was touched three times in the window exactly
-    when their third latest touch is in it: one range on ix_people_team_touches.
+    when their third latest touch is in it: one count on ix_people_team_touches.
 
     People in a merge count together as whom they were merged into: each one's touches in the
     window, up to three, are those of their latest three that fall in it, so only the groups
-    with someone merged touched in the window are added up. The few people touched since
-    `end` (the window usually ends today) are counted from their entries.
+    with someone merged touched in the window are added up (and taken off the count). The few
+    people touched since `end` (the window usually ends today) are counted from their entries.
     """
     window = {"team_id": team_id, "start": start, "end": end}
     later = {person for person in session.scalars(_TOUCHED_AFTER, window) if person is not None}
     root_of: dict[int, int] = {}
     latest_of: dict[int, tuple[date | None, ...]] = {}
-    for person_id, into, *latest in plain_rows(session, _MERGED_SINCE, window):
-        if into is not None:
-            root_of[person_id] = into
-            latest_of[person_id] = tuple(latest)
-    roots = sorted(set(root_of.values()))
-    for offset in range(0, len(roots), _CHUNK):
-        rows = plain_rows(
-            session,
-            select(Person.id, *_KEPT_DATES).where(Person.id.in_(roots[offset : offset + _CHUNK])),
-        )
-        for person_id, *latest in rows:
-            latest_of[person_id] = tuple(latest)
+    for person_id, into, *dates in plain_rows(session, _MERGED_SINCE, window):
+        root_of[person_id] = into
+        latest_of[person_id] = tuple(dates[:_TOUCHES])
+        latest_of[into] = tuple(dates[_TOUCHES:])
     in_window = {
         person_id: sum(1 for day in latest if day is not None and day >= start)
         for person_id, latest in latest_of.items()
@@ -293,46 +308,55 @@ def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, to
         for person_id, n in rows:
             if person_id is not None:
                 in_window[person_id] = int(n)
-    added_up = set(roots)
-    alone = [
-        person for person in session.scalars(_KEPT_IN_WINDOW, window) if person not in added_up
-    ]
+    # The roots of those groups are in the count too when their own dates qualify: they are
+    # counted with their group instead.
+    counted_alone = sum(
+        1 for root in set(root_of.values()) if _kept_in_window(latest_of[root], start, end)
+    )
+    alone = int(plain_rows(session, _KEPT_IN_WINDOW, window).scalar() or 0) - counted_alone
     by_root: Counter[int] = Counter()
     for person_id, n in in_window.items():
         by_root[root_of.get(person_id, person_id)] += n
-    return len(alone) + sum(1 for n in by_root.values() if n >= touches)
+    return alone + sum(1 for n in by_root.values() if n >= touches)
+
+
+def _first_time_statement() -> Select[int]:
+    found = aliased(Person, name="found")
+    root = func.coalesce(found.merged_into, found.id)
+    earlier = (
+        # The root itself, by its key.
+        select(Person.id).where(
+            Person.id == root, unindexed(Person.first_date) < bindparam("start")
+        ),
+        # Whoever was merged into it (ix_people_team_merged).
+        select(Person.id).where(
+            Person.team_id == bindparam("team_id"),
+            Person.merged_into == root,
+            unindexed(Person.first_date) < bindparam("start"),
+        ),
+    )
+    return select(func.count(root.distinct())).where(
+        found.team_id == bindparam("team_id"),
+        found.first_date.between(bindparam("start"), bindparam("end")),
+        *(~before.exists() for before in earlier),
+    )
+
+
+#: Who was first touched in the window, as whom they were merged into, unless someone of their
+#: group was touched before it: one range on ix_people_team_first, each found person's group
+#: looked up by key and on ix_people_team_merged. `first_date` is not looked up through an
+#: index there, or SQLite walks every person of the team touched before the window.
+_FIRST_TIME = _first_time_statement()
 
 
 def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
     """People the team touched from `start` to `end` and never before `start`.
 
-    Those whose first day (`people.first_date`, kept as entries change) falls in the window:
-    one range on ix_people_team_first. A merged person's first day is the earliest of their
-    group, so the groups of those found are read once more.
+    Each person keeps their first day (`people.first_date`, kept as entries change); a merged
+    group's first day is the earliest of its people's. One statement, counted by the database.
     """
-    found = plain_rows(
-        session,
-        select(Person.id, Person.merged_into).where(
-            Person.team_id == team_id, Person.first_date.between(start, end)
-        ),
-    ).all()
-    roots = sorted({root if root is not None else person for person, root in found})
-    earliest: dict[int, date] = {}
-    for offset in range(0, len(roots), _CHUNK):
-        chunk = roots[offset : offset + _CHUNK]
-        # Each group: the root itself (by its key: they are this team's, found above) and
-        # whoever was merged into it (ix_people_team_merged). Two lookups, where one OR, or
-        # the team in the first, has SQLite read every person of the team.
-        group: CompoundSelect[tuple[int | None, date | None]] = union_all(
-            select(Person.id, Person.first_date).where(Person.id.in_(chunk)),
-            select(Person.merged_into, Person.first_date).where(
-                Person.team_id == team_id, Person.merged_into.in_(chunk)
-            ),
-        )
-        for root, first in plain_rows(session, select(group.subquery())):
-            if root is not None and first is not None:
-                earliest[root] = min(first, earliest.get(root, first))
-    return sum(1 for first in earliest.values() if start <= first <= end)
+    window = {"team_id": team_id, "start": start, "end": end}
+    return int(plain_rows(session, _FIRST_TIME, window).scalar() or 0)
 
 
 def member_names(

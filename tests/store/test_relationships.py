@@ -115,15 +115,11 @@ def test_the_digest_lines_match_counting_every_entry(db: Database, seed: int, me
             if person is not None
         ]
         assert merges == 0 or len(set(roots.values())) < len(roots)
+        # Every start day, before, through and after the entries: a window's edge falls on
+        # every day someone was touched, and the last windows end on the last day anyone logged
+        # (nobody touched since, as for a digest) or after it.
         for start, days in [
-            (first, 7),
-            (first + timedelta(days=9), 7),
-            (first, 30),
-            (first + timedelta(days=20), 30),
-            (first + timedelta(days=50), 7),
-            # Ending on the last day anyone logged: nobody touched since, as for a digest.
-            (first + timedelta(days=10), 30),
-            (first + timedelta(days=33), 7),
+            (first + timedelta(days=offset), days) for offset in range(-2, 42) for days in (7, 30)
         ]:
             end = start + timedelta(days=days - 1)
             touches = Counter(root for root, day in entries if start <= day <= end)
