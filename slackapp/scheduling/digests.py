@@ -5,10 +5,12 @@ Pure reads over a session; `slackapp.render.digest` turns a `Digest` into a mess
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from types import MappingProxyType
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import Period, Window, WorkDays
@@ -62,49 +64,66 @@ def _next_work_day(day: date, *, work_days: WorkDays) -> date:
 def _names(session: Session, *, team_id: str, user_ids: list[str]) -> dict[str, str | None]:
     if not user_ids:
         return {}
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         select(Member.user_id, Member.display_name).where(
             Member.team_id == team_id, Member.user_id.in_(user_ids)
-        )
+        ),
     )
     return {user_id: name for user_id, name in rows}
 
 
-def _highlights(session: Session, *, team_id: str, start: date, end: date) -> tuple[Highlight, ...]:
-    # The newest notes first (the latest day's, newest first, then the day before's), then
-    # their writers' names: joining members before the LIMIT made PostgreSQL match every entry
-    # of the week against every member. By day first, the entries come off the team's days
-    # index in order and only the latest day's are sorted; by time alone every note of the
-    # period was read and sorted.
-    rows = plain_rows(
-        session,
-        select(
-            Connection.id,
-            Connection.user_id,
-            Connection.principle,
-            Connection.note,
-            Connection.local_date,
-        )
-        .where(
-            Connection.team_id == team_id,
-            Connection.local_date.between(start, end),
-            Connection.note != "",
-        )
-        .order_by(Connection.local_date.desc(), Connection.created_at.desc(), Connection.id.desc())
-        .limit(_HIGHLIGHT_POOL),
-    ).all()
-    names = _names(session, team_id=team_id, user_ids=sorted({row.user_id for row in rows}))
-    pool = [
-        Highlight(
-            connection_id=row.id,
-            user_id=row.user_id,
-            display_name=names.get(row.user_id),
-            principle=Principle(row.principle),
-            note=row.note.strip(),
-            local_date=row.local_date,
-        )
+class _Note(NamedTuple):
+    connection_id: int
+    user_id: str
+    principle: Principle
+    text: str
+    local_date: date
+
+
+_RECENT_NOTES = (
+    select(
+        Connection.id,
+        Connection.user_id,
+        Connection.principle,
+        Connection.note,
+        Connection.local_date,
+    )
+    .where(
+        Connection.team_id == bindparam("team_id"),
+        Connection.local_date.between(bindparam("start"), bindparam("end")),
+        Connection.note != "",
+    )
+    .order_by(Connection.local_date.desc(), Connection.created_at.desc(), Connection.id.desc())
+    .limit(_HIGHLIGHT_POOL)
+)
+
+
+def _recent_notes(session: Session, *, team_id: str, start: date, end: date) -> list[_Note]:
+    # The newest notes first (the latest day's, newest first, then the day before's); their
+    # writers' names come after, with the streak holders': joining members before the LIMIT
+    # made PostgreSQL match every entry of the week against every member. By day first, the
+    # entries come off the team's days index in order and only the latest day's are sorted; by
+    # time alone every note of the period was read and sorted.
+    rows = plain_rows(session, _RECENT_NOTES, {"team_id": team_id, "start": start, "end": end})
+    return [
+        _Note(row.id, row.user_id, Principle(row.principle), row.note.strip(), row.local_date)
         for row in rows
         if row.note.strip()
+    ]
+
+
+def _highlights(notes: list[_Note], *, names: Mapping[str, str | None]) -> tuple[Highlight, ...]:
+    pool = [
+        Highlight(
+            connection_id=note.connection_id,
+            user_id=note.user_id,
+            display_name=names.get(note.user_id),
+            principle=note.principle,
+            note=note.text,
+            local_date=note.local_date,
+        )
+        for note in notes
     ]
     # Newest first, but one per person before anyone gets a second, so three notes show three
     # people when three people wrote some.
@@ -145,7 +164,12 @@ def build_digest(session: Session, *, team_id: str, kind: DigestMode, day: date)
         work_days=settings.work_days,
         limit=STREAK_COUNT,
     )
-    names = _names(session, team_id=team_id, user_ids=[user_id for user_id, _ in streak_rows])
+    notes = _recent_notes(session, team_id=team_id, start=start, end=end)
+    # Who holds a streak and who wrote a note, named at once.
+    writers = {note.user_id for note in notes}
+    names = _names(
+        session, team_id=team_id, user_ids=sorted(writers.union(u for u, _ in streak_rows))
+    )
     per_day = team_daily_counts(session, team_id=team_id, start=start, end=end)
     next_day = _next_work_day(end, work_days=settings.work_days)
     next_principle = principle_of_the_day(next_day, work_days=settings.work_days)
@@ -173,7 +197,7 @@ def build_digest(session: Session, *, team_id: str, kind: DigestMode, day: date)
             StreakHolder(user_id=user_id, display_name=names.get(user_id), days=days)
             for user_id, days in streak_rows
         ),
-        highlights=_highlights(session, team_id=team_id, start=start, end=end),
+        highlights=_highlights(notes, names=names),
         days=tuple(
             DayCounts(day=d, counts=MappingProxyType(counts))
             for d, counts in sorted(per_day.items())
