@@ -27,12 +27,6 @@ from slackapp.store.watchdog import Watchdog
 #: How long SQLite waits for another writer's lock when no statement timeout bounds it
 #: (operator commands such as `migrate`), in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-#: How much of a SQLite file is read through a memory map (address space, not memory). The
-#: pages live once in the OS page cache, shared by every connection and worker, instead of
-#: each connection's own 2 MB page cache: at a million entries that page cache misses on
-#: almost every lookup, and reads went through a system call each (the weekly digest measured
-#: 8.7 ms without the map, 5.9 ms with it; at 16 at once, p50 68 ms, 50 ms with it).
-SQLITE_MMAP_BYTES = 1 << 30
 #: Execution option marking a connection whose transactions only read.
 READ_ONLY = "valueboard_read_only"
 #: How much longer than the statement timeout a round trip may take before it is cut.
@@ -269,8 +263,8 @@ def create_db_engine(
     """An engine tuned for the backend, with timeouts so that a hung database cannot hang us.
 
     PostgreSQL: connect and statement timeouts, and a pre-ping so that a pool recovers by
-    itself after the database restarts. SQLite: WAL, a bounded busy timeout, immediate write
-    locks, and reads through a memory map.
+    itself after the database restarts. SQLite: WAL, a bounded busy timeout, and immediate
+    write locks.
     """
     timeouts = timeouts or Timeouts()
     parsed = normalize_url(url)
@@ -316,8 +310,6 @@ def create_db_engine(
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        if not in_memory:
-            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from slackapp.store.db import SQLITE_MMAP_BYTES, Database
+from slackapp.store.db import Database
 from slackapp.store.models import Team
 from tests.support.factories import add_team
 
@@ -44,21 +43,3 @@ def test_the_unit_of_work_after_a_read_scope_writes_as_before(db: Database) -> N
             assert team is not None
             team.daily_goal = goal
         assert _goal(db, "T1") == goal
-
-
-def test_sqlite_reads_through_a_memory_map_and_sees_every_commit(db: Database) -> None:
-    # Every connection maps the file; a reader on one still sees what another committed
-    # (through the WAL, which is never mapped).
-    if db.backend != "sqlite":
-        pytest.skip("the memory map is SQLite's")
-    with db.engine.connect() as connection:
-        mapped = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
-    assert mapped == SQLITE_MMAP_BYTES
-    with db.session_scope() as session:
-        add_team(session, team_id="T1", daily_goal=10)
-    assert _goal(db, "T1") == 10
-    with db.session_scope() as session:
-        team = session.get(Team, "T1")
-        assert team is not None
-        team.daily_goal = 7
-    assert _goal(db, "T1") == 7
