@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from slackapp.store.db import Database
+from slackapp.store.db import SQLITE_CACHE_KIB, Database
 from slackapp.store.models import Team
 from tests.support.factories import add_team
 
@@ -43,3 +44,12 @@ def test_the_unit_of_work_after_a_read_scope_writes_as_before(db: Database) -> N
             assert team is not None
             team.daily_goal = goal
         assert _goal(db, "T1") == goal
+
+
+def test_each_sqlite_connection_keeps_a_page_cache_of_the_set_size(db: Database) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("the page cache setting is SQLite's")
+    for _ in range(2):  # a fresh connection, and the pooled one again
+        with db.engine.connect() as connection:
+            kept = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        assert kept == -SQLITE_CACHE_KIB
