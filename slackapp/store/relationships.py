@@ -8,17 +8,21 @@ People reached, for a team without merges, is counted by the database alone.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CompoundSelect,
+    Date,
     Select,
     and_,
     bindparam,
+    case,
     func,
     or_,
     select,
@@ -239,14 +243,28 @@ _TOUCHED_AFTER = select(Connection.person_id).where(
 )
 
 
-def _merged_since() -> Select[*tuple[Any, ...]]:
+def _kept_since(person: type[Person]) -> ColumnElement[int]:
+    """How many of `person`'s kept latest touches fall on or after `start` (0 to 3)."""
+    since: BindParameter[date] = bindparam("start", type_=Date)
+    counted = [
+        case((getattr(person, column) >= since, 1), else_=0) for column in KEPT_TOUCH_COLUMNS
+    ]
+    return functools.reduce(operator.add, counted)
+
+
+def _merged_since() -> Select[int, int, int, int, int]:
     root = aliased(Person, name="root")
     return (
         select(
             Person.id,
             Person.merged_into,
-            *(getattr(Person, column) for column in KEPT_TOUCH_COLUMNS),
-            *(getattr(root, column) for column in KEPT_TOUCH_COLUMNS),
+            _kept_since(Person),
+            _kept_since(root),
+            # Whether _KEPT_IN_WINDOW counts the root on its own.
+            case(
+                (and_(root.touch_3 >= bindparam("start"), root.touch_1 <= bindparam("end")), 1),
+                else_=0,
+            ),
         )
         .join(root, root.id == Person.merged_into)
         .where(
@@ -258,16 +276,9 @@ def _merged_since() -> Select[*tuple[Any, ...]]:
 
 
 #: Those merged into someone and touched since `start` (ix_people_team_merged), each with whom
-#: and both sets of kept dates: the root's by its key.
+#: and how many of both one's and the root's kept dates are since `start` (the root by its key),
+#: counted by the database: no dates come back to be parsed.
 _MERGED_SINCE = _merged_since()
-
-_TOUCHES = len(KEPT_TOUCH_COLUMNS)
-
-
-def _kept_in_window(latest: tuple[date | None, ...], start: date, end: date) -> bool:
-    """As _KEPT_IN_WINDOW asks of someone's kept dates (latest first)."""
-    newest, third = latest[0], latest[-1]
-    return third is not None and third >= start and newest is not None and newest <= end
 
 
 def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, touches: int) -> int:
@@ -282,16 +293,17 @@ def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, to
     window = {"team_id": team_id, "start": start, "end": end}
     later = {person for person in session.scalars(_TOUCHED_AFTER, window) if person is not None}
     root_of: dict[int, int] = {}
-    latest_of: dict[int, tuple[date | None, ...]] = {}
-    for person_id, into, *dates in plain_rows(session, _MERGED_SINCE, window):
+    kept: dict[int, int] = {}
+    # The roots of those groups that _KEPT_IN_WINDOW counts: they are counted with their
+    # group instead.
+    counted_alone: set[int] = set()
+    for person_id, into, own, roots, root_alone in plain_rows(session, _MERGED_SINCE, window):
         root_of[person_id] = into
-        latest_of[person_id] = tuple(dates[:_TOUCHES])
-        latest_of[into] = tuple(dates[_TOUCHES:])
-    in_window = {
-        person_id: sum(1 for day in latest if day is not None and day >= start)
-        for person_id, latest in latest_of.items()
-        if person_id not in later
-    }
+        kept[person_id] = own
+        kept[into] = roots
+        if root_alone:
+            counted_alone.add(into)
+    in_window = {person_id: n for person_id, n in kept.items() if person_id not in later}
     wanted = sorted(later)
     for offset in range(0, len(wanted), _CHUNK):
         # Each one's own entries (ix_connections_person_recent), their dates read from it.
@@ -305,15 +317,11 @@ def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, to
             )
             .group_by(Connection.person_id),
         )
-        for person_id, n in rows:
-            if person_id is not None:
-                in_window[person_id] = int(n)
-    # The roots of those groups are in the count too when their own dates qualify: they are
-    # counted with their group instead.
-    counted_alone = sum(
-        1 for root in set(root_of.values()) if _kept_in_window(latest_of[root], start, end)
-    )
-    alone = int(plain_rows(session, _KEPT_IN_WINDOW, window).scalar() or 0) - counted_alone
+        for found, n in rows:
+            if found is not None:
+                in_window[found] = int(n)
+    # Never below zero: every root in counted_alone is one _KEPT_IN_WINDOW counted.
+    alone = int(plain_rows(session, _KEPT_IN_WINDOW, window).scalar() or 0) - len(counted_alone)
     by_root: Counter[int] = Counter()
     for person_id, n in in_window.items():
         by_root[root_of.get(person_id, person_id)] += n
