@@ -16,6 +16,7 @@ from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -39,6 +40,12 @@ READ_ONLY = "valueboard_read_only"
 WATCHDOG_GRACE_S = 1
 #: Seconds unacknowledged data may wait on a PostgreSQL connection before it is dropped.
 TCP_USER_TIMEOUT_S = 2
+#: A pooled PostgreSQL connection idle at least this long is pinged before use, so that one the
+#: server dropped meanwhile (a restart, an idle timeout on the way) is replaced, not handed out.
+#: One used within the last second is not: a busy process saves a round trip per checkout,
+#: 0.12-0.14 ms of its 0.5-0.6 ms around a one-statement read. A restart that falls between two
+#: uses that close fails the next statement on that connection, which then renews the whole pool.
+PING_AFTER_IDLE_S = 1.0
 #: Connections each process keeps, and how many more it may open at busy moments, when
 #: nothing says otherwise (the served app sizes them by its threads: see open_database).
 DEFAULT_POOL_SIZE = 10
@@ -268,9 +275,9 @@ def create_db_engine(
 ) -> Engine:
     """An engine tuned for the backend, with timeouts so that a hung database cannot hang us.
 
-    PostgreSQL: connect and statement timeouts, and a pre-ping so that a pool recovers by
-    itself after the database restarts. SQLite: WAL, a bounded busy timeout, immediate write
-    locks, and a page cache that holds a big database's hot index pages.
+    PostgreSQL: connect and statement timeouts, and a ping of connections left idle so that a
+    pool recovers by itself after the database restarts. SQLite: WAL, a bounded busy timeout,
+    immediate write locks, and a page cache that holds a big database's hot index pages.
     """
     timeouts = timeouts or Timeouts()
     parsed = normalize_url(url)
@@ -278,11 +285,11 @@ def create_db_engine(
         engine = create_engine(
             _postgres_url(parsed, timeouts),
             echo=echo,
-            pool_pre_ping=True,
             pool_timeout=timeouts.pool,
             pool_size=pool_size,
             max_overflow=max_overflow,
         )
+        _ping_when_idle(engine)
         if timeouts.statement is not None:
             # The server's statement_timeout fires first while the server is alive.
             Watchdog(engine, limit=timeouts.statement + WATCHDOG_GRACE_S)
@@ -330,6 +337,37 @@ def create_db_engine(
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+_USED_AT = "valueboard_used_at"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """The pool's pre-ping, for connections idle PING_AFTER_IDLE_S or more (see there).
+
+    A connection the server has dropped is thrown away and another taken, as the pool's own
+    pre-ping does (SQLAlchemy retries a checkout that raises DisconnectionError); any other
+    failure of the ping is raised. The ping is the dialect's, so the Watchdog bounds it.
+    """
+
+    def used(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_USED_AT] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        used_at = record.info.get(_USED_AT)
+        if used_at is not None and time.monotonic() - used_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError(f"dropped while idle: {error}") from error
+            raise
+        record.info[_USED_AT] = time.monotonic()
+
+    event.listen(engine.pool, "connect", used)
+    event.listen(engine.pool, "checkin", used)
+    event.listen(engine.pool, "checkout", checkout)
 
 
 def _write_gate(engine: Engine) -> WriteGate | None:

@@ -40,6 +40,7 @@ class Watchdog:
         event.listen(engine, "commit", self._arm_connection)
         event.listen(engine, "rollback", self._arm_connection)
         event.listen(engine.pool, "checkin", self._disarm_checkin)
+        event.listen(engine.pool, "invalidate", self._disarm_invalidated)
         # The pool's pre-ping talks to the server outside any statement event: watch it too.
         ping = engine.dialect.do_ping
 
@@ -75,11 +76,21 @@ class Watchdog:
 
     def _disarm_error(self, context: Any) -> None:
         connection = getattr(context, "connection", None)
-        if connection is not None and connection.connection.dbapi_connection is not None:
+        if connection is None or connection.invalidated:
+            return  # the pool's invalidate event disarms it
+        if connection.connection.dbapi_connection is not None:
             self._disarm(connection.connection.dbapi_connection)
 
     def _arm_connection(self, conn: Any) -> None:
-        self._arm(conn.connection.dbapi_connection)
+        # A connection the server dropped has nothing to say on the wire at its rollback; and
+        # asking it for its DBAPI connection would try to reconnect inside the failed
+        # transaction (PendingRollbackError in place of the real error, the checkout leaked).
+        if not conn.invalidated:
+            self._arm(conn.connection.dbapi_connection)
+
+    def _disarm_invalidated(self, dbapi_connection: Any, _record: Any, _error: Any) -> None:
+        if dbapi_connection is not None:
+            self._disarm(dbapi_connection)
 
     def _disarm_checkin(self, dbapi_connection: Any, _record: Any) -> None:
         if dbapi_connection is not None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
+import time
+from typing import Any
 
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+
+from slackapp.store import db as db_module
 from slackapp.store.db import SQLITE_CACHE_KIB, Database
 from slackapp.store.models import Team
 from tests.support.factories import add_team
@@ -53,3 +58,61 @@ def test_each_sqlite_connection_keeps_a_page_cache_of_the_set_size(db: Database)
         with db.engine.connect() as connection:
             kept = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         assert kept == -SQLITE_CACHE_KIB
+
+
+def _backend_pid(db: Database) -> int:
+    with db.read_scope() as session:
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _drop_on_the_server(db: Database, pid: int) -> None:
+    killer = Database(db.url)
+    try:
+        with killer.engine.connect() as connection:
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        killer.dispose()
+
+
+def test_a_postgres_connection_dropped_while_idle_is_replaced_before_use(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 0.3)
+    dropped = _backend_pid(db)
+    _drop_on_the_server(db, dropped)
+    time.sleep(0.4)  # idle long enough to be pinged: replaced, and the read never sees it
+    assert _backend_pid(db) != dropped
+
+
+def test_a_postgres_connection_used_moments_ago_is_not_pinged(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("only PostgreSQL connections are pinged")
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 0.3)
+    pings: list[object] = []
+    ping = db.engine.dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(dbapi_connection)
+        return bool(ping(dbapi_connection))
+
+    monkeypatch.setattr(db.engine.dialect, "do_ping", counted)
+    _backend_pid(db)
+    used = len(pings)
+    for _ in range(3):
+        _backend_pid(db)
+    assert len(pings) == used  # back to back: no round trip before each
+    time.sleep(0.4)
+    _backend_pid(db)
+    assert len(pings) == used + 1
+    # The trade: a connection the server drops between two uses that close is handed out,
+    # its statement fails, and the pool is renewed for the next one.
+    dropped = _backend_pid(db)
+    _drop_on_the_server(db, dropped)
+    with pytest.raises(OperationalError):
+        _backend_pid(db)
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert _backend_pid(db) != dropped
