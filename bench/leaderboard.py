@@ -412,7 +412,14 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
         # A table that filled up over two years has been vacuumed and analyzed by autovacuum
         # many times; without the visibility map the covering indexes cannot answer alone.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in ("connections", "people", "daily_tallies", "member_days", "member_totals"):
+            for table in (
+                "connections",
+                "people",
+                "daily_tallies",
+                "member_days",
+                "member_months",
+                "member_totals",
+            ):
                 connection.execute(text(f"VACUUM (ANALYZE) {table}"))
     seconds = time.perf_counter() - started
     with db.session_scope() as session:

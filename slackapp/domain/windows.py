@@ -31,7 +31,8 @@ class Span:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
-def _month_end(day: date) -> date:
+def month_end(day: date) -> date:
+    """The last day of `day`'s month."""
     first_of_next = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first_of_next - timedelta(days=1)
 
@@ -48,7 +49,7 @@ def member_span(window: Window, *, team_today: date, member_today: date) -> Span
         monday = week_start(team_today)
         return Span(monday, monday + timedelta(days=6))
     if window is Window.MONTH:
-        return Span(team_today.replace(day=1), _month_end(team_today))
+        return Span(team_today.replace(day=1), month_end(team_today))
     return Span(None, None)
 
 

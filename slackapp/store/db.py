@@ -11,10 +11,11 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, CursorResult, Engine, create_engine, event, text
+from sqlalchemy import ColumnElement, CursorResult, Date, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
@@ -420,6 +421,24 @@ def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(unindexed, "sqlite")
 def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return "+" + str(compiler.process(element.clauses, **kw))
+
+
+class month_start(FunctionElement[date]):
+    """The first day of `column`'s month (a Date), as both databases write it."""
+
+    inherit_cache = True
+    name = "month_start"
+    type = Date()
+
+
+@compiles(month_start)
+def _month_start(element: month_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element: month_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
 class Database:

@@ -8,15 +8,26 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Period, Window, WorkDays, local_date, zone
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
-from slackapp.domain.windows import Span, member_goal, member_span
+from slackapp.domain.windows import Span, member_goal, member_span, month_end
 from slackapp.store.db import plain_rows
-from slackapp.store.models import DailyTally, Member, MemberTotal
+from slackapp.store.models import DailyTally, Member, MemberMonth, MemberTotal
 
 
 def _name_key(display_name: str | None) -> tuple[bool, str]:
@@ -75,7 +86,10 @@ def _span_for(period: Period, *, live: bool, member_today: date) -> Span:
 _PIVOT = tuple(PRINCIPLE_ORDER)
 
 
-def _per_principle(count: QueryableAttribute[int], principle: QueryableAttribute[str]) -> list[Any]:
+def _per_principle(
+    count: ColumnElement[int] | QueryableAttribute[int],
+    principle: ColumnElement[str] | QueryableAttribute[str],
+) -> list[Any]:
     return [func.sum(case((principle == kind.value, count), else_=0)) for kind in _PIVOT]
 
 
@@ -90,6 +104,40 @@ _IN_RANGE = _COUNTED.where(
     DailyTally.team_id == bindparam("team_id"),
     DailyTally.local_date.between(bindparam("start"), bindparam("end")),
 ).group_by(DailyTally.user_id)
+
+
+def _month_to_date() -> Select[*tuple[Any, ...]]:
+    kept = union_all(
+        select(MemberMonth.user_id, MemberMonth.principle, MemberMonth.count).where(
+            MemberMonth.team_id == bindparam("team_id"), MemberMonth.month == bindparam("month")
+        ),
+        # Less the month's days after the span (none, unless someone logged ahead).
+        select(DailyTally.user_id, DailyTally.principle, -DailyTally.count).where(
+            DailyTally.team_id == bindparam("team_id"),
+            DailyTally.local_date > bindparam("end"),
+            DailyTally.local_date <= bindparam("month_end"),
+        ),
+    ).subquery()
+    return select(kept.c.user_id, *_per_principle(kept.c.count, kept.c.principle)).group_by(
+        kept.c.user_id
+    )
+
+
+#: A span from the first of a month to a day in it: the month's kept counts (one row per
+#: member and principle, ix_member_months_team_month) less the days after the span.
+_MONTH_TO_DATE = _month_to_date()
+
+
+def _in_range(start: date, end: date) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
+    """The statement and parameters that count `start` to `end` for every member."""
+    if start.day == 1 and start <= end and (end.year, end.month) == (start.year, start.month):
+        last = month_end(start)
+        # The month's rows when the days after the span are fewer than those in it.
+        if (last - end).days < (end - start).days + 1:
+            return _MONTH_TO_DATE, {"month": start, "end": end, "month_end": last}
+    return _IN_RANGE, {"start": start, "end": end}
+
+
 #: Windows that are the same dates for every member, whatever their own today.
 _SHARED_WINDOWS = frozenset({Window.WEEK, Window.MONTH})
 
@@ -117,9 +165,8 @@ def _counts(
             # One span for everyone: no list of members needed.
             span = next(iter(by_span), default)
             if span.start is not None and span.end is not None:
-                rows = plain_rows(
-                    session, _IN_RANGE, {"team_id": team_id, "start": span.start, "end": span.end}
-                )
+                statement, parameters = _in_range(span.start, span.end)
+                rows = plain_rows(session, statement, {"team_id": team_id, **parameters})
             else:
                 rows = plain_rows(
                     session,

@@ -319,6 +319,26 @@ class MemberTotal(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class MemberMonth(Base):
+    """How many connections of one principle a member logged in one calendar month of their
+    days (`month` is its first day), kept like DailyTally.
+
+    The month's board reads a row per member and principle instead of one per day.
+    """
+
+    __tablename__ = "member_months"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    principle: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_member_months_team_month", "team_id", "month", "user_id", "principle", "count"),
+    )
+
+
 class MemberDay(Base):
     """How many connections a member logged on one of their days, every principle together.
 

@@ -1,5 +1,6 @@
-"""Maintained counts: per member, day and principle; per member and day; per member all-time;
-and each member day's place in its run of goal days (what goal streaks read).
+"""Maintained counts: per member, day and principle; per member and day; per member, month and
+principle; per member all-time; and each member day's place in its run of goal days (what goal
+streaks read).
 
 Every change to `connections` calls `count_entry` in the same transaction, so the tallies
 always agree with the rows (`mismatches` checks that, and `rebuild` recomputes them, for the
@@ -21,6 +22,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Date,
+    FromClause,
     Insert,
     ScalarSelect,
     Select,
@@ -44,22 +46,24 @@ from sqlalchemy.orm.util import identity_key
 
 from slackapp.domain.streaks import goal_runs, run_continues
 from slackapp.domain.team_settings import work_days_from_mask
-from slackapp.store.db import unindexed
+from slackapp.store.db import month_start, unindexed
 from slackapp.store.models import (
     KEPT_TOUCH_COLUMNS,
     Connection,
     DailyTally,
     MemberDay,
+    MemberMonth,
     MemberTotal,
     Person,
     Team,
 )
 
-_Counted = type[DailyTally] | type[MemberDay] | type[MemberTotal]
+_Counted = type[DailyTally] | type[MemberDay] | type[MemberMonth] | type[MemberTotal]
 #: Each table's key columns, in the order its upsert binds them.
 _KEYS: dict[_Counted, tuple[str, ...]] = {
     DailyTally: ("team_id", "user_id", "local_date", "principle"),
     MemberDay: ("team_id", "user_id", "local_date"),
+    MemberMonth: ("team_id", "user_id", "month", "principle"),
     MemberTotal: ("team_id", "user_id", "principle"),
 }
 _UPSERTS: dict[tuple[str, _Counted], Insert] = {}
@@ -96,13 +100,16 @@ def _upsert(session: Session, table: _Counted, values: dict[str, object], delta:
 
 
 def _all_upserts_postgresql() -> Select[int]:
-    """The three upserts as one statement (data-modifying CTEs): one round trip, not three."""
-    tables: tuple[_Counted, ...] = (DailyTally, MemberDay, MemberTotal)
+    """The four upserts as one statement (data-modifying CTEs): one round trip, not four."""
+    tables: tuple[_Counted, ...] = (DailyTally, MemberDay, MemberMonth, MemberTotal)
     done = [
         _upsert_statement("postgresql", table).cte(f"counted_{n}") for n, table in enumerate(tables)
     ]
     # One row each: joined on nothing but true, so that every one of them runs.
-    return select(done[1].c.count).select_from(done[0].join(done[1], true()).join(done[2], true()))
+    joined: FromClause = done[0]
+    for other in done[1:]:
+        joined = joined.join(other, true())
+    return select(done[1].c.count).select_from(joined)
 
 
 _ALL_UPSERTS_POSTGRESQL = _all_upserts_postgresql()
@@ -114,22 +121,20 @@ def count_entry(
     """Add `delta` (1 or -1) to the member's tallies for that day and principle."""
     basis = _take_turn(session, team_id=team_id, user_id=user_id)
     values = {"team_id": team_id, "user_id": user_id, "local_date": local_date}
+    member: dict[str, object] = {"team_id": team_id, "user_id": user_id, "principle": principle}
+    month = local_date.replace(day=1)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         day_count = int(
             connection.execute(
-                _ALL_UPSERTS_POSTGRESQL, {**values, "principle": principle, "delta": delta}
+                _ALL_UPSERTS_POSTGRESQL, {**values, **member, "month": month, "delta": delta}
             ).scalar_one()
         )
     else:
         _upsert(session, DailyTally, {**values, "principle": principle}, delta)
         day_count = _upsert(session, MemberDay, values, delta)
-        _upsert(
-            session,
-            MemberTotal,
-            {"team_id": team_id, "user_id": user_id, "principle": principle},
-            delta,
-        )
+        _upsert(session, MemberMonth, {**member, "month": month}, delta)
+        _upsert(session, MemberTotal, member, delta)
     if basis is not None:
         _keep_runs(
             session,
@@ -495,6 +500,7 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
     """Recompute the tallies from the rows (all teams, or one)."""
     daily = delete(DailyTally)
     days = delete(MemberDay)
+    months = delete(MemberMonth)
     totals = delete(MemberTotal)
     rows = select(
         Connection.team_id,
@@ -509,16 +515,23 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
     sums = select(
         Connection.team_id, Connection.user_id, Connection.principle, func.count()
     ).group_by(Connection.team_id, Connection.user_id, Connection.principle)
+    month = month_start(Connection.local_date)
+    per_month = select(
+        Connection.team_id, Connection.user_id, month, Connection.principle, func.count()
+    ).group_by(Connection.team_id, Connection.user_id, month, Connection.principle)
     if team_id is not None:
         daily = daily.where(DailyTally.team_id == team_id)
         days = days.where(MemberDay.team_id == team_id)
         per_day = per_day.where(Connection.team_id == team_id)
         totals = totals.where(MemberTotal.team_id == team_id)
+        months = months.where(MemberMonth.team_id == team_id)
+        per_month = per_month.where(Connection.team_id == team_id)
         rows = rows.where(Connection.team_id == team_id)
         sums = sums.where(Connection.team_id == team_id)
     session.execute(daily)
     session.execute(days)
     session.execute(totals)
+    session.execute(months)
     session.execute(
         insert(DailyTally).from_select(
             ["team_id", "user_id", "local_date", "principle", "count"], rows
@@ -529,6 +542,11 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
     )
     session.execute(
         insert(MemberTotal).from_select(["team_id", "user_id", "principle", "count"], sums)
+    )
+    session.execute(
+        insert(MemberMonth).from_select(
+            ["team_id", "user_id", "month", "principle", "count"], per_month
+        )
     )
     people = update(Person).values(_named_dates())
     if team_id is not None:
@@ -548,12 +566,16 @@ def mismatches(session: Session) -> list[str]:
     kept_tallies = [
         ("daily tallies", DailyTally.__table__, ("team_id", "user_id", "local_date", "principle")),
         ("member days", MemberDay.__table__, ("team_id", "user_id", "local_date")),
+        ("member months", MemberMonth.__table__, ("team_id", "user_id", "month", "principle")),
         ("member totals", MemberTotal.__table__, ("team_id", "user_id", "principle")),
     ]
+    entries = Connection.__table__.c
     found: list[str] = []
     for label, table, keys in kept_tallies:
         # The same key columns grouped from the rows, and read from the maintained table.
-        columns = [Connection.__table__.c[key] for key in keys]
+        columns = [
+            month_start(entries.local_date) if key == "month" else entries[key] for key in keys
+        ]
         counted = {
             tuple(row[:-1]): row[-1]
             for row in session.execute(select(*columns, func.count()).group_by(*columns))

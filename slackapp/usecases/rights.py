@@ -19,6 +19,7 @@ from slackapp.store.models import (
     FollowUp,
     Member,
     MemberDay,
+    MemberMonth,
     MemberTotal,
 )
 from slackapp.store.rights import MemberRows, count_member_rows, forget_member
@@ -27,7 +28,9 @@ from slackapp.usecases.deps import Deps
 log = logging.getLogger(__name__)
 
 #: Derived rows that go with the entries and are not worth a line of their own.
-_DERIVED = frozenset({DailyTally.__tablename__, MemberDay.__tablename__, MemberTotal.__tablename__})
+_DERIVED = frozenset(
+    table.__tablename__ for table in (DailyTally, MemberDay, MemberMonth, MemberTotal)
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -372,3 +372,72 @@ def test_period_with_explicit_dates_is_honoured(db: Database) -> None:
 
     assert ranking(result) == [(1, "U1", 2)]
     assert result.team_goal == 2 * GOAL
+
+
+def _month_of_entries(session: Session) -> list[tuple[str, Principle, date]]:
+    """Entries on every day from 30 October to 2 December, three members, every principle."""
+    add_team(session)
+    logged: list[tuple[str, Principle, date]] = []
+    principles = list(Principle)
+    day = date(2026, 10, 30)
+    n = 0
+    while day <= date(2026, 12, 2):
+        for user in ("U1", "U2", "U3"):
+            n += 1
+            for _ in range(n % 3):  # 0, 1 or 2 entries: some days quiet
+                entry = (user, principles[n % len(principles)], day)
+                add_connection(session, user_id=user, principle=entry[1], local_date=day)
+                logged.append(entry)
+        day += timedelta(days=1)
+    for user in ("U1", "U2", "U3"):
+        add_member(session, user_id=user)
+    return logged
+
+
+def _counted(result: Leaderboard) -> dict[str, dict[Principle, int]]:
+    return {row.user_id: dict(row.counts) for row in result.rows}
+
+
+def test_spans_from_a_months_first_day_count_exactly_their_days(db: Database) -> None:
+    # Late in a month the board reads the month's kept counts less the days after the span;
+    # early in it, the days themselves. Every end day of November, against the entries.
+    with db.session_scope() as session:
+        logged = _month_of_entries(session)
+    first = date(2026, 11, 1)
+    with db.read_scope() as session:
+        for end in (first + timedelta(days=n) for n in range(30)):
+            expected: dict[str, dict[Principle, int]] = {}
+            for user, principle, day in logged:
+                if first <= day <= end:
+                    counts = expected.setdefault(user, dict.fromkeys(Principle, 0))
+                    counts[principle] += 1
+            result = team_leaderboard(
+                session,
+                team_id="T1",
+                period=Period(Window.MONTH, first, end, "November"),
+                caller_id="U1",
+                daily_goal=GOAL,
+                work_days=DEFAULT_WORK_DAYS,
+            )
+            assert _counted(result) == expected, end
+            assert result.team_total == sum(map(sum, (c.values() for c in expected.values())))
+
+
+def test_the_months_board_reads_the_kept_months_on_sqlite(
+    db: Database, captured_sql: list[tuple[str, Any]]
+) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    with db.session_scope() as session:
+        _month_of_entries(session)
+    captured_sql.clear()
+    with db.read_scope() as session:
+        board(session, window=Window.MONTH)  # the 18th: fewer days after it than in it
+    grouped = [(sql, params) for sql, params in captured_sql if "GROUP BY" in sql.upper()]
+    assert len(grouped) == 1, "the board must be one grouped query"
+    sql, params = grouped[0]
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    details = " | ".join(str(row[-1]) for row in plan)
+    assert "ix_member_months_team_month" in details, details
+    assert "SCAN daily_tallies" not in details and "SCAN member_months" not in details, details

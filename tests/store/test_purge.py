@@ -42,6 +42,7 @@ SEEDED = {
     "daily_tallies",
     "member_totals",
     "member_days",
+    "member_months",
     "processed_events",
     "deliveries",
     "followups",

@@ -17,7 +17,14 @@ from slackapp.domain.entries import Draft, LogStatus
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store import connections as store
 from slackapp.store.db import Database
-from slackapp.store.models import Connection, DailyTally, MemberDay, MemberTotal, Person
+from slackapp.store.models import (
+    Connection,
+    DailyTally,
+    MemberDay,
+    MemberMonth,
+    MemberTotal,
+    Person,
+)
 from slackapp.store.people import merge_people
 from slackapp.store.purge import purge_team
 from slackapp.store.rights import forget_member
@@ -200,7 +207,8 @@ def test_the_migration_counts_existing_entries_in(database_url: str) -> None:
                         "user_id": f"U{n % 3}",
                         "principle": PRINCIPLE_ORDER[n % 4],
                         "note": "",
-                        "local_date": TODAY - timedelta(days=n % 5),
+                        # Five days over five weeks: two months at least.
+                        "local_date": TODAY - timedelta(days=9 * (n % 5)),
                         "created_at": NOW,
                         "source": "command",
                     }
@@ -211,6 +219,8 @@ def test_the_migration_counts_existing_entries_in(database_url: str) -> None:
         with database.read_scope() as session:
             assert session.scalar(select(DailyTally.count).limit(1)) is not None
             assert session.scalar(select(MemberDay.count).limit(1)) is not None
+            months = session.scalars(select(MemberMonth.month).distinct()).all()
+            assert len(months) >= 2
             assert mismatches(session) == []
     finally:
         database.dispose()
