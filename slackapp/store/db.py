@@ -477,6 +477,7 @@ class Database:
             self.engine.execution_options(**{READ_ONLY: True}, **snapshot),
             expire_on_commit=False,
         )
+        self._commit_reads = self.engine.dialect.name == "postgresql"
 
     @property
     def backend(self) -> str:
@@ -523,6 +524,11 @@ class Database:
             session = self._readers()
             try:
                 yield session
+                if self._commit_reads and not (session.new or session.dirty or session.deleted):
+                    # Nothing to write (the transaction is read-only there anyway): ending it
+                    # with COMMIT rather than ROLLBACK keeps psycopg's prepared statements,
+                    # which it drops at every rollback.
+                    session.commit()
             finally:
                 session.close()  # ends the transaction; loaded objects stay readable
 

@@ -116,3 +116,34 @@ def test_a_postgres_connection_used_moments_ago_is_not_pinged(
         _backend_pid(db)
     assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert _backend_pid(db) != dropped
+
+
+def test_postgres_read_scopes_keep_the_prepared_statements(db: Database) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("prepared statements are psycopg's")
+    held = Database(db.url, pool_size=1, max_overflow=0)  # every scope on one connection
+    try:
+        with held.session_scope() as session:
+            add_team(session, team_id="T1", daily_goal=10)
+        for _ in range(8):  # psycopg prepares a statement on its fifth run on a connection
+            assert _goal(held, "T1") == 10
+        with held.read_scope() as session:
+            prepared = session.execute(
+                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :goal"),
+                {"goal": "%daily_goal%"},
+            ).scalar_one()
+        # psycopg forgets them at every ROLLBACK: a read scope that ended with one would
+        # leave none, and every statement would be parsed and planned on every run.
+        assert prepared == 1
+    finally:
+        held.dispose()
+
+
+def test_a_read_scope_never_writes_what_it_changed(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session, team_id="T1", daily_goal=10)
+    with db.read_scope() as session:
+        team = session.get(Team, "T1")
+        assert team is not None
+        team.daily_goal = 3  # a slip: changing a loaded object while reading
+    assert _goal(db, "T1") == 10
