@@ -984,6 +984,12 @@ def differences(db: Database) -> list[str]:
     return [op.name for op in operations(db) if op.ours() != op.naive()]
 
 
+#: Untimed calls per thread before timing. A serving process's pooled connections have run
+#: its statements many times, and psycopg prepares a statement on a connection at its fifth
+#: run: with as many connections as threads, eight calls each take every connection past it.
+WARM_CALLS = 8
+
+
 def _timed_threads(
     operation: Callable[[], object],
     db: Database,
@@ -994,9 +1000,9 @@ def _timed_threads(
 ) -> list[float]:
     """Seconds per call, with `concurrency` threads of this process each making `calls` calls.
 
-    Before timing, the pool is filled with a connection per thread and each thread makes one
-    untimed call, as a serving process's threads and pool are warm; then `ready` runs (to start
-    together with other processes) and every thread starts timing at once.
+    Before timing, the pool is filled with a connection per thread and each thread makes
+    WARM_CALLS untimed calls, as a serving process's threads and pool are warm; then `ready`
+    runs (to start together with other processes) and every thread starts timing at once.
     """
     # Open one connection per thread together, so the pool keeps that many (a forked client
     # process starts with none, and warm-up calls alone would pass one connection around).
@@ -1011,7 +1017,8 @@ def _timed_threads(
     def client() -> None:
         mine: list[float] = []
         try:
-            operation()  # untimed: caches and this thread's first checkout
+            for _ in range(WARM_CALLS):  # untimed: caches, checkouts, prepared statements
+                operation()
             start.wait(timeout=120)
             for _ in range(calls):
                 began = time.perf_counter()
