@@ -17,7 +17,7 @@ from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, CursorResult, Date, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -346,9 +346,10 @@ _USED_AT = "valueboard_used_at"
 def _ping_when_idle(engine: Engine) -> None:
     """The pool's pre-ping, for connections idle PING_AFTER_IDLE_S or more (see there).
 
-    A connection the server has dropped is thrown away and another taken, as the pool's own
-    pre-ping does (SQLAlchemy retries a checkout that raises DisconnectionError); any other
-    failure of the ping is raised. The ping is the dialect's, so the Watchdog bounds it.
+    A connection the server has dropped is thrown away with every other pooled one, and a new
+    one taken, as the pool's own pre-ping does (SQLAlchemy retries a checkout that raises
+    InvalidatePoolError); any other failure of the ping is raised. The ping is the dialect's,
+    so the Watchdog bounds it.
     """
 
     def used(_dbapi_connection: Any, record: Any) -> None:
@@ -362,7 +363,9 @@ def _ping_when_idle(engine: Engine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             if engine.dialect.is_disconnect(error, dbapi_connection, None):
-                raise DisconnectionError(f"dropped while idle: {error}") from error
+                # The server went away (a restart, most likely): renew every pooled
+                # connection now, as the pool's own pre-ping does, rather than each in turn.
+                raise InvalidatePoolError(f"dropped while idle: {error}") from error
             raise
         record.info[_USED_AT] = time.monotonic()
 
@@ -433,7 +436,10 @@ class month_start(FunctionElement[date]):
 
 @compiles(month_start)
 def _month_start(element: month_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+    # Through timestamp (no zone): on a date, date_trunc would take timestamptz and the
+    # session's TimeZone, and a month whose first midnight a zone skipped would come out wrong.
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('month', CAST({column} AS TIMESTAMP)) AS DATE)"
 
 
 @compiles(month_start, "sqlite")
@@ -527,7 +533,7 @@ class Database:
                 if self._commit_reads and not (session.new or session.dirty or session.deleted):
                     # Nothing to write (the transaction is read-only there anyway): ending it
                     # with COMMIT rather than ROLLBACK keeps psycopg's prepared statements,
-                    # which it drops at every rollback.
+                    # which it drops at every rollback (it prepares one at its sixth run).
                     session.commit()
             finally:
                 session.close()  # ends the transaction; loaded objects stay readable

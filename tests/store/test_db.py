@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Date, literal, select, text
 from sqlalchemy.exc import OperationalError
 
 from slackapp.store import db as db_module
-from slackapp.store.db import SQLITE_CACHE_KIB, Database
+from slackapp.store.db import SQLITE_CACHE_KIB, Database, month_start
 from slackapp.store.models import Team
 from tests.support.factories import add_team
 
@@ -109,7 +110,9 @@ def test_a_postgres_connection_used_moments_ago_is_not_pinged(
     _backend_pid(db)
     assert len(pings) == used + 1
     # The trade: a connection the server drops between two uses that close is handed out,
-    # its statement fails, and the pool is renewed for the next one.
+    # its statement fails, and the pool is renewed for the next one. (However slow the drop,
+    # the connection is still "just used".)
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 60)
     dropped = _backend_pid(db)
     _drop_on_the_server(db, dropped)
     with pytest.raises(OperationalError):
@@ -125,7 +128,7 @@ def test_postgres_read_scopes_keep_the_prepared_statements(db: Database) -> None
     try:
         with held.session_scope() as session:
             add_team(session, team_id="T1", daily_goal=10)
-        for _ in range(8):  # psycopg prepares a statement on its fifth run on a connection
+        for _ in range(8):  # psycopg prepares a statement on its sixth run on a connection
             assert _goal(held, "T1") == 10
         with held.read_scope() as session:
             prepared = session.execute(
@@ -147,3 +150,47 @@ def test_a_read_scope_never_writes_what_it_changed(db: Database) -> None:
         assert team is not None
         team.daily_goal = 3  # a slip: changing a loaded object while reading
     assert _goal(db, "T1") == 10
+
+
+def test_one_postgres_connection_found_dropped_renews_the_whole_pool(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 0.3)
+    held = [db.engine.connect() for _ in range(3)]
+    pids = [int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in held]
+    for connection in held:
+        connection.close()
+    for pid in pids:  # a restart drops every connection at once
+        _drop_on_the_server(db, pid)
+    failed: list[BaseException] = []
+    ping = db.engine.dialect.do_ping
+
+    def watched(dbapi_connection: Any) -> bool:
+        try:
+            return bool(ping(dbapi_connection))
+        except BaseException as error:
+            failed.append(error)
+            raise
+
+    monkeypatch.setattr(db.engine.dialect, "do_ping", watched)
+    time.sleep(0.4)
+    for _ in range(3):  # each pooled connection in turn
+        assert _backend_pid(db) not in pids
+    assert len(failed) == 1  # the first one found dropped renewed the others unasked
+
+
+@pytest.mark.parametrize(
+    "day", [date(1994, 12, 31), date(2026, 1, 1), date(2026, 2, 28), date(2028, 2, 29)]
+)
+def test_month_start_is_the_first_of_the_month_whatever_the_session_zone(
+    db: Database, day: date
+) -> None:
+    with db.engine.connect() as connection:
+        if db.backend == "postgresql":
+            # Kiribati skipped 31 December 1994: through timestamptz, that day's month is off.
+            connection.execute(text("SET TimeZone = 'Pacific/Kiritimati'"))
+        found = connection.execute(select(month_start(literal(day, Date)))).scalar_one()
+        connection.rollback()
+    assert found == day.replace(day=1)
