@@ -985,8 +985,8 @@ def differences(db: Database) -> list[str]:
 
 
 #: Untimed calls per thread before timing. A serving process's pooled connections have run
-#: its statements many times, and psycopg prepares a statement on a connection at its fifth
-#: run: with as many connections as threads, eight calls each take every connection past it.
+#: its statements many times, and psycopg prepares a statement on a connection at its sixth
+#: run: with as many connections as threads, eight calls each take most connections past it.
 WARM_CALLS = 8
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from slackapp.domain.entries import Draft, LogStatus
@@ -168,11 +168,13 @@ def test_member_days_follow_every_change_forget_me_and_purge_included(
 def test_rebuild_recomputes_tallies_from_the_rows(db: Database) -> None:
     with db.session_scope() as session:
         for n in range(5):
+            # Over a month's end: the last day of the month before, and today.
+            day = TODAY if n % 2 else TODAY.replace(day=1) - timedelta(days=1)
             store.log_connection(
                 session,
                 team_id="T1",
                 user_id="U1",
-                draft=Draft(principle=PRINCIPLE_ORDER[n % 4], local_date=TODAY, note=str(n)),
+                draft=Draft(principle=PRINCIPLE_ORDER[n % 4], local_date=day, note=str(n)),
                 now=NOW,
                 daily_goal=10,
                 daily_cap=50,
@@ -182,10 +184,15 @@ def test_rebuild_recomputes_tallies_from_the_rows(db: Database) -> None:
         # The check can fail, for each kind of count.
         assert [line.split(" at ")[0] for line in mismatches(session)] == ["member days differ"]
     with db.session_scope() as session:
+        session.execute(update(MemberMonth).values(month=TODAY.replace(day=1)))
+    with db.read_scope() as session:
+        # A month's count kept under the wrong month.
+        assert "member months differ" in [line.split(" at ")[0] for line in mismatches(session)]
+    with db.session_scope() as session:
         session.execute(delete(DailyTally))
         session.execute(delete(MemberTotal))
     with db.read_scope() as session:
-        assert len(mismatches(session)) == 3
+        assert len(mismatches(session)) == 4
     with db.session_scope() as session:
         rebuild(session)
     with db.read_scope() as session:

@@ -13,8 +13,6 @@ Create Date: 2026-12-06
 import sqlalchemy as sa
 from alembic import op
 
-from slackapp.store.db import month_start
-
 revision = "0016"
 down_revision = "0015"
 branch_labels = None
@@ -46,7 +44,13 @@ def upgrade() -> None:
         sa.column("principle"),
         sa.column("count", sa.Integer),
     )
-    month = month_start(tallies.c.local_date)
+    # Written out here rather than taken from the app, so that this migration stays as it is.
+    month = sa.literal_column(
+        "date(local_date, 'start of month')"
+        if op.get_bind().dialect.name == "sqlite"
+        else "CAST(date_trunc('month', CAST(local_date AS TIMESTAMP)) AS DATE)",
+        sa.Date,
+    )
     summed = sa.select(
         tallies.c.team_id,
         tallies.c.user_id,
