@@ -325,6 +325,21 @@ def test_negative_limit_is_rejected(db: Database) -> None:
         board(session, limit=-1)
 
 
+def _board_plan(
+    db: Database, captured_sql: list[tuple[str, Any]], window: Window
+) -> tuple[str, str]:
+    """The board's one grouped query for `window`, and SQLite's plan for it."""
+    captured_sql.clear()
+    with db.read_scope() as session:
+        board(session, window=window)
+    grouped = [(sql, params) for sql, params in captured_sql if "GROUP BY" in sql.upper()]
+    assert len(grouped) == 1, "the board must be one grouped query"
+    sql, params = grouped[0]
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    return sql, " | ".join(str(row[-1]) for row in plan)
+
+
 @pytest.mark.parametrize("window", [Window.WEEK, Window.ALL])
 def test_board_query_uses_the_team_day_index_on_sqlite(
     db: Database, captured_sql: list[tuple[str, Any]], window: Window
@@ -336,17 +351,7 @@ def test_board_query_uses_the_team_day_index_on_sqlite(
         for index in range(20):
             add_member(session, user_id=f"U{index}")
             add_connection(session, user_id=f"U{index}", local_date=TODAY)
-    captured_sql.clear()
-    with db.session_scope() as session:
-        board(session, window=window)
-    grouped = [(sql, params) for sql, params in captured_sql if "GROUP BY" in sql.upper()]
-    assert len(grouped) == 1, "the board must be one grouped query"
-    sql, params = grouped[0]
-
-    with db.engine.connect() as connection:
-        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
-
-    details = " | ".join(str(row[-1]) for row in plan)
+    sql, details = _board_plan(db, captured_sql, window)
     # The board reads the maintained tallies through their covering index, never the entries.
     assert "ix_daily_tallies_team_day" in details, details
     assert "SCAN daily_tallies" not in details, details
@@ -430,14 +435,7 @@ def test_the_months_board_reads_the_kept_months_on_sqlite(
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     with db.session_scope() as session:
         _month_of_entries(session)
-    captured_sql.clear()
-    with db.read_scope() as session:
-        board(session, window=Window.MONTH)  # the 18th: fewer days after it than in it
-    grouped = [(sql, params) for sql, params in captured_sql if "GROUP BY" in sql.upper()]
-    assert len(grouped) == 1, "the board must be one grouped query"
-    sql, params = grouped[0]
-    with db.engine.connect() as connection:
-        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
-    details = " | ".join(str(row[-1]) for row in plan)
+    # The 18th: fewer days after it than in it.
+    _, details = _board_plan(db, captured_sql, Window.MONTH)
     assert "ix_member_months_team_month" in details, details
     assert "SCAN daily_tallies" not in details and "SCAN member_months" not in details, details
