@@ -33,7 +33,7 @@ from slackapp.store.db import plain_rows
 from slackapp.store.followups import drop_follow_up_of
 from slackapp.store.models import Connection, Member, MemberDay, Team
 from slackapp.store.people import resolve_person
-from slackapp.store.tallies import count_entry, note_named, refresh_named_dates
+from slackapp.store.tallies import count_entry, note_named, refresh_named_dates, take_member_turn
 
 
 def _clean(text: str | None) -> str | None:
@@ -292,9 +292,14 @@ def _same_link(session: Session, *, team_id: str, user_id: str, draft: Draft) ->
 
 
 def _owned(
-    session: Session, *, team_id: str, user_id: str, connection_id: int
+    session: Session, *, team_id: str, user_id: str, connection_id: int, to_change: bool = False
 ) -> Connection | ChangeStatus:
-    row = session.get(Connection, connection_id)
+    if to_change:
+        # The member's turn first, then the entry as the change before this one left it: two
+        # deletes (a double click) or edits of one entry at once would otherwise both read it,
+        # and both take it off the tallies.
+        take_member_turn(session, team_id=team_id, user_id=user_id)
+    row = session.get(Connection, connection_id, populate_existing=to_change)
     if row is None or row.team_id != team_id:
         return ChangeStatus.NOT_FOUND
     if row.user_id != user_id:
@@ -316,7 +321,9 @@ def delete_connection(
     session: Session, *, team_id: str, user_id: str, connection_id: int
 ) -> ChangeResult:
     """Remove one of the member's own entries; anyone else's stays untouched."""
-    row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
+    row = _owned(
+        session, team_id=team_id, user_id=user_id, connection_id=connection_id, to_change=True
+    )
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
     saved = saved_connection(row)
@@ -339,7 +346,9 @@ def update_connection(
     now: datetime,
 ) -> ChangeResult:
     """Replace one of the member's own entries with `draft`."""
-    row = _owned(session, team_id=team_id, user_id=user_id, connection_id=connection_id)
+    row = _owned(
+        session, team_id=team_id, user_id=user_id, connection_id=connection_id, to_change=True
+    )
     if isinstance(row, ChangeStatus):
         return ChangeResult(status=row, connection=None)
     if draft.link is not None:

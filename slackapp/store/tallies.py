@@ -217,6 +217,14 @@ _TEAM_ALONE = (
 _Basis = tuple[int, int, int | None, int | None]
 
 
+#: The member's turn alone (PostgreSQL), for a team without a row to read it with.
+_MEMBER_TURN = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("b_member"))))
+
+
+def _member_key(team_id: str, user_id: str) -> str:
+    return f"goal_runs:{team_id}:{user_id}"
+
+
 def _take_turn(session: Session, *, team_id: str, user_id: str) -> _Basis | None:
     """The team's (goal, work-days mask, runs' goal, runs' mask), after waiting for any writer
     renumbering the member's runs or changing the team's settings; None without a team row."""
@@ -225,11 +233,25 @@ def _take_turn(session: Session, *, team_id: str, user_id: str) -> _Basis | None
     connection = session.connection()
     statement = _TURN.get(connection.dialect.name, _TURN["sqlite"])
     row = connection.execute(
-        statement, {"b_team": team_id, "b_member": f"goal_runs:{team_id}:{user_id}"}
+        statement, {"b_team": team_id, "b_member": _member_key(team_id, user_id)}
     ).first()
     if row is None:
         return None  # no settings to follow yet: nothing reads runs for a team without a row
     return int(row[0]), int(row[1]), row[2], row[3]
+
+
+def take_member_turn(session: Session, *, team_id: str, user_id: str) -> None:
+    """Wait for the member's other entries under way (and any settings change) to finish, and
+    hold the turn until the end of the transaction, as counting an entry does.
+
+    For a change to an existing entry: taken before the entry is read, so that two changes of
+    one entry at once see it one after the other instead of both counting it off."""
+    if _take_turn(session, team_id=team_id, user_id=user_id) is not None:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # No team row, so the turn above locked nothing: the member's lock alone.
+        connection.execute(_MEMBER_TURN, {"b_member": _member_key(team_id, user_id)})
 
 
 def note_named(session: Session, *, person_id: int, day: date) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from slackapp.domain.entries import Draft, LogStatus
+from slackapp.domain.entries import ChangeResult, ChangeStatus, Draft, LogStatus
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store import connections as store
 from slackapp.store.db import Database
@@ -29,6 +29,7 @@ from slackapp.store.people import merge_people
 from slackapp.store.purge import purge_team
 from slackapp.store.rights import forget_member
 from slackapp.store.tallies import mismatches, rebuild
+from tests.support.factories import add_team
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)
@@ -361,5 +362,72 @@ def test_a_persons_days_stay_right_when_an_undo_and_another_change_meet(
     release.set()
     first_writer.join(10)
     second_writer.join(10)
+    with db.read_scope() as session:
+        assert mismatches(session) == []
+
+
+@pytest.mark.parametrize("team_row", [True, False])
+@pytest.mark.parametrize("change", ["delete", "edit"])
+def test_one_entry_changed_twice_at_once_is_counted_off_once(
+    db: Database, change: str, team_row: bool
+) -> None:
+    # A double click on Delete (or two edits of one entry): on PostgreSQL both requests read
+    # the entry before either commits, and each used to take it off the tallies.
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing meets")
+    with db.session_scope() as session:
+        if team_row:
+            add_team(session)
+        entry = store.log_connection(
+            session,
+            team_id="T1",
+            user_id="U1",
+            draft=Draft(principle=Principle.CARE, local_date=TODAY, note="once"),
+            now=NOW,
+            daily_goal=10,
+            daily_cap=50,
+        ).connection
+        assert entry is not None
+    changed, release = threading.Event(), threading.Event()
+    results: list[ChangeResult] = []
+
+    def apply(session: Session) -> ChangeResult:
+        if change == "delete":
+            return store.delete_connection(
+                session, team_id="T1", user_id="U1", connection_id=entry.id
+            )
+        draft = Draft(principle=Principle.LAUGH, local_date=TODAY, note="edited")
+        return store.update_connection(
+            session, team_id="T1", user_id="U1", connection_id=entry.id, draft=draft, now=NOW
+        )
+
+    def first() -> None:
+        with db.session_scope() as session:
+            results.append(apply(session))
+            changed.set()
+            release.wait(10)  # uncommitted until released
+
+    def second() -> None:
+        with db.session_scope() as session:
+            results.append(apply(session))
+
+    first_writer = threading.Thread(target=first)
+    first_writer.start()
+    assert changed.wait(10)
+    second_writer = threading.Thread(target=second)
+    second_writer.start()
+    _until_waiting_on_a_lock(db)
+    release.set()
+    first_writer.join(10)
+    second_writer.join(10)
+    expected = (
+        [ChangeStatus.DONE] * 2
+        if change == "edit"
+        else [
+            ChangeStatus.DONE,
+            ChangeStatus.NOT_FOUND,
+        ]
+    )
+    assert [result.status for result in results] == expected
     with db.read_scope() as session:
         assert mismatches(session) == []
