@@ -84,7 +84,7 @@ class Watchdog:
     def _arm_connection(self, conn: Any) -> None:
         # A connection the server dropped has nothing to say on the wire at its rollback; and
         # asking it for its DBAPI connection would try to reconnect inside the failed
-        # transaction (PendingRollbackError in place of the real error, the checkout leaked).
+        # transaction (PendingRollbackError in place of the driver's OperationalError).
         if not conn.invalidated:
             self._arm(conn.connection.dbapi_connection)
 
