@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -324,6 +325,34 @@ def _until_waiting_on_a_lock(db: Database) -> None:
         time.sleep(0.01)
 
 
+def _meet(
+    db: Database, first: Callable[[Session], object], then: Callable[[Session], object]
+) -> None:
+    """`first` in a transaction held open until `then`, in its own, waits on a lock; then
+    both commit, `first` before `then`."""
+    written, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with db.session_scope() as session:
+            first(session)
+            written.set()
+            release.wait(10)  # uncommitted until released
+
+    def waiter() -> None:
+        with db.session_scope() as session:
+            then(session)
+
+    first_writer = threading.Thread(target=holder)
+    first_writer.start()
+    assert written.wait(10)
+    second_writer = threading.Thread(target=waiter)
+    second_writer.start()
+    _until_waiting_on_a_lock(db)
+    release.set()
+    first_writer.join(10)
+    second_writer.join(10)
+
+
 @pytest.mark.parametrize("first", ["log", "undo"])
 def test_a_persons_days_stay_right_when_an_undo_and_another_change_meet(
     db: Database, first: str
@@ -336,32 +365,19 @@ def test_a_persons_days_stay_right_when_an_undo_and_another_change_meet(
     with db.session_scope() as session:
         older = _log_naming_pat(session, user_id="U1", day=day)
         undone = _log_naming_pat(session, user_id="U2", day=day + timedelta(days=1))
-    written, release = threading.Event(), threading.Event()
 
-    def holder() -> None:
+    def holder(session: Session) -> None:
         # Ben holds the person's row, uncommitted, until released: a new entry, or an undo.
-        with db.session_scope() as session:
-            if first == "log":
-                _log_naming_pat(session, user_id="U2", day=day + timedelta(days=5))
-            else:
-                store.delete_connection(session, team_id="T1", user_id="U2", connection_id=undone)
-            written.set()
-            release.wait(10)
+        if first == "log":
+            _log_naming_pat(session, user_id="U2", day=day + timedelta(days=5))
+        else:
+            store.delete_connection(session, team_id="T1", user_id="U2", connection_id=undone)
 
-    def undo() -> None:
+    def undo(session: Session) -> None:
         # Meanwhile Ana undoes her older entry naming the same person.
-        with db.session_scope() as session:
-            store.delete_connection(session, team_id="T1", user_id="U1", connection_id=older)
+        store.delete_connection(session, team_id="T1", user_id="U1", connection_id=older)
 
-    first_writer = threading.Thread(target=holder)
-    first_writer.start()
-    assert written.wait(10)
-    second_writer = threading.Thread(target=undo)
-    second_writer.start()
-    _until_waiting_on_a_lock(db)
-    release.set()
-    first_writer.join(10)
-    second_writer.join(10)
+    _meet(db, holder, undo)
     with db.read_scope() as session:
         assert mismatches(session) == []
 
@@ -388,38 +404,21 @@ def test_one_entry_changed_twice_at_once_is_counted_off_once(
             daily_cap=50,
         ).connection
         assert entry is not None
-    changed, release = threading.Event(), threading.Event()
     results: list[ChangeResult] = []
 
-    def apply(session: Session) -> ChangeResult:
+    def apply(session: Session) -> None:
         if change == "delete":
-            return store.delete_connection(
+            result = store.delete_connection(
                 session, team_id="T1", user_id="U1", connection_id=entry.id
             )
-        draft = Draft(principle=Principle.LAUGH, local_date=TODAY, note="edited")
-        return store.update_connection(
-            session, team_id="T1", user_id="U1", connection_id=entry.id, draft=draft, now=NOW
-        )
+        else:
+            draft = Draft(principle=Principle.LAUGH, local_date=TODAY, note="edited")
+            result = store.update_connection(
+                session, team_id="T1", user_id="U1", connection_id=entry.id, draft=draft, now=NOW
+            )
+        results.append(result)
 
-    def first() -> None:
-        with db.session_scope() as session:
-            results.append(apply(session))
-            changed.set()
-            release.wait(10)  # uncommitted until released
-
-    def second() -> None:
-        with db.session_scope() as session:
-            results.append(apply(session))
-
-    first_writer = threading.Thread(target=first)
-    first_writer.start()
-    assert changed.wait(10)
-    second_writer = threading.Thread(target=second)
-    second_writer.start()
-    _until_waiting_on_a_lock(db)
-    release.set()
-    first_writer.join(10)
-    second_writer.join(10)
+    _meet(db, apply, apply)
     expected = (
         [ChangeStatus.DONE] * 2
         if change == "edit"
