@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import signal
 import sys
-import threading
 from types import FrameType
 from typing import Any
 
@@ -39,14 +39,18 @@ def _quit_once(worker: Any) -> None:
     SIGQUIT from the master at almost the same moment. gunicorn's gthread handler, entered a
     second time while the first is shutting its thread pool down, waits forever on the
     pool's own lock, until the master kills the worker and the follow-ups with it.
+
+    The second signal's handler runs nested inside the first, at any bytecode boundary, so the
+    guard takes no lock (a `threading.Event` did, and the nested `set()` waited forever on the
+    lock the outer one held) and has no gap between its test and its set: `next()` on a
+    counter is one call, which no handler can interrupt, and only the first call gets 0.
     """
     first = worker.handle_quit
-    quitting = threading.Event()
+    calls = itertools.count()
 
     def handle_quit(sig: int, frame: FrameType | None) -> None:
-        if quitting.is_set():
+        if next(calls):
             return
-        quitting.set()
         first(sig, frame)
 
     for number in (signal.SIGINT, signal.SIGQUIT):
