@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import WorkDays, week_start
@@ -166,31 +166,35 @@ def _runs_follow(session: Session, *, team_id: str, goal: int, work_days: WorkDa
     return _follows(None if basis is None else (basis[0], basis[1]), goal=goal, work_days=work_days)
 
 
-def _progress_queries() -> tuple[Select[*tuple[Any, ...]], Select[date, int, int, int]]:
+def _progress_query() -> Select[*tuple[Any, ...]]:
     member = (
         MemberDay.team_id == bindparam("team_id"),
         MemberDay.user_id == bindparam("user_id"),
     )
     # The best run up to today is the highest place any day up to today holds in one.
     up_to_today = MemberDay.local_date <= bindparam("today")
-    # One row whatever the member logged: the aggregates, and the settings the runs follow
-    # (read in the same statement, so both come from one moment).
+    # One row whatever the member logged: the aggregates, and the settings the runs follow.
     summary = select(
-        func.max(case((up_to_today, MemberDay.goal_run), else_=0)),
-        func.max(case((up_to_today, MemberDay.active_run), else_=0)),
-        func.sum(MemberDay.count),
-        _BASIS.with_only_columns(Team.streak_goal).scalar_subquery(),
-        _BASIS.with_only_columns(Team.streak_days_mask).scalar_subquery(),
+        func.max(case((up_to_today, MemberDay.goal_run), else_=0)).label("best_goal"),
+        func.max(case((up_to_today, MemberDay.active_run), else_=0)).label("best_active"),
+        func.sum(MemberDay.count).label("total"),
+        _BASIS.with_only_columns(Team.streak_goal).scalar_subquery().label("basis_goal"),
+        _BASIS.with_only_columns(Team.streak_days_mask).scalar_subquery().label("basis_mask"),
     ).where(*member)
-    days = (
-        select(MemberDay.local_date, MemberDay.count, MemberDay.goal_run, MemberDay.active_run)
-        .where(*member, MemberDay.local_date.between(bindparam("since"), bindparam("today")))
-        .order_by(MemberDay.local_date)
+    days = select(
+        MemberDay.local_date, MemberDay.count, MemberDay.goal_run, MemberDay.active_run
+    ).where(*member, MemberDay.local_date.between(bindparam("since"), bindparam("today")))
+    # The summary beside each recent day, in one statement (one round trip, one moment): at
+    # least the summary's row, with empty days when the member logged none lately.
+    first, recent = summary.subquery("summary"), days.subquery("days")
+    return (
+        select(*first.c, *recent.c)
+        .select_from(first.outerjoin(recent, true()))
+        .order_by(recent.c.local_date)
     )
-    return summary, days
 
 
-_PROGRESS_SUMMARY, _PROGRESS_DAYS = _progress_queries()
+_PROGRESS = _progress_query()
 
 
 def _kept_progress(
@@ -198,17 +202,18 @@ def _kept_progress(
 ) -> tuple[Streaks, dict[date, int], int] | None:
     """A member's streaks, last two weeks of days and all-time total from the kept runs,
     without reading their whole history; None when the runs follow other settings."""
-    parameters = {"team_id": team_id, "user_id": user_id, "today": today}
-    best_goal, best_active, total, *basis = plain_rows(session, _PROGRESS_SUMMARY, parameters).one()
-    if not _follows((basis[0], basis[1]), goal=goal, work_days=work_days):
-        return None
     since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
+    parameters = {"team_id": team_id, "user_id": user_id, "today": today, "since": since}
+    rows = plain_rows(session, _PROGRESS, parameters).all()
+    best_goal, best_active, total, basis_goal, basis_mask = rows[0][:5]
+    if not _follows((basis_goal, basis_mask), goal=goal, work_days=work_days):
+        return None
     per_day: dict[date, int] = {}
     latest_goal: tuple[date, int] | None = None
     latest_active: tuple[date, int] | None = None
-    for day, count, goal_run, active_run in plain_rows(
-        session, _PROGRESS_DAYS, {**parameters, "since": since}
-    ):
+    for *_, day, count, goal_run, active_run in rows:
+        if day is None:  # no day lately: the summary's row alone
+            continue
         if count:
             per_day[day] = int(count)
         if goal_run:
