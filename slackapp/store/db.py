@@ -551,7 +551,12 @@ class Database:
         def check() -> None:
             try:
                 with self.engine.connect() as connection:
+                    # A read: on SQLite it must not queue for the write lock (a busy writer is
+                    # not a database down) nor hold it; on PostgreSQL it ends with COMMIT, as
+                    # read scopes do, which keeps psycopg's prepared statements.
+                    connection.execution_options(**{READ_ONLY: True})
                     connection.execute(text("SELECT 1"))
+                    connection.commit()
             except Exception:
                 answers.append(False)
             else:

@@ -143,6 +143,35 @@ def test_postgres_read_scopes_keep_the_prepared_statements(db: Database) -> None
         held.dispose()
 
 
+def test_the_health_check_answers_while_a_writer_holds_the_write_lock(db: Database) -> None:
+    # /healthz must not take SQLite's write lock: it queued behind every writer and, past its
+    # timeout, said the database was down while it was only busy.
+    with db.session_scope() as session:
+        add_team(session, team_id="T1")  # the writer's transaction holds the lock meanwhile
+        session.flush()
+        assert db.ping(timeout=5)
+
+
+def test_the_health_check_keeps_the_prepared_statements(db: Database) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("prepared statements are psycopg's")
+    held = Database(db.url, pool_size=1, max_overflow=0)  # the check uses the same connection
+    try:
+        with held.session_scope() as session:
+            add_team(session, team_id="T1", daily_goal=10)
+        for _ in range(8):
+            assert _goal(held, "T1") == 10
+        assert held.ping(timeout=5)
+        with held.read_scope() as session:
+            prepared = session.execute(
+                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :goal"),
+                {"goal": "%daily_goal%"},
+            ).scalar_one()
+        assert prepared == 1  # a check that ended with ROLLBACK would have dropped it
+    finally:
+        held.dispose()
+
+
 def test_a_read_scope_never_writes_what_it_changed(db: Database) -> None:
     with db.session_scope() as session:
         add_team(session, team_id="T1", daily_goal=10)
