@@ -231,7 +231,8 @@ def export(
 ) -> int:
     """Write the matching connections to `out` as CSV or JSON lines; returns how many."""
     count = 0
-    with db.session_scope() as session:
+    # A read, without the write lock or a place at the read gate: an export can be long.
+    with db.read_scope(take_turn=False) as session:
         rows = export_connections(
             session, since=since, until=until, user_id=user_id, team_id=team_id
         )

@@ -86,6 +86,31 @@ def test_export_csv_has_every_field_and_survives_commas_and_newlines(logged: Dat
     assert rows[0]["created_at"].endswith("+00:00")
 
 
+def test_the_app_saves_while_an_export_streams(logged: Database) -> None:
+    # An export held the write lock (and the writers' gate) until its last row was written:
+    # every entry saved meanwhile failed as busy, for as long as the output took.
+    saved: list[int] = []
+
+    class Output(io.StringIO):
+        def write(self, text: str) -> int:
+            if len(saved) == 0 and self.tell():  # past "[": the export is reading its rows
+                with logged.session_scope() as session:
+                    saved.append(
+                        add_connection(
+                            session,
+                            team_id="T1",
+                            user_id="U3",
+                            principle=Principle.CARE,
+                            local_date=date(2026, 11, 27),
+                        ).id
+                    )
+            return super().write(text)
+
+    assert export(logged, out=Output(), fmt="json") == 3  # its own moment, before the save
+    assert len(saved) == 1
+    assert export(logged, out=io.StringIO(), fmt="json") == 4
+
+
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [

@@ -32,7 +32,7 @@ from slackapp.runtime.startup import (
 )
 from slackapp.slack.clients import CLIENT_ERRORS
 from slackapp.slack.scopes import BOT_SCOPES, granted_scopes
-from slackapp.store.db import Database
+from slackapp.store.db import Database, single_statement_reads
 from slackapp.store.installations import installed_bots
 from slackapp.store.migrate import current_revision, head_revision, is_known_revision
 from slackapp.usecases.deps import Deps
@@ -147,7 +147,7 @@ def _refreshed(
         return {}
     clients = build_team_clients(settings, Deps(settings=settings, db=db))
     try:
-        with db.engine.connect() as connection:
+        with single_statement_reads(db.engine).connect() as connection:
             found = installed_bots(connection, client_id=settings.client_id)
     except SQLAlchemyError:
         return {}  # the schema check says what is wrong
@@ -192,7 +192,7 @@ def _tokens_to_check(settings: Settings, db: Database | None) -> list[tuple[str,
     if db is None or not settings.client_id:
         return []
     try:
-        with db.engine.connect() as connection:
+        with single_statement_reads(db.engine).connect() as connection:
             bots = installed_bots(connection, client_id=settings.client_id)
     except SQLAlchemyError:
         return []  # the schema check says what is wrong (no installation tables yet)
@@ -229,7 +229,7 @@ def _database(settings: Settings) -> tuple[Finding, Database | None]:
     db: Database | None = None
     try:
         db = open_database(settings)
-        with db.engine.connect() as connection:
+        with single_statement_reads(db.engine).connect() as connection:
             connection.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError) as error:
         if db is not None:

@@ -243,7 +243,7 @@ def resume_reinstalled_team(*, db: Database, client: WebClient | TeamClients) ->
         return None
     client = clients.shared
     try:
-        with db.session_scope() as session:
+        with db.read_scope() as session:
             waiting = teams.team_waiting_for_its_token(session)
         if waiting is None:
             # The common case: nothing to resume, so no call to Slack at all.

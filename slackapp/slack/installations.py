@@ -15,16 +15,19 @@ from collections import OrderedDict
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackTokenRotationError
-from slack_sdk.oauth.installation_store import Bot
+from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 
+from slackapp.store.db import single_statement_reads
+
 __all__ = [
     "AUTHORIZED_TOKENS",
     "OAUTH_STATE_SECONDS",
     "AuthorizedTokens",
+    "InstallationStore",
     "StoreAwareTokenRotator",
     "installation_store",
     "state_store",
@@ -72,9 +75,53 @@ class AuthorizedTokens(OrderedDict[str, AuthorizeResult]):
                 self.popitem(last=False)
 
 
+class InstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's store, its look-ups (one statement each, at every request) made as reads.
+
+    slack_sdk opens a plain connection for each look-up: on SQLite that began a write
+    transaction, queuing for the write lock before every ack, and on PostgreSQL it ended with a
+    ROLLBACK, dropping the connection's prepared statements. Saves and deletes stay on the
+    engine as it is.
+    """
+
+    def __init__(self, *, client_id: str, engine: Engine, logger: logging.Logger) -> None:
+        super().__init__(client_id=client_id, engine=engine, logger=logger)
+        self._lookups = SQLAlchemyInstallationStore(
+            client_id=client_id, engine=single_statement_reads(engine), logger=logger
+        )
+
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        return self._lookups.find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+
+    def find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        return self._lookups.find_installation(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+
+
 def installation_store(*, client_id: str, engine: Engine) -> SQLAlchemyInstallationStore:
     """slack_sdk's installation store on our engine (tables made by our migrations)."""
-    return SQLAlchemyInstallationStore(
+    return InstallationStore(
         client_id=client_id, engine=engine, logger=logging.getLogger("slackapp.installations")
     )
 

@@ -383,6 +383,17 @@ def _write_gate(engine: Engine) -> WriteGate | None:
     return WriteGate(Path(f"{database}-gate"))
 
 
+def single_statement_reads(engine: Engine) -> Engine:
+    """`engine` for reads made outside our scopes, one statement per connection (slack_sdk's
+    installation look-ups on every request): on SQLite a plain BEGIN, so that they never queue
+    for SQLite's write lock nor hold it; on PostgreSQL autocommit, so no BEGIN and ROLLBACK
+    round trips, and no ROLLBACK to drop psycopg's prepared statements. Writes stay on `engine`.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def plain_rows(
     session: Session,
     statement: TypedReturnsRows[*_Ts],

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import text
 
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.slack.clients import TeamClients
@@ -17,6 +19,7 @@ from slackapp.slack.installations import (
     installation_store,
 )
 from slackapp.store.db import Database
+from tests.support.factories import add_team
 from tests.support.install import get
 
 CLIENT_ID, SECRET = "111.222", "rotation-secret"
@@ -111,3 +114,52 @@ def test_the_authorize_cache_keeps_the_most_recently_used_tokens() -> None:
     assert list(cache) == ["xoxb-1", "xoxb-3"]
     assert "xoxb-2" not in cache
     assert cache["xoxb-1"]["bot_token"] == "xoxb-1"
+
+
+def _saved(db: Database) -> None:
+    installation_store(client_id=CLIENT_ID, engine=db.engine).save(
+        Installation(
+            app_id="A0APP",
+            team_id="T0ONE",
+            user_id="UADMIN",
+            bot_token="xoxb-one",
+            bot_id="BBOT",
+            bot_user_id="UBOT",
+            installed_at=datetime(2026, 12, 1, tzinfo=UTC).timestamp(),
+        )
+    )
+
+
+def test_looking_up_an_installation_never_waits_for_a_writer(db: Database) -> None:
+    # Bolt looks the workspace up before every ack: on SQLite the look-up began a write
+    # transaction and queued for the lock behind whatever was being saved.
+    _saved(db)
+    store = installation_store(client_id=CLIENT_ID, engine=db.engine)
+    with db.session_scope() as session:
+        add_team(session, team_id="T0TWO")
+        session.flush()  # the writer holds the write lock from here to its commit
+        found = store.find_installation(enterprise_id=None, team_id="T0ONE", user_id="UOTHER")
+        assert found is None  # another member's: Bolt then asks for the workspace's
+        found = store.find_installation(enterprise_id=None, team_id="T0ONE")
+        assert found is not None and found.bot_token == "xoxb-one"
+        bot = store.find_bot(enterprise_id=None, team_id="T0ONE")
+        assert bot is not None and bot.bot_token == "xoxb-one"
+
+
+def test_looking_up_an_installation_keeps_the_prepared_statements(db: Database) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("prepared statements are psycopg's")
+    held = Database(db.url, pool_size=1, max_overflow=0)  # one connection for everything
+    try:
+        _saved(held)
+        store = installation_store(client_id=CLIENT_ID, engine=held.engine)
+        for _ in range(8):  # psycopg prepares a statement on its sixth run on a connection
+            assert store.find_installation(enterprise_id=None, team_id="T0ONE") is not None
+        with held.read_scope() as session:
+            prepared = session.execute(
+                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :like"),
+                {"like": "%slack_installations%"},
+            ).scalar_one()
+        assert prepared == 1  # a look-up that ended with ROLLBACK would have dropped it
+    finally:
+        held.dispose()
