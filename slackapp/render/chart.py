@@ -385,5 +385,8 @@ def weekly_chart_png(
         _draw_centred(draw, x=centre, y=middle, text=message, font=font, fill=_MUTED_COLOUR)
 
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
+    # zlib's fastest level: saving took 6.3 of the chart's 10.9 ms at the default level 6 and
+    # 4.4 at level 1, for a PNG of 20.7 rather than 16.9 KB (the weekly digest of a team of 50).
+    # The digest fan-out draws one chart per team; the upload barely notices 4 KB.
+    image.save(buffer, format="PNG", optimize=False, compress_level=1)
     return buffer.getvalue()
