@@ -27,7 +27,7 @@ __all__ = [
     "AUTHORIZED_TOKENS",
     "OAUTH_STATE_SECONDS",
     "AuthorizedTokens",
-    "InstallationStore",
+    "ReadingInstallationStore",
     "StoreAwareTokenRotator",
     "installation_store",
     "state_store",
@@ -75,7 +75,7 @@ class AuthorizedTokens(OrderedDict[str, AuthorizeResult]):
                 self.popitem(last=False)
 
 
-class InstallationStore(SQLAlchemyInstallationStore):
+class ReadingInstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's store, its look-ups (one statement each, at every request) made as reads.
 
     slack_sdk opens a plain connection for each look-up: on SQLite that began a write
@@ -121,7 +121,7 @@ class InstallationStore(SQLAlchemyInstallationStore):
 
 def installation_store(*, client_id: str, engine: Engine) -> SQLAlchemyInstallationStore:
     """slack_sdk's installation store on our engine (tables made by our migrations)."""
-    return InstallationStore(
+    return ReadingInstallationStore(
         client_id=client_id, engine=engine, logger=logging.getLogger("slackapp.installations")
     )
 

@@ -495,6 +495,9 @@ class Database:
             expire_on_commit=False,
         )
         self._commit_reads = self.engine.dialect.name == "postgresql"
+        # SQLite answers a bare SELECT 1 without opening the file: read its schema instead.
+        postgresql = self.engine.dialect.name == "postgresql"
+        self._probe = text("SELECT 1" if postgresql else "SELECT 1 FROM sqlite_master LIMIT 1")
 
     @property
     def backend(self) -> str:
@@ -561,13 +564,10 @@ class Database:
 
         def check() -> None:
             try:
-                with self.engine.connect() as connection:
-                    # A read: on SQLite it must not queue for the write lock (a busy writer is
-                    # not a database down) nor hold it; on PostgreSQL it ends with COMMIT, as
-                    # read scopes do, which keeps psycopg's prepared statements.
-                    connection.execution_options(**{READ_ONLY: True})
-                    connection.execute(text("SELECT 1"))
-                    connection.commit()
+                # A read: on SQLite it never queues for the write lock (a busy writer is not a
+                # database down) nor holds it; on PostgreSQL one round trip, no ROLLBACK.
+                with single_statement_reads(self.engine).connect() as connection:
+                    connection.execute(self._probe)
             except Exception:
                 answers.append(False)
             else:

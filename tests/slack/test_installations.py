@@ -133,6 +133,8 @@ def _saved(db: Database) -> None:
 def test_looking_up_an_installation_never_waits_for_a_writer(db: Database) -> None:
     # Bolt looks the workspace up before every ack: on SQLite the look-up began a write
     # transaction and queued for the lock behind whatever was being saved.
+    if db.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
     _saved(db)
     store = installation_store(client_id=CLIENT_ID, engine=db.engine)
     with db.session_scope() as session:

@@ -146,6 +146,8 @@ def test_postgres_read_scopes_keep_the_prepared_statements(db: Database) -> None
 def test_the_health_check_answers_while_a_writer_holds_the_write_lock(db: Database) -> None:
     # /healthz must not take SQLite's write lock: it queued behind every writer and, past its
     # timeout, said the database was down while it was only busy.
+    if db.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
     with db.session_scope() as session:
         add_team(session, team_id="T1")  # the writer's transaction holds the lock meanwhile
         session.flush()
