@@ -41,7 +41,7 @@ from tests.scheduling.rig import (
     settings_for,
     utc,
 )
-from tests.support.factories import add_member
+from tests.support.factories import add_member, add_team
 
 
 def test_a_simulated_fortnight_across_dst_sends_each_post_once_at_its_local_time(
@@ -177,6 +177,21 @@ def test_resume_asks_slack_only_when_a_team_waits_for_its_token(rig: Rig) -> Non
     make_team(rig.db)
     assert resume_reinstalled_team(db=rig.db, client=rig.client) is None
     assert rig.standin.calls("auth.test") == []
+
+
+def test_the_check_for_a_team_waiting_on_its_token_waits_for_no_writer(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It only reads, but took the write lock: behind a busy writer it failed (logged) and the
+    # hourly check was lost.
+    if rig.db.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    make_team(rig.db)
+    with rig.db.session_scope() as session:
+        add_team(session, team_id="T0BUSY")
+        session.flush()  # the write lock is held until the end of this block
+        assert resume_reinstalled_team(db=rig.db, client=rig.client) is None
+    assert "could not check" not in caplog.text
 
 
 def test_a_tick_never_raises_even_without_its_table(rig: Rig) -> None:
