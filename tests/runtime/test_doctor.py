@@ -20,7 +20,7 @@ from slackapp.store.installations import installed_bots
 from slackapp.store.migrate import alembic_config, head_revision, upgrade
 from tests.runtime.fakes import SilentServer
 from tests.slack.test_installations import CLIENT_ID, SECRET, installed
-from tests.support.factories import add_team
+from tests.support.databases import write_lock_held
 
 
 def closed_port() -> int:
@@ -75,11 +75,7 @@ def test_a_healthy_setup_passes_every_check(standin: SlackEmulator, db: Database
 def test_a_database_busy_saving_is_not_called_down(standin: SlackEmulator, db: Database) -> None:
     # The checks read: on SQLite they took the write lock, so a live app's writer made the
     # doctor wait out its timeout and report the database failing.
-    if db.backend != "sqlite":
-        pytest.skip("the write lock is SQLite's")
-    with db.session_scope() as session:
-        add_team(session, team_id="T0BUSY")
-        session.flush()  # the write lock is held until the end of this block
+    with write_lock_held(db):
         status, lines, _ = run(healthy(standin, db.url))
     assert lines["database"].startswith("ok "), lines
     assert lines["schema"].startswith("ok "), lines
@@ -345,13 +341,9 @@ def test_with_many_workspaces_a_busy_database_still_shows_each_installation(
 ) -> None:
     # Listing the installations took SQLite's write lock: behind a live app's writer it failed,
     # and the doctor said nothing was installed yet.
-    if db.backend != "sqlite":
-        pytest.skip("the write lock is SQLite's")
     standin.add_token("xoxb-one")
     save_bot(db, team_id="T0ONE", name="One", token="xoxb-one")
-    with db.session_scope() as session:
-        add_team(session, team_id="T0BUSY")
-        session.flush()  # the write lock is held until the end of this block
+    with write_lock_held(db):
         status, lines, _ = run(oauth_env(standin, db.url))
     assert lines["database"].startswith("ok "), lines
     assert lines["Slack installation T0ONE (One)"].startswith("ok auth.test passed"), lines

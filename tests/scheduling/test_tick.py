@@ -41,7 +41,8 @@ from tests.scheduling.rig import (
     settings_for,
     utc,
 )
-from tests.support.factories import add_member, add_team
+from tests.support.databases import write_lock_held
+from tests.support.factories import add_member
 
 
 def test_a_simulated_fortnight_across_dst_sends_each_post_once_at_its_local_time(
@@ -184,12 +185,8 @@ def test_the_check_for_a_team_waiting_on_its_token_waits_for_no_writer(
 ) -> None:
     # It only reads, but took the write lock: behind a busy writer it failed (logged) and the
     # hourly check was lost.
-    if rig.db.backend != "sqlite":
-        pytest.skip("the write lock is SQLite's")
     make_team(rig.db)
-    with rig.db.session_scope() as session:
-        add_team(session, team_id="T0BUSY")
-        session.flush()  # the write lock is held until the end of this block
+    with write_lock_held(rig.db):
         assert resume_reinstalled_team(db=rig.db, client=rig.client) is None
     assert "could not check" not in caplog.text
 

@@ -9,7 +9,6 @@ import pytest
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import text
 
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.slack.clients import TeamClients
@@ -19,7 +18,7 @@ from slackapp.slack.installations import (
     installation_store,
 )
 from slackapp.store.db import Database
-from tests.support.factories import add_team
+from tests.support.databases import prepared_statements, write_lock_held
 from tests.support.install import get
 
 CLIENT_ID, SECRET = "111.222", "rotation-secret"
@@ -133,13 +132,9 @@ def _saved(db: Database) -> None:
 def test_looking_up_an_installation_never_waits_for_a_writer(db: Database) -> None:
     # Bolt looks the workspace up before every ack: on SQLite the look-up began a write
     # transaction and queued for the lock behind whatever was being saved.
-    if db.backend != "sqlite":
-        pytest.skip("the write lock is SQLite's")
     _saved(db)
     store = installation_store(client_id=CLIENT_ID, engine=db.engine)
-    with db.session_scope() as session:
-        add_team(session, team_id="T0TWO")
-        session.flush()  # the writer holds the write lock from here to its commit
+    with write_lock_held(db):
         found = store.find_installation(enterprise_id=None, team_id="T0ONE", user_id="UOTHER")
         assert found is None  # another member's: Bolt then asks for the workspace's
         found = store.find_installation(enterprise_id=None, team_id="T0ONE")
@@ -157,11 +152,7 @@ def test_looking_up_an_installation_keeps_the_prepared_statements(db: Database) 
         store = installation_store(client_id=CLIENT_ID, engine=held.engine)
         for _ in range(8):  # psycopg prepares a statement on its sixth run on a connection
             assert store.find_installation(enterprise_id=None, team_id="T0ONE") is not None
-        with held.read_scope() as session:
-            prepared = session.execute(
-                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :like"),
-                {"like": "%slack_installations%"},
-            ).scalar_one()
-        assert prepared == 1  # a look-up that ended with ROLLBACK would have dropped it
+        # A look-up that ended with ROLLBACK would have dropped it.
+        assert prepared_statements(held, like="%slack_installations%") == 1
     finally:
         held.dispose()

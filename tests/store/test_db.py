@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -13,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from slackapp.store import db as db_module
 from slackapp.store.db import SQLITE_CACHE_KIB, Database, month_start
 from slackapp.store.models import Team
+from tests.support.databases import prepared_statements, write_lock_held
 from tests.support.factories import add_team
 
 
@@ -122,56 +125,41 @@ def test_a_postgres_connection_used_moments_ago_is_not_pinged(
     assert _backend_pid(db) != dropped
 
 
-def test_postgres_read_scopes_keep_the_prepared_statements(db: Database) -> None:
+@contextmanager
+def _goal_prepared(db: Database) -> Iterator[Database]:
+    """A database of one pooled connection on which the read of a team's goal is prepared."""
     if db.backend != "postgresql":
         pytest.skip("prepared statements are psycopg's")
-    held = Database(db.url, pool_size=1, max_overflow=0)  # every scope on one connection
+    held = Database(db.url, pool_size=1, max_overflow=0)  # everything on one connection
     try:
         with held.session_scope() as session:
             add_team(session, team_id="T1", daily_goal=10)
         for _ in range(8):  # psycopg prepares a statement on its sixth run on a connection
             assert _goal(held, "T1") == 10
-        with held.read_scope() as session:
-            prepared = session.execute(
-                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :goal"),
-                {"goal": "%daily_goal%"},
-            ).scalar_one()
-        # psycopg forgets them at every ROLLBACK: a read scope that ended with one would
-        # leave none, and every statement would be parsed and planned on every run.
-        assert prepared == 1
+        yield held
     finally:
         held.dispose()
+
+
+def test_postgres_read_scopes_keep_the_prepared_statements(db: Database) -> None:
+    with _goal_prepared(db) as held:
+        # psycopg forgets them at every ROLLBACK: a read scope that ended with one would
+        # leave none, and every statement would be parsed and planned on every run.
+        assert prepared_statements(held, like="%daily_goal%") == 1
 
 
 def test_the_health_check_answers_while_a_writer_holds_the_write_lock(db: Database) -> None:
     # /healthz must not take SQLite's write lock: it queued behind every writer and, past its
     # timeout, said the database was down while it was only busy.
-    if db.backend != "sqlite":
-        pytest.skip("the write lock is SQLite's")
-    with db.session_scope() as session:
-        add_team(session, team_id="T1")  # the writer's transaction holds the lock meanwhile
-        session.flush()
+    with write_lock_held(db):
         assert db.ping(timeout=5)
 
 
 def test_the_health_check_keeps_the_prepared_statements(db: Database) -> None:
-    if db.backend != "postgresql":
-        pytest.skip("prepared statements are psycopg's")
-    held = Database(db.url, pool_size=1, max_overflow=0)  # the check uses the same connection
-    try:
-        with held.session_scope() as session:
-            add_team(session, team_id="T1", daily_goal=10)
-        for _ in range(8):
-            assert _goal(held, "T1") == 10
+    with _goal_prepared(db) as held:
         assert held.ping(timeout=5)
-        with held.read_scope() as session:
-            prepared = session.execute(
-                text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :goal"),
-                {"goal": "%daily_goal%"},
-            ).scalar_one()
-        assert prepared == 1  # a check that ended with ROLLBACK would have dropped it
-    finally:
-        held.dispose()
+        # A check that ended with ROLLBACK would have dropped it.
+        assert prepared_statements(held, like="%daily_goal%") == 1
 
 
 def test_a_read_scope_never_writes_what_it_changed(db: Database) -> None:

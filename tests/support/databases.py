@@ -23,11 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from slackapp.store.db import Database, ReadGate, Timeouts, normalize_url
 from slackapp.store.migrate import upgrade
+from tests.support.factories import add_team
 
 _LOCAL_HOSTS = {None, "", "localhost", "127.0.0.1", "::1"}
 
@@ -233,3 +235,24 @@ def read_place_held(gate: ReadGate) -> Iterator[None]:
     finally:
         leave.set()
         thread.join(10)
+
+
+@contextmanager
+def write_lock_held(db: Database) -> Iterator[None]:
+    """A writer holding SQLite's write lock for the block, as a busy app's does (skips the test
+    elsewhere: only SQLite has one lock for all writers)."""
+    if db.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    with db.session_scope() as session:
+        add_team(session, team_id="T0WRITER")  # flushed: the lock is held until the commit
+        yield
+
+
+def prepared_statements(db: Database, *, like: str) -> int:
+    """How many statements psycopg has prepared on the connection a read scope gets."""
+    with db.read_scope() as session:
+        found = session.execute(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :like"),
+            {"like": like},
+        ).scalar_one()
+    return int(found)
