@@ -16,10 +16,13 @@ from slackapp.render.chart import (
     MIN_HEIGHT,
     MIN_WIDTH,
     PRINCIPLE_COLOURS,
+    weekly_chart_image,
     weekly_chart_png,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The chart's paper, grid, axis and text colours.
+_INKS = ((255, 255, 255), (228, 231, 235), (154, 165, 177), (31, 41, 51), (62, 76, 89))
 MONDAY = date(2025, 6, 23)
 
 
@@ -45,6 +48,11 @@ def _open(png: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(png))
     image.load()
     return image
+
+
+def _pixels(image: Image.Image) -> list[tuple[int, int, int]]:
+    data = image.tobytes()
+    return [(data[i], data[i + 1], data[i + 2]) for i in range(0, len(data), 3)]
 
 
 def _colours(png: bytes) -> set[tuple[int, int, int]]:
@@ -104,7 +112,30 @@ def test_output_is_a_png_of_the_requested_size_and_mode() -> None:
     image = _open(png)
     assert image.format == "PNG"
     assert image.size == (640, 320)
-    assert image.mode == "RGB"
+    # A palette of the chart's own colours (and its text's edges): a third smaller, and
+    # saved three times as fast as full colour.
+    assert image.mode == "P"
+
+
+@pytest.mark.parametrize(
+    "days",
+    [_busy_week(), _week(*([{Principle.CARE: 9000, Principle.LAUGH: 12}] * 7)), _zeros(7)],
+    ids=["busy", "tall", "empty"],
+)
+def test_the_png_shows_what_was_drawn(days: list[DayCounts]) -> None:
+    # Every flat colour exactly (paper, bars, swatches, grid, axis, solid ink); the soft edges
+    # of text within a few levels of what was drawn (Pillow maps colours to a palette through
+    # cells 4 levels wide), a difference no eye sees.
+    drawn = weekly_chart_image(days, title="Real connections, 21 \u2013 27 November")
+    saved = _open(weekly_chart_png(days, title="Real connections, 21 \u2013 27 November"))
+    assert saved.size == drawn.size
+    pairs = list(zip(_pixels(drawn), _pixels(saved.convert("RGB")), strict=True))
+    flat = {*PRINCIPLE_COLOURS.values(), *_INKS}
+    assert all(s == d for d, s in pairs if d in flat)
+    off = [max(abs(a - b) for a, b in zip(d, s, strict=True)) for d, s in pairs]
+    assert max(off) <= 12, max(off)
+    assert sum(1 for n in off if n > 3) <= len(off) // 100
+    assert len(set(_pixels(saved.convert("RGB")))) > 20
 
 
 def test_default_size_is_800_by_400() -> None:
