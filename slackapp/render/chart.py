@@ -106,9 +106,37 @@ def _line_height(font: _Font) -> int:
     return math.ceil(bottom)
 
 
-def _draw_centred(
-    draw: ImageDraw.ImageDraw, *, x: float, y: float, text: str, font: _Font, fill: RGB
-) -> None:
+@lru_cache(maxsize=1024)
+def _inked(font: _Font, text: str) -> tuple[Image.Image, int, int]:
+    """`text`'s coverage (how much of each pixel its glyphs cover) and where it sits from the
+    point it is drawn at: drawing text was most of a chart's time, and a week's labels (days,
+    totals, ticks, the legend) repeat from chart to chart."""
+    left, top, right, bottom = (round(edge) for edge in _bbox(font, text))
+    coverage = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(coverage).text((-left, -top), text, font=font, fill=255)
+    return coverage, left, top
+
+
+class _Canvas:
+    """The chart's picture and what draws on it; text from _inked, as ImageDraw would draw it
+    (at whole pixels, the same glyphs blended the same way)."""
+
+    def __init__(self, image: Image.Image) -> None:
+        self._image = image
+        self._draw = ImageDraw.Draw(image)
+
+    def rectangle(self, box: tuple[int, int, int, int], *, fill: RGB) -> None:
+        self._draw.rectangle(box, fill=fill)
+
+    def line(self, points: tuple[int, int, int, int], *, fill: RGB, width: int) -> None:
+        self._draw.line(points, fill=fill, width=width)
+
+    def text(self, xy: tuple[int, int], text: str, *, font: _Font, fill: RGB) -> None:
+        coverage, left, top = _inked(font, text)
+        self._image.paste(fill, (xy[0] + left, xy[1] + top), coverage)
+
+
+def _draw_centred(draw: _Canvas, *, x: float, y: float, text: str, font: _Font, fill: RGB) -> None:
     left, _, right, _ = _bbox(font, text)
     draw.text((round(x - (left + right) / 2), round(y)), text, font=font, fill=fill)
 
@@ -214,9 +242,7 @@ def _legend_entry_width(font: _Font, principle: Principle) -> int:
     return _SWATCH + _SWATCH_GAP + _text_width(font, PRINCIPLES[principle].label)
 
 
-def _draw_legend(
-    draw: ImageDraw.ImageDraw, *, principles: Sequence[Principle], top: int, width: int
-) -> int:
+def _draw_legend(draw: _Canvas, *, principles: Sequence[Principle], top: int, width: int) -> int:
     """Draw the legend rows centred below `top` and return the y just below them."""
     font = _font(_LEGEND_SIZE)
     text_height = _line_height(font)
@@ -308,7 +334,7 @@ def _plot_with(
     )
 
 
-def _draw_axes(draw: ImageDraw.ImageDraw, plot: _Plot) -> None:
+def _draw_axes(draw: _Canvas, plot: _Plot) -> None:
     font = _font(_TICK_SIZE)
     line = _line_height(font)
     for tick in plot.ticks:
@@ -320,9 +346,7 @@ def _draw_axes(draw: ImageDraw.ImageDraw, plot: _Plot) -> None:
         draw.text((x, y - line // 2 - 1), text, font=font, fill=_TEXT_COLOUR)
 
 
-def _draw_bar(
-    draw: ImageDraw.ImageDraw, plot: _Plot, *, index: int, day: date, row: Sequence[int]
-) -> None:
+def _draw_bar(draw: _Canvas, plot: _Plot, *, index: int, day: date, row: Sequence[int]) -> None:
     centre = plot.left + plot.slot * (index + 0.5)
     bar_width = max(1, min(_MAX_BAR_WIDTH, round(plot.slot * _BAR_FILL_RATIO)))
     x0 = round(centre - bar_width / 2)
@@ -391,7 +415,7 @@ def weekly_chart_image(
     present = [p for i, p in enumerate(PRINCIPLE_ORDER) if any(row[i] for row in rows)]
 
     image = Image.new("RGB", (width, height), _BACKGROUND)
-    draw = ImageDraw.Draw(image)
+    draw = _Canvas(image)
 
     title_font = _font(_TITLE_SIZE)
     # Pillow's built-in font has no en dash: a plain hyphen reads the same in a title.

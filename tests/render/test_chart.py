@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from slackapp.domain.digests import DayCounts
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
@@ -16,6 +16,8 @@ from slackapp.render.chart import (
     MIN_HEIGHT,
     MIN_WIDTH,
     PRINCIPLE_COLOURS,
+    _Canvas,
+    _font,
     weekly_chart_image,
     weekly_chart_png,
 )
@@ -294,3 +296,17 @@ def test_labels_draw_ink_below_every_bar_even_on_zero_days() -> None:
         x_range = range(round(plot_left + slot * i + 4), round(plot_left + slot * (i + 1) - 4))
         dark = sum(1 for x in x_range for y in bottom_band if gray[y * width + x] < 128)
         assert dark > 10, f"no label ink under day {i}"
+
+
+@pytest.mark.parametrize("size", [9, 12, 18])
+@pytest.mark.parametrize("text", ["Mon 23", "1,250", "Embrace an opportunity", "Ag19,", "\u2026"])
+def test_labels_are_drawn_as_pillow_draws_text(size: int, text: str) -> None:
+    # Labels are drawn from a cache of their glyphs' coverage: pixel for pixel what
+    # ImageDraw.text draws, at whole pixels, on paper and over a bar alike.
+    for xy in [(10, 10), (0, -3), (37, 21)]:
+        theirs = Image.new("RGB", (120, 50), (255, 255, 255))
+        theirs.paste((242, 169, 59), (0, 25, 120, 50))
+        ours = theirs.copy()
+        ImageDraw.Draw(theirs).text(xy, text, font=_font(size), fill=(31, 41, 51))
+        _Canvas(ours).text(xy, text, font=_font(size), fill=(31, 41, 51))
+        assert ours.tobytes() == theirs.tobytes(), (text, size, xy)
