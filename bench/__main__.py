@@ -31,6 +31,16 @@ def _numbers(text: str) -> tuple[int, ...]:
     return values
 
 
+def _kinds(text: str) -> tuple[str, ...]:
+    values = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [value for value in values if value not in fanout.KINDS]
+    if not values or unknown:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: choose from {', '.join(fanout.KINDS)}, separated by commas"
+        )
+    return values
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Read the command line; with no benchmark named, every one runs."""
     parser = argparse.ArgumentParser(
@@ -96,6 +106,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--processes", type=_numbers, default=fanout.DEFAULT_PROCESSES, help="e.g. 1,3"
     )
     group.add_argument("--delivery-concurrency", type=int, default=16)
+    group.add_argument(
+        "--posts",
+        type=_kinds,
+        default=fanout.KINDS,
+        help=f"what the teams are sent: {', '.join(fanout.KINDS)} (default: both)",
+    )
     args = parser.parse_args(argv)
     unknown = [name for name in args.benchmarks if name not in BENCHMARKS]
     if unknown:
@@ -153,6 +169,7 @@ def run(args: argparse.Namespace) -> Results:
                 processes=args.processes,
                 concurrency=args.delivery_concurrency,
                 label=label,
+                kinds=args.posts,
             )
     results.notes += [
         f"{f.benchmark}, {f.figure}: {f.note}" for f in results.figures if f.note and not f.ok

@@ -1,17 +1,25 @@
 """Scheduled posts for many teams: one tick's time beside the ideal for the concurrency used.
 
-The data: `teams` teams, every other one nudged in a channel and the rest by DM (one member
-each), all due at 09:00 UTC on a Monday, each with a few connections on the Friday before so
-that the nudge has numbers to show. The stand-in answers every chat.postMessage after 100 ms,
-the issue's Slack.
+Two kinds of post, each timed on its own database:
+- nudges: `teams` teams, every other one nudged in a channel and the rest by DM (one member
+  each), all due at 09:00 UTC on a Monday, each with a few connections on the Friday before so
+  that the nudge has numbers to show;
+- weekly digests: the same teams, each with its digest due in its channel at the same time
+  instead (a digest goes to a channel only), over the week those connections fall in: a
+  message, then its chart, an upload of three calls (files.getUploadURLExternal, the upload,
+  files.completeUploadExternal).
+The stand-in answers every chat.postMessage after 100 ms, the issue's Slack, and each upload
+call (the two Web API ones) after 100 ms as well.
 
 The run: `processes` workers (real processes, `python -m bench.fanout`) each start, load
 everything, and wait; then all run one tick at the same instant against the same database, as
 the app's processes do when their schedulers fire together. The figure is the time from the
 first tick's start to the last one's end. The baseline is the ideal: every post taking exactly
 the stand-in's 100 ms, every worker thread of every process busy all the time, so
-posts x 100 ms / (processes x DELIVERY_CONCURRENCY). Every post must reach the stand-in exactly
-once and be marked sent in the ledger: a post lost or sent twice fails the check.
+posts x calls per post x 100 ms / (processes x DELIVERY_CONCURRENCY): one call per nudge, three
+per digest (its message and the two upload calls). Every post must reach the stand-in exactly
+once and be marked sent in the ledger, and every digest's chart must be shared once in its
+channel: a post or chart lost or sent twice fails the check.
 """
 
 from __future__ import annotations
@@ -33,10 +41,13 @@ from bench import Figure, child_env, scratch_database
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.models import Connection, Delivery, Member, Team
+from slackapp.store.tallies import rebuild
 
 DEFAULT_TEAMS = 1_000
 DEFAULT_RUNS = 3
 DEFAULT_PROCESSES = (1, 3)
+#: What the teams are sent: "nudges", "digests" (weekly, with their chart).
+KINDS = ("nudges", "digests")
 #: Seconds the stand-in takes to answer each post (the issue's Slack).
 LATENCY = 0.1
 #: Monday 15 March 2027, half a minute after the nudges fell due.
@@ -50,14 +61,21 @@ TICK_TIMEOUT = 600.0
 log = logging.getLogger(__name__)
 
 
-def seed_teams(db: Database, *, teams: int) -> list[str]:
-    """Insert the teams, their DM members and Friday's connections; every post's target."""
+def seed_teams(db: Database, *, teams: int, kind: str = "nudges") -> list[str]:
+    """Insert the teams, their DM members and Friday's connections; every post's target.
+
+    `kind` "nudges": every other team nudged in a channel, the rest by DM; "digests": every
+    team's weekly digest due in its channel at the same time, and no nudges.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"no kind of post called {kind!r}")
+    digests = kind == "digests"
     team_rows: list[dict[str, Any]] = []
     member_rows: list[dict[str, Any]] = []
     connection_rows: list[dict[str, Any]] = []
     targets: list[str] = []
     for n in range(teams):
-        team_id, dm = f"TF{n:05d}", n % 2 == 1
+        team_id, dm = f"TF{n:05d}", n % 2 == 1 and not digests
         target = f"UF{n:05d}" if dm else f"CF{n:05d}"
         targets.append(target)
         team_rows.append(
@@ -66,9 +84,13 @@ def seed_teams(db: Database, *, teams: int) -> list[str]:
                 "name": f"Team {n}",
                 "timezone": "UTC",
                 "created_at": SEEDED_AT,
-                "nudge_mode": "dm" if dm else "channel",
-                "nudge_channel": None if dm else target,
+                "nudge_mode": "off" if digests else "dm" if dm else "channel",
+                "nudge_channel": None if dm or digests else target,
                 "nudge_time": "09:00",
+                "digest_mode": "weekly" if digests else "off",
+                "digest_channel": target if digests else None,
+                "digest_time": "09:00",
+                "digest_weekday": AT.weekday(),
                 "settings_updated_by": "UADMIN",
                 "settings_updated_at": SEEDED_AT,
             }
@@ -93,6 +115,8 @@ def seed_teams(db: Database, *, teams: int) -> list[str]:
         session.execute(insert(Team), team_rows)
         session.execute(insert(Member), member_rows)
         session.execute(insert(Connection), connection_rows)
+        # Inserted as rows: the counts the app keeps beside them are worked out once.
+        rebuild(session)
     return targets
 
 
@@ -107,6 +131,8 @@ class Outcome:
     lost: int
     not_sent_in_ledger: int
     errors: tuple[str, ...]
+    charts_twice: int = 0
+    charts_missing: int = 0
 
 
 def worker_env(database_url: str, standin: SlackEmulator, *, concurrency: int) -> dict[str, str]:
@@ -150,8 +176,12 @@ def run_once(
     targets: Sequence[str],
     processes: int,
     concurrency: int,
+    charts: bool = False,
 ) -> Outcome:
-    """Start `processes` workers, let them tick at once, and check what reached the stand-in."""
+    """Start `processes` workers, let them tick at once, and check what reached the stand-in.
+
+    `charts`: each target should also have had one chart shared in it (weekly digests).
+    """
     with db.session_scope() as session:
         session.execute(delete(Delivery))
     standin.reset()
@@ -170,6 +200,9 @@ def run_once(
             continue
         reports.append(json.loads(lines[-1]))
     posted = Counter(str(call.params.get("channel")) for call in standin.calls("chat.postMessage"))
+    shared = Counter(
+        str(call.params.get("channel_id")) for call in standin.calls("files.completeUploadExternal")
+    )
     with db.session_scope() as session:
         sent_rows = session.scalar(
             select(func.count()).select_from(Delivery).where(Delivery.status == "sent")
@@ -187,7 +220,22 @@ def run_once(
         lost=sum(1 for target in targets if posted[target] == 0),
         not_sent_in_ledger=len(targets) - int(sent_rows or 0),
         errors=tuple(errors),
+        charts_twice=sum(n - 1 for n in shared.values() if n > 1) if charts else 0,
+        charts_missing=sum(1 for target in targets if shared[target] == 0) if charts else 0,
     )
+
+
+#: Slack calls each post makes: a nudge's message; a digest's message and its chart's upload.
+CALLS_PER_POST = {"nudges": 1, "digests": 3}
+#: The Web API methods the stand-in answers after LATENCY, for each kind of post.
+SLOW_METHODS = {
+    "nudges": ("chat.postMessage",),
+    "digests": (
+        "chat.postMessage",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ),
+}
 
 
 def run(
@@ -198,24 +246,59 @@ def run(
     processes: Sequence[int] = DEFAULT_PROCESSES,
     concurrency: int = 16,
     label: str = "SQLite",
+    kinds: Sequence[str] = KINDS,
 ) -> list[Figure]:
-    """Seed `teams` teams once, then time `runs` ticks for each number of processes."""
+    """For each kind of post, seed `teams` teams once, then time `runs` ticks for each number
+    of processes."""
     figures: list[Figure] = []
+    for kind in kinds:
+        figures += _run_kind(
+            kind,
+            database_url=database_url,
+            teams=teams,
+            runs=runs,
+            processes=processes,
+            concurrency=concurrency,
+            label=label,
+        )
+    return figures
+
+
+def _run_kind(
+    kind: str,
+    *,
+    database_url: str | None,
+    teams: int,
+    runs: int,
+    processes: Sequence[int],
+    concurrency: int,
+    label: str,
+) -> list[Figure]:
+    figures: list[Figure] = []
+    digests = kind == "digests"
     with scratch_database(database_url) as db, SlackEmulator() as standin:
-        targets = seed_teams(db, teams=teams)
-        standin.slow("chat.postMessage", LATENCY)
+        targets = seed_teams(db, teams=teams, kind=kind)
+        for method in SLOW_METHODS[kind]:
+            standin.slow(method, LATENCY)
         for count in processes:
             outcomes: list[Outcome] = []
             for n in range(runs):
                 print(
-                    f"fan-out on {label}: {teams:,} teams, {count} process(es), "
+                    f"fan-out on {label}: {teams:,} teams' {kind}, {count} process(es), "
                     f"run {n + 1} of {runs}",
                     file=sys.stderr,
                 )
                 outcomes.append(
-                    run_once(db, standin, targets=targets, processes=count, concurrency=concurrency)
+                    run_once(
+                        db,
+                        standin,
+                        targets=targets,
+                        processes=count,
+                        concurrency=concurrency,
+                        charts=digests,
+                    )
                 )
-            ideal = len(targets) * LATENCY / (count * concurrency)
+            ideal = len(targets) * CALLS_PER_POST[kind] * LATENCY / (count * concurrency)
             faults = [
                 o
                 for o in outcomes
@@ -224,21 +307,29 @@ def run(
                 or o.not_sent_in_ledger
                 or o.errors
                 or o.sent != len(targets)
+                or o.charts_twice
+                or o.charts_missing
             ]
             note = (
                 f"{sum(o.duplicates for o in outcomes)} sent twice, "
                 f"{sum(o.lost for o in outcomes)} lost"
             )
+            if digests:
+                note += (
+                    f"; charts: {sum(o.charts_twice for o in outcomes)} shared twice, "
+                    f"{sum(o.charts_missing for o in outcomes)} missing"
+                )
             if faults:
                 note += "; " + "; ".join(
                     f"{o.not_sent_in_ledger} not marked sent, errors: {list(o.errors)[:3]}"
                     for o in faults
                 )
+            what = "teams' weekly digests" if digests else "teams"
             figures.append(
                 Figure(
                     benchmark=f"fan-out ({label})",
                     figure=(
-                        f"{teams:,} teams, {count} process{'es' if count > 1 else ''} x "
+                        f"{teams:,} {what}, {count} process{'es' if count > 1 else ''} x "
                         f"{concurrency}: tick"
                     ),
                     unit="s",
@@ -248,6 +339,12 @@ def run(
                     note=note,
                     ok=not faults,
                 )
+            )
+            cpu = sorted(o.cpu for o in outcomes)[len(outcomes) // 2]
+            print(
+                f"fan-out on {label}: {teams:,} teams' {kind}, {count} process(es): "
+                f"{cpu:.1f} s of CPU in the workers (median)",
+                file=sys.stderr,
             )
     return figures
 

@@ -57,6 +57,14 @@ def test_the_fanout_benchmark_posts_every_team_once(
         assert figure["ok"] is True and figure["note"] == "0 sent twice, 0 lost"
         assert figure["baseline_label"] == "ideal"
     assert one["baseline"] == pytest.approx(20 * 0.1 / 16)
+    # Weekly digests: a message and a chart's three upload calls for each team.
+    for processes in ("1 process", "3 processes"):
+        digests = figures[f"fan-out (SQLite): 20 teams' weekly digests, {processes} x 16: tick"]
+        assert digests["ok"] is True
+        assert digests["note"] == "0 sent twice, 0 lost; charts: 0 shared twice, 0 missing"
+    assert figures["fan-out (SQLite): 20 teams' weekly digests, 1 process x 16: tick"][
+        "baseline"
+    ] == pytest.approx(20 * 3 * 0.1 / 16)
 
 
 def test_the_request_path_benchmark_serves_both_apps(
