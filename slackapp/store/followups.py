@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from slackapp.domain.followups import (
@@ -22,6 +33,7 @@ from slackapp.domain.followups import (
     reply_rates,
 )
 from slackapp.domain.vocabulary import Principle
+from slackapp.store.db import plain_rows
 from slackapp.store.models import Connection, FollowUp, Member, Person, Team
 
 __all__ = [
@@ -281,6 +293,26 @@ def _open_items(
     return [_item(row) for row in rows]
 
 
+def _answered_query() -> Select[int, str, int | None, str, str | None]:
+    root = func.coalesce(Person.merged_into, Person.id)
+    return (
+        select(FollowUp.id, FollowUp.state, root, Connection.principle, Connection.platform)
+        .join(Connection, Connection.id == FollowUp.connection_id)
+        .outerjoin(Person, Person.id == Connection.person_id)
+        .where(
+            FollowUp.team_id == bindparam("team_id"),
+            FollowUp.answered_on.between(bindparam("start"), bindparam("end")),
+            FollowUp.state != FollowUpState.OPEN.value,
+        )
+    )
+
+
+#: The follow-ups answered in a span, each with whom (as merged) and the entry's kind. Built
+#: once: every digest reads it, and for a small team building it cost more than running it.
+_ANSWERED = _answered_query()
+_ANSWERED_BY = _ANSWERED.where(FollowUp.user_id.in_(bindparam("user_ids", expanding=True)))
+
+
 def reply_rates_between(
     session: Session,
     *,
@@ -290,19 +322,10 @@ def reply_rates_between(
     user_ids: Sequence[str] | None = None,
 ) -> ReplyRates:
     """Reply rates over the follow-ups answered from `start` to `end` (the members' own days)."""
-    root = func.coalesce(Person.merged_into, Person.id)
-    query = (
-        select(FollowUp.id, FollowUp.state, root, Connection.principle, Connection.platform)
-        .join(Connection, Connection.id == FollowUp.connection_id)
-        .outerjoin(Person, Person.id == Connection.person_id)
-        .where(
-            FollowUp.team_id == team_id,
-            FollowUp.answered_on.between(start, end),
-            FollowUp.state != FollowUpState.OPEN.value,
-        )
-    )
+    parameters: dict[str, object] = {"team_id": team_id, "start": start, "end": end}
     if user_ids is not None:
-        query = query.where(FollowUp.user_id.in_(list(user_ids)))
+        parameters["user_ids"] = list(user_ids)
+    query = _ANSWERED if user_ids is None else _ANSWERED_BY
     answers = [
         AnsweredFollowUp(
             person=("person", person) if person is not None else ("followup", follow_up_id),
@@ -310,7 +333,9 @@ def reply_rates_between(
             principle=Principle(principle),
             platform=platform or "",
         )
-        for follow_up_id, state, person, principle, platform in session.execute(query)
+        for follow_up_id, state, person, principle, platform in plain_rows(
+            session, query, parameters
+        )
     ]
     return reply_rates(answers)
 

@@ -160,12 +160,6 @@ def _follows(
     return bool(work_days) and basis == (goal, mask_from_work_days(work_days))
 
 
-def _runs_follow(session: Session, *, team_id: str, goal: int, work_days: WorkDays) -> bool:
-    """Whether the team's kept runs follow this goal and these work days (store.tallies)."""
-    basis = plain_rows(session, _BASIS, {"team_id": team_id}).first()
-    return _follows(None if basis is None else (basis[0], basis[1]), goal=goal, work_days=work_days)
-
-
 def _progress_query() -> Select[*tuple[Any, ...]]:
     member = (
         MemberDay.team_id == bindparam("team_id"),
@@ -235,6 +229,18 @@ def _streak(latest: tuple[date, int] | None, *, today: date, work_days: WorkDays
     return streak_as_of(latest[0], latest[1], today=today, work_days=work_days)
 
 
+#: The team's count per day and principle over a span (ix_daily_tallies_team_day). Built once,
+#: as are the digest's other statements: for a small team building one cost more than running it.
+_TEAM_DAYS = (
+    select(DailyTally.local_date, DailyTally.principle, func.sum(DailyTally.count))
+    .where(
+        DailyTally.team_id == bindparam("team_id"),
+        DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+    )
+    .group_by(DailyTally.local_date, DailyTally.principle)
+)
+
+
 def team_daily_counts(
     session: Session, *, team_id: str, start: date, end: date
 ) -> dict[date, dict[Principle, int]]:
@@ -245,12 +251,7 @@ def team_daily_counts(
     result = {
         start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
     }
-    rows = plain_rows(
-        session,
-        select(DailyTally.local_date, DailyTally.principle, func.sum(DailyTally.count))
-        .where(DailyTally.team_id == team_id, DailyTally.local_date.between(start, end))
-        .group_by(DailyTally.local_date, DailyTally.principle),
-    )
+    rows = plain_rows(session, _TEAM_DAYS, {"team_id": team_id, "start": start, "end": end})
     for day, principle_value, n in rows:
         result[day][Principle(principle_value)] += int(n or 0)
     return result
@@ -285,24 +286,38 @@ def team_member_streaks(
     return tuple(streaks[:limit])
 
 
+def _kept_streaks_query() -> Select[*tuple[Any, ...]]:
+    basis = _BASIS.subquery("basis")
+    met = select(MemberDay.user_id, MemberDay.local_date, MemberDay.goal_run).where(
+        MemberDay.team_id == bindparam("team_id"),
+        MemberDay.local_date.between(bindparam("since"), bindparam("today")),
+        MemberDay.count >= bindparam("goal"),
+    )
+    # The settings the runs follow beside every day someone met the goal lately, in one
+    # statement: a row of settings and no days when nobody did, no rows without a team row.
+    days = met.subquery("days")
+    return select(*basis.c, *days.c).select_from(basis.outerjoin(days, true()))
+
+
+#: Who met the goal on which day of the last two weeks (ix_member_days_team_day), and the
+#: goal and work days the kept runs follow.
+_KEPT_STREAKS = _kept_streaks_query()
+
+
 def _kept_streaks(
     session: Session, *, team_id: str, today: date, goal: int, work_days: WorkDays
 ) -> dict[str, int] | None:
     """Streaks from the maintained goal runs: each member's latest goal day of the last two
     weeks carries its run. None when the runs follow another goal or other work days."""
-    if not _runs_follow(session, team_id=team_id, goal=goal, work_days=work_days):
+    since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
+    parameters = {"team_id": team_id, "since": since, "today": today, "goal": goal}
+    rows = plain_rows(session, _KEPT_STREAKS, parameters).all()
+    basis = (rows[0][0], rows[0][1]) if rows else None
+    if not _follows(basis, goal=goal, work_days=work_days):
         return None
     latest: dict[str, tuple[date, int]] = {}
-    rows = plain_rows(
-        session,
-        select(MemberDay.user_id, MemberDay.local_date, MemberDay.goal_run).where(
-            MemberDay.team_id == team_id,
-            MemberDay.local_date.between(today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1), today),
-            MemberDay.count >= goal,
-        ),
-    )
-    for user_id, day, run in rows:
-        if user_id not in latest or day > latest[user_id][0]:
+    for _, _, user_id, day, run in rows:
+        if user_id is not None and (user_id not in latest or day > latest[user_id][0]):
             latest[user_id] = (day, run)
     return {
         user_id: streak_as_of(day, run, today=today, work_days=work_days)

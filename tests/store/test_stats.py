@@ -332,7 +332,11 @@ def test_team_member_streaks_longest_first_in_one_query(
 
     assert result == (("U1", 3), ("U5", 2), ("U6", 2), ("U2", 1))
     assert top_two == (("U1", 3), ("U5", 2))
-    assert len(connection_selects) == 2, "one query per call, however many members"
+    # The team's runs follow its own goal (10), not GOAL: each call reads the kept runs with
+    # the settings they follow (one statement), sees they do not apply, and walks the days in
+    # one more, however many members.
+    assert len(connection_selects) == 4, connection_selects
+    assert sum("goal_run" in statement for statement in connection_selects) == 2
 
 
 @pytest.mark.parametrize("lookback_days", [7, 120])
@@ -397,6 +401,8 @@ def test_the_look_back_widens_only_for_the_streaks_that_fill_it(
         )
 
     assert result == (("U1", 60 * 5 + 1), ("U2", 4 + 5 + 5 + 1))
-    # The first window for everyone, then three longer ones (56, 224, 896 days) for U1 alone,
-    # the last of which reaches past the start of the streak.
-    assert len(connection_selects) == 4
+    # The kept runs first (they follow the team's goal of 10, not 1), then the walk: the first
+    # window for everyone, then three longer ones (56, 224, 896 days) for U1 alone, the last of
+    # which reaches past the start of the streak.
+    assert len(connection_selects) == 5
+    assert "goal_run" in connection_selects[0]
