@@ -291,7 +291,8 @@ def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, to
     people touched since `end` (the window usually ends today) are counted from their entries.
     """
     window = {"team_id": team_id, "start": start, "end": end}
-    later = {person for person in session.scalars(_TOUCHED_AFTER, window) if person is not None}
+    touched_after = plain_rows(session, _TOUCHED_AFTER, window).scalars()
+    later = {person for person in touched_after if person is not None}
     root_of: dict[int, int] = {}
     kept: dict[int, int] = {}
     # The roots of those groups that _KEPT_IN_WINDOW counts: they are counted with their
