@@ -26,7 +26,7 @@ from slackapp.domain.digests import (
     digest_period,
 )
 from slackapp.domain.relationships import RELATIONSHIP_DAYS
-from slackapp.domain.team_settings import DigestMode
+from slackapp.domain.team_settings import DigestMode, TeamSettings
 from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_for
 from slackapp.domain.vocabulary import Principle
 from slackapp.store.db import plain_rows
@@ -144,9 +144,18 @@ def _highlights(notes: list[_Note], *, names: Mapping[str, str | None]) -> tuple
     return tuple(chosen)
 
 
-def build_digest(session: Session, *, team_id: str, kind: DigestMode, day: date) -> Digest:
-    """The digest for `day` (daily) or for the seven days ending on `day` (weekly)."""
-    settings = get_settings(session, team_id=team_id)
+def build_digest(
+    session: Session,
+    *,
+    team_id: str,
+    kind: DigestMode,
+    day: date,
+    settings: TeamSettings | None = None,
+) -> Digest:
+    """The digest for `day` (daily) or for the seven days ending on `day` (weekly), by the
+    team's `settings` (read here unless given)."""
+    if settings is None:
+        settings = get_settings(session, team_id=team_id)
     start, end = digest_period(kind, day=day)
     window = Window.TODAY if kind is DigestMode.DAILY else Window.LAST_7_DAYS
     board = team_leaderboard(

@@ -9,9 +9,11 @@ many posts in one transaction.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from slackapp.domain.digests import Digest
 from slackapp.domain.team_settings import DigestMode, NudgeMode, TeamSettings
 from slackapp.render.digest import ChartUpload, chart_upload, digest_message
 from slackapp.render.followups import followup_message
@@ -119,10 +121,7 @@ def prepare(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:
     _skip(tick, unwanted)
     admins = {team_id: team.settings_updated_by for team_id, team in rows.items()}
     posts = _nudges(tick, nudges, settings, admins, direct=frozenset(direct))
-    for claim in digests:
-        post = _digest(tick, claim, settings[claim.team_id], admins.get(claim.team_id))
-        if post is not None:
-            posts.append(post)
+    posts.extend(_digests(tick, digests, settings, admins))
     posts.extend(_followups(tick, followups))
     order = {claim.id: n for n, claim in enumerate(claims)}
     posts.sort(key=lambda post: order[post.claim.id])
@@ -188,20 +187,62 @@ def _nudges(
     ]
 
 
-def _digest(
-    tick: TickContext, claim: Claim, settings: TeamSettings, admin_id: str | None
-) -> Post | None:
-    kind = DigestMode.WEEKLY if settings.digest_mode is DigestMode.WEEKLY else DigestMode.DAILY
-    try:
-        with tick.db.read_scope() as session:
-            digest = build_digest(session, team_id=claim.team_id, kind=kind, day=claim.local_date)
-        chart = chart_upload(digest)
-    except Exception as error:
-        _fail_all(tick, [claim], error, "digest")
-        return None
-    return Post(
-        claim=claim, message=digest_message(digest), direct=False, chart=chart, admin_id=admin_id
-    )
+def _digests(
+    tick: TickContext,
+    claims: Sequence[Claim],
+    settings: dict[str, TeamSettings],
+    admins: dict[str, str | None],
+) -> list[Post]:
+    """Compose the batch's digests, all read in one transaction: a read scope of its own for
+    each was a fifth of a digest's time in a fan-out. A digest that fails to build is retried
+    later and the rest go on in a new transaction (on PostgreSQL a failed statement ends the
+    one it was in)."""
+    built: list[tuple[Claim, Digest]] = []
+    waiting = deque(claims)
+    while waiting:
+        try:
+            with tick.db.read_scope() as session:
+                while waiting:
+                    claim = waiting[0]
+                    team = settings[claim.team_id]
+                    kind = (
+                        DigestMode.WEEKLY
+                        if team.digest_mode is DigestMode.WEEKLY
+                        else DigestMode.DAILY
+                    )
+                    digest = build_digest(
+                        session,
+                        team_id=claim.team_id,
+                        kind=kind,
+                        day=claim.local_date,
+                        settings=team,
+                    )
+                    built.append((waiting.popleft(), digest))
+        except Exception as error:
+            if not waiting:
+                # Ending the read failed once every digest was read: they stand.
+                log.warning("a digest batch's read did not end cleanly: %s", error)
+                break
+            # The first one waiting is the one that failed (or the scope did, before it).
+            _fail_all(tick, [waiting.popleft()], error, "digest")
+    posts: list[Post] = []
+    for claim, digest in built:
+        try:
+            chart = chart_upload(digest)
+            message = digest_message(digest)
+        except Exception as error:
+            _fail_all(tick, [claim], error, "digest")
+            continue
+        posts.append(
+            Post(
+                claim=claim,
+                message=message,
+                direct=False,
+                chart=chart,
+                admin_id=admins.get(claim.team_id),
+            )
+        )
+    return posts
 
 
 def _followups(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:

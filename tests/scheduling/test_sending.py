@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from slackapp.scheduling import sending
+from slackapp.domain.digests import Digest
+from slackapp.scheduling import digests, sending
 from slackapp.scheduling.tick import resume_reinstalled_team
 from slackapp.store.models import Member
 from tests.scheduling.rig import (
@@ -144,3 +147,41 @@ def test_a_post_whose_preparation_fails_is_retried(
     assert len(report.retrying) == 1 and rig.posts() == []
     report = rig.tick(MONDAY_NINE + timedelta(minutes=1))
     assert len(report.sent) == 1 and len(rig.posts(NUDGES)) == 1
+
+
+def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = ["T0AAA", "T0BBB", "T0CCC"]
+    for team_id in teams:
+        make_team(
+            rig.db,
+            team_id=team_id,
+            nudge_mode="off",
+            digest_mode="weekly",
+            digest_channel=f"C{team_id}",
+        )
+        log_week(rig.db, team_id=team_id, end=date(2027, 3, 19))
+    real = digests.build_digest
+    built: list[tuple[str, Session]] = []
+
+    def first_fails(session: Session, **kwargs: Any) -> Digest:
+        built.append((kwargs["team_id"], session))
+        if len(built) == 1:
+            # A statement the database refuses: on PostgreSQL it also ends the transaction.
+            session.execute(text("SELECT * FROM no_such_table"))
+        return real(session, **kwargs)
+
+    friday = ny(2027, 3, 19, 16, 0)
+    with monkeypatch.context() as patch:
+        patch.setattr(sending, "build_digest", first_fails)
+        report = rig.tick(friday)
+    (failed, first), (_, second), (_, third) = built
+    assert [line.team_id for line in report.retrying] == [failed]
+    assert sorted(line.team_id for line in report.sent) == sorted(set(teams) - {failed})
+    # The batch is read in one transaction; after a failure, the rest of it in a new one.
+    assert second is third and third is not first
+    assert len(rig.standin.uploads) == 2
+    report = rig.tick(friday + timedelta(minutes=1))
+    assert [line.team_id for line in report.sent] == [failed]
+    assert [len(rig.posts(f"C{team_id}")) for team_id in teams] == [1, 1, 1]
