@@ -144,7 +144,11 @@ def _draw_centred(draw: _Canvas, *, x: float, y: float, text: str, font: _Font, 
 def _ellipsize(font: _Font, text: str, max_width: int) -> str:
     if _text_width(font, text) <= max_width:
         return text
-    while text and _text_width(font, text + "\u2026") > max_width:
+    # Measured directly: each shorter try is met once, and would only crowd _bbox's cache.
+    while text:
+        left, _, right, _ = font.getbbox(text + "\u2026")
+        if math.ceil(right - left) <= max_width:
+            break
         text = text[:-1]
     return text.rstrip() + "\u2026"
 

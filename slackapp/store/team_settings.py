@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS
@@ -79,8 +79,10 @@ def get_settings(
     """The team's settings; a team we have no row for yet gets the defaults (nothing is written)."""
     # The session's own Team when it has one (with any change made to it), else a plain row:
     # loading it as an ORM object was a fifth of a small team's digest, sent to every team.
+    # An expired one (after a commit, say) would be loaded again anyway, and its row may be
+    # gone: read the row instead, as session.get would have.
     team: Team | Row[Any] | None = session.identity_map.get(Session.identity_key(Team, team_id))
-    if team is None:
+    if team is None or inspect(team).expired:
         team = plain_rows(session, _TEAM, {"team_id": team_id}).first()
     if team is not None:
         return settings_from_row(team)

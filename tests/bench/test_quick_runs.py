@@ -57,7 +57,8 @@ def test_the_fanout_benchmark_posts_every_team_once(
         assert figure["ok"] is True and figure["note"] == "0 sent twice, 0 lost"
         assert figure["baseline_label"] == "ideal"
     assert one["baseline"] == pytest.approx(20 * 0.1 / 16)
-    # Weekly digests: a message and a chart's three upload calls for each team.
+    # Weekly digests: three slow calls for each team, its message and its chart's two upload
+    # calls to the Web API.
     for processes in ("1 process", "3 processes"):
         digests = figures[f"fan-out (SQLite): 20 teams' weekly digests, {processes} x 16: tick"]
         assert digests["ok"] is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from slackapp.domain.digests import Digest
 from slackapp.scheduling import digests, sending
 from slackapp.scheduling.tick import resume_reinstalled_team
+from slackapp.store.db import ReadsBusy
 from slackapp.store.models import Member
 from tests.scheduling.rig import (
     ADMIN,
@@ -175,6 +177,7 @@ def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone
     friday = ny(2027, 3, 19, 16, 0)
     with monkeypatch.context() as patch:
         patch.setattr(sending, "build_digest", first_fails)
+        patch.setattr(sending, "DIGEST_READ_SECONDS", 60.0)  # however slow this machine
         report = rig.tick(friday)
     (failed, first), (_, second), (_, third) = built
     assert [line.team_id for line in report.retrying] == [failed]
@@ -185,3 +188,62 @@ def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone
     report = rig.tick(friday + timedelta(minutes=1))
     assert [line.team_id for line in report.sent] == [failed]
     assert [len(rig.posts(f"C{team_id}")) for team_id in teams] == [1, 1, 1]
+
+
+def _three_weekly_digest_teams(rig: Rig) -> list[str]:
+    teams = ["T0AAA", "T0BBB", "T0CCC"]
+    for team_id in teams:
+        make_team(
+            rig.db,
+            team_id=team_id,
+            nudge_mode="off",
+            digest_mode="weekly",
+            digest_channel=f"C{team_id}",
+        )
+        log_week(rig.db, team_id=team_id, end=date(2027, 3, 19))
+    return teams
+
+
+def test_a_read_gives_its_place_back_after_its_time_and_the_next_digests_take_a_new_one(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = _three_weekly_digest_teams(rig)
+    real = digests.build_digest
+    sessions: list[Session] = []
+
+    def noted(session: Session, **kwargs: Any) -> Digest:
+        sessions.append(session)
+        return real(session, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sending, "build_digest", noted)
+        patch.setattr(sending, "DIGEST_READ_SECONDS", 0.0)  # every digest is over time
+        report = rig.tick(ny(2027, 3, 19, 16, 0))
+    assert len(report.sent) == 3
+    assert len({id(session) for session in sessions}) == 3  # each read a digest, then ended
+    assert [len(rig.posts(f"C{team_id}")) for team_id in teams] == [1, 1, 1]
+
+
+def test_when_the_digests_read_cannot_begin_every_digest_waiting_is_retried_at_once(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = _three_weekly_digest_teams(rig)
+    real_scope = rig.db.read_scope
+    attempts: list[str] = []
+
+    def full_gate(*args: Any, **kwargs: Any) -> Any:
+        if sys._getframe(1).f_code.co_name == "_digests":
+            attempts.append("digests")
+            raise ReadsBusy("no place to read")
+        return real_scope(*args, **kwargs)
+
+    friday = ny(2027, 3, 19, 16, 0)
+    with monkeypatch.context() as patch:
+        patch.setattr(rig.db, "read_scope", full_gate)
+        report = rig.tick(friday)
+    # One try for the batch, not one (and a wait at the gate) for each digest.
+    assert attempts == ["digests"]
+    assert sorted(line.team_id for line in report.retrying) == teams
+    assert report.sent == () and rig.posts() == []
+    report = rig.tick(friday + timedelta(minutes=1))
+    assert sorted(line.team_id for line in report.sent) == teams

@@ -406,3 +406,21 @@ def test_the_look_back_widens_only_for_the_streaks_that_fill_it(
     # which reaches past the start of the streak.
     assert len(connection_selects) == 5
     assert "goal_run" in connection_selects[0]
+
+
+def test_when_nobody_met_the_goal_lately_the_kept_runs_answer_alone(
+    db: Database, connection_selects: list[str]
+) -> None:
+    # The team's own goal (10) and work days: its kept runs apply. Below the goal every day,
+    # the one statement brings the settings back with no days, and nothing is walked.
+    with db.session_scope() as session:
+        add_team(session)
+        for day in (19, 20, 23):
+            add_connections(session, 9, user_id="U1", local_date=date(2026, 11, day))
+    connection_selects.clear()
+    with db.session_scope() as session:
+        found = team_member_streaks(
+            session, team_id="T1", today=MONDAY, daily_goal=10, work_days=DEFAULT_WORK_DAYS
+        )
+    assert found == ()
+    assert len(connection_selects) == 1 and "goal_run" in connection_selects[0]

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import pytest
+from sqlalchemy import delete, event
 
 from slackapp.domain.team_settings import (
     DigestMode,
@@ -129,3 +130,32 @@ def test_members_opt_out_and_back_in(db: Database, mode: NudgeMode) -> None:
         member = session.get(Member, ("T1", "U1"))
         assert member is not None and member.nudges_enabled is True
     assert on.enabled is True
+
+
+def test_settings_come_from_the_sessions_own_team_changes_and_all(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session)
+    with db.session_scope() as session:
+        team = session.get(Team, "T1")
+        assert team is not None
+        team.daily_goal = 7  # not flushed: the settings read must still see it
+        statements: list[str] = []
+        record = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert get_settings(session, team_id="T1").daily_goal == 7
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert statements == []  # the session's own Team: nothing to read, nothing flushed
+        session.rollback()
+        assert get_settings(session, team_id="T1").daily_goal == 10  # the row again
+
+
+def test_a_team_deleted_behind_an_expired_object_reads_as_the_defaults(db: Database) -> None:
+    with db.session_scope() as session:
+        add_team(session, daily_goal=4)
+    with db.session_scope() as session:
+        assert session.get(Team, "T1") is not None
+        session.execute(delete(Team).where(Team.team_id == "T1"))
+        session.expire_all()  # the Team stays in the identity map, its row gone
+        assert get_settings(session, team_id="T1", default_goal=6).daily_goal == 6
