@@ -151,9 +151,7 @@ def test_a_post_whose_preparation_fails_is_retried(
     assert len(report.sent) == 1 and len(rig.posts(NUDGES)) == 1
 
 
-def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _three_weekly_digest_teams(rig: Rig) -> list[str]:
     teams = ["T0AAA", "T0BBB", "T0CCC"]
     for team_id in teams:
         make_team(
@@ -164,6 +162,13 @@ def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone
             digest_channel=f"C{team_id}",
         )
         log_week(rig.db, team_id=team_id, end=date(2027, 3, 19))
+    return teams
+
+
+def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = _three_weekly_digest_teams(rig)
     real = digests.build_digest
     built: list[tuple[str, Session]] = []
 
@@ -188,20 +193,6 @@ def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone
     report = rig.tick(friday + timedelta(minutes=1))
     assert [line.team_id for line in report.sent] == [failed]
     assert [len(rig.posts(f"C{team_id}")) for team_id in teams] == [1, 1, 1]
-
-
-def _three_weekly_digest_teams(rig: Rig) -> list[str]:
-    teams = ["T0AAA", "T0BBB", "T0CCC"]
-    for team_id in teams:
-        make_team(
-            rig.db,
-            team_id=team_id,
-            nudge_mode="off",
-            digest_mode="weekly",
-            digest_channel=f"C{team_id}",
-        )
-        log_week(rig.db, team_id=team_id, end=date(2027, 3, 19))
-    return teams
 
 
 def test_a_read_gives_its_place_back_after_its_time_and_the_next_digests_take_a_new_one(
