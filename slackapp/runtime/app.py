@@ -32,6 +32,7 @@ from slackapp.slack.listening import (
     answer_failure,
 )
 from slackapp.slack.scopes import BOT_SCOPES
+from slackapp.slack.transport import KeptAliveWebClient
 from slackapp.slack.workspace import WORKSPACE, resolve_workspace
 from slackapp.store.db import Database
 from slackapp.usecases import installs, lifecycle
@@ -67,7 +68,7 @@ _TOKEN_FROM_ENVIRONMENT = _TokenFromEnvironment()
 
 
 def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
-    """A WebClient for our bot token and API URL.
+    """A WebClient for our bot token and API URL, its connections kept alive between calls.
 
     Listeners' clients wait out 429s and retry a dropped connection once. The scheduler's client
     (`scheduled=True`) does neither: its fan-out paces posts itself and, on a 429, pauses only
@@ -81,7 +82,7 @@ def build_client(settings: Settings, *, scheduled: bool = False) -> WebClient:
             ConnectionErrorRetryHandler(max_retry_count=1),
             RateLimitErrorRetryHandler(max_retry_count=2),
         ]
-    return WebClient(
+    return KeptAliveWebClient(
         token=None if settings.oauth else settings.bot_token,
         base_url=settings.api_url,
         timeout=WEB_API_TIMEOUT,
@@ -98,7 +99,7 @@ def build_team_clients(settings: Settings, deps: Deps) -> TeamClients:
     template = build_client(settings, scheduled=True)
 
     def client_with(token: str) -> WebClient:
-        return WebClient(
+        return KeptAliveWebClient(
             token=token,
             base_url=template.base_url,
             timeout=template.timeout,

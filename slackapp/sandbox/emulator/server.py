@@ -37,6 +37,9 @@ class Handler(BaseHTTPRequestHandler):
 
     server: Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: without this, a client on a kept-alive
+    # connection waits out the delayed ACK (40 ms) for the body, as no real server makes it.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: the emulator logs calls in words instead of access lines."""
