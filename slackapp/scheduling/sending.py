@@ -22,7 +22,7 @@ from slackapp.render.kit import Message
 from slackapp.render.nudge import nudge_message
 from slackapp.scheduling import ledger
 from slackapp.scheduling.context import TickContext
-from slackapp.scheduling.digests import build_digest
+from slackapp.scheduling.digests import DigestWanted, build_digest, build_digests
 from slackapp.scheduling.due import DeliveryKind, TeamSchedule
 from slackapp.scheduling.followups import ask_followups
 from slackapp.scheduling.ledger import Claim
@@ -46,9 +46,11 @@ __all__ = ["Delivered", "Post", "prepare", "record_sent", "send"]
 
 log = logging.getLogger(__name__)
 
-#: How long one read goes on composing a batch's digests before it gives its place at the
-#: read gate back (a small team's digest takes 1-3 ms, a big one's about 10).
+#: How long one read goes on composing digests one by one (after a read of several failed)
+#: before it gives its place at the read gate back (a small team's digest takes 1-3 ms).
 DIGEST_READ_SECONDS = 0.05
+#: Digests read together, each part of them one statement for them all (build_digests).
+DIGESTS_PER_READ = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,51 +200,44 @@ def _digests(
     settings: dict[str, TeamSettings],
     admins: dict[str, str | None],
 ) -> list[Post]:
-    """Compose the batch's digests, several to a read: a read of its own for each was a fifth
-    of a digest's time in a fan-out. A read ends after DIGEST_READ_SECONDS (request reads wait
-    for its place at the read gate) and the next digests take a new one.
+    """Compose the batch's digests, DIGESTS_PER_READ to a read, each part of them read once
+    for them all (build_digests): a dozen statements each was most of a small team's digest.
 
-    A digest that fails to build is retried later, alone, and the rest go on in a new read (on
-    PostgreSQL a failed statement ends its transaction). A read that cannot begin (the gate
-    is full, the database is away) retries every digest still waiting, at once.
+    A read that fails is read again a digest at a time, so that only a digest that fails to
+    build is retried later (see _one_by_one). A read that cannot begin (the gate is full, the
+    database is away) retries every digest still waiting, at once.
     """
     built: list[tuple[Claim, Digest]] = []
-    waiting = deque(claims)
-    while waiting:
-        read_here, building = 0, False
+    for offset in range(0, len(claims), DIGESTS_PER_READ):
+        chunk = claims[offset : offset + DIGESTS_PER_READ]
+        wanted = [
+            DigestWanted(
+                claim.team_id,
+                _digest_kind(settings[claim.team_id]),
+                claim.local_date,
+                settings[claim.team_id],
+            )
+            for claim in chunk
+        ]
+        began, digests = False, None
         try:
             with tick.db.read_scope() as session:
-                began = time.monotonic()
-                while waiting:
-                    claim = waiting[0]
-                    team = settings[claim.team_id]
-                    kind = (
-                        DigestMode.WEEKLY
-                        if team.digest_mode is DigestMode.WEEKLY
-                        else DigestMode.DAILY
-                    )
-                    building = True
-                    digest = build_digest(
-                        session,
-                        team_id=claim.team_id,
-                        kind=kind,
-                        day=claim.local_date,
-                        settings=team,
-                    )
-                    building = False
-                    built.append((waiting.popleft(), digest))
-                    read_here += 1
-                    if time.monotonic() - began >= DIGEST_READ_SECONDS:
-                        break
+                began = True
+                digests = build_digests(session, wanted)
         except Exception as error:
-            if building:
-                _fail_all(tick, [waiting.popleft()], error, "digest")
-            elif not read_here:
-                _fail_all(tick, list(waiting), error, "digests")
-                waiting.clear()
-            else:
-                # Ending the read failed once its digests were read: they stand.
-                log.warning("a read of %d digests did not end cleanly: %s", read_here, error)
+            if not began:
+                _fail_all(tick, claims[offset:], error, "digests")
+                break
+            if digests is None:
+                log.warning(
+                    "a read of %d digests failed, reading them one by one: %s", len(chunk), error
+                )
+                built.extend(_one_by_one(tick, chunk, settings))
+                continue
+            # Ending the read failed once its digests were read: they stand.
+            log.warning("a read of %d digests did not end cleanly: %s", len(chunk), error)
+        assert digests is not None
+        built.extend(zip(chunk, digests, strict=True))
     posts: list[Post] = []
     for claim, digest in built:
         try:
@@ -261,6 +256,52 @@ def _digests(
             )
         )
     return posts
+
+
+def _digest_kind(team: TeamSettings) -> DigestMode:
+    return DigestMode.WEEKLY if team.digest_mode is DigestMode.WEEKLY else DigestMode.DAILY
+
+
+def _one_by_one(
+    tick: TickContext, claims: Sequence[Claim], settings: dict[str, TeamSettings]
+) -> list[tuple[Claim, Digest]]:
+    """Read each digest on its own, several to a read: one that fails to build is retried
+    later, alone, and the rest go on in a new read (on PostgreSQL a failed statement ends its
+    transaction). A read ends after DIGEST_READ_SECONDS (request reads wait for its place at
+    the read gate) and the next digests take a new one."""
+    built: list[tuple[Claim, Digest]] = []
+    waiting = deque(claims)
+    while waiting:
+        read_here, building = 0, False
+        try:
+            with tick.db.read_scope() as session:
+                began = time.monotonic()
+                while waiting:
+                    claim = waiting[0]
+                    team = settings[claim.team_id]
+                    building = True
+                    digest = build_digest(
+                        session,
+                        team_id=claim.team_id,
+                        kind=_digest_kind(team),
+                        day=claim.local_date,
+                        settings=team,
+                    )
+                    building = False
+                    built.append((waiting.popleft(), digest))
+                    read_here += 1
+                    if time.monotonic() - began >= DIGEST_READ_SECONDS:
+                        break
+        except Exception as error:
+            if building:
+                _fail_all(tick, [waiting.popleft()], error, "digest")
+            elif not read_here:
+                _fail_all(tick, list(waiting), error, "digests")
+                waiting.clear()
+            else:
+                # Ending the read failed once its digests were read: they stand.
+                log.warning("a read of %d digests did not end cleanly: %s", read_here, error)
+    return built
 
 
 def _followups(tick: TickContext, claims: Sequence[Claim]) -> list[Post]:

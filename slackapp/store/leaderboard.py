@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
@@ -222,16 +222,47 @@ def team_leaderboard(
         raise ValueError("limit cannot be negative")
     team_today = period.end
     people = _people(session, team_id=team_id, now=now, team_zone=team_zone, team_today=team_today)
+    live = now is not None
+    counts = _counts(session, team_id=team_id, period=period, live=live, people=people)
+    first_day = _first_logged_day(session, team_id=team_id) if period.start is None else None
+    return _board(
+        team_id=team_id,
+        period=period,
+        caller_id=caller_id,
+        principle=principle,
+        limit=limit,
+        daily_goal=daily_goal,
+        work_days=work_days,
+        live=live,
+        people=people,
+        counts=counts,
+        first_day=first_day,
+    )
+
+
+def _board(
+    *,
+    team_id: str,
+    period: Period,
+    caller_id: str,
+    principle: Principle | None,
+    limit: int,
+    daily_goal: int,
+    work_days: WorkDays,
+    live: bool,
+    people: dict[str, _Person],
+    counts: Iterable[tuple[str, tuple[int, ...]]],
+    first_day: date | None,
+) -> Leaderboard:
+    """The board from the members and their counts (in PRINCIPLE_ORDER) over the window."""
+    team_today = period.end
     counts_by_user: dict[str, dict[Principle, int]] = {}
     team_counts = zero_counts()
-    live = now is not None
-    for user_id, counts in _counts(
-        session, team_id=team_id, period=period, live=live, people=people
-    ):
-        if not any(counts):
+    for user_id, row in counts:
+        if not any(row):
             continue
-        counts_by_user[user_id] = dict(zip(_PIVOT, counts, strict=True))
-        for kind, n in zip(_PIVOT, counts, strict=True):
+        counts_by_user[user_id] = dict(zip(_PIVOT, row, strict=True))
+        for kind, n in zip(_PIVOT, row, strict=True):
             team_counts[kind] += n
     names = {
         user_id: (people[user_id].display_name if user_id in people else None)
@@ -239,8 +270,8 @@ def team_leaderboard(
     }
 
     def score(user_id: str) -> int:
-        counts = counts_by_user[user_id]
-        return counts[principle] if principle is not None else sum(counts.values())
+        by_kind = counts_by_user[user_id]
+        return by_kind[principle] if principle is not None else sum(by_kind.values())
 
     ranked_ids = sorted(
         (user_id for user_id in counts_by_user if score(user_id) > 0),
@@ -267,7 +298,6 @@ def team_leaderboard(
     # People can log before their profile is cached, so never count fewer members than loggers.
     todays = [person.today for person in people.values()]
     todays += [team_today] * max(0, len(counts_by_user) - len(people))
-    first_day = _first_logged_day(session, team_id=team_id) if period.start is None else None
     goal_by_today: dict[date, int] = {}
     for today in set(todays):
         span = _span_for(period, live=live, member_today=today)
@@ -289,3 +319,75 @@ def team_leaderboard(
         team_goal=sum(goal_by_today[today] for today in todays),
         members=len(todays),
     )
+
+
+#: Several teams' members, and their counts over one range of dates: a batch of digests.
+_MEMBERS_OF = select(Member.team_id, Member.user_id, Member.display_name).where(
+    Member.team_id.in_(bindparam("team_ids", expanding=True))
+)
+_IN_RANGE_OF = (
+    select(
+        DailyTally.team_id,
+        DailyTally.user_id,
+        *_per_principle(DailyTally.count, DailyTally.principle),
+    )
+    .where(
+        DailyTally.team_id.in_(bindparam("team_ids", expanding=True)),
+        DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+    )
+    .group_by(DailyTally.team_id, DailyTally.user_id)
+)
+
+
+def member_names_of(
+    session: Session, *, team_ids: Sequence[str]
+) -> dict[str, dict[str, str | None]]:
+    """Every member's cached display name, for each of several teams (in one statement)."""
+    names: dict[str, dict[str, str | None]] = {team_id: {} for team_id in team_ids}
+    for team_id, user_id, display_name in plain_rows(
+        session, _MEMBERS_OF, {"team_ids": list(team_ids)}
+    ):
+        names[team_id][user_id] = display_name
+    return names
+
+
+def boards_between(
+    session: Session,
+    *,
+    period: Period,
+    limit: int,
+    teams: Mapping[str, tuple[int, WorkDays]],
+    names: Mapping[str, Mapping[str, str | None]],
+) -> dict[str, Leaderboard]:
+    """Several teams' boards over `period`'s fixed dates, everyone on their team's day (as
+    team_leaderboard without `now`): one statement for all their counts.
+
+    `teams` maps each team to its daily goal and work days; `names` holds their members'
+    names (member_names_of).
+    """
+    if period.start is None:
+        raise ValueError("boards_between counts fixed dates")
+    parameters = {"team_ids": list(teams), "start": period.start, "end": period.end}
+    counts: dict[str, list[tuple[str, tuple[int, ...]]]] = {team_id: [] for team_id in teams}
+    for team_id, user_id, *row in plain_rows(session, _IN_RANGE_OF, parameters):
+        counts[team_id].append((user_id, tuple(int(n or 0) for n in row)))
+    boards: dict[str, Leaderboard] = {}
+    for team_id, (daily_goal, work_days) in teams.items():
+        people = {
+            user_id: _Person(display_name=name, today=period.end)
+            for user_id, name in names.get(team_id, {}).items()
+        }
+        boards[team_id] = _board(
+            team_id=team_id,
+            period=period,
+            caller_id="",
+            principle=None,
+            limit=limit,
+            daily_goal=daily_goal,
+            work_days=work_days,
+            live=False,
+            people=people,
+            counts=counts[team_id],
+            first_day=None,
+        )
+    return boards

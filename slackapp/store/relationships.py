@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import operator
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
 from slackapp.domain.windows import Span
@@ -38,10 +39,12 @@ from slackapp.store.models import KEPT_TOUCH_COLUMNS, Connection, Member, Person
 
 __all__ = [
     "first_time_people",
+    "first_time_people_of",
     "member_names",
     "member_zones",
     "people_reached",
     "relationships_deepened",
+    "relationships_deepened_of",
     "team_relationships_deepened",
 ]
 
@@ -227,20 +230,39 @@ def _counted_deepened(
     return sum(1 for n in by_root.values() if n >= touches)
 
 
+def _team(column: QueryableAttribute[str], *, teams: bool) -> ColumnElement[bool]:
+    """`column` is the one team's (`team_id`) or one of several teams' (`team_ids`)."""
+    if teams:
+        return column.in_(bindparam("team_ids", expanding=True))
+    return column == bindparam("team_id")
+
+
+def _kept_in_window(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
+    where = (
+        _team(Person.team_id, teams=teams),
+        Person.touch_3 >= bindparam("start"),
+        Person.touch_1 <= bindparam("end"),
+        Person.merged_into.is_(None),
+    )
+    if teams:
+        return select(Person.team_id, func.count()).where(*where).group_by(Person.team_id)
+    return select(func.count()).where(*where)
+
+
+def _touched_after(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
+    columns = (Connection.team_id, Connection.person_id) if teams else (Connection.person_id,)
+    return select(*columns).where(
+        _team(Connection.team_id, teams=teams),
+        Connection.local_date > bindparam("end"),
+        unindexed(Connection.person_id).is_not(None),
+    )
+
+
 #: How many have their last three touches in the window, from ix_people_team_touches alone.
-_KEPT_IN_WINDOW = select(func.count()).where(
-    Person.team_id == bindparam("team_id"),
-    Person.touch_3 >= bindparam("start"),
-    Person.touch_1 <= bindparam("end"),
-    Person.merged_into.is_(None),
-)
+_KEPT_IN_WINDOW = _kept_in_window()
 #: Who was touched after the window ended: the entries past it, on ix_connections_team_day_person.
 #: Not DISTINCT, nor on an indexed person: either has SQLite walk every entry of the team.
-_TOUCHED_AFTER = select(Connection.person_id).where(
-    Connection.team_id == bindparam("team_id"),
-    Connection.local_date > bindparam("end"),
-    unindexed(Connection.person_id).is_not(None),
-)
+_TOUCHED_AFTER = _touched_after()
 
 
 def _kept_since(person: type[Person]) -> ColumnElement[int]:
@@ -252,10 +274,11 @@ def _kept_since(person: type[Person]) -> ColumnElement[int]:
     return functools.reduce(operator.add, counted)
 
 
-def _merged_since() -> Select[int, int, int, int, int]:
+def _merged_since(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
     root = aliased(Person, name="root")
     return (
         select(
+            *((Person.team_id,) if teams else ()),
             Person.id,
             Person.merged_into,
             _kept_since(Person),
@@ -268,7 +291,7 @@ def _merged_since() -> Select[int, int, int, int, int]:
         )
         .join(root, root.id == Person.merged_into)
         .where(
-            Person.team_id == bindparam("team_id"),
+            _team(Person.team_id, teams=teams),
             Person.merged_into.is_not(None),
             Person.touch_1 >= bindparam("start"),
         )
@@ -279,6 +302,12 @@ def _merged_since() -> Select[int, int, int, int, int]:
 #: and how many of both one's and the root's kept dates are since `start` (the root by its key),
 #: counted by the database: no dates come back to be parsed.
 _MERGED_SINCE = _merged_since()
+
+
+#: The same three for several teams, each row led by its team.
+_KEPT_IN_WINDOW_OF = _kept_in_window(teams=True)
+_TOUCHED_AFTER_OF = _touched_after(teams=True)
+_MERGED_SINCE_OF = _merged_since(teams=True)
 
 
 def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, touches: int) -> int:
@@ -292,13 +321,39 @@ def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, to
     """
     window = {"team_id": team_id, "start": start, "end": end}
     touched_after = plain_rows(session, _TOUCHED_AFTER, window).scalars()
-    later = {person for person in touched_after if person is not None}
+    merged = plain_rows(session, _MERGED_SINCE, window).all()
+    alone = int(plain_rows(session, _KEPT_IN_WINDOW, window).scalar() or 0)
+    return _deepened_from(
+        session,
+        team_id=team_id,
+        start=start,
+        end=end,
+        touches=touches,
+        later={person for person in touched_after if person is not None},
+        merged=merged,
+        kept_in_window=alone,
+    )
+
+
+def _deepened_from(
+    session: Session,
+    *,
+    team_id: str,
+    start: date,
+    end: date,
+    touches: int,
+    later: set[int],
+    merged: Iterable[Sequence[Any]],
+    kept_in_window: int,
+) -> int:
+    """_kept_deepened's count from its three reads: who was touched after the window, the
+    merged people touched since it began (_MERGED_SINCE's rows) and _KEPT_IN_WINDOW's count."""
     root_of: dict[int, int] = {}
     kept: dict[int, int] = {}
     # The roots of those groups that _KEPT_IN_WINDOW counts: they are counted with their
     # group instead.
     counted_alone: set[int] = set()
-    for person_id, into, own, roots, root_alone in plain_rows(session, _MERGED_SINCE, window):
+    for person_id, into, own, roots, root_alone in merged:
         root_of[person_id] = into
         kept[person_id] = own
         kept[into] = roots
@@ -322,14 +377,45 @@ def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, to
             if found is not None:
                 in_window[found] = int(n)
     # Never below zero: every root in counted_alone is one _KEPT_IN_WINDOW counted.
-    alone = int(plain_rows(session, _KEPT_IN_WINDOW, window).scalar() or 0) - len(counted_alone)
+    alone = kept_in_window - len(counted_alone)
     by_root: Counter[int] = Counter()
     for person_id, n in in_window.items():
         by_root[root_of.get(person_id, person_id)] += n
     return alone + sum(1 for n in by_root.values() if n >= touches)
 
 
-def _first_time_statement() -> Select[int]:
+def relationships_deepened_of(
+    session: Session, *, team_ids: Sequence[str], start: date, end: date
+) -> dict[str, int]:
+    """team_relationships_deepened (three touches) for several teams over the same dates: its
+    three reads once for them all."""
+    window = {"team_ids": list(team_ids), "start": start, "end": end}
+    later: dict[str, set[int]] = {team_id: set() for team_id in team_ids}
+    for team_id, person in plain_rows(session, _TOUCHED_AFTER_OF, window):
+        if person is not None:
+            later[team_id].add(person)
+    merged: dict[str, list[Sequence[Any]]] = {team_id: [] for team_id in team_ids}
+    for team_id, *row in plain_rows(session, _MERGED_SINCE_OF, window):
+        merged[team_id].append(row)
+    alone = dict.fromkeys(team_ids, 0)
+    for team_id, n in plain_rows(session, _KEPT_IN_WINDOW_OF, window):
+        alone[team_id] = int(n or 0)
+    return {
+        team_id: _deepened_from(
+            session,
+            team_id=team_id,
+            start=start,
+            end=end,
+            touches=len(KEPT_TOUCH_COLUMNS),
+            later=later[team_id],
+            merged=merged[team_id],
+            kept_in_window=alone[team_id],
+        )
+        for team_id in team_ids
+    }
+
+
+def _first_time_statement(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
     found = aliased(Person, name="found")
     root = func.coalesce(found.merged_into, found.id)
     earlier = (
@@ -339,16 +425,21 @@ def _first_time_statement() -> Select[int]:
         ),
         # Whoever was merged into it (ix_people_team_merged).
         select(Person.id).where(
-            Person.team_id == bindparam("team_id"),
+            Person.team_id == (found.team_id if teams else bindparam("team_id")),
             Person.merged_into == root,
             unindexed(Person.first_date) < bindparam("start"),
         ),
     )
-    return select(func.count(root.distinct())).where(
-        found.team_id == bindparam("team_id"),
+    where = (
+        _team(found.team_id, teams=teams),
         found.first_date.between(bindparam("start"), bindparam("end")),
         *(~before.exists() for before in earlier),
     )
+    if teams:
+        return (
+            select(found.team_id, func.count(root.distinct())).where(*where).group_by(found.team_id)
+        )
+    return select(func.count(root.distinct())).where(*where)
 
 
 #: Who was first touched in the window, as whom they were merged into, unless someone of their
@@ -366,6 +457,20 @@ def first_time_people(session: Session, *, team_id: str, start: date, end: date)
     """
     window = {"team_id": team_id, "start": start, "end": end}
     return int(plain_rows(session, _FIRST_TIME, window).scalar() or 0)
+
+
+_FIRST_TIME_OF = _first_time_statement(teams=True)
+
+
+def first_time_people_of(
+    session: Session, *, team_ids: Sequence[str], start: date, end: date
+) -> dict[str, int]:
+    """first_time_people for several teams over the same dates, in one statement."""
+    counts = dict.fromkeys(team_ids, 0)
+    window = {"team_ids": list(team_ids), "start": start, "end": end}
+    for team_id, n in plain_rows(session, _FIRST_TIME_OF, window):
+        counts[team_id] = int(n or 0)
+    return counts
 
 
 def member_names(

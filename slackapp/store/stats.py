@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, select, true
+from sqlalchemy import Select, and_, bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 
 from slackapp.domain.calendar import WorkDays, week_start
@@ -247,13 +248,44 @@ def team_daily_counts(
     """Count the team's connections per date and principle; every date in range is present."""
     if start > end:
         return {}
-    # Zero-filled so a chart gets one bar per day, quiet days included.
-    result = {
-        start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
-    }
+    result = _zero_days(start, end)
     rows = plain_rows(session, _TEAM_DAYS, {"team_id": team_id, "start": start, "end": end})
     for day, principle_value, n in rows:
         result[day][Principle(principle_value)] += int(n or 0)
+    return result
+
+
+def _zero_days(start: date, end: date) -> dict[date, dict[Principle, int]]:
+    # Zero-filled so a chart gets one bar per day, quiet days included.
+    return {
+        start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
+    }
+
+
+_TEAMS_DAYS = (
+    select(
+        DailyTally.team_id, DailyTally.local_date, DailyTally.principle, func.sum(DailyTally.count)
+    )
+    .where(
+        DailyTally.team_id.in_(bindparam("team_ids", expanding=True)),
+        DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+    )
+    .group_by(DailyTally.team_id, DailyTally.local_date, DailyTally.principle)
+)
+
+
+def daily_counts_of(
+    session: Session, *, team_ids: Sequence[str], start: date, end: date
+) -> dict[str, dict[date, dict[Principle, int]]]:
+    """team_daily_counts for several teams over the same dates, in one statement."""
+    if start > end:
+        return {team_id: {} for team_id in team_ids}
+    result = {team_id: _zero_days(start, end) for team_id in team_ids}
+    rows = plain_rows(
+        session, _TEAMS_DAYS, {"team_ids": list(team_ids), "start": start, "end": end}
+    )
+    for team_id, day, principle_value, n in rows:
+        result[team_id][day][Principle(principle_value)] += int(n or 0)
     return result
 
 
@@ -281,9 +313,75 @@ def team_member_streaks(
             work_days=work_days,
             lookback_days=lookback_days,
         )
+    return _longest(found, limit=limit)
+
+
+def _longest(found: dict[str, int], *, limit: int) -> tuple[tuple[str, int], ...]:
     streaks = [(user_id, streak) for user_id, streak in found.items() if streak > 0]
     streaks.sort(key=lambda item: (-item[1], item[0]))
     return tuple(streaks[:limit])
+
+
+#: _KEPT_STREAKS for several teams with one goal: each team's settings beside its members'
+#: days that met the goal lately (a row of settings alone for a team where nobody did).
+_KEPT_STREAKS_OF = (
+    select(
+        Team.team_id,
+        Team.streak_goal,
+        Team.streak_days_mask,
+        MemberDay.user_id,
+        MemberDay.local_date,
+        MemberDay.goal_run,
+    )
+    .select_from(Team)
+    .outerjoin(
+        MemberDay,
+        and_(
+            MemberDay.team_id == Team.team_id,
+            MemberDay.local_date.between(bindparam("since"), bindparam("today")),
+            MemberDay.count >= bindparam("goal"),
+        ),
+    )
+    .where(Team.team_id.in_(bindparam("team_ids", expanding=True)))
+)
+
+
+def member_streaks_of(
+    session: Session,
+    *,
+    today: date,
+    teams: Mapping[str, tuple[int, WorkDays]],
+    limit: int = 5,
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """team_member_streaks for several teams as of the same day: one statement for the teams
+    sharing a goal whose kept runs follow their settings, the others one by one."""
+    by_goal: dict[int, list[str]] = {}
+    for team_id, (daily_goal, _) in teams.items():
+        by_goal.setdefault(max(daily_goal, 1), []).append(team_id)
+    since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
+    found: dict[str, tuple[tuple[str, int], ...]] = {}
+    for goal, team_ids in by_goal.items():
+        parameters = {"team_ids": team_ids, "since": since, "today": today, "goal": goal}
+        rows_of: dict[str, list[tuple[Any, ...]]] = {}
+        for team_id, *row in plain_rows(session, _KEPT_STREAKS_OF, parameters):
+            rows_of.setdefault(team_id, []).append(tuple(row))
+        for team_id in team_ids:
+            daily_goal, work_days = teams[team_id]
+            kept = _streaks_from(
+                rows_of.get(team_id, []), today=today, goal=goal, work_days=work_days
+            )
+            if kept is None:
+                found[team_id] = team_member_streaks(
+                    session,
+                    team_id=team_id,
+                    today=today,
+                    daily_goal=daily_goal,
+                    work_days=work_days,
+                    limit=limit,
+                )
+            else:
+                found[team_id] = _longest(kept, limit=limit)
+    return found
 
 
 def _kept_streaks_query() -> Select[*tuple[Any, ...]]:
@@ -312,6 +410,15 @@ def _kept_streaks(
     since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
     parameters = {"team_id": team_id, "since": since, "today": today, "goal": goal}
     rows = plain_rows(session, _KEPT_STREAKS, parameters).all()
+    return _streaks_from(rows, today=today, goal=goal, work_days=work_days)
+
+
+def _streaks_from(
+    rows: Sequence[Sequence[Any]], *, today: date, goal: int, work_days: WorkDays
+) -> dict[str, int] | None:
+    """Each member's streak from (goal, mask, user, day, run) rows: the settings the runs
+    follow beside the days members met the goal lately. None when they follow other settings
+    (or there is no team row)."""
     basis = (rows[0][0], rows[0][1]) if rows else None
     if not _follows(basis, goal=goal, work_days=work_days):
         return None

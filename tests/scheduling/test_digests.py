@@ -7,15 +7,20 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from bench.leaderboard import TODAY as BENCH_TODAY
+from bench.leaderboard import seed_connections
 from slackapp.domain.digests import digest_period
-from slackapp.domain.team_settings import DigestMode
+from slackapp.domain.team_settings import DigestMode, TeamSettings
 from slackapp.domain.tips import QUIET_PERIOD_LINES
 from slackapp.domain.vocabulary import Principle
 from slackapp.render.digest import digest_chart, digest_message
-from slackapp.scheduling.digests import build_digest
+from slackapp.scheduling.digests import DigestWanted, build_digest, build_digests
 from slackapp.store.db import Database
+from slackapp.store.models import Connection, FollowUp, Team
+from slackapp.store.team_settings import get_settings
 from tests.support.factories import add_connection, add_connections, add_member, add_team
 
 # Friday 27 November 2026; the weekly digest covers Saturday 21 to Friday 27.
@@ -250,3 +255,94 @@ def test_weekly_chart_is_a_real_png_and_daily_has_none(db: Database) -> None:
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.size == (800, 400)
     assert digest_chart(daily) is None
+
+
+# ----- several teams' digests read together (a fan-out's batch) --------------------------------
+
+
+def _seeded_teams(db: Database) -> dict[str, TeamSettings]:
+    """The benchmark's teams (people, merges, notes, streaks; one team of 50 and twenty
+    small ones), with answered follow-ups, and two teams whose goal the kept runs do not
+    follow (their streaks are walked)."""
+    seed_connections(db, rows=10_000, seed=20261207)
+    with db.session_scope() as session:
+        week = session.scalars(
+            select(Connection)
+            .where(Connection.local_date.between(BENCH_TODAY - timedelta(days=6), BENCH_TODAY))
+            .order_by(Connection.id)
+        ).all()
+        for n, entry in enumerate(week[::7]):
+            session.add(
+                FollowUp(
+                    team_id=entry.team_id,
+                    user_id=entry.user_id,
+                    connection_id=entry.id,
+                    due_date=entry.local_date,
+                    state=("replied", "no_reply", "open")[n % 3],
+                    answered_on=entry.local_date if n % 3 != 2 else None,
+                    created_at=_at(entry.local_date, 9),
+                )
+            )
+        teams = session.scalars(select(Team).order_by(Team.team_id)).all()
+        for team, goal in zip(teams[:2], (3, 1), strict=True):
+            team.daily_goal = goal
+    with db.read_scope() as session:
+        return {team.team_id: get_settings(session, team_id=team.team_id) for team in teams}
+
+
+def test_digests_read_together_are_those_read_one_by_one(db: Database) -> None:
+    settings = _seeded_teams(db)
+    # Today's, and a day long past: people touched after it count from their entries.
+    days = (BENCH_TODAY, BENCH_TODAY - timedelta(days=40))
+    wanted = [
+        DigestWanted(team_id, kind, day, team)
+        for kind in (DigestMode.WEEKLY, DigestMode.DAILY)
+        for day in days
+        for team_id, team in settings.items()
+    ]
+    with db.read_scope() as session:
+        together = build_digests(session, wanted)
+        alone = [
+            build_digest(
+                session, team_id=one.team_id, kind=one.kind, day=one.day, settings=one.settings
+            )
+            for one in wanted
+        ]
+    assert together == alone
+    # Every part had something to compare.
+    assert all(sum(getattr(d, part) for d in alone) > 0 for part in ("total", "goal"))
+    assert sum(len(d.highlights) for d in alone) > 50
+    assert sum(len(d.streaks) for d in alone) >= 5
+    assert sum(d.first_time_people for d in alone) > 100
+    assert sum(d.relationships_deepened for d in alone) >= 3
+    assert sum(d.replies.answered for d in alone) > 20
+
+
+def test_digests_read_together_take_the_same_statements_for_one_team_or_many(
+    db: Database,
+) -> None:
+    settings = _seeded_teams(db)
+    followed = {team_id: team for team_id, team in list(settings.items())[2:]}
+    statements: list[str] = []
+
+    def counted(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def read(teams: dict[str, TeamSettings]) -> int:
+        wanted = [
+            DigestWanted(team_id, DigestMode.WEEKLY, BENCH_TODAY, team)
+            for team_id, team in teams.items()
+        ]
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            with db.read_scope() as session:
+                build_digests(session, wanted)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return len(statements)
+
+    one = read(dict(list(followed.items())[:1]))
+    assert read(followed) == one
+    # The two teams whose streaks are walked add their own reads.
+    assert read(settings) > one

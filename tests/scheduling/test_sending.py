@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.digests import Digest
 from slackapp.scheduling import digests, sending
+from slackapp.scheduling.digests import DigestWanted
 from slackapp.scheduling.tick import resume_reinstalled_team
 from slackapp.store.db import ReadsBusy
 from slackapp.store.models import Member
@@ -165,7 +167,31 @@ def _three_weekly_digest_teams(rig: Rig) -> list[str]:
     return teams
 
 
-def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone(
+def test_a_batch_of_digests_is_read_together(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    teams = _three_weekly_digest_teams(rig)
+    real = digests.build_digests
+    reads: list[list[str]] = []
+
+    def noted(session: Session, wanted: Sequence[DigestWanted]) -> list[Digest]:
+        reads.append(sorted(one.team_id for one in wanted))
+        return real(session, wanted)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sending, "build_digests", noted)
+        report = rig.tick(ny(2027, 3, 19, 16, 0))
+    assert reads == [teams]
+    assert sorted(line.team_id for line in report.sent) == teams
+    assert [len(rig.posts(f"C{team_id}")) for team_id in teams] == [1, 1, 1]
+    assert len(rig.standin.uploads) == 3
+
+
+def _refused(session: Session, wanted: Sequence[DigestWanted]) -> list[Digest]:
+    # A statement the database refuses: on PostgreSQL it also ends the transaction.
+    session.execute(text("SELECT * FROM no_such_table"))
+    raise AssertionError("unreachable")
+
+
+def test_a_failed_read_of_digests_is_read_one_by_one_and_only_the_failing_one_waits(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     teams = _three_weekly_digest_teams(rig)
@@ -175,19 +201,19 @@ def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone
     def first_fails(session: Session, **kwargs: Any) -> Digest:
         built.append((kwargs["team_id"], session))
         if len(built) == 1:
-            # A statement the database refuses: on PostgreSQL it also ends the transaction.
             session.execute(text("SELECT * FROM no_such_table"))
         return real(session, **kwargs)
 
     friday = ny(2027, 3, 19, 16, 0)
     with monkeypatch.context() as patch:
+        patch.setattr(sending, "build_digests", _refused)
         patch.setattr(sending, "build_digest", first_fails)
         patch.setattr(sending, "DIGEST_READ_SECONDS", 60.0)  # however slow this machine
         report = rig.tick(friday)
     (failed, first), (_, second), (_, third) = built
     assert [line.team_id for line in report.retrying] == [failed]
     assert sorted(line.team_id for line in report.sent) == sorted(set(teams) - {failed})
-    # The batch is read in one transaction; after a failure, the rest of it in a new one.
+    # One by one, several to a read; after a failure, the rest in a new one.
     assert second is third and third is not first
     assert len(rig.standin.uploads) == 2
     report = rig.tick(friday + timedelta(minutes=1))
@@ -195,7 +221,7 @@ def test_a_batch_of_digests_is_read_together_and_one_that_fails_is_retried_alone
     assert [len(rig.posts(f"C{team_id}")) for team_id in teams] == [1, 1, 1]
 
 
-def test_a_read_gives_its_place_back_after_its_time_and_the_next_digests_take_a_new_one(
+def test_one_by_one_a_read_gives_its_place_back_after_its_time(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     teams = _three_weekly_digest_teams(rig)
@@ -207,6 +233,7 @@ def test_a_read_gives_its_place_back_after_its_time_and_the_next_digests_take_a_
         return real(session, **kwargs)
 
     with monkeypatch.context() as patch:
+        patch.setattr(sending, "build_digests", _refused)
         patch.setattr(sending, "build_digest", noted)
         patch.setattr(sending, "DIGEST_READ_SECONDS", 0.0)  # every digest is over time
         report = rig.tick(ny(2027, 3, 19, 16, 0))
