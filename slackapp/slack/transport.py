@@ -182,12 +182,20 @@ class ConnectionPool:
         return http.client.HTTPConnection(host, port, timeout=timeout)
 
     def _give_back(self, key: _Key, connection: http.client.HTTPConnection) -> None:
+        now = self._clock()
+        closing: list[http.client.HTTPConnection] = []
         with self._lock:
             idle = self._idle.setdefault(key, [])
+            # The oldest first: those idle too long are closed now rather than when next
+            # taken, so that connections the server has since closed do not linger.
+            while idle and now - idle[0][1] > self._idle_seconds:
+                closing.append(idle.pop(0)[0])
             if len(idle) < self._max_idle:
-                idle.append((connection, self._clock()))
-                return
-        connection.close()
+                idle.append((connection, now))
+            else:
+                closing.append(connection)
+        for old in closing:
+            old.close()
 
 
 _SHARED = ConnectionPool()

@@ -284,3 +284,45 @@ def test_a_proxy_from_the_environment_is_used_as_urllib_would(
         # The proxy got the request for the API's own address; our pool was never used.
         assert proxy.requests == [b"POST http://slack.invalid/api/chat.postMessage HTTP/1.1"]
     assert pool.opened == 0
+
+
+def test_a_connection_left_idle_at_the_back_is_closed_when_too_old() -> None:
+    now = [0.0]
+    pool = ConnectionPool(clock=lambda: now[0])
+    both_in = threading.Barrier(2, timeout=10)
+    closed: list[int] = []
+
+    def answer(conn: socket.socket, wire: _Wire) -> None:
+        first = True
+        while wire.read_request(conn):
+            if first:
+                both_in.wait()  # two calls at once: two connections
+                first = False
+            conn.sendall(_answer())
+        closed.append(1)
+
+    with _wire(answer) as wire:
+        client = _client(wire.url, pool)
+        calls = [
+            threading.Thread(
+                target=post_scheduled, args=(client,), kwargs={"channel": "C1", "message": HELLO}
+            )
+            for _ in range(2)
+        ]
+        for call in calls:
+            call.start()
+        for call in calls:
+            call.join(timeout=10)
+        assert wire.accepted == 2
+        # Calls one at a time reuse the newest connection; the other waits at the back.
+        now[0] += IDLE_SECONDS / 2
+        post_scheduled(client, channel="C1", message=HELLO)
+        now[0] += IDLE_SECONDS / 2 + 1
+        post_scheduled(client, channel="C1", message=HELLO)
+        # Given back, the newest closed the one idle too long.
+        for _ in range(100):
+            if closed:
+                break
+            threading.Event().wait(0.02)
+        assert closed == [1] and wire.accepted == 2
+    pool.close()
