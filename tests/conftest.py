@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from slackapp.sandbox.emulator import SlackEmulator
+from slackapp.slack.transport import shared_pool
 from slackapp.store.db import Database
 from tests.support.databases import PostgresWorkerDatabase, SqliteTemplate
 from tests.support.driver import FakeClock, SlackDriver, finish_listeners, serve_app
@@ -73,6 +74,14 @@ def db(
     # Work the app still does after its acks must not reach the next test's database.
     finish_listeners(database)
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_connections_left() -> Iterator[None]:
+    """Each test's stand-in listens on a port of its own: the Slack connections the app kept
+    open to it are closed after the test (they would pile up, with their stand-in threads)."""
+    yield
+    shared_pool().close()
 
 
 @pytest.fixture

@@ -230,7 +230,10 @@ def _digests(
                 break
             if digests is None:
                 log.warning(
-                    "a read of %d digests failed, reading them one by one: %s", len(chunk), error
+                    "a read of %d digests failed, reading them one by one: %s",
+                    len(chunk),
+                    error,
+                    exc_info=True,
                 )
                 built.extend(_one_by_one(tick, chunk, settings))
                 continue

@@ -10,15 +10,17 @@ handshake and a round trip or two. `KeptAliveWebClient` sends the same requests 
 What urllib promised, this keeps: an error while connecting or sending is a URLError (Slack
 never read the request, so it is safe to try again: see slack.posting), an error while waiting
 for the answer is not (Slack may have acted on it), and an HTTP error status is an HTTPError.
-An idle connection the server may have closed is never written to: it is dropped when it has
-been idle for IDLE_SECONDS (far below the idle timeouts servers use) or when the server has
-already hung up (it reads as readable). With a proxy configured (the client's own, or the
-environment's HTTP(S)_PROXY), calls go through urllib as before.
+An idle connection the server may have closed is never written to: it is dropped once idle for
+IDLE_SECONDS (below the idle timeouts servers use) or for less than what the server said it
+keeps, or when the server has already hung up (it reads as readable). That leaves a window of
+one network trip: a server that closes a connection just as a post goes out on it costs that
+post (its answer cannot be read, so it is never resent), as a connection dropped mid-answer
+always did. With a proxy configured (the client's own, which slack_sdk takes from
+HTTP(S)_PROXY), calls go through urllib as before.
 """
 
 from __future__ import annotations
 
-import http.client
 import io
 import select
 import ssl
@@ -28,10 +30,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from functools import cache
+from http.client import HTTPConnection, HTTPMessage, HTTPSConnection
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import Request, getproxies, proxy_bypass
+from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
@@ -39,10 +42,11 @@ from slack_sdk.web.file_upload_v2_result import FileUploadV2Result
 
 __all__ = ["IDLE_SECONDS", "MAX_IDLE", "ConnectionPool", "KeptAliveWebClient", "shared_pool"]
 
-#: A connection idle longer than this is closed, not reused: servers close idle connections
-#: after a minute or more (60 s at common load balancers, 75 s at nginx), so ours never meets
-#: one closing under a request.
-IDLE_SECONDS = 10.0
+#: A connection idle longer than this is closed, not reused: below the idle timeouts servers
+#: use (5 s at Node.js and Apache, 60 s and more at load balancers and nginx), so that ours
+#: never meets one closing under a request. A server that says less ("Keep-Alive: timeout=")
+#: is taken at its word. Within a fan-out, calls follow each other by milliseconds.
+IDLE_SECONDS = 4.0
 #: Idle connections kept per host; more (after a burst of concurrent calls) are closed.
 MAX_IDLE = 64
 
@@ -55,7 +59,7 @@ class Answer:
 
     status: int
     reason: str
-    headers: http.client.HTTPMessage
+    headers: HTTPMessage
     body: bytes
 
 
@@ -65,7 +69,7 @@ def _default_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _hung_up(connection: http.client.HTTPConnection) -> bool:
+def _hung_up(connection: HTTPConnection) -> bool:
     """Whether an idle connection's server has closed it (or sent something unasked)."""
     sock = connection.sock
     if sock is None:
@@ -95,7 +99,7 @@ class ConnectionPool:
         self._idle_seconds = idle_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._idle: dict[_Key, list[tuple[http.client.HTTPConnection, float]]] = {}
+        self._idle: dict[_Key, list[tuple[HTTPConnection, float]]] = {}
         #: Connections opened so far (for tests and benchmarks).
         self.opened = 0
 
@@ -134,8 +138,14 @@ class ConnectionPool:
         except BaseException:
             connection.close()
             raise
-        # One that said "Connection: close" is closed already, and is dropped when next taken.
-        self._give_back(key, connection)
+        keep = self._idle_seconds
+        offered = _keep_alive_timeout(response.headers)
+        if offered is not None:
+            keep = min(keep, offered - 1.0)  # a second's margin for the network
+        if connection.sock is None or keep <= 0:
+            connection.close()  # it said "Connection: close", or keeps nothing idle
+        else:
+            self._give_back(key, connection, until=self._clock() + keep)
         return answer
 
     def close(self) -> None:
@@ -146,56 +156,58 @@ class ConnectionPool:
             for connection, _ in connections:
                 connection.close()
 
-    def _take(
-        self, key: _Key, *, timeout: float, context: ssl.SSLContext | None
-    ) -> http.client.HTTPConnection:
-        now = self._clock()
-        stale: list[http.client.HTTPConnection] = []
-        found: http.client.HTTPConnection | None = None
-        with self._lock:
-            idle = self._idle.get(key)
-            while idle and found is None:
+    def _take(self, key: _Key, *, timeout: float, context: ssl.SSLContext | None) -> HTTPConnection:
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
                 # The most recently used first: the least likely to have been closed.
-                connection, since = idle.pop()
-                if now - since > self._idle_seconds:
-                    stale.append(connection)
-                    stale.extend(c for c, _ in idle)  # older still
-                    idle.clear()
-                else:
-                    found = connection
-        for connection in stale:
-            connection.close()
-        if found is not None and not _hung_up(found):
-            found.timeout = timeout
-            if found.sock is not None:
-                found.sock.settimeout(timeout)
-            return found
-        if found is not None:
-            found.close()
+                connection, until = idle.pop() if idle else (None, 0.0)
+            if connection is None:
+                break
+            if self._clock() > until or _hung_up(connection):
+                connection.close()
+                continue
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+            return connection
         scheme, host, port = key
         with self._lock:
             self.opened += 1
         if scheme == "https":
-            return http.client.HTTPSConnection(
+            return HTTPSConnection(
                 host, port, timeout=timeout, context=context or _default_context()
             )
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+        return HTTPConnection(host, port, timeout=timeout)
 
-    def _give_back(self, key: _Key, connection: http.client.HTTPConnection) -> None:
+    def _give_back(self, key: _Key, connection: HTTPConnection, *, until: float) -> None:
         now = self._clock()
-        closing: list[http.client.HTTPConnection] = []
+        closing: list[HTTPConnection] = []
         with self._lock:
             idle = self._idle.setdefault(key, [])
-            # The oldest first: those idle too long are closed now rather than when next
-            # taken, so that connections the server has since closed do not linger.
-            while idle and now - idle[0][1] > self._idle_seconds:
-                closing.append(idle.pop(0)[0])
-            if len(idle) < self._max_idle:
-                idle.append((connection, now))
+            # Those left at the back past their time are closed now rather than when next
+            # taken, so that connections their server has since closed do not linger.
+            kept = [(c, t) for c, t in idle if t >= now]
+            closing.extend(c for c, t in idle if t < now)
+            if len(kept) < self._max_idle:
+                kept.append((connection, until))
             else:
                 closing.append(connection)
+            self._idle[key] = kept
         for old in closing:
             old.close()
+
+
+def _keep_alive_timeout(headers: HTTPMessage) -> float | None:
+    """The seconds a server says it keeps an idle connection ("Keep-Alive: timeout=5")."""
+    for part in (headers.get("Keep-Alive") or "").split(","):
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "timeout":
+            try:
+                return float(value.strip())
+            except ValueError:
+                return None
+    return None
 
 
 _SHARED = ConnectionPool()
@@ -204,13 +216,6 @@ _SHARED = ConnectionPool()
 def shared_pool() -> ConnectionPool:
     """The process's pool: every kept-alive client shares it (one per workspace token too)."""
     return _SHARED
-
-
-def _through_proxy(url: str) -> bool:
-    """Whether the environment sends `url` through a proxy (as urllib would)."""
-    parts = urlsplit(url)
-    proxies = getproxies()
-    return parts.scheme.lower() in proxies and not proxy_bypass(parts.hostname or "")
 
 
 def _text(answer: Answer) -> str:
@@ -232,12 +237,11 @@ class KeptAliveWebClient(WebClient):
         super().__init__(*args, **kwargs)
         self.pool = pool or _SHARED
 
-    def _kept_alive(self, url: str, proxy: str | None) -> bool:
-        return proxy is None and not _through_proxy(url)
-
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         data = req.data
-        if not (data is None or isinstance(data, bytes)) or not self._kept_alive(url, self.proxy):
+        # Through a proxy (the client's own, which slack_sdk also takes from HTTP(S)_PROXY),
+        # as urllib does.
+        if not (data is None or isinstance(data, bytes)) or self.proxy is not None:
             return super()._perform_urllib_http_request_internal(url, req)
         answer = _checked(
             url,
@@ -263,7 +267,7 @@ class KeptAliveWebClient(WebClient):
         proxy: str | None,
         ssl: ssl.SSLContext | None,
     ) -> FileUploadV2Result:
-        if not self._kept_alive(url, proxy):
+        if proxy is not None:
             return super()._upload_file(
                 url=url, data=data, logger=logger, timeout=timeout, proxy=proxy, ssl=ssl
             )

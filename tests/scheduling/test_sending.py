@@ -185,6 +185,26 @@ def test_a_batch_of_digests_is_read_together(rig: Rig, monkeypatch: pytest.Monke
     assert len(rig.standin.uploads) == 3
 
 
+def test_a_batch_of_digests_is_read_so_many_at_a_time(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    teams = _three_weekly_digest_teams(rig)
+    real = digests.build_digests
+    reads: list[list[str]] = []
+
+    def noted(session: Session, wanted: Sequence[DigestWanted]) -> list[Digest]:
+        reads.append([one.team_id for one in wanted])
+        return real(session, wanted)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sending, "build_digests", noted)
+        patch.setattr(sending, "DIGESTS_PER_READ", 2)
+        report = rig.tick(ny(2027, 3, 19, 16, 0))
+    assert sorted(map(len, reads)) == [1, 2]
+    assert sorted(team for read in reads for team in read) == teams
+    assert sorted(line.team_id for line in report.sent) == teams
+
+
 def _refused(session: Session, wanted: Sequence[DigestWanted]) -> list[Digest]:
     # A statement the database refuses: on PostgreSQL it also ends the transaction.
     session.execute(text("SELECT * FROM no_such_table"))

@@ -6,7 +6,8 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
+from urllib.request import Request
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -326,3 +327,41 @@ def test_a_connection_left_idle_at_the_back_is_closed_when_too_old() -> None:
             threading.Event().wait(0.02)
         assert closed == [1] and wire.accepted == 2
     pool.close()
+
+
+def test_a_server_keeping_idle_connections_briefly_is_taken_at_its_word() -> None:
+    now = [0.0]
+    pool = ConnectionPool(clock=lambda: now[0])
+
+    def brief(conn: socket.socket, wire: _Wire) -> None:
+        while wire.read_request(conn):
+            conn.sendall(_answer(extra="Keep-Alive: timeout=2, max=100\r\n"))
+
+    with _wire(brief) as wire:
+        client = _client(wire.url, pool)
+        post_scheduled(client, channel="C1", message=HELLO)
+        now[0] += 0.5
+        post_scheduled(client, channel="C1", message=HELLO)
+        assert wire.accepted == 1
+        # It keeps them 2 s; ours go a second before that.
+        now[0] += 1.5
+        post_scheduled(client, channel="C1", message=HELLO)
+        assert wire.accepted == 2
+    pool.close()
+
+
+def test_an_error_status_is_an_http_error_as_urllib_raised(pool: ConnectionPool) -> None:
+    def fail(conn: socket.socket, wire: _Wire) -> None:
+        while wire.read_request(conn):
+            conn.sendall(_answer(b"upstream trouble", status="503 Service Unavailable"))
+
+    with _wire(fail) as wire:
+        client = _client(wire.url, pool)
+        request = Request(f"{wire.url}chat.postMessage", data=b"{}", method="POST")
+        with pytest.raises(HTTPError) as raised:
+            client._perform_urllib_http_request_internal(request.full_url, request)
+        # What slack_sdk reads off it: the status, the headers and the body.
+        assert raised.value.code == 503
+        assert raised.value.headers.get_content_type() == "application/json"
+        assert raised.value.read() == b"upstream trouble"
+        assert wire.accepted == 1
