@@ -159,6 +159,7 @@ def build_app(
     # After App(): building it resets the level of Bolt's loggers to that of `logger`.
     logging.getLogger(_BOLT_VERIFICATION_LOGGER).setLevel(logging.WARNING)
     app.use(_trust_socket_mode)
+    app.use(_kept_alive_client)
     app.use(_provide(deps, follow_ups))
     app.use(resolve_workspace)
     if settings.oauth:
@@ -173,6 +174,25 @@ def _trust_socket_mode(req: BoltRequest, next: Any) -> None:
     """Socket Mode requests arrive over Slack's own authenticated connection: verified."""
     if req.mode == "socket_mode":
         req.context[VERIFIED] = True
+    next()
+
+
+def _kept_alive_client(context: BoltContext, next: Any) -> None:
+    """Bolt builds a plain WebClient for each request (a connection per call): its listeners
+    get the same client over the process's kept-alive connections (slack.transport)."""
+    plain = context.client
+    if plain is not None and not isinstance(plain, KeptAliveWebClient):
+        context["client"] = KeptAliveWebClient(
+            token=plain.token,
+            base_url=plain.base_url,
+            timeout=plain.timeout,
+            ssl=plain.ssl,
+            proxy=plain.proxy,
+            headers=plain.headers,
+            team_id=plain.default_params.get("team_id"),
+            logger=plain.logger,
+            retry_handlers=plain.retry_handlers,
+        )
     next()
 
 

@@ -21,6 +21,7 @@ HTTP(S)_PROXY), calls go through urllib as before.
 
 from __future__ import annotations
 
+import copy
 import io
 import select
 import ssl
@@ -236,6 +237,16 @@ class KeptAliveWebClient(WebClient):
     def __init__(self, *args: Any, pool: ConnectionPool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pool = pool or _SHARED
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> KeptAliveWebClient:
+        """A copy on the same pool (Bolt copies a request's context, client included, for the
+        threads that go on after its ack): the connections are the process's, and a pool's
+        lock cannot be copied."""
+        copied = type(self).__new__(type(self))
+        memo[id(self)] = copied
+        for name, value in vars(self).items():
+            setattr(copied, name, value if name == "pool" else copy.deepcopy(value, memo))
+        return copied
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         data = req.data

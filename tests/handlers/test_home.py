@@ -226,3 +226,13 @@ def test_an_edit_submitted_for_someone_elses_entry_changes_nothing(slack: SlackD
     (dm,) = slack.standin.wait_for("chat.postMessage")
     assert "belongs to someone else" in dm.params["text"]
     assert bens_entry(slack).note == "Ben's own"
+
+
+def test_listeners_call_slack_over_connections_kept_open(slack: SlackDriver) -> None:
+    seed(slack)
+    open_home(slack)
+    after_first = slack.standin.connections
+    open_home(slack, count=2)
+    open_home(slack, count=3)
+    # Bolt's own client for each request would have opened one for each call.
+    assert slack.standin.connections == after_first

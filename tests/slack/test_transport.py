@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -365,3 +366,11 @@ def test_an_error_status_is_an_http_error_as_urllib_raised(pool: ConnectionPool)
         assert raised.value.headers.get_content_type() == "application/json"
         assert raised.value.read() == b"upstream trouble"
         assert wire.accepted == 1
+
+
+def test_a_copy_shares_the_pool(pool: ConnectionPool) -> None:
+    # Bolt copies a request's context, its client included, for work after the ack.
+    client = _client("http://127.0.0.1:9/api/", pool)
+    copied = copy.deepcopy(client)
+    assert copied is not client and copied.pool is pool
+    assert (copied.token, copied.base_url, copied.timeout) == (client.token, client.base_url, 5)

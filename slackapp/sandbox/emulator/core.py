@@ -216,6 +216,11 @@ class SlackEmulator:
         return self._server is not None
 
     @property
+    def connections(self) -> int:
+        """How many connections the server has accepted since it started."""
+        return self._server.accepted if self._server is not None else 0
+
+    @property
     def base_url(self) -> str:
         """The server root, e.g. "http://127.0.0.1:54321"."""
         if self._server is None:

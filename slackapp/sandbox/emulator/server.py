@@ -24,6 +24,13 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], emulator: SlackEmulator) -> None:
         super().__init__(address, Handler)
         self.emulator = emulator
+        #: Connections accepted so far (tests see whether clients keep theirs open).
+        self.accepted = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Count the connection, then serve it on a thread of its own."""
+        self.accepted += 1  # only the serving thread accepts
+        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-answer (a closed tab) is normal; anything else is not."""
