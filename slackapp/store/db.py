@@ -291,6 +291,7 @@ def create_db_engine(
             max_overflow=max_overflow,
         )
         _ping_when_idle(engine)
+        _custom_plans_for_writes(engine)
         if timeouts.statement is not None:
             # The server's statement_timeout fires first while the server is alive.
             Watchdog(engine, limit=timeouts.statement + WATCHDOG_GRACE_S)
@@ -338,6 +339,24 @@ def create_db_engine(
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _custom_plans_for_writes(engine: Engine) -> None:
+    """PostgreSQL: a writing transaction plans each statement for its own values.
+
+    psycopg prepares a statement at its sixth run on a connection, and after five runs
+    PostgreSQL may keep one generic plan for it, made for no value in particular and from the
+    statistics of its day. On a table that grows fast (a new workspace's entries) such a plan
+    stays a poor one until the next ANALYZE: a /connect's look for a teammate's latest touch
+    of the person it names sorted every entry for them, while the entry's transaction held that
+    person's row, and /connect at 16 at once went from 216 to 62 a second. Reads keep their
+    plans (the boards' prepared statements are half their database time), writes re-plan.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if not connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 _USED_AT = "valueboard_used_at"

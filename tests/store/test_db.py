@@ -214,3 +214,19 @@ def test_month_start_is_the_first_of_the_month_whatever_the_session_zone(
         found = connection.execute(select(month_start(literal(day, Date)))).scalar_one()
         connection.rollback()
     assert found == day.replace(day=1)
+
+
+def test_postgres_writes_plan_each_statement_and_reads_keep_their_plans(db: Database) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("plan_cache_mode is PostgreSQL's")
+    show = text("SHOW plan_cache_mode")
+    with db.session_scope() as session:
+        # A generic plan made when a table was small stays until the next ANALYZE.
+        assert session.execute(show).scalar() == "force_custom_plan"
+    with db.read_scope() as session:
+        assert session.execute(show).scalar() == "auto"
+    # SET LOCAL ends with its transaction: the pooled connection reads with kept plans again.
+    with db.session_scope() as session:
+        session.execute(text("SELECT 1"))
+    with db.read_scope() as session:
+        assert session.execute(show).scalar() == "auto"
