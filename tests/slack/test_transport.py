@@ -123,9 +123,19 @@ def _answer_then_hang_up(conn: socket.socket, wire: _Wire) -> None:
     wire.hung_up.set()
 
 
-def _keep_answering(conn: socket.socket, wire: _Wire) -> None:
-    while wire.read_request(conn):
-        conn.sendall(_answer())
+def _answering(
+    body: bytes = OK_BODY, *, status: str = "200 OK", extra: str = ""
+) -> Callable[[socket.socket, _Wire], None]:
+    """A server that gives every request on a connection the same answer, keeping it open."""
+
+    def serve(conn: socket.socket, wire: _Wire) -> None:
+        while wire.read_request(conn):
+            conn.sendall(_answer(body, status=status, extra=extra))
+
+    return serve
+
+
+_keep_answering = _answering()
 
 
 # ----- one connection for many calls -------------------------------------------------------------
@@ -218,11 +228,7 @@ def test_a_connection_idle_too_long_is_closed_not_reused() -> None:
 
 
 def test_an_answer_saying_close_closes_the_connection(pool: ConnectionPool) -> None:
-    def answer_and_close(conn: socket.socket, wire: _Wire) -> None:
-        while wire.read_request(conn):
-            conn.sendall(_answer(extra="Connection: close\r\n"))
-
-    with _wire(answer_and_close) as wire:
+    with _wire(_answering(extra="Connection: close\r\n")) as wire:
         client = _client(wire.url, pool)
         for _ in range(3):
             assert post_scheduled(client, channel="C1", message=HELLO).outcome is PostOutcome.SENT
@@ -259,11 +265,11 @@ def test_no_answer_in_time_is_an_unknown_outcome_never_resent(pool: ConnectionPo
 
 
 def test_a_429_keeps_its_retry_after(pool: ConnectionPool) -> None:
-    def throttle(conn: socket.socket, wire: _Wire) -> None:
-        while wire.read_request(conn):
-            body = b'{"ok": false, "error": "ratelimited"}'
-            conn.sendall(_answer(body, status="429 Too Many Requests", extra="Retry-After: 7\r\n"))
-
+    throttle = _answering(
+        b'{"ok": false, "error": "ratelimited"}',
+        status="429 Too Many Requests",
+        extra="Retry-After: 7\r\n",
+    )
     with _wire(throttle) as wire:
         client = _client(wire.url, pool)
         result = post_scheduled(client, channel="C1", message=HELLO)
@@ -334,11 +340,7 @@ def test_a_server_keeping_idle_connections_briefly_is_taken_at_its_word() -> Non
     now = [0.0]
     pool = ConnectionPool(clock=lambda: now[0])
 
-    def brief(conn: socket.socket, wire: _Wire) -> None:
-        while wire.read_request(conn):
-            conn.sendall(_answer(extra="Keep-Alive: timeout=2, max=100\r\n"))
-
-    with _wire(brief) as wire:
+    with _wire(_answering(extra="Keep-Alive: timeout=2, max=100\r\n")) as wire:
         client = _client(wire.url, pool)
         post_scheduled(client, channel="C1", message=HELLO)
         now[0] += 0.5
@@ -352,11 +354,7 @@ def test_a_server_keeping_idle_connections_briefly_is_taken_at_its_word() -> Non
 
 
 def test_an_error_status_is_an_http_error_as_urllib_raised(pool: ConnectionPool) -> None:
-    def fail(conn: socket.socket, wire: _Wire) -> None:
-        while wire.read_request(conn):
-            conn.sendall(_answer(b"upstream trouble", status="503 Service Unavailable"))
-
-    with _wire(fail) as wire:
+    with _wire(_answering(b"upstream trouble", status="503 Service Unavailable")) as wire:
         client = _client(wire.url, pool)
         request = Request(f"{wire.url}chat.postMessage", data=b"{}", method="POST")
         with pytest.raises(HTTPError) as raised:
