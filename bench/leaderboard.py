@@ -415,7 +415,6 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
             for table in (
                 "connections",
                 "people",
-                "daily_tallies",
                 "member_days",
                 "member_months",
                 "member_totals",

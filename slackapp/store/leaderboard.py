@@ -24,10 +24,17 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from slackapp.domain.board import BoardRow, Leaderboard
 from slackapp.domain.calendar import Period, Window, WorkDays, local_date, zone
-from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle
 from slackapp.domain.windows import Span, member_goal, member_span, month_end
 from slackapp.store.db import plain_rows
-from slackapp.store.models import DailyTally, Member, MemberMonth, MemberTotal
+from slackapp.store.models import (
+    DAY_PRINCIPLE_COLUMNS,
+    MEMBER_DAY_PRINCIPLES,
+    Member,
+    MemberDay,
+    MemberMonth,
+    MemberTotal,
+)
 
 
 def _name_key(display_name: str | None) -> tuple[bool, str]:
@@ -35,9 +42,9 @@ def _name_key(display_name: str | None) -> tuple[bool, str]:
     return (display_name is None, (display_name or "").casefold())
 
 
-#: The team's first day with anything logged: the first entry of ix_daily_tallies_team_day.
-_FIRST_LOGGED_DAY = select(func.min(DailyTally.local_date)).where(
-    DailyTally.team_id == bindparam("team_id"), DailyTally.count > 0
+#: The team's first day with anything logged: the first entry of ix_member_days_team_day.
+_FIRST_LOGGED_DAY = select(func.min(MemberDay.local_date)).where(
+    MemberDay.team_id == bindparam("team_id"), MemberDay.count > 0
 )
 
 
@@ -90,37 +97,44 @@ def _per_principle(
     count: ColumnElement[int] | QueryableAttribute[int],
     principle: ColumnElement[str] | QueryableAttribute[str],
 ) -> list[Any]:
-    return [func.sum(case((principle == kind.value, count), else_=0)) for kind in _PIVOT]
+    return [
+        func.sum(case((principle == kind.value, count), else_=0)).label(kind.value)
+        for kind in _PIVOT
+    ]
 
+
+#: A member's days summed: each principle's count over them (member_days keeps them apart).
+_DAY_SUMS = tuple(func.sum(column).label(column.key) for column in MEMBER_DAY_PRINCIPLES)
 
 _ALL_TIME = (
     select(MemberTotal.user_id, *_per_principle(MemberTotal.count, MemberTotal.principle))
     .where(MemberTotal.team_id == bindparam("team_id"))
     .group_by(MemberTotal.user_id)
 )
-_COUNTED = select(DailyTally.user_id, *_per_principle(DailyTally.count, DailyTally.principle))
-#: One range of dates for everyone (always so for week and month), built once.
+_COUNTED = select(MemberDay.user_id, *_DAY_SUMS)
+#: One range of dates for everyone (always so for week and month), built once: a row per member
+#: and day from ix_member_days_team_day.
 _IN_RANGE = _COUNTED.where(
-    DailyTally.team_id == bindparam("team_id"),
-    DailyTally.local_date.between(bindparam("start"), bindparam("end")),
-).group_by(DailyTally.user_id)
+    MemberDay.team_id == bindparam("team_id"),
+    MemberDay.local_date.between(bindparam("start"), bindparam("end")),
+).group_by(MemberDay.user_id)
 
 
 def _month_to_date() -> Select[*tuple[Any, ...]]:
     kept = union_all(
-        select(MemberMonth.user_id, MemberMonth.principle, MemberMonth.count).where(
-            MemberMonth.team_id == bindparam("team_id"), MemberMonth.month == bindparam("month")
-        ),
+        select(MemberMonth.user_id, *_per_principle(MemberMonth.count, MemberMonth.principle))
+        .where(MemberMonth.team_id == bindparam("team_id"), MemberMonth.month == bindparam("month"))
+        .group_by(MemberMonth.user_id),
         # Less the month's days after the span (none, unless someone logged ahead).
-        select(DailyTally.user_id, DailyTally.principle, -DailyTally.count).where(
-            DailyTally.team_id == bindparam("team_id"),
-            DailyTally.local_date > bindparam("end"),
-            DailyTally.local_date <= bindparam("month_end"),
+        select(MemberDay.user_id, *(-column for column in MEMBER_DAY_PRINCIPLES)).where(
+            MemberDay.team_id == bindparam("team_id"),
+            MemberDay.local_date > bindparam("end"),
+            MemberDay.local_date <= bindparam("month_end"),
         ),
     ).subquery()
-    return select(kept.c.user_id, *_per_principle(kept.c.count, kept.c.principle)).group_by(
-        kept.c.user_id
-    )
+    return select(
+        kept.c.user_id, *(func.sum(kept.c[name]) for name in DAY_PRINCIPLE_COLUMNS)
+    ).group_by(kept.c.user_id)
 
 
 #: A span from the first of a month to a day in it: the month's kept counts (one row per
@@ -170,22 +184,22 @@ def _counts(
             else:
                 rows = plain_rows(
                     session,
-                    _COUNTED.where(DailyTally.team_id == team_id, _within(span)).group_by(
-                        DailyTally.user_id
+                    _COUNTED.where(MemberDay.team_id == team_id, _within(span)).group_by(
+                        MemberDay.user_id
                     ),
                 )
         else:
             where = or_(
                 *(
-                    and_(DailyTally.user_id.in_(users), _within(span))
+                    and_(MemberDay.user_id.in_(users), _within(span))
                     for span, users in by_span.items()
                 ),
                 # Someone who logged before we knew them reads as being on the team's day.
-                and_(DailyTally.user_id.not_in(list(people)), _within(default)),
+                and_(MemberDay.user_id.not_in(list(people)), _within(default)),
             )
             rows = plain_rows(
                 session,
-                _COUNTED.where(DailyTally.team_id == team_id, where).group_by(DailyTally.user_id),
+                _COUNTED.where(MemberDay.team_id == team_id, where).group_by(MemberDay.user_id),
             )
     for user_id, *counts in rows:
         yield user_id, tuple(int(n or 0) for n in counts)
@@ -193,10 +207,10 @@ def _counts(
 
 def _within(span: Span) -> ColumnElement[bool]:
     if span.start is None:
-        return DailyTally.local_date <= span.end if span.end is not None else true()
+        return MemberDay.local_date <= span.end if span.end is not None else true()
     if span.end is None:
-        return DailyTally.local_date >= span.start
-    return DailyTally.local_date.between(span.start, span.end)
+        return MemberDay.local_date >= span.start
+    return MemberDay.local_date.between(span.start, span.end)
 
 
 def team_leaderboard(
@@ -256,44 +270,52 @@ def _board(
 ) -> Leaderboard:
     """The board from the members and their counts (in PRINCIPLE_ORDER) over the window."""
     team_today = period.end
-    counts_by_user: dict[str, dict[Principle, int]] = {}
-    team_counts = zero_counts()
+    counts_by_user: dict[str, tuple[int, ...]] = {}
+    team_counts = [0] * len(_PIVOT)
+    scores: dict[str, int] = {}
+    place = _PIVOT.index(principle) if principle is not None else None
     for user_id, row in counts:
         if not any(row):
             continue
-        counts_by_user[user_id] = dict(zip(_PIVOT, row, strict=True))
-        for kind, n in zip(_PIVOT, row, strict=True):
-            team_counts[kind] += n
+        counts_by_user[user_id] = row
+        for index, n in enumerate(row):
+            team_counts[index] += n
+        score = sum(row) if place is None else row[place]
+        if score > 0:
+            scores[user_id] = score
     names = {
-        user_id: (people[user_id].display_name if user_id in people else None)
-        for user_id in counts_by_user
+        user_id: (people[user_id].display_name if user_id in people else None) for user_id in scores
     }
-
-    def score(user_id: str) -> int:
-        by_kind = counts_by_user[user_id]
-        return by_kind[principle] if principle is not None else sum(by_kind.values())
-
     ranked_ids = sorted(
-        (user_id for user_id in counts_by_user if score(user_id) > 0),
-        key=lambda user_id: (-score(user_id), _name_key(names[user_id]), user_id),
+        scores, key=lambda user_id: (-scores[user_id], _name_key(names[user_id]), user_id)
     )
-    ranked: list[BoardRow] = []
-    for position, user_id in enumerate(ranked_ids):
-        total = score(user_id)
-        # Competition ranking (1, 1, 3): a tie keeps the rank of the first person in it.
-        rank = ranked[-1].rank if ranked and ranked[-1].total == total else position + 1
-        ranked.append(
-            BoardRow(
-                rank=rank,
-                user_id=user_id,
-                display_name=names[user_id],
-                total=total,
-                counts=MappingProxyType(counts_by_user[user_id]),
-            )
+
+    def row_of(position: int, rank: int) -> BoardRow:
+        user_id = ranked_ids[position]
+        return BoardRow(
+            rank=rank,
+            user_id=user_id,
+            display_name=names[user_id],
+            total=scores[user_id],
+            counts=MappingProxyType(dict(zip(_PIVOT, counts_by_user[user_id], strict=True))),
         )
 
-    shown = tuple(ranked[:limit])
-    caller_row = next((row for row in ranked[limit:] if row.user_id == caller_id), None)
+    # Competition ranking (1, 1, 3): a tie keeps the rank of the first person in it. Rows are
+    # built for those shown and the caller below them, not for the whole team.
+    shown: list[BoardRow] = []
+    caller_row: BoardRow | None = None
+    below = caller_id in scores and caller_id not in ranked_ids[:limit]
+    rank = 0
+    for position, user_id in enumerate(ranked_ids):
+        if position >= limit and (not below or caller_row is not None):
+            break
+        if position == 0 or scores[user_id] != scores[ranked_ids[position - 1]]:
+            rank = position + 1
+        if position < limit:
+            shown.append(row_of(position, rank))
+        elif user_id == caller_id:
+            caller_row = row_of(position, rank)
+    team_by_kind = dict(zip(_PIVOT, team_counts, strict=True))
 
     # People can log before their profile is cached, so never count fewer members than loggers.
     todays = [person.today for person in people.values()]
@@ -312,10 +334,10 @@ def _board(
         team_id=team_id,
         period=period,
         principle=principle,
-        rows=shown,
+        rows=tuple(shown),
         caller_row=caller_row,
-        team_total=sum(team_counts.values()),
-        team_counts=MappingProxyType(team_counts),
+        team_total=sum(team_counts),
+        team_counts=MappingProxyType(team_by_kind),
         team_goal=sum(goal_by_today[today] for today in todays),
         members=len(todays),
     )
@@ -326,16 +348,12 @@ _MEMBERS_OF = select(Member.team_id, Member.user_id, Member.display_name).where(
     Member.team_id.in_(bindparam("team_ids", expanding=True))
 )
 _IN_RANGE_OF = (
-    select(
-        DailyTally.team_id,
-        DailyTally.user_id,
-        *_per_principle(DailyTally.count, DailyTally.principle),
-    )
+    select(MemberDay.team_id, MemberDay.user_id, *_DAY_SUMS)
     .where(
-        DailyTally.team_id.in_(bindparam("team_ids", expanding=True)),
-        DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+        MemberDay.team_id.in_(bindparam("team_ids", expanding=True)),
+        MemberDay.local_date.between(bindparam("start"), bindparam("end")),
     )
-    .group_by(DailyTally.team_id, DailyTally.user_id)
+    .group_by(MemberDay.team_id, MemberDay.user_id)
 )
 
 

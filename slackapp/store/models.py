@@ -36,6 +36,7 @@ from slackapp.domain.team_settings import (
     format_time,
     mask_from_work_days,
 )
+from slackapp.domain.vocabulary import PRINCIPLE_ORDER
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -246,6 +247,8 @@ class Person(Base):
 
 #: The columns of Person that keep its latest touches, newest first.
 KEPT_TOUCH_COLUMNS = ("touch_1", "touch_2", "touch_3")
+#: MemberDay's column for each principle's count, in PRINCIPLE_ORDER (the principle's value).
+DAY_PRINCIPLE_COLUMNS = tuple(principle.value for principle in PRINCIPLE_ORDER)
 
 
 class FollowUp(Base):
@@ -286,30 +289,8 @@ class FollowUp(Base):
     )
 
 
-class DailyTally(Base):
-    """How many connections of one principle a member logged on one of their days.
-
-    Kept in step with `connections` in the same transaction as every change to it, so that
-    boards, stats and digests read a few small rows instead of counting every entry.
-    """
-
-    __tablename__ = "daily_tallies"
-
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    principle: Mapped[str] = mapped_column(String(16), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
-
-    __table_args__ = (
-        Index(
-            "ix_daily_tallies_team_day", "team_id", "local_date", "user_id", "principle", "count"
-        ),
-    )
-
-
 class MemberTotal(Base):
-    """A member's all-time count of one principle, kept like DailyTally."""
+    """A member's all-time count of one principle, kept like MemberDay."""
 
     __tablename__ = "member_totals"
 
@@ -321,7 +302,7 @@ class MemberTotal(Base):
 
 class MemberMonth(Base):
     """How many connections of one principle a member logged in one calendar month of their
-    days (`month` is its first day), kept like DailyTally.
+    days (`month` is its first day), kept like MemberDay.
 
     The month's board reads a row per member and principle instead of one per day.
     """
@@ -340,11 +321,13 @@ class MemberMonth(Base):
 
 
 class MemberDay(Base):
-    """How many connections a member logged on one of their days, every principle together.
+    """How many connections a member logged on one of their days: each principle's count and
+    all of them together, and the day's place in the member's streaks.
 
-    Kept like DailyTally. Goal streaks and a member's days read one row per member and day
-    instead of summing a row per principle; the index answers "who met the goal on these days"
-    by itself.
+    Kept in step with `connections` in the same transaction as every change to it
+    (store.tallies), so that boards, stats, streaks and digests read a row per member and day
+    instead of counting every entry, and a span's counts are column sums, not a row per
+    principle.
     """
 
     __tablename__ = "member_days"
@@ -353,6 +336,11 @@ class MemberDay(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     local_date: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+    # Each principle's count that day (named by Principle's values; together they make `count`).
+    solve: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    care: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    laugh: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    opportunity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # On a day that met the team's goal, its place in the member's run of such days (1 on the
     # run's first day); 0 on other days. As of Team.streak_goal and Team.streak_days_mask.
     goal_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -360,9 +348,19 @@ class MemberDay(Base):
     active_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
-        Index("ix_member_days_team_day", "team_id", "local_date", "count", "user_id"),
-        # A member's history (their streaks, kept runs included) from the index alone,
-        # without visiting the rows.
+        # A team's days: who met the goal on them, and each member's counts over a span, from
+        # the index alone.
+        Index(
+            "ix_member_days_team_day",
+            "team_id",
+            "local_date",
+            "count",
+            "user_id",
+            *DAY_PRINCIPLE_COLUMNS,
+        ),
+        # A member's history (their streaks, kept runs included) from the index alone, without
+        # visiting the rows. Not their principle counts, which only their last two weeks read:
+        # with them it would cover a team's board too, in member order, the whole team's days.
         Index(
             "ix_member_days_member",
             "team_id",
@@ -373,6 +371,11 @@ class MemberDay(Base):
             "active_run",
         ),
     )
+
+
+#: MemberDay's principle counts as columns, in PRINCIPLE_ORDER (a principle without its column
+#: fails here, at import).
+MEMBER_DAY_PRINCIPLES = tuple(getattr(MemberDay, name) for name in DAY_PRINCIPLE_COLUMNS)
 
 
 class ProcessedEvent(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +24,7 @@ from slackapp.domain.team_settings import mask_from_work_days
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Principle, zero_counts
 from slackapp.store.connections import saved_connection
 from slackapp.store.db import plain_rows
-from slackapp.store.models import Connection, DailyTally, MemberDay, Team
+from slackapp.store.models import MEMBER_DAY_PRINCIPLES, Connection, MemberDay, Team
 
 #: How far back `team_member_streaks` looks first. Only the people whose streak fills that
 #: window are read further back, over a window STREAK_WIDENING times longer each time, so a
@@ -53,28 +53,30 @@ def daily_counts(
     return {day: int(n) for day, n in plain_rows(session, query) if n}
 
 
-def _week_counts_query() -> Select[str, int | None]:
-    return (
-        select(DailyTally.principle, func.sum(DailyTally.count))
-        .where(
-            DailyTally.team_id == bindparam("team_id"),
-            DailyTally.user_id == bindparam("user_id"),
-            DailyTally.local_date.between(bindparam("start"), bindparam("end")),
-        )
-        .group_by(DailyTally.principle)
-    )
+#: Each principle's count summed over member days, in PRINCIPLE_ORDER.
+_PRINCIPLE_SUMS = tuple(func.sum(column) for column in MEMBER_DAY_PRINCIPLES)
 
-
-_WEEK_COUNTS = _week_counts_query()
+_WEEK_COUNTS = select(*_PRINCIPLE_SUMS).where(
+    MemberDay.team_id == bindparam("team_id"),
+    MemberDay.user_id == bindparam("user_id"),
+    MemberDay.local_date.between(bindparam("start"), bindparam("end")),
+)
 
 
 def _member_principle_counts(
     session: Session, *, team_id: str, user_id: str, start: date, end: date
 ) -> dict[Principle, int]:
-    counts = zero_counts()
     parameters = {"team_id": team_id, "user_id": user_id, "start": start, "end": end}
-    for principle_value, n in plain_rows(session, _WEEK_COUNTS, parameters):
-        counts[Principle(principle_value)] += int(n or 0)
+    row = plain_rows(session, _WEEK_COUNTS, parameters).one()
+    return _principle_counts([row])
+
+
+def _principle_counts(rows: Iterable[Sequence[Any]]) -> dict[Principle, int]:
+    """Each principle's total over rows of counts in PRINCIPLE_ORDER (NULL counts as 0)."""
+    counts = zero_counts()
+    for row in rows:
+        for principle, n in zip(PRINCIPLE_ORDER, row, strict=True):
+            counts[principle] += int(n or 0)
     return counts
 
 
@@ -118,8 +120,11 @@ def member_stats(
     kept = _kept_progress(
         session, team_id=team_id, user_id=user_id, today=today, goal=goal, work_days=work_days
     )
+    start = week_start(today)
     if kept is not None:
-        streaks, per_day, total_all_time = kept
+        streaks, per_day, total_all_time, recent = kept
+        # The week began at most six days ago, within the two weeks the kept days cover.
+        week_counts = _principle_counts(counts for day, counts in recent.items() if day >= start)
     else:
         # Every day the member logged, once: their days up to today and, summed, their
         # all-time total (the per-day counts hold every entry, as the per-principle totals do).
@@ -127,9 +132,9 @@ def member_stats(
         per_day = {day: n for day, n in every_day.items() if day <= today}
         streaks = compute_streaks(per_day, today=today, daily_goal=daily_goal, work_days=work_days)
         total_all_time = sum(every_day.values())
-    week_counts = _member_principle_counts(
-        session, team_id=team_id, user_id=user_id, start=week_start(today), end=today
-    )
+        week_counts = _member_principle_counts(
+            session, team_id=team_id, user_id=user_id, start=start, end=today
+        )
     # min() keeps the first of equal values, so ties fall to the display order.
     least_used = min(PRINCIPLE_ORDER, key=lambda principle: week_counts[principle])
     last_7_days = tuple(
@@ -177,7 +182,11 @@ def _progress_query() -> Select[*tuple[Any, ...]]:
         _BASIS.with_only_columns(Team.streak_days_mask).scalar_subquery().label("basis_mask"),
     ).where(*member)
     days = select(
-        MemberDay.local_date, MemberDay.count, MemberDay.goal_run, MemberDay.active_run
+        MemberDay.local_date,
+        MemberDay.count,
+        MemberDay.goal_run,
+        MemberDay.active_run,
+        *MEMBER_DAY_PRINCIPLES,
     ).where(*member, MemberDay.local_date.between(bindparam("since"), bindparam("today")))
     # The summary beside each recent day, in one statement (one round trip, one moment): at
     # least the summary's row, with empty days when the member logged none lately.
@@ -194,9 +203,10 @@ _PROGRESS = _progress_query()
 
 def _kept_progress(
     session: Session, *, team_id: str, user_id: str, today: date, goal: int, work_days: WorkDays
-) -> tuple[Streaks, dict[date, int], int] | None:
-    """A member's streaks, last two weeks of days and all-time total from the kept runs,
-    without reading their whole history; None when the runs follow other settings."""
+) -> tuple[Streaks, dict[date, int], int, dict[date, tuple[int, ...]]] | None:
+    """A member's streaks, last two weeks of days (their counts, and each principle's in
+    PRINCIPLE_ORDER) and all-time total from the kept runs, without reading their whole
+    history; None when the runs follow other settings."""
     since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
     parameters = {"team_id": team_id, "user_id": user_id, "today": today, "since": since}
     rows = plain_rows(session, _PROGRESS, parameters).all()
@@ -204,11 +214,14 @@ def _kept_progress(
     if not _follows((basis_goal, basis_mask), goal=goal, work_days=work_days):
         return None
     per_day: dict[date, int] = {}
+    recent: dict[date, tuple[int, ...]] = {}
     latest_goal: tuple[date, int] | None = None
     latest_active: tuple[date, int] | None = None
-    for *_, day, count, goal_run, active_run in rows:
+    for row in rows:
+        day, count, goal_run, active_run = row[5:9]
         if day is None:  # no day lately: the summary's row alone
             continue
+        recent[day] = tuple(row[9:])
         if count:
             per_day[day] = int(count)
         if goal_run:
@@ -221,7 +234,7 @@ def _kept_progress(
         best_goal_streak=int(best_goal or 0),
         best_active_streak=int(best_active or 0),
     )
-    return streaks, per_day, int(total or 0)
+    return streaks, per_day, int(total or 0), recent
 
 
 def _streak(latest: tuple[date, int] | None, *, today: date, work_days: WorkDays) -> int:
@@ -230,15 +243,15 @@ def _streak(latest: tuple[date, int] | None, *, today: date, work_days: WorkDays
     return streak_as_of(latest[0], latest[1], today=today, work_days=work_days)
 
 
-#: The team's count per day and principle over a span (ix_daily_tallies_team_day). Built once,
+#: The team's count per day and principle over a span (ix_member_days_team_day). Built once,
 #: as are the digest's other statements: for a small team building one cost more than running it.
 _TEAM_DAYS = (
-    select(DailyTally.local_date, DailyTally.principle, func.sum(DailyTally.count))
+    select(MemberDay.local_date, *_PRINCIPLE_SUMS)
     .where(
-        DailyTally.team_id == bindparam("team_id"),
-        DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+        MemberDay.team_id == bindparam("team_id"),
+        MemberDay.local_date.between(bindparam("start"), bindparam("end")),
     )
-    .group_by(DailyTally.local_date, DailyTally.principle)
+    .group_by(MemberDay.local_date)
 )
 
 
@@ -250,8 +263,8 @@ def team_daily_counts(
         return {}
     result = _zero_days(start, end)
     rows = plain_rows(session, _TEAM_DAYS, {"team_id": team_id, "start": start, "end": end})
-    for day, principle_value, n in rows:
-        result[day][Principle(principle_value)] += int(n or 0)
+    for day, *counts in rows:
+        result[day] = _principle_counts([counts])
     return result
 
 
@@ -263,14 +276,12 @@ def _zero_days(start: date, end: date) -> dict[date, dict[Principle, int]]:
 
 
 _TEAMS_DAYS = (
-    select(
-        DailyTally.team_id, DailyTally.local_date, DailyTally.principle, func.sum(DailyTally.count)
-    )
+    select(MemberDay.team_id, MemberDay.local_date, *_PRINCIPLE_SUMS)
     .where(
-        DailyTally.team_id.in_(bindparam("team_ids", expanding=True)),
-        DailyTally.local_date.between(bindparam("start"), bindparam("end")),
+        MemberDay.team_id.in_(bindparam("team_ids", expanding=True)),
+        MemberDay.local_date.between(bindparam("start"), bindparam("end")),
     )
-    .group_by(DailyTally.team_id, DailyTally.local_date, DailyTally.principle)
+    .group_by(MemberDay.team_id, MemberDay.local_date)
 )
 
 
@@ -284,8 +295,8 @@ def daily_counts_of(
     rows = plain_rows(
         session, _TEAMS_DAYS, {"team_ids": list(team_ids), "start": start, "end": end}
     )
-    for team_id, day, principle_value, n in rows:
-        result[team_id][day][Principle(principle_value)] += int(n or 0)
+    for team_id, day, *counts in rows:
+        result[team_id][day] = _principle_counts([counts])
     return result
 
 

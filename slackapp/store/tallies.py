@@ -1,6 +1,6 @@
-"""Maintained counts: per member, day and principle; per member and day; per member, month and
-principle; per member all-time; and each member day's place in its run of goal days (what goal
-streaks read).
+"""Maintained counts: per member and day (each principle's and all together); per member, month
+and principle; per member all-time; and each member day's place in its run of goal days (what
+goal streaks read).
 
 Every change to `connections` calls `count_entry` in the same transaction, so the tallies
 always agree with the rows (`mismatches` checks that, and `rebuild` recomputes them, for the
@@ -48,9 +48,10 @@ from slackapp.domain.streaks import goal_runs, run_continues
 from slackapp.domain.team_settings import work_days_from_mask
 from slackapp.store.db import month_start, unindexed
 from slackapp.store.models import (
+    DAY_PRINCIPLE_COLUMNS,
     KEPT_TOUCH_COLUMNS,
+    MEMBER_DAY_PRINCIPLES,
     Connection,
-    DailyTally,
     MemberDay,
     MemberMonth,
     MemberTotal,
@@ -58,10 +59,9 @@ from slackapp.store.models import (
     Team,
 )
 
-_Counted = type[DailyTally] | type[MemberDay] | type[MemberMonth] | type[MemberTotal]
+_Counted = type[MemberDay] | type[MemberMonth] | type[MemberTotal]
 #: Each table's key columns, in the order its upsert binds them.
 _KEYS: dict[_Counted, tuple[str, ...]] = {
-    DailyTally: ("team_id", "user_id", "local_date", "principle"),
     MemberDay: ("team_id", "user_id", "local_date"),
     MemberMonth: ("team_id", "user_id", "month", "principle"),
     MemberTotal: ("team_id", "user_id", "principle"),
@@ -78,13 +78,18 @@ def _upsert_statement(dialect: str, table: _Counted) -> Insert:
         keys = _KEYS[table]
         make = postgresql.insert if dialect == "postgresql" else sqlite.insert
         values: dict[str, Any] = {key: bindparam(key) for key in keys}
+        added: dict[str, Any] = {"count": table.count + bindparam("delta")}
         if table is MemberDay:
             # Set here, not left to the model's defaults, which a statement that only wraps
             # the INSERT (PostgreSQL's CTE below) would not fill in. _keep_runs numbers them.
             values.update(goal_run=literal(0), active_run=literal(0))
+            # Each principle's column takes its own delta: the entry's `delta`, the others 0.
+            for name in DAY_PRINCIPLE_COLUMNS:
+                values[name] = bindparam(f"delta_{name}")
+                added[name] = getattr(MemberDay, name) + bindparam(f"delta_{name}")
         statement = make(table).values(**values, count=bindparam("delta"))
         statement = statement.on_conflict_do_update(
-            index_elements=list(keys), set_={"count": table.count + bindparam("delta")}
+            index_elements=list(keys), set_=added
         ).returning(table.count)
         _UPSERTS[(dialect, table)] = statement
     return statement
@@ -100,8 +105,8 @@ def _upsert(session: Session, table: _Counted, values: dict[str, object], delta:
 
 
 def _all_upserts_postgresql() -> Select[int]:
-    """The four upserts as one statement (data-modifying CTEs): one round trip, not four."""
-    tables: tuple[_Counted, ...] = (DailyTally, MemberDay, MemberMonth, MemberTotal)
+    """The three upserts as one statement (data-modifying CTEs): one round trip, not three."""
+    tables: tuple[_Counted, ...] = (MemberDay, MemberMonth, MemberTotal)
     done = [
         _upsert_statement("postgresql", table).cte(f"counted_{n}") for n, table in enumerate(tables)
     ]
@@ -109,7 +114,7 @@ def _all_upserts_postgresql() -> Select[int]:
     joined: FromClause = done[0]
     for other in done[1:]:
         joined = joined.join(other, true())
-    return select(done[1].c.count).select_from(joined)
+    return select(done[0].c.count).select_from(joined)
 
 
 _ALL_UPSERTS_POSTGRESQL = _all_upserts_postgresql()
@@ -119,8 +124,13 @@ def count_entry(
     session: Session, *, team_id: str, user_id: str, local_date: date, principle: str, delta: int
 ) -> None:
     """Add `delta` (1 or -1) to the member's tallies for that day and principle."""
+    if principle not in DAY_PRINCIPLE_COLUMNS:
+        raise ValueError(f"no such principle: {principle!r}")
     basis = _take_turn(session, team_id=team_id, user_id=user_id)
-    values = {"team_id": team_id, "user_id": user_id, "local_date": local_date}
+    values: dict[str, object] = {"team_id": team_id, "user_id": user_id, "local_date": local_date}
+    values.update(
+        {f"delta_{name}": delta if name == principle else 0 for name in DAY_PRINCIPLE_COLUMNS}
+    )
     member: dict[str, object] = {"team_id": team_id, "user_id": user_id, "principle": principle}
     month = local_date.replace(day=1)
     connection = session.connection()
@@ -131,7 +141,6 @@ def count_entry(
             ).scalar_one()
         )
     else:
-        _upsert(session, DailyTally, {**values, "principle": principle}, delta)
         day_count = _upsert(session, MemberDay, values, delta)
         _upsert(session, MemberMonth, {**member, "month": month}, delta)
         _upsert(session, MemberTotal, member, delta)
@@ -518,21 +527,24 @@ def rebuild_runs(session: Session, *, team_id: str) -> None:
     session.flush()
 
 
+def _day_counts() -> list[Any]:
+    """An entry group's count, then each principle's (DAY_PRINCIPLE_COLUMNS' order)."""
+    return [
+        func.count(),
+        *(
+            func.sum(case((Connection.principle == name, 1), else_=0))
+            for name in DAY_PRINCIPLE_COLUMNS
+        ),
+    ]
+
+
 def rebuild(session: Session, *, team_id: str | None = None) -> None:
     """Recompute the tallies from the rows (all teams, or one)."""
-    daily = delete(DailyTally)
     days = delete(MemberDay)
     months = delete(MemberMonth)
     totals = delete(MemberTotal)
-    rows = select(
-        Connection.team_id,
-        Connection.user_id,
-        Connection.local_date,
-        Connection.principle,
-        func.count(),
-    ).group_by(Connection.team_id, Connection.user_id, Connection.local_date, Connection.principle)
     per_day = select(
-        Connection.team_id, Connection.user_id, Connection.local_date, func.count()
+        Connection.team_id, Connection.user_id, Connection.local_date, *_day_counts()
     ).group_by(Connection.team_id, Connection.user_id, Connection.local_date)
     sums = select(
         Connection.team_id, Connection.user_id, Connection.principle, func.count()
@@ -542,25 +554,19 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
         Connection.team_id, Connection.user_id, month, Connection.principle, func.count()
     ).group_by(Connection.team_id, Connection.user_id, month, Connection.principle)
     if team_id is not None:
-        daily = daily.where(DailyTally.team_id == team_id)
         days = days.where(MemberDay.team_id == team_id)
         per_day = per_day.where(Connection.team_id == team_id)
         totals = totals.where(MemberTotal.team_id == team_id)
         months = months.where(MemberMonth.team_id == team_id)
         per_month = per_month.where(Connection.team_id == team_id)
-        rows = rows.where(Connection.team_id == team_id)
         sums = sums.where(Connection.team_id == team_id)
-    session.execute(daily)
     session.execute(days)
     session.execute(totals)
     session.execute(months)
     session.execute(
-        insert(DailyTally).from_select(
-            ["team_id", "user_id", "local_date", "principle", "count"], rows
+        insert(MemberDay).from_select(
+            ["team_id", "user_id", "local_date", "count", *DAY_PRINCIPLE_COLUMNS], per_day
         )
-    )
-    session.execute(
-        insert(MemberDay).from_select(["team_id", "user_id", "local_date", "count"], per_day)
     )
     session.execute(
         insert(MemberTotal).from_select(["team_id", "user_id", "principle", "count"], sums)
@@ -586,8 +592,6 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
 def mismatches(session: Session) -> list[str]:
     """Where the tallies disagree with the rows (empty when they agree)."""
     kept_tallies = [
-        ("daily tallies", DailyTally.__table__, ("team_id", "user_id", "local_date", "principle")),
-        ("member days", MemberDay.__table__, ("team_id", "user_id", "local_date")),
         ("member months", MemberMonth.__table__, ("team_id", "user_id", "month", "principle")),
         ("member totals", MemberTotal.__table__, ("team_id", "user_id", "principle")),
     ]
@@ -611,9 +615,35 @@ def mismatches(session: Session) -> list[str]:
         if counted != kept:
             differ = sorted(set(counted.items()) ^ set(kept.items()))[:5]
             found.append(f"{label} differ at {differ}")
+    found.extend(_day_mismatches(session))
     found.extend(_run_mismatches(session))
     found.extend(_named_date_mismatches(session))
     return found
+
+
+def _day_mismatches(session: Session) -> list[str]:
+    """Member days whose counts (all together, then each principle's) are not the entries'."""
+    keys = (Connection.team_id, Connection.user_id, Connection.local_date)
+    counted = {
+        tuple(row[:3]): tuple(row[3:])
+        for row in session.execute(select(*keys, *_day_counts()).group_by(*keys))
+    }
+    kept = {
+        tuple(row[:3]): tuple(row[3:])
+        for row in session.execute(
+            select(
+                MemberDay.team_id,
+                MemberDay.user_id,
+                MemberDay.local_date,
+                MemberDay.count,
+                *MEMBER_DAY_PRINCIPLES,
+            ).where(or_(MemberDay.count != 0, *(column != 0 for column in MEMBER_DAY_PRINCIPLES)))
+        )
+    }
+    if counted == kept:
+        return []
+    differ = sorted(set(counted.items()) ^ set(kept.items()))[:5]
+    return [f"member days differ at {differ}"]
 
 
 def _named_date_mismatches(session: Session) -> list[str]:

@@ -14,7 +14,6 @@ from slackapp.slack.posting import send_file_to_member
 from slackapp.store.export import export_connections, write_csv
 from slackapp.store.models import (
     Connection,
-    DailyTally,
     Delivery,
     FollowUp,
     Member,
@@ -28,9 +27,7 @@ from slackapp.usecases.deps import Deps
 log = logging.getLogger(__name__)
 
 #: Derived rows that go with the entries and are not worth a line of their own.
-_DERIVED = frozenset(
-    table.__tablename__ for table in (DailyTally, MemberDay, MemberMonth, MemberTotal)
-)
+_DERIVED = frozenset(table.__tablename__ for table in (MemberDay, MemberMonth, MemberTotal))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from slackapp.domain.intents import IntentKind, interpret_connect
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.render import ids
 from slackapp.store.export import EXPORT_FIELDS
-from slackapp.store.models import Connection, DailyTally, Member, MemberTotal, Person
+from slackapp.store.models import Connection, Member, MemberDay, MemberTotal, Person
 from slackapp.store.tallies import mismatches
 from tests.handlers.test_connect_command import reply_text
 from tests.support.blockkit import all_text, assert_valid_sent, elements
@@ -155,7 +155,7 @@ def held(slack: SlackDriver) -> dict[str, Any]:
         return {
             "ana entries": count(Connection, Connection.user_id == "U1"),
             "ben entries": count(Connection, Connection.user_id == "U2"),
-            "ana tallies": count(DailyTally, DailyTally.user_id == "U1")
+            "ana tallies": count(MemberDay, MemberDay.user_id == "U1")
             + count(MemberTotal, MemberTotal.user_id == "U1"),
             "ana member": count(Member, Member.user_id == "U1"),
             "ben member": count(Member, Member.user_id == "U2"),

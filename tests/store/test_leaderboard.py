@@ -353,8 +353,8 @@ def test_board_query_uses_the_team_day_index_on_sqlite(
             add_connection(session, user_id=f"U{index}", local_date=TODAY)
     sql, details = _board_plan(db, captured_sql, window)
     # The board reads the maintained tallies through their covering index, never the entries.
-    assert "ix_daily_tallies_team_day" in details, details
-    assert "SCAN daily_tallies" not in details, details
+    assert "ix_member_days_team_day" in details, details
+    assert "SCAN member_days" not in details, details
     assert "connections" not in sql.lower()
 
 
@@ -438,4 +438,4 @@ def test_the_months_board_reads_the_kept_months_on_sqlite(
     # The 18th: fewer days after it than in it.
     _, details = _board_plan(db, captured_sql, Window.MONTH)
     assert "ix_member_months_team_month" in details, details
-    assert "SCAN daily_tallies" not in details and "SCAN member_months" not in details, details
+    assert "SCAN member_days" not in details and "SCAN member_months" not in details, details

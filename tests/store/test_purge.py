@@ -39,7 +39,6 @@ SEEDED = {
     "members",
     "connections",
     "people",
-    "daily_tallies",
     "member_totals",
     "member_days",
     "member_months",

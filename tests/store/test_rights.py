@@ -28,7 +28,7 @@ def dm(team_id: str, user_id: str, day: int, status: str) -> Delivery:
 
 def test_member_tables_are_every_table_with_team_and_user_ids() -> None:
     names = {table.name for table in member_tables()}
-    assert {"connections", "members", "daily_tallies", "member_totals"} <= names
+    assert {"connections", "members", "member_days", "member_totals"} <= names
 
 
 def test_forgetting_a_member_leaves_teammates_and_in_flight_posts(db: Database) -> None:

@@ -282,7 +282,7 @@ def connection_selects(db: Database) -> Iterator[list[str]]:
     def record(
         _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
     ) -> None:
-        reads = any(name in statement for name in ("connections", "daily_tallies", "member_days"))
+        reads = any(name in statement for name in ("connections", "member_days"))
         if statement.lstrip().upper().startswith("SELECT") and reads:
             statements.append(statement)
 
