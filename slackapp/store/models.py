@@ -348,14 +348,15 @@ class MemberDay(Base):
     active_run: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
-        # A team's days: who met the goal on them, and each member's counts over a span, from
-        # the index alone.
+        # A team's days: who met the goal on them and where that day stands in their run (goal
+        # streaks), and each member's counts over a span (boards, digests), from the index alone.
         Index(
             "ix_member_days_team_day",
             "team_id",
             "local_date",
             "count",
             "user_id",
+            "goal_run",
             *DAY_PRINCIPLE_COLUMNS,
         ),
         # A member's history (their streaks, kept runs included) from the index alone, without

@@ -63,7 +63,9 @@ def upgrade() -> None:
         sa.update(days).values({name: sa.func.coalesce(tallied(name), 0) for name in _PRINCIPLES})
     )
     op.drop_index("ix_member_days_team_day", table_name="member_days")
-    op.create_index("ix_member_days_team_day", "member_days", [*_TEAM_DAY, *_PRINCIPLES])
+    op.create_index(
+        "ix_member_days_team_day", "member_days", [*_TEAM_DAY, "goal_run", *_PRINCIPLES]
+    )
     op.drop_index("ix_daily_tallies_team_day", table_name="daily_tallies")
     op.drop_table("daily_tallies")
     if op.get_bind().dialect.name == "postgresql":
