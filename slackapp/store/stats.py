@@ -33,9 +33,10 @@ STREAK_LOOKBACK_DAYS = 14
 STREAK_WIDENING = 4
 
 
-#: How far back the kept runs are read: two weeks always hold a work day, so whoever last met
-#: the goal (or logged) before them has no streak now.
-_KEPT_LOOKBACK_DAYS = 14
+#: How far back the kept runs are read: today and the seven days before it. Those seven hold
+#: every weekday, so whoever last met the goal (or logged) before them let a work day go by and
+#: has no streak now; a team working one day a week carries a streak from a week ago.
+_KEPT_LOOKBACK_DAYS = 8
 
 #: The widening look-back stops past this many days (a century: all there is to read).
 _HISTORY_DAYS = 36_525
@@ -123,7 +124,7 @@ def member_stats(
     start = week_start(today)
     if kept is not None:
         streaks, per_day, total_all_time, recent = kept
-        # The week began at most six days ago, within the two weeks the kept days cover.
+        # The week began at most six days ago, within the eight days the kept days cover.
         week_counts = _principle_counts(counts for day, counts in recent.items() if day >= start)
     else:
         # Every day the member logged, once: their days up to today and, summed, their
@@ -204,7 +205,7 @@ _PROGRESS = _progress_query()
 def _kept_progress(
     session: Session, *, team_id: str, user_id: str, today: date, goal: int, work_days: WorkDays
 ) -> tuple[Streaks, dict[date, int], int, dict[date, tuple[int, ...]]] | None:
-    """A member's streaks, last two weeks of days (their counts, and each principle's in
+    """A member's streaks, last eight days (their counts, and each principle's in
     PRINCIPLE_ORDER) and all-time total from the kept runs, without reading their whole
     history; None when the runs follow other settings."""
     since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
@@ -408,7 +409,7 @@ def _kept_streaks_query() -> Select[*tuple[Any, ...]]:
     return select(*basis.c, *days.c).select_from(basis.outerjoin(days, true()))
 
 
-#: Who met the goal on which day of the last two weeks (ix_member_days_team_day), and the
+#: Who met the goal on which of the last eight days (ix_member_days_team_day), and the
 #: goal and work days the kept runs follow.
 _KEPT_STREAKS = _kept_streaks_query()
 

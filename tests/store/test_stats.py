@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS
 from slackapp.domain.progress import MemberStats
 from slackapp.domain.streaks import Streaks
+from slackapp.domain.team_settings import work_days_from_mask
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.db import Database
 from slackapp.store.stats import daily_counts, member_stats, team_daily_counts, team_member_streaks
@@ -424,3 +425,37 @@ def test_when_nobody_met_the_goal_lately_the_kept_runs_answer_alone(
         )
     assert found == ()
     assert len(connection_selects) == 1 and "goal_run" in connection_selects[0]
+
+
+def test_a_streak_on_one_work_day_a_week_carries_over_the_six_days_off(
+    db: Database, connection_selects: list[str]
+) -> None:
+    # Mondays only: the latest goal day is a week before today, with no work day between, so
+    # the streak goes on. The kept days read must reach back that far, and no further is needed.
+    mondays = work_days_from_mask(1)
+    with db.session_scope() as session:
+        add_team(session, work_days_mask=1)
+        for monday in (MONDAY - timedelta(days=14), MONDAY - timedelta(days=7), MONDAY):
+            add_connections(session, 10, user_id="U1", local_date=monday)
+        # Met on a Monday a fortnight ago only: a work day went by since.
+        add_connections(session, 10, user_id="U2", local_date=MONDAY - timedelta(days=7))
+    next_monday = MONDAY + timedelta(days=7)
+    connection_selects.clear()
+    with db.session_scope() as session:
+        found = team_member_streaks(
+            session, team_id="T1", today=next_monday, daily_goal=10, work_days=mondays
+        )
+        progress = member_stats(
+            session,
+            team_id="T1",
+            user_id="U1",
+            today=next_monday,
+            daily_goal=10,
+            work_days=mondays,
+            recent_limit=0,
+        )
+    assert found == (("U1", 3),)
+    assert (progress.streaks.goal_streak, progress.streaks.best_goal_streak) == (3, 3)
+    # From the kept runs, nothing walked: the team's days, then the member's.
+    days = [statement for statement in connection_selects if "member_days" in statement]
+    assert len(days) == 2 and all("goal_run" in statement for statement in days), days
