@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     and_,
     bindparam,
@@ -125,28 +124,59 @@ def due_members(session: Session, *, through: date) -> list[DueMember]:
     ]
 
 
-def _items_query() -> Select[FollowUp, Connection, str]:
+#: What a FollowUpItem shows, as plain columns (_item's order): the follow-up, its entry and
+#: the name of the person the entry names.
+_ITEM_COLUMNS = (
+    FollowUp.id,
+    FollowUp.user_id,
+    FollowUp.due_date,
+    FollowUp.state,
+    FollowUp.asked_for,
+    Connection.principle,
+    Person.display,
+    Connection.who,
+    Connection.platform,
+    Connection.note,
+    Connection.link,
+    Connection.local_date,
+)
+
+
+def _items_query() -> Select[*tuple[Any, ...]]:
     return (
-        select(FollowUp, Connection, Person.display)
+        select(*_ITEM_COLUMNS)
         .join(Connection, Connection.id == FollowUp.connection_id)
         .outerjoin(Person, Person.id == Connection.person_id)
     )
 
 
-def _item(row: Row[FollowUp, Connection, str]) -> FollowUpItem:
-    follow_up, entry, display = row
+def _item(row: Sequence[Any]) -> FollowUpItem:
+    (
+        follow_up_id,
+        user_id,
+        due_date,
+        state,
+        asked_for,
+        principle,
+        display,
+        who,
+        platform,
+        note,
+        link,
+        logged_on,
+    ) = row
     return FollowUpItem(
-        id=follow_up.id,
-        user_id=follow_up.user_id,
-        due_date=follow_up.due_date,
-        state=FollowUpState(follow_up.state),
-        asked_for=follow_up.asked_for,
-        principle=Principle(entry.principle),
-        who=display or entry.who,
-        platform=entry.platform,
-        note=entry.note,
-        link=entry.link,
-        logged_on=entry.local_date,
+        id=follow_up_id,
+        user_id=user_id,
+        due_date=due_date,
+        state=FollowUpState(state),
+        asked_for=asked_for,
+        principle=Principle(principle),
+        who=display or who,
+        platform=platform,
+        note=note,
+        link=link,
+        logged_on=logged_on,
     )
 
 
@@ -154,9 +184,11 @@ def take_for_delivery(
     session: Session, *, team_id: str, user_id: str, day: date, delivery_id: int
 ) -> list[FollowUpItem]:
     """The follow-ups one DM asks about, marked as asked by it (again, on a retry of it)."""
-    query = _items_query()
     rows = session.execute(
-        query.where(
+        select(FollowUp, Connection, Person.display)
+        .join(Connection, Connection.id == FollowUp.connection_id)
+        .outerjoin(Person, Person.id == Connection.person_id)
+        .where(
             FollowUp.team_id == team_id,
             FollowUp.user_id == user_id,
             FollowUp.state == FollowUpState.OPEN.value,
@@ -170,14 +202,30 @@ def take_for_delivery(
         .limit(PER_MESSAGE)
     ).all()
     items: list[FollowUpItem] = []
-    for row in rows:
-        follow_up = row[0]
+    for follow_up, entry, display in rows:
         if follow_up.ask_on is not None:
             follow_up.ask_on = None
             follow_up.asked_for = follow_up.due_date
             follow_up.delivery_id = delivery_id
             follow_up.asks += 1
-        items.append(_item(row))
+        items.append(
+            _item(
+                (
+                    follow_up.id,
+                    follow_up.user_id,
+                    follow_up.due_date,
+                    follow_up.state,
+                    follow_up.asked_for,
+                    entry.principle,
+                    display,
+                    entry.who,
+                    entry.platform,
+                    entry.note,
+                    entry.link,
+                    entry.local_date,
+                )
+            )
+        )
     session.flush()
     return items
 
@@ -204,11 +252,10 @@ def ask_undelivered_again(session: Session, *, delivery_id: int, day: date) -> i
 
 def items_of_delivery(session: Session, *, team_id: str, delivery_id: int) -> list[FollowUpItem]:
     """Every follow-up one DM asked about, as each stands now."""
-    query = _items_query()
     rows = session.execute(
-        query.where(FollowUp.team_id == team_id, FollowUp.delivery_id == delivery_id).order_by(
-            FollowUp.due_date, FollowUp.id
-        )
+        _items_query()
+        .where(FollowUp.team_id == team_id, FollowUp.delivery_id == delivery_id)
+        .order_by(FollowUp.due_date, FollowUp.id)
     ).all()
     return [_item(row) for row in rows]
 
@@ -266,11 +313,31 @@ def answer_follow_up(
     return Answered(AnswerStatus.ALREADY_MOVED, item, answer)
 
 
+def _open_query(whose: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    return (
+        _items_query()
+        .where(
+            FollowUp.team_id == bindparam("team_id"),
+            whose,
+            FollowUp.state == FollowUpState.OPEN.value,
+        )
+        .order_by(FollowUp.due_date, FollowUp.id)
+        .limit(bindparam("limit"))
+    )
+
+
+#: Open follow-ups, soonest first: one member's (ix_followups_member), or those on some people.
+#: Built once: every App Home reads the first, and building it cost more than running it.
+_OPEN_OF_MEMBER = _open_query(FollowUp.user_id == bindparam("user_id"))
+_OPEN_ON_PEOPLE = _open_query(Connection.person_id.in_(bindparam("person_ids", expanding=True)))
+
+
 def open_follow_ups(
     session: Session, *, team_id: str, user_id: str, limit: int = 5
 ) -> list[FollowUpItem]:
     """The member's open follow-ups, soonest first: who they are waiting on."""
-    return _open_items(session, team_id, FollowUp.user_id == user_id, limit=limit)
+    parameters = {"team_id": team_id, "user_id": user_id, "limit": limit}
+    return [_item(row) for row in plain_rows(session, _OPEN_OF_MEMBER, parameters)]
 
 
 def open_follow_ups_on(
@@ -279,19 +346,8 @@ def open_follow_ups_on(
     """Anyone's open follow-ups on these people (one person and its merged handles)."""
     if not person_ids:
         return []
-    return _open_items(session, team_id, Connection.person_id.in_(list(person_ids)), limit=limit)
-
-
-def _open_items(
-    session: Session, team_id: str, whose: ColumnElement[bool], *, limit: int
-) -> list[FollowUpItem]:
-    rows = session.execute(
-        _items_query()
-        .where(FollowUp.team_id == team_id, whose, FollowUp.state == FollowUpState.OPEN.value)
-        .order_by(FollowUp.due_date, FollowUp.id)
-        .limit(limit)
-    ).all()
-    return [_item(row) for row in rows]
+    parameters = {"team_id": team_id, "person_ids": list(person_ids), "limit": limit}
+    return [_item(row) for row in plain_rows(session, _OPEN_ON_PEOPLE, parameters)]
 
 
 def _answered_query(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
