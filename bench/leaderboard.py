@@ -700,12 +700,15 @@ class _NoSlack(WebClient):
         raise AssertionError(f"the benchmark's App Home called Slack ({api_method})")
 
 
+_NO_SLACK = _NoSlack()
+
+
 def ours_home(db: Database) -> HomeAnswer:
     """The App Home's reads as the app makes them, by its use case in one read transaction:
     the member's and the team's rows, progress and entries, the week's top 5, recent people
     and the follow-ups they are waiting on (the Home's view is not built nor published)."""
     deps = Deps(settings=Settings(), db=db, clock=lambda: NOW)
-    data = progress.home(deps, _NoSlack(), team_id=TEAM_ID, user_id=STATS_USER_ID)
+    data = progress.home(deps, _NO_SLACK, team_id=TEAM_ID, user_id=STATS_USER_ID)
     return HomeAnswer(
         stats=_stats_answer(data.stats),
         board=_board_answer(data.board),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import Row, and_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -94,6 +94,25 @@ def team_or_defaults(
     if team is None:
         return _new_team(team_id=team_id, now=now, timezone=timezone, daily_goal=daily_goal)
     return team
+
+
+#: A team's row and one member's (none when they are not known yet), in one statement.
+_TEAM_AND_MEMBER = (
+    select(Team, Member)
+    .outerjoin(Member, and_(Member.team_id == Team.team_id, Member.user_id == bindparam("user_id")))
+    .where(Team.team_id == bindparam("team_id"))
+)
+
+
+def team_and_member(
+    session: Session, *, team_id: str, user_id: str, now: datetime, timezone: str, daily_goal: int
+) -> tuple[Team, Member | None]:
+    """team_or_defaults, and the member's row: in one round trip where the team has a row."""
+    found = session.execute(_TEAM_AND_MEMBER, {"team_id": team_id, "user_id": user_id}).first()
+    if found is None:
+        team = _new_team(team_id=team_id, now=now, timezone=timezone, daily_goal=daily_goal)
+        return team, session.get(Member, (team_id, user_id))
+    return found[0], found[1]
 
 
 def ensure_team(

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from slackapp.clock import Clock, system_clock
 from slackapp.config import Settings
 from slackapp.slack.installations import installation_store
-from slackapp.store.connections import ensure_team, team_or_defaults
+from slackapp.store.connections import ensure_team, team_and_member, team_or_defaults
 from slackapp.store.db import Database
-from slackapp.store.models import Team
+from slackapp.store.models import Member, Team
 
 #: Where build_app puts the Deps in Bolt's request context.
 CONTEXT_KEY = "valueboard"
@@ -63,6 +63,19 @@ class Deps:
         return team_or_defaults(
             session,
             team_id=team_id,
+            now=self.now(),
+            timezone=self.settings.default_timezone,
+            daily_goal=self.settings.daily_goal,
+        )
+
+    def member_to_read(
+        self, session: Session, team_id: str, user_id: str
+    ) -> tuple[Team, Member | None]:
+        """team_to_read, and the member's cached row (None before we know them)."""
+        return team_and_member(
+            session,
+            team_id=team_id,
+            user_id=user_id,
             now=self.now(),
             timezone=self.settings.default_timezone,
             daily_goal=self.settings.daily_goal,

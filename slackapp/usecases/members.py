@@ -21,9 +21,9 @@ def member_session(
 ) -> Iterator[tuple[Session, Team, Member | None]]:
     """A read-only session, with the member's profile refreshed first if more than a day old."""
     with deps.db.read_scope() as session:
-        member = session.get(Member, (team_id, user_id))
+        team, member = deps.member_to_read(session, team_id, user_id)
         if is_fresh(member, now=deps.now()):
-            yield session, deps.team_to_read(session, team_id), member
+            yield session, team, member
             return
     user = fetch_user(client, user_id=user_id, timeout=timeout)
     if user is not None:
@@ -33,8 +33,8 @@ def member_session(
     # What the caller does with the session only reads: outside the write, so that on SQLite
     # other writers go on meanwhile, and boards never hold the write lock.
     with deps.db.read_scope() as session:
-        member = session.get(Member, (team_id, user_id))
-        yield session, deps.team_to_read(session, team_id), member
+        team, member = deps.member_to_read(session, team_id, user_id)
+        yield session, team, member
 
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>|]*))?>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,11 +19,13 @@ from slackapp.store.connections import (
     _repeat_status,
     delete_connection,
     log_connection,
+    team_and_member,
     update_connection,
 )
 from slackapp.store.db import Database
 from slackapp.store.events import claim_event, forget_events
 from slackapp.store.models import Connection, ProcessedEvent
+from tests.support.factories import add_member, add_team
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)
@@ -172,3 +175,30 @@ def test_a_link_clash_with_the_same_request_is_that_request_saved_already(
     # A repeat of one request can commit between our token check and our link check.
     existing = Connection(client_token=stored)
     assert _repeat_status(existing, incoming) is status
+
+
+@pytest.mark.parametrize(
+    ("team_row", "member_row"), [(True, True), (True, False), (False, True), (False, False)]
+)
+def test_team_and_member_read_together(
+    db: Database, captured_sql: list[tuple[str, Any]], team_row: bool, member_row: bool
+) -> None:
+    with db.session_scope() as session:
+        if team_row:
+            add_team(session, daily_goal=7, timezone="Asia/Tokyo")
+        if member_row:
+            add_member(session, user_id="U1")
+        add_member(session, user_id="U2")  # a teammate's row is not theirs
+    captured_sql.clear()
+    with db.read_scope() as session:
+        team, member = team_and_member(
+            session, team_id="T1", user_id="U1", now=NOW, timezone="UTC", daily_goal=10
+        )
+        # The row as it is, or one with the defaults, never saved by a read.
+        assert (team.team_id, team.daily_goal, team.timezone) == (
+            ("T1", 7, "Asia/Tokyo") if team_row else ("T1", 10, "UTC")
+        )
+        assert (member.user_id if member else None) == ("U1" if member_row else None)
+    selects = [sql for sql, _ in captured_sql if sql.lstrip().upper().startswith("SELECT")]
+    # One round trip where the team has a row (the usual case).
+    assert len(selects) == (1 if team_row else 2)
