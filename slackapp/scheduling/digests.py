@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import BindParameter, CompoundSelect, Select, bindparam, select, text, union_all
 from sqlalchemy.orm import Session
 
 from slackapp.domain.board import Leaderboard
@@ -98,32 +98,9 @@ class _Note(NamedTuple):
     local_date: date
 
 
-_RECENT_NOTES = (
-    select(
-        Connection.id,
-        Connection.user_id,
-        Connection.principle,
-        Connection.note,
-        Connection.local_date,
-    )
-    .where(
-        Connection.team_id == bindparam("team_id"),
-        Connection.local_date.between(bindparam("start"), bindparam("end")),
-        Connection.note != "",
-    )
-    .order_by(Connection.local_date.desc(), Connection.created_at.desc(), Connection.id.desc())
-    .limit(_HIGHLIGHT_POOL)
-)
-
-
-def _recent_notes_of_query() -> Select[*tuple[Any, ...]]:
-    newest_first = (
-        Connection.local_date.desc(),
-        Connection.created_at.desc(),
-        Connection.id.desc(),
-    )
-    place = func.row_number().over(partition_by=Connection.team_id, order_by=newest_first)
-    ranked = (
+def _recent_notes_query(team: BindParameter[str]) -> Select[*tuple[Any, ...]]:
+    """One team's newest _HIGHLIGHT_POOL notes of a period, newest first."""
+    return (
         select(
             Connection.team_id,
             Connection.id,
@@ -131,32 +108,53 @@ def _recent_notes_of_query() -> Select[*tuple[Any, ...]]:
             Connection.principle,
             Connection.note,
             Connection.local_date,
-            place.label("place"),
+            Connection.created_at,
         )
         .where(
-            Connection.team_id.in_(bindparam("team_ids", expanding=True)),
+            Connection.team_id == team,
             Connection.local_date.between(bindparam("start"), bindparam("end")),
             Connection.note != "",
         )
-        .subquery("ranked")
-    )
-    return (
-        select(*(column for column in ranked.c if column.name != "place"))
-        .where(ranked.c.place <= _HIGHLIGHT_POOL)
-        .order_by(ranked.c.team_id, ranked.c.place)
+        .order_by(Connection.local_date.desc(), Connection.created_at.desc(), Connection.id.desc())
+        .limit(_HIGHLIGHT_POOL)
     )
 
 
-#: _RECENT_NOTES for several teams: each team's newest _HIGHLIGHT_POOL notes, in that order.
-_RECENT_NOTES_OF = _recent_notes_of_query()
+_RECENT_NOTES = _recent_notes_query(bindparam("team_id"))
+#: _RECENT_NOTES for several teams, by how many: built once for each number of teams.
+_RECENT_NOTES_OF: dict[int, CompoundSelect[*tuple[Any, ...]]] = {}
+
+
+def _recent_notes_of_query(teams: int) -> CompoundSelect[*tuple[Any, ...]]:
+    """Each of `teams` teams' _RECENT_NOTES (team_0, team_1, …), one after the other.
+
+    Each team's notes stop at its LIMIT, from the newest day's entries on its days index. A
+    window function ranking every note of the period by team ranked all of a big team's week
+    (8.6 ms for a team of 50 logging 2,400 entries a week, against 0.6 ms).
+    """
+    statement = _RECENT_NOTES_OF.get(teams)
+    if statement is None:
+        parts = [
+            _recent_notes_query(bindparam(f"team_{n}")).subquery(f"notes_{n}")
+            for n in range(teams)
+        ]
+        # Ordered again outside: a UNION's order is its own, whatever each part's.
+        statement = union_all(*(select(*part.c) for part in parts)).order_by(
+            text("team_id"), text("local_date DESC"), text("created_at DESC"), text("id DESC")
+        )
+        _RECENT_NOTES_OF[teams] = statement
+    return statement
 
 
 def _recent_notes_of(
     session: Session, *, team_ids: Sequence[str], start: date, end: date
 ) -> dict[str, list[_Note]]:
     notes: dict[str, list[_Note]] = {team_id: [] for team_id in team_ids}
-    parameters = {"team_ids": list(team_ids), "start": start, "end": end}
-    for row in plain_rows(session, _RECENT_NOTES_OF, parameters):
+    if not team_ids:
+        return notes
+    parameters: dict[str, Any] = {f"team_{n}": team_id for n, team_id in enumerate(team_ids)}
+    statement = _recent_notes_of_query(len(team_ids))
+    for row in plain_rows(session, statement, {**parameters, "start": start, "end": end}):
         note = _note(row)
         if note is not None:
             notes[row.team_id].append(note)
