@@ -135,8 +135,7 @@ def _recent_notes_of_query(teams: int) -> CompoundSelect[*tuple[Any, ...]]:
     statement = _RECENT_NOTES_OF.get(teams)
     if statement is None:
         parts = [
-            _recent_notes_query(bindparam(f"team_{n}")).subquery(f"notes_{n}")
-            for n in range(teams)
+            _recent_notes_query(bindparam(f"team_{n}")).subquery(f"notes_{n}") for n in range(teams)
         ]
         # Ordered again outside: a UNION's order is its own, whatever each part's.
         statement = union_all(*(select(*part.c) for part in parts)).order_by(
