@@ -34,8 +34,8 @@ from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_fo
 from slackapp.domain.vocabulary import Principle
 from slackapp.store.db import plain_rows
 from slackapp.store.followups import reply_rates_between, reply_rates_of
-from slackapp.store.leaderboard import boards_between, member_names_of, team_leaderboard
-from slackapp.store.models import Connection, Member
+from slackapp.store.leaderboard import boards_between, member_names_of
+from slackapp.store.models import Connection
 from slackapp.store.relationships import (
     first_time_people,
     first_time_people_of,
@@ -74,20 +74,6 @@ def _next_work_day(day: date, *, work_days: WorkDays) -> date:
         if candidate.weekday() in work_days:
             return candidate
     return day + timedelta(days=1)
-
-
-#: Some members' names; built once (an expanding IN), as building it cost more than running it.
-_NAMES = select(Member.user_id, Member.display_name).where(
-    Member.team_id == bindparam("team_id"),
-    Member.user_id.in_(bindparam("user_ids", expanding=True)),
-)
-
-
-def _names(session: Session, *, team_id: str, user_ids: list[str]) -> dict[str, str | None]:
-    if not user_ids:
-        return {}
-    rows = plain_rows(session, _NAMES, {"team_id": team_id, "user_ids": user_ids})
-    return {user_id: name for user_id, name in rows}
 
 
 class _Note(NamedTuple):
@@ -219,15 +205,15 @@ def build_digest(
     if settings is None:
         settings = get_settings(session, team_id=team_id)
     start, end = digest_period(kind, day=day)
-    board = team_leaderboard(
+    # Every member's name, once: the board's rows, streak holders and note writers take theirs.
+    names = member_names_of(session, team_ids=[team_id])
+    board = boards_between(
         session,
-        team_id=team_id,
         period=_period(kind, start, end),
-        caller_id="",
         limit=TOP_COUNT,
-        daily_goal=settings.daily_goal,
-        work_days=settings.work_days,
-    )
+        teams={team_id: (settings.daily_goal, settings.work_days)},
+        names=names,
+    )[team_id]
     streak_rows = team_member_streaks(
         session,
         team_id=team_id,
@@ -236,18 +222,12 @@ def build_digest(
         work_days=settings.work_days,
         limit=STREAK_COUNT,
     )
-    notes = _recent_notes(session, team_id=team_id, start=start, end=end)
-    # Who holds a streak and who wrote a note, named at once.
-    writers = {note.user_id for note in notes}
-    names = _names(
-        session, team_id=team_id, user_ids=sorted(writers.union(u for u, _ in streak_rows))
-    )
     return _digest(
         _Read(
             board=board,
             streaks=streak_rows,
-            notes=notes,
-            names=names,
+            notes=_recent_notes(session, team_id=team_id, start=start, end=end),
+            names=names[team_id],
             per_day=team_daily_counts(session, team_id=team_id, start=start, end=end),
             replies=reply_rates_between(session, team_id=team_id, start=start, end=end).overall,
             first_time_people=first_time_people(session, team_id=team_id, start=start, end=end),
