@@ -175,9 +175,9 @@ def _counts(
             for user_id, person in people.items():
                 span = _span_for(period, live=live, member_today=person.today)
                 by_span.setdefault(span, []).append(user_id)
-        if len(by_span) <= 1:
-            # One span for everyone: no list of members needed.
-            span = next(iter(by_span), default)
+        if not by_span or list(by_span) == [default]:
+            # One span for everyone, members and anyone else alike: no list of members needed.
+            span = default
             if span.start is not None and span.end is not None:
                 statement, parameters = _in_range(span.start, span.end)
                 rows = plain_rows(session, statement, {"team_id": team_id, **parameters})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -439,3 +439,29 @@ def test_the_months_board_reads_the_kept_months_on_sqlite(
     _, details = _board_plan(db, captured_sql, Window.MONTH)
     assert "ix_member_months_team_month" in details, details
     assert "SCAN member_days" not in details and "SCAN member_months" not in details, details
+
+
+def test_someone_not_yet_a_member_counts_on_the_teams_day_when_members_share_another(
+    db: Database,
+) -> None:
+    # The team is on UTC, its only member in Tokyo, already a day ahead: their last 30 days
+    # are 2 to 31 December, the team's 1 to 30. Someone who logged on the 1st before we knew
+    # them is on the team's day, so their entry counts.
+    now = datetime(2026, 12, 30, 19, 0, tzinfo=UTC)
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session, user_id="U1", timezone="Asia/Tokyo")
+        add_connection(session, user_id="U1", local_date=date(2026, 12, 31))
+        add_connection(session, user_id="U9", local_date=date(2026, 12, 1))
+        result = team_leaderboard(
+            session,
+            team_id="T1",
+            period=window_period(Window.LAST_30_DAYS, today=date(2026, 12, 30)),
+            caller_id="U1",
+            daily_goal=GOAL,
+            work_days=DEFAULT_WORK_DAYS,
+            now=now,
+            team_zone="UTC",
+        )
+    assert sorted(row.user_id for row in result.rows) == ["U1", "U9"]
+    assert (result.team_total, result.members) == (2, 2)
