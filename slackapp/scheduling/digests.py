@@ -109,6 +109,8 @@ def _recent_notes_query(team: BindParameter[str]) -> Select[*tuple[Any, ...]]:
 _RECENT_NOTES = _recent_notes_query(bindparam("team_id"))
 #: _RECENT_NOTES for several teams, by how many: built once for each number of teams.
 _RECENT_NOTES_OF: dict[int, CompoundSelect[*tuple[Any, ...]]] = {}
+#: Teams per statement of _recent_notes_of (SQLite takes at most 500 parts in a UNION).
+_NOTES_TEAMS_PER_READ = 32
 
 
 def _recent_notes_of_query(teams: int) -> CompoundSelect[*tuple[Any, ...]]:
@@ -135,14 +137,15 @@ def _recent_notes_of(
     session: Session, *, team_ids: Sequence[str], start: date, end: date
 ) -> dict[str, list[_Note]]:
     notes: dict[str, list[_Note]] = {team_id: [] for team_id in team_ids}
-    if not team_ids:
-        return notes
-    parameters: dict[str, Any] = {f"team_{n}": team_id for n, team_id in enumerate(team_ids)}
-    statement = _recent_notes_of_query(len(team_ids))
-    for row in plain_rows(session, statement, {**parameters, "start": start, "end": end}):
-        note = _note(row)
-        if note is not None:
-            notes[row.team_id].append(note)
+    teams = list(notes)
+    for first in range(0, len(teams), _NOTES_TEAMS_PER_READ):
+        some = teams[first : first + _NOTES_TEAMS_PER_READ]
+        parameters: dict[str, Any] = {f"team_{n}": team_id for n, team_id in enumerate(some)}
+        statement = _recent_notes_of_query(len(some))
+        for row in plain_rows(session, statement, {**parameters, "start": start, "end": end}):
+            note = _note(row)
+            if note is not None:
+                notes[row.team_id].append(note)
     return notes
 
 
@@ -155,7 +158,7 @@ def _note(row: Any) -> _Note | None:
 
 def _recent_notes(session: Session, *, team_id: str, start: date, end: date) -> list[_Note]:
     # The newest notes first (the latest day's, newest first, then the day before's); their
-    # writers' names come after, with the streak holders': joining members before the LIMIT
+    # writers' names come from every member's, read once: joining members before the LIMIT
     # made PostgreSQL match every entry of the week against every member. By day first, the
     # entries come off the team's days index in order and only the latest day's are sorted; by
     # time alone every note of the period was read and sorted.

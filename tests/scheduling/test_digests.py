@@ -350,3 +350,34 @@ def test_digests_read_together_take_the_same_statements_for_one_team_or_many(
     assert read(followed) == one
     # The two teams whose streaks are walked add their own reads.
     assert read(settings) > one
+
+
+def test_a_batch_reads_each_teams_newest_notes_past_one_statements_teams(db: Database) -> None:
+    # More teams than one statement of notes takes (32): every team still gets its own
+    # newest notes, newest first, up to the pool of 40.
+    team_ids = [f"T{n:02d}" for n in range(70)]
+    with db.session_scope() as session:
+        for n, team_id in enumerate(team_ids):
+            add_team(session, team_id=team_id)
+            for k in range(n % 3 + (41 if n == 69 else 0)):
+                add_connection(
+                    session,
+                    team_id=team_id,
+                    user_id=f"U{k % 4}",
+                    local_date=FRI - timedelta(days=k % 7),
+                    created_at=datetime.combine(FRI, time(9), tzinfo=UTC) + timedelta(minutes=k),
+                    note=f"{team_id} note {k}",
+                )
+    with db.read_scope() as session:
+        wanted = [
+            DigestWanted(team_id, DigestMode.WEEKLY, FRI, get_settings(session, team_id=team_id))
+            for team_id in team_ids
+        ]
+        together = build_digests(session, wanted)
+        alone = [
+            build_digest(session, team_id=team_id, kind=DigestMode.WEEKLY, day=FRI)
+            for team_id in team_ids
+        ]
+    assert together == alone
+    assert [len(digest.highlights) for digest in together[:3]] == [0, 1, 2]
+    assert all(h.note.startswith("T69 ") for h in together[69].highlights)
