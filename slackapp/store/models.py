@@ -360,7 +360,7 @@ class MemberDay(Base):
             *DAY_PRINCIPLE_COLUMNS,
         ),
         # A member's history (their streaks, kept runs included) from the index alone, without
-        # visiting the rows. Not their principle counts, which only their last two weeks read:
+        # visiting the rows. Not their principle counts, which only their last eight days read:
         # with them it would cover a team's board too, in member order, the whole team's days.
         Index(
             "ix_member_days_member",

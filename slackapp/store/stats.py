@@ -417,8 +417,8 @@ _KEPT_STREAKS = _kept_streaks_query()
 def _kept_streaks(
     session: Session, *, team_id: str, today: date, goal: int, work_days: WorkDays
 ) -> dict[str, int] | None:
-    """Streaks from the maintained goal runs: each member's latest goal day of the last two
-    weeks carries its run. None when the runs follow another goal or other work days."""
+    """Streaks from the maintained goal runs: each member's latest goal day of the last eight
+    days carries its run. None when the runs follow another goal or other work days."""
     since = today - timedelta(days=_KEPT_LOOKBACK_DAYS - 1)
     parameters = {"team_id": team_id, "since": since, "today": today, "goal": goal}
     rows = plain_rows(session, _KEPT_STREAKS, parameters).all()

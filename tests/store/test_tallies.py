@@ -1,5 +1,6 @@
 """The maintained counts agree with the rows after any mix of logs, edits, undos and re-dates,
-forget-me and purges: per member, day and principle; per member and day; per member all-time."""
+forget-me and purges: per member and day (each principle and in all); per member, month and
+principle; per member all-time."""
 
 from __future__ import annotations
 
