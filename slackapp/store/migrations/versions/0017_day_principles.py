@@ -59,10 +59,11 @@ def upgrade() -> None:
             .scalar_subquery()
         )
 
+    # The team-day index is rebuilt anyway: dropped first, the copy does not update it row by row.
+    op.drop_index("ix_member_days_team_day", table_name="member_days")
     op.execute(
         sa.update(days).values({name: sa.func.coalesce(tallied(name), 0) for name in _PRINCIPLES})
     )
-    op.drop_index("ix_member_days_team_day", table_name="member_days")
     op.create_index(
         "ix_member_days_team_day", "member_days", [*_TEAM_DAY, "goal_run", *_PRINCIPLES]
     )
