@@ -85,7 +85,14 @@ class _Note(NamedTuple):
 
 
 def _recent_notes_query(team: BindParameter[str]) -> Select[*tuple[Any, ...]]:
-    """One team's newest _HIGHLIGHT_POOL notes of a period, newest first."""
+    """One team's newest _HIGHLIGHT_POOL notes of a period, newest first.
+
+    The latest day's, newest first, then the day before's: by day first, the entries come off
+    the team's days index in order and only the latest day's are sorted (by time alone every
+    note of the period was read and sorted). Writers' names are read apart, every member's at
+    once: joining members before the LIMIT made PostgreSQL match every entry of the week
+    against every member.
+    """
     return (
         select(
             Connection.team_id,
@@ -106,15 +113,14 @@ def _recent_notes_query(team: BindParameter[str]) -> Select[*tuple[Any, ...]]:
     )
 
 
-_RECENT_NOTES = _recent_notes_query(bindparam("team_id"))
-#: _RECENT_NOTES for several teams, by how many: built once for each number of teams.
+#: The notes of several teams, by how many: built once for each number of teams.
 _RECENT_NOTES_OF: dict[int, CompoundSelect[*tuple[Any, ...]]] = {}
 #: Teams per statement of _recent_notes_of (SQLite takes at most 500 parts in a UNION).
 _NOTES_TEAMS_PER_READ = 32
 
 
 def _recent_notes_of_query(teams: int) -> CompoundSelect[*tuple[Any, ...]]:
-    """Each of `teams` teams' _RECENT_NOTES (team_0, team_1, …), one after the other.
+    """Each of `teams` teams' recent notes (team_0, team_1, …), one after the other.
 
     Each team's notes stop at its LIMIT, from the newest day's entries on its days index. A
     window function ranking every note of the period by team ranked all of a big team's week
@@ -150,20 +156,10 @@ def _recent_notes_of(
 
 
 def _note(row: Any) -> _Note | None:
-    text = row.note.strip()
-    if not text:
+    written = row.note.strip()
+    if not written:
         return None
-    return _Note(row.id, row.user_id, Principle(row.principle), text, row.local_date)
-
-
-def _recent_notes(session: Session, *, team_id: str, start: date, end: date) -> list[_Note]:
-    # The newest notes first (the latest day's, newest first, then the day before's); their
-    # writers' names come from every member's, read once: joining members before the LIMIT
-    # made PostgreSQL match every entry of the week against every member. By day first, the
-    # entries come off the team's days index in order and only the latest day's are sorted; by
-    # time alone every note of the period was read and sorted.
-    rows = plain_rows(session, _RECENT_NOTES, {"team_id": team_id, "start": start, "end": end})
-    return [note for note in map(_note, rows) if note is not None]
+    return _Note(row.id, row.user_id, Principle(row.principle), written, row.local_date)
 
 
 def _highlights(notes: list[_Note], *, names: Mapping[str, str | None]) -> tuple[Highlight, ...]:
@@ -229,7 +225,7 @@ def build_digest(
         _Read(
             board=board,
             streaks=streak_rows,
-            notes=_recent_notes(session, team_id=team_id, start=start, end=end),
+            notes=_recent_notes_of(session, team_ids=[team_id], start=start, end=end)[team_id],
             names=names[team_id],
             per_day=team_daily_counts(session, team_id=team_id, start=start, end=end),
             replies=reply_rates_between(session, team_id=team_id, start=start, end=end).overall,
