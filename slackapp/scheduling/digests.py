@@ -35,7 +35,7 @@ from slackapp.domain.vocabulary import Principle
 from slackapp.store.db import plain_rows
 from slackapp.store.followups import reply_rates_between, reply_rates_of
 from slackapp.store.leaderboard import boards_between, member_names_of
-from slackapp.store.models import Connection
+from slackapp.store.models import NOTED, Connection
 from slackapp.store.relationships import (
     first_time_people,
     first_time_people_of,
@@ -87,11 +87,11 @@ class _Note(NamedTuple):
 def _recent_notes_query(team: BindParameter[str]) -> Select[*tuple[Any, ...]]:
     """One team's newest _HIGHLIGHT_POOL notes of a period, newest first.
 
-    The latest day's, newest first, then the day before's: by day first, the entries come off
-    the team's days index in order and only the latest day's are sorted (by time alone every
-    note of the period was read and sorted). Writers' names are read apart, every member's at
-    once: joining members before the LIMIT made PostgreSQL match every entry of the week
-    against every member.
+    The latest day's, newest first, then the day before's: in the order of
+    ix_connections_team_notes, which holds only noted entries, so the LIMIT reads that many
+    index entries and sorts none (off the team's days index, every entry of the latest day was
+    read and sorted). Writers' names are read apart, every member's at once: joining members
+    before the LIMIT made PostgreSQL match every entry of the week against every member.
     """
     return (
         select(
@@ -106,7 +106,7 @@ def _recent_notes_query(team: BindParameter[str]) -> Select[*tuple[Any, ...]]:
         .where(
             Connection.team_id == team,
             Connection.local_date.between(bindparam("start"), bindparam("end")),
-            Connection.note != "",
+            text(NOTED),  # as ix_connections_team_notes is built: read off it, newest first
         )
         .order_by(Connection.local_date.desc(), Connection.created_at.desc(), Connection.id.desc())
         .limit(_HIGHLIGHT_POOL)

@@ -38,6 +38,10 @@ from slackapp.domain.team_settings import (
 )
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER
 
+#: The entries with a note, as ix_connections_team_notes is built over them: a query meant to
+#: read that index says so in these words (a bound parameter in their place would not match).
+NOTED = "note != ''"
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -190,6 +194,17 @@ class Connection(Base):
             "local_date",
             sqlite_where=text("person_id IS NOT NULL"),
             postgresql_where=text("person_id IS NOT NULL"),
+        ),
+        # The team's notes by day and time, newest first (a digest's highlights): only entries
+        # with a note, so the newest forty are forty index entries, none sorted.
+        Index(
+            "ix_connections_team_notes",
+            "team_id",
+            "local_date",
+            "created_at",
+            "id",
+            sqlite_where=text(NOTED),
+            postgresql_where=text(NOTED),
         ),
         # The people board: distinct people each member reached in a window.
         Index("ix_connections_team_day_person", "team_id", "local_date", "user_id", "person_id"),

@@ -192,6 +192,36 @@ def test_highlights_come_newest_day_first_whenever_they_were_written(db: Databas
     ]
 
 
+def test_highlights_are_read_off_the_noted_entries_index_on_sqlite(db: Database) -> None:
+    # The newest noted entries straight from ix_connections_team_notes, in its order: no read
+    # of the latest day's every entry, no sort but the forty rows' own.
+    if db.backend != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    with db.session_scope() as session:
+        _team(session)
+        for hour in range(8, 12):
+            add_connection(session, user_id="U1", note=f"Ana {hour}", created_at=_at(FRI, hour))
+            add_connection(session, user_id="U2", note="", created_at=_at(FRI, hour))
+    sent: list[tuple[str, object]] = []
+
+    def record(*args: object) -> None:
+        sent.append((str(args[2]), args[3]))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.read_scope() as session:
+            digest = build_digest(session, team_id="T1", kind=DigestMode.WEEKLY, day=FRI)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert [h.note for h in digest.highlights] == ["Ana 11", "Ana 10", "Ana 9"]
+    ((sql, params),) = [(sql, p) for sql, p in sent if "connections.note" in sql]
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()  # type: ignore[arg-type]
+    searches = [str(row[-1]) for row in plan if "connections" in str(row[-1])]
+    assert searches, plan
+    assert all("ix_connections_team_notes" in step for step in searches), plan
+
+
 def test_highlights_prefer_different_people(db: Database) -> None:
     with db.session_scope() as session:
         _team(session)
