@@ -257,6 +257,18 @@ class Person(Base):
         Index("ix_people_team_merged", "team_id", "merged_into", "id"),
         Index("ix_people_team_first", "team_id", "first_date"),
         Index("ix_people_team_touches", "team_id", "touch_3", "touch_1", "merged_into", "id"),
+        # Merged people by latest touch, with their other two: a digest's merged groups touched
+        # in the window, from the index alone (see store.relationships._MERGED_SINCE).
+        Index(
+            "ix_people_team_merged_touches",
+            "team_id",
+            "touch_1",
+            "merged_into",
+            "touch_2",
+            "touch_3",
+            sqlite_where=text("merged_into IS NOT NULL"),
+            postgresql_where=text("merged_into IS NOT NULL"),
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
     true,
     union,
+    union_all,
 )
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
@@ -196,10 +197,11 @@ def team_relationships_deepened(
     """People the team touched `touches`+ times from `start` to `end` (the digest's line).
 
     The same as relationships_deepened's team figure. For three touches, the people's kept
-    latest touches answer (see `_kept_deepened`); otherwise the database counts.
+    latest touches answer (see `relationships_deepened_of`); otherwise the database counts.
     """
     if touches == len(KEPT_TOUCH_COLUMNS):
-        return _kept_deepened(session, team_id=team_id, start=start, end=end, touches=touches)
+        deepened = relationships_deepened_of(session, team_ids=[team_id], start=start, end=end)
+        return deepened[team_id]
     merged = _merged(session, team_id=team_id)
     return _counted_deepened(
         session, team_id=team_id, start=start, end=end, touches=touches, merged=merged
@@ -237,32 +239,27 @@ def _team(column: QueryableAttribute[str], *, teams: bool) -> ColumnElement[bool
     return column == bindparam("team_id")
 
 
-def _kept_in_window(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
-    where = (
-        _team(Person.team_id, teams=teams),
-        Person.touch_3 >= bindparam("start"),
-        Person.touch_1 <= bindparam("end"),
-        Person.merged_into.is_(None),
-    )
-    if teams:
-        return select(Person.team_id, func.count()).where(*where).group_by(Person.team_id)
-    return select(func.count()).where(*where)
-
-
-def _touched_after(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
-    columns = (Connection.team_id, Connection.person_id) if teams else (Connection.person_id,)
-    return select(*columns).where(
-        _team(Connection.team_id, teams=teams),
-        Connection.local_date > bindparam("end"),
-        unindexed(Connection.person_id).is_not(None),
+def _kept_in_window() -> Select[*tuple[Any, ...]]:
+    """Per team, how many people in no merge have their third latest touch in the window."""
+    return (
+        select(Person.team_id, func.count().label("n"))
+        .where(
+            _team(Person.team_id, teams=True),
+            Person.touch_3 >= bindparam("start"),
+            Person.touch_1 <= bindparam("end"),
+            Person.merged_into.is_(None),
+        )
+        .group_by(Person.team_id)
     )
 
 
-#: How many have their last three touches in the window, from ix_people_team_touches alone.
-_KEPT_IN_WINDOW = _kept_in_window()
 #: Who was touched after the window ended: the entries past it, on ix_connections_team_day_person.
 #: Not DISTINCT, nor on an indexed person: either has SQLite walk every entry of the team.
-_TOUCHED_AFTER = _touched_after()
+_TOUCHED_AFTER = select(Connection.team_id, Connection.person_id).where(
+    _team(Connection.team_id, teams=True),
+    Connection.local_date > bindparam("end"),
+    unindexed(Connection.person_id).is_not(None),
+)
 
 
 def _kept_since(person: type[Person]) -> ColumnElement[int]:
@@ -274,65 +271,65 @@ def _kept_since(person: type[Person]) -> ColumnElement[int]:
     return functools.reduce(operator.add, counted)
 
 
-def _merged_since(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
+def _merged_since() -> Select[*tuple[Any, ...]]:
     root = aliased(Person, name="root")
     return (
         select(
-            *((Person.team_id,) if teams else ()),
+            Person.team_id,
             Person.id,
             Person.merged_into,
-            _kept_since(Person),
-            _kept_since(root),
+            _kept_since(Person).label("own"),
+            _kept_since(root).label("roots"),
             # Whether _KEPT_IN_WINDOW counts the root on its own.
             case(
                 (and_(root.touch_3 >= bindparam("start"), root.touch_1 <= bindparam("end")), 1),
                 else_=0,
-            ),
+            ).label("root_alone"),
         )
         .join(root, root.id == Person.merged_into)
         .where(
-            _team(Person.team_id, teams=teams),
+            _team(Person.team_id, teams=True),
             Person.merged_into.is_not(None),
             Person.touch_1 >= bindparam("start"),
         )
     )
 
 
-#: Those merged into someone and touched since `start` (ix_people_team_merged), each with whom
-#: and how many of both one's and the root's kept dates are since `start` (the root by its key),
-#: counted by the database: no dates come back to be parsed.
+#: How many people in no merge have their last three touches in the window, per team, from
+#: ix_people_team_touches alone.
+_KEPT_IN_WINDOW = _kept_in_window()
+#: Those merged into someone and touched since `start` (one range on the partial index
+#: ix_people_team_merged_touches, which holds their kept touches), each with whom and how many
+#: of both one's and the root's kept dates are since `start` (the root by its key), counted by
+#: the database: no dates come back to be parsed.
 _MERGED_SINCE = _merged_since()
 
 
-#: The same three for several teams, each row led by its team.
-_KEPT_IN_WINDOW_OF = _kept_in_window(teams=True)
-_TOUCHED_AFTER_OF = _touched_after(teams=True)
-_MERGED_SINCE_OF = _merged_since(teams=True)
+def _deepened_counted() -> Select[*tuple[Any, ...]]:
+    """Per team, _deepened_from's count for teams nobody was touched in after the window: each
+    merged group's kept touches added up by the database, so one row comes back a team.
 
-
-def _kept_deepened(session: Session, *, team_id: str, start: date, end: date, touches: int) -> int:
-    """Someone nobody has touched since `end` was touched three times in the window exactly
-    when their third latest touch is in it: one count on ix_people_team_touches.
-
-    People in a merge count together as whom they were merged into: each one's touches in the
-    window, up to three, are those of their latest three that fall in it, so only the groups
-    with someone merged touched in the window are added up (and taken off the count). The few
-    people touched since `end` (the window usually ends today) are counted from their entries.
+    A group counts when its people's kept touches in the window, with its root's, reach three;
+    a root _KEPT_IN_WINDOW counted on its own is taken off (its group counts it instead).
     """
-    window = {"team_id": team_id, "start": start, "end": end}
-    touched_after = plain_rows(session, _TOUCHED_AFTER, window).scalars()
-    merged = plain_rows(session, _MERGED_SINCE, window).all()
-    alone = int(plain_rows(session, _KEPT_IN_WINDOW, window).scalar() or 0)
-    return _deepened_from(
-        session,
-        team_id=team_id,
-        start=start,
-        end=end,
-        touches=touches,
-        later={person for person in touched_after if person is not None},
-        merged=merged,
-        kept_in_window=alone,
+    merged = _MERGED_SINCE.subquery("merged")
+    groups = (
+        select(
+            merged.c.team_id,
+            (func.sum(merged.c.own) + func.max(merged.c.roots)).label("kept"),
+            func.max(merged.c.root_alone).label("root_alone"),
+        )
+        .group_by(merged.c.team_id, merged.c.merged_into)
+        .subquery("groups")
     )
+    deepened = case((groups.c.kept >= len(KEPT_TOUCH_COLUMNS), 1), else_=0)
+    parts = union_all(
+        _KEPT_IN_WINDOW, select(groups.c.team_id, (deepened - groups.c.root_alone).label("n"))
+    ).subquery("parts")
+    return select(parts.c.team_id, func.sum(parts.c.n)).group_by(parts.c.team_id)
+
+
+_DEEPENED_COUNTED = _deepened_counted()
 
 
 def _deepened_from(
@@ -346,8 +343,8 @@ def _deepened_from(
     merged: Iterable[Sequence[Any]],
     kept_in_window: int,
 ) -> int:
-    """_kept_deepened's count from its three reads: who was touched after the window, the
-    merged people touched since it began (_MERGED_SINCE's rows) and _KEPT_IN_WINDOW's count."""
+    """The count from who was touched after the window, the merged people touched since it
+    began (_MERGED_SINCE's rows, less the team) and _KEPT_IN_WINDOW's count."""
     root_of: dict[int, int] = {}
     kept: dict[int, int] = {}
     # The roots of those groups that _KEPT_IN_WINDOW counts: they are counted with their
@@ -387,21 +384,39 @@ def _deepened_from(
 def relationships_deepened_of(
     session: Session, *, team_ids: Sequence[str], start: date, end: date
 ) -> dict[str, int]:
-    """team_relationships_deepened (three touches) for several teams over the same dates: its
-    three reads once for them all."""
+    """team_relationships_deepened (three touches) for several teams over the same dates.
+
+    Someone nobody has touched since `end` was touched three times in the window exactly when
+    their third latest touch is in it: a count on ix_people_team_touches. People in a merge
+    count together as whom they were merged into: each one's touches in the window, up to
+    three, are those of their latest three that fall in it, so only the groups with someone
+    touched in the window are added up (and their roots taken off the count). For the teams
+    with nobody touched since `end` (a digest's window ends today), the database does all that
+    and answers a number a team; for the others, the few people touched since are counted from
+    their entries and the groups added up here.
+    """
     window = {"team_ids": list(team_ids), "start": start, "end": end}
     later: dict[str, set[int]] = {team_id: set() for team_id in team_ids}
-    for team_id, person in plain_rows(session, _TOUCHED_AFTER_OF, window):
+    for team_id, person in plain_rows(session, _TOUCHED_AFTER, window):
         if person is not None:
             later[team_id].add(person)
-    merged: dict[str, list[Sequence[Any]]] = {team_id: [] for team_id in team_ids}
-    for team_id, *row in plain_rows(session, _MERGED_SINCE_OF, window):
+    deepened = dict.fromkeys(team_ids, 0)
+    counted = [team_id for team_id in team_ids if not later[team_id]]
+    if counted:
+        for team_id, n in plain_rows(session, _DEEPENED_COUNTED, {**window, "team_ids": counted}):
+            deepened[team_id] = int(n or 0)
+    touched = [team_id for team_id in team_ids if later[team_id]]
+    if not touched:
+        return deepened
+    window = {**window, "team_ids": touched}
+    merged: dict[str, list[Sequence[Any]]] = {team_id: [] for team_id in touched}
+    for team_id, *row in plain_rows(session, _MERGED_SINCE, window):
         merged[team_id].append(row)
-    alone = dict.fromkeys(team_ids, 0)
-    for team_id, n in plain_rows(session, _KEPT_IN_WINDOW_OF, window):
+    alone = dict.fromkeys(touched, 0)
+    for team_id, n in plain_rows(session, _KEPT_IN_WINDOW, window):
         alone[team_id] = int(n or 0)
-    return {
-        team_id: _deepened_from(
+    for team_id in touched:
+        deepened[team_id] = _deepened_from(
             session,
             team_id=team_id,
             start=start,
@@ -411,8 +426,7 @@ def relationships_deepened_of(
             merged=merged[team_id],
             kept_in_window=alone[team_id],
         )
-        for team_id in team_ids
-    }
+    return deepened
 
 
 def _first_time_statement(*, teams: bool = False) -> Select[*tuple[Any, ...]]:

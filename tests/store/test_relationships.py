@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -73,6 +74,35 @@ def test_a_merged_person_counts_once_everywhere(db: Database) -> None:
             team_relationships_deepened(session, team_id="T1", start=week["start"], end=week["end"])
             == 1
         )
+
+
+def test_the_deepened_line_reads_people_off_their_indexes_on_sqlite(
+    db: Database, captured_sql: list[tuple[str, Any]]
+) -> None:
+    # Nobody touched after the window: one statement counts it all, people in no merge off
+    # ix_people_team_touches and merged people off ix_people_team_merged_touches, never the
+    # table (a merged person's touches were read row by row).
+    if db.backend != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    with db.session_scope() as session:
+        add_team(session)
+        on_x = touch(session, "@jane", Platform.TWITTER, date(2026, 3, 2))
+        on_linkedin = touch(session, "jane-doe", Platform.LINKEDIN, date(2026, 3, 3))
+        touch(session, "jane-doe", Platform.LINKEDIN, date(2026, 3, 4))
+        merge_people(session, team_id="T1", source_id=on_linkedin, target_id=on_x)
+    captured_sql.clear()
+    with db.read_scope() as session:
+        deepened = team_relationships_deepened(
+            session, team_id="T1", start=date(2026, 3, 2), end=date(2026, 3, 8)
+        )
+    assert deepened == 1
+    ((sql, params),) = [(sql, p) for sql, p in captured_sql if "merged_into IS NOT NULL" in sql]
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    steps = [str(row[-1]) for row in plan if str(row[-1]).startswith("SEARCH people ")]
+    assert len(steps) == 2, plan
+    assert "COVERING INDEX ix_people_team_touches" in steps[0], plan
+    assert "COVERING INDEX ix_people_team_merged_touches" in steps[1], plan
 
 
 def _roots(session: Session) -> dict[int, int]:
