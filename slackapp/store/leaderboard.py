@@ -10,11 +10,16 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
+    Integer,
     Select,
+    String,
     and_,
     bindparam,
     case,
     func,
+    literal,
+    null,
     or_,
     select,
     true,
@@ -69,10 +74,18 @@ def _people(
     session: Session, *, team_id: str, now: datetime | None, team_zone: str, team_today: date
 ) -> dict[str, _Person]:
     """Every member with their own today (the team's when their zone is unknown)."""
+    rows = plain_rows(session, _MEMBERS, {"team_id": team_id})
+    return _people_from(rows, now=now, team_zone=team_zone, team_today=team_today)
+
+
+def _people_from(
+    rows: Iterable[Sequence[Any]], *, now: datetime | None, team_zone: str, team_today: date
+) -> dict[str, _Person]:
+    """(user, name, zone) rows as members with their own today."""
     people: dict[str, _Person] = {}
     # Members share a handful of zones: each zone's today is worked out once.
     todays: dict[str, date] = {}
-    for user_id, display_name, timezone in plain_rows(session, _MEMBERS, {"team_id": team_id}):
+    for user_id, display_name, timezone in rows:
         today = team_today
         if now is not None and timezone:
             today = todays.get(timezone) or todays.setdefault(
@@ -213,6 +226,50 @@ def _within(span: Span) -> ColumnElement[bool]:
     return MemberDay.local_date.between(span.start, span.end)
 
 
+def _counted_alone(
+    period: Period, *, live: bool
+) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]] | None:
+    """The prebuilt statement and parameters that count `period` for everyone when no member's
+    own today changes what they count (a live board's all time, week or month, or fixed
+    dates); None when it does, or when the span is open-ended (counted as _counts does)."""
+    if live and period.window is Window.ALL:
+        return _ALL_TIME, {}
+    if live and period.window not in _SHARED_WINDOWS:
+        return None
+    span = _span_for(period, live=live, member_today=period.end)
+    if span.start is None or span.end is None:
+        return None
+    return _in_range(span.start, span.end)
+
+
+#: A member row of _with_members (a count row has 0).
+_MEMBER_ROW = 1
+#: Each prebuilt count statement (all module-level, so their ids stay theirs) with the team's
+#: members beside it, built once.
+_WITH_MEMBERS: dict[int, CompoundSelect[*tuple[Any, ...]]] = {}
+
+
+def _with_members(counted: Select[*tuple[Any, ...]]) -> CompoundSelect[*tuple[Any, ...]]:
+    """`counted`'s rows (user, counts…) and the team's members (user, name, zone) in one
+    statement, one round trip: (kind, user, name, zone, counts…), a member's counts empty."""
+    statement = _WITH_MEMBERS.get(id(counted))
+    if statement is None:
+        counts = counted.subquery("counts")
+        user_id, *sums = counts.c
+        statement = union_all(
+            select(
+                literal(_MEMBER_ROW),
+                *_MEMBERS.selected_columns,
+                *(null().cast(Integer) for _ in sums),
+            ).where(Member.team_id == bindparam("team_id")),
+            select(
+                literal(1 - _MEMBER_ROW), user_id, null().cast(String), null().cast(String), *sums
+            ),
+        )
+        _WITH_MEMBERS[id(counted)] = statement
+    return statement
+
+
 def team_leaderboard(
     session: Session,
     *,
@@ -235,9 +292,27 @@ def team_leaderboard(
     if limit < 0:
         raise ValueError("limit cannot be negative")
     team_today = period.end
-    people = _people(session, team_id=team_id, now=now, team_zone=team_zone, team_today=team_today)
     live = now is not None
-    counts = _counts(session, team_id=team_id, period=period, live=live, people=people)
+    counts: Iterable[tuple[str, tuple[int, ...]]]
+    alone = _counted_alone(period, live=live)
+    if alone is not None:
+        # Nobody's own today matters: the members come in the counts' round trip.
+        statement, parameters = alone
+        members: list[Sequence[Any]] = []
+        counted: list[tuple[str, tuple[int, ...]]] = []
+        rows = plain_rows(session, _with_members(statement), {"team_id": team_id, **parameters})
+        for kind, user_id, display_name, timezone, *sums in rows:
+            if kind == _MEMBER_ROW:
+                members.append((user_id, display_name, timezone))
+            else:
+                counted.append((user_id, tuple(int(n or 0) for n in sums)))
+        people = _people_from(members, now=now, team_zone=team_zone, team_today=team_today)
+        counts = counted
+    else:
+        people = _people(
+            session, team_id=team_id, now=now, team_zone=team_zone, team_today=team_today
+        )
+        counts = _counts(session, team_id=team_id, period=period, live=live, people=people)
     first_day = _first_logged_day(session, team_id=team_id) if period.start is None else None
     return _board(
         team_id=team_id,

@@ -306,7 +306,7 @@ _MERGED_SINCE = _merged_since()
 
 
 def _deepened_counted() -> Select[*tuple[Any, ...]]:
-    """Per team, _deepened_from's count for teams nobody was touched in after the window: each
+    """Per team, _deepened_from's count where nobody was touched after the window: each
     merged group's kept touches added up by the database, so one row comes back a team.
 
     A group counts when its people's kept touches in the window, with its root's, reach three;

@@ -465,3 +465,48 @@ def test_someone_not_yet_a_member_counts_on_the_teams_day_when_members_share_ano
         )
     assert sorted(row.user_id for row in result.rows) == ["U1", "U9"]
     assert (result.team_total, result.members) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("window", "reads"),
+    [
+        # The same dates for everyone: the members come with the counts, in one statement.
+        (Window.WEEK, ["members and counts"]),
+        (Window.MONTH, ["members and counts"]),
+        (Window.ALL, ["members and counts", "first day"]),
+        # Each member's own last 7 days: who is where first, then the counts on their days.
+        (Window.LAST_7_DAYS, ["members", "counts"]),
+    ],
+)
+def test_a_live_board_reads_its_members_beside_its_counts_when_their_days_agree(
+    db: Database, captured_sql: list[tuple[str, Any]], window: Window, reads: list[str]
+) -> None:
+    now = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)  # already the 19th in Tokyo
+    with db.session_scope() as session:
+        add_team(session)
+        add_member(session, user_id="U1", display_name="Ana", timezone="Asia/Tokyo")
+        add_member(session, user_id="U2", display_name="Ben", timezone="UTC")
+        add_member(session, user_id="U3", display_name="Cleo")  # no entries: still a member
+        add_connections(session, 3, user_id="U1", local_date=date(2026, 11, 19))
+        add_connections(session, 2, user_id="U2", local_date=TODAY)
+        add_connection(session, user_id="U9", local_date=TODAY)  # not a member yet
+    captured_sql.clear()
+    with db.read_scope() as session:
+        result = team_leaderboard(
+            session,
+            team_id="T1",
+            period=window_period(window, today=TODAY),
+            caller_id="U2",
+            daily_goal=GOAL,
+            work_days=DEFAULT_WORK_DAYS,
+            now=now,
+            team_zone="UTC",
+        )
+    sent = [sql for sql, _ in captured_sql if sql.lstrip().upper().startswith("SELECT")]
+    assert len(sent) == len(reads), sent
+    assert [(row.user_id, row.display_name, row.total) for row in result.rows] == [
+        ("U1", "Ana", 3),
+        ("U2", "Ben", 2),
+        ("U9", None, 1),
+    ]
+    assert (result.team_total, result.members) == (6, 3)  # never fewer than loggers
