@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Date,
     Integer,
     Select,
     String,
@@ -245,28 +246,40 @@ def _counted_alone(
 #: A member row of _with_members (a count row has 0).
 _MEMBER_ROW = 1
 #: Each prebuilt count statement (all module-level, so their ids stay theirs) with the team's
-#: members beside it, built once.
-_WITH_MEMBERS: dict[int, CompoundSelect[*tuple[Any, ...]]] = {}
+#: members beside it, with or without the team's first day, built once.
+_WITH_MEMBERS: dict[tuple[int, bool], CompoundSelect[*tuple[Any, ...]]] = {}
 
 
-def _with_members(counted: Select[*tuple[Any, ...]]) -> CompoundSelect[*tuple[Any, ...]]:
+def _with_members(
+    counted: Select[*tuple[Any, ...]], *, first_day: bool
+) -> CompoundSelect[*tuple[Any, ...]]:
     """`counted`'s rows (user, counts…) and the team's members (user, name, zone) in one
-    statement, one round trip: (kind, user, name, zone, counts…), a member's counts empty."""
-    statement = _WITH_MEMBERS.get(id(counted))
+    statement, one round trip: (kind, first day, user, name, zone, counts…), a member's counts
+    empty. Every row carries the team's first logged day when `first_day` (an all-time board's
+    goal starts there), else none."""
+    key = (id(counted), first_day)
+    statement = _WITH_MEMBERS.get(key)
     if statement is None:
         counts = counted.subquery("counts")
         user_id, *sums = counts.c
+        first = _FIRST_LOGGED_DAY.scalar_subquery() if first_day else null().cast(Date)
         statement = union_all(
             select(
                 literal(_MEMBER_ROW),
+                first,
                 *_MEMBERS.selected_columns,
                 *(null().cast(Integer) for _ in sums),
             ).where(Member.team_id == bindparam("team_id")),
             select(
-                literal(1 - _MEMBER_ROW), user_id, null().cast(String), null().cast(String), *sums
+                literal(1 - _MEMBER_ROW),
+                first,
+                user_id,
+                null().cast(String),
+                null().cast(String),
+                *sums,
             ),
         )
-        _WITH_MEMBERS[id(counted)] = statement
+        _WITH_MEMBERS[key] = statement
     return statement
 
 
@@ -296,12 +309,19 @@ def team_leaderboard(
     counts: Iterable[tuple[str, tuple[int, ...]]]
     alone = _counted_alone(period, live=live)
     if alone is not None:
-        # Nobody's own today matters: the members come in the counts' round trip.
+        # Nobody's own today matters: the members come in the counts' round trip, and so
+        # does the team's first day when the board needs it.
         statement, parameters = alone
         members: list[Sequence[Any]] = []
         counted: list[tuple[str, tuple[int, ...]]] = []
-        rows = plain_rows(session, _with_members(statement), {"team_id": team_id, **parameters})
-        for kind, user_id, display_name, timezone, *sums in rows:
+        first_day: date | None = None
+        rows = plain_rows(
+            session,
+            _with_members(statement, first_day=period.start is None),
+            {"team_id": team_id, **parameters},
+        )
+        for kind, first, user_id, display_name, timezone, *sums in rows:
+            first_day = first
             if kind == _MEMBER_ROW:
                 members.append((user_id, display_name, timezone))
             else:
@@ -313,7 +333,7 @@ def team_leaderboard(
             session, team_id=team_id, now=now, team_zone=team_zone, team_today=team_today
         )
         counts = _counts(session, team_id=team_id, period=period, live=live, people=people)
-    first_day = _first_logged_day(session, team_id=team_id) if period.start is None else None
+        first_day = _first_logged_day(session, team_id=team_id) if period.start is None else None
     return _board(
         team_id=team_id,
         period=period,

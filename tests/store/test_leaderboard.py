@@ -473,7 +473,7 @@ def test_someone_not_yet_a_member_counts_on_the_teams_day_when_members_share_ano
         # The same dates for everyone: the members come with the counts, in one statement.
         (Window.WEEK, ["members and counts"]),
         (Window.MONTH, ["members and counts"]),
-        (Window.ALL, ["members and counts", "first day"]),
+        (Window.ALL, ["members, counts and the first day"]),
         # Each member's own last 7 days: who is where first, then the counts on their days.
         (Window.LAST_7_DAYS, ["members", "counts"]),
     ],
