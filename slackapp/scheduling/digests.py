@@ -34,7 +34,7 @@ from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_fo
 from slackapp.domain.vocabulary import Principle
 from slackapp.store.db import plain_rows
 from slackapp.store.followups import reply_rates_between, reply_rates_of
-from slackapp.store.leaderboard import boards_between, member_names_of
+from slackapp.store.leaderboard import boards_between
 from slackapp.store.models import NOTED, Connection
 from slackapp.store.relationships import (
     first_time_people,
@@ -204,15 +204,14 @@ def build_digest(
     if settings is None:
         settings = get_settings(session, team_id=team_id)
     start, end = digest_period(kind, day=day)
-    # Every member's name, once: the board's rows, streak holders and note writers take theirs.
-    names = member_names_of(session, team_ids=[team_id])
-    board = boards_between(
+    # Every member's name, once, with the board: its rows, streak holders and note writers
+    # take theirs.
+    read = boards_between(
         session,
         period=_period(kind, start, end),
         limit=TOP_COUNT,
         teams={team_id: (settings.daily_goal, settings.work_days)},
-        names=names,
-    )[team_id]
+    )
     streak_rows = team_member_streaks(
         session,
         team_id=team_id,
@@ -223,10 +222,10 @@ def build_digest(
     )
     return _digest(
         _Read(
-            board=board,
+            board=read.boards[team_id],
             streaks=streak_rows,
             notes=_recent_notes_of(session, team_ids=[team_id], start=start, end=end)[team_id],
-            names=names[team_id],
+            names=read.names[team_id],
             per_day=team_daily_counts(session, team_id=team_id, start=start, end=end),
             replies=reply_rates_between(session, team_id=team_id, start=start, end=end).overall,
             first_time_people=first_time_people(session, team_id=team_id, start=start, end=end),
@@ -267,9 +266,8 @@ def build_digests(session: Session, wanted: Sequence[DigestWanted]) -> list[Dige
         settings = {wanted[i].team_id: wanted[i].settings for i in indexes}
         team_ids = list(settings)
         teams = {team_id: (s.daily_goal, s.work_days) for team_id, s in settings.items()}
-        names = member_names_of(session, team_ids=team_ids)
         boards = boards_between(
-            session, period=_period(kind, start, end), limit=TOP_COUNT, teams=teams, names=names
+            session, period=_period(kind, start, end), limit=TOP_COUNT, teams=teams
         )
         streaks = member_streaks_of(session, today=end, teams=teams, limit=STREAK_COUNT)
         notes = _recent_notes_of(session, team_ids=team_ids, start=start, end=end)
@@ -282,10 +280,10 @@ def build_digests(session: Session, wanted: Sequence[DigestWanted]) -> list[Dige
         for index in indexes:
             team_id = wanted[index].team_id
             read = _Read(
-                board=boards[team_id],
+                board=boards.boards[team_id],
                 streaks=streaks[team_id],
                 notes=notes[team_id],
-                names=names[team_id],
+                names=boards.names[team_id],
                 per_day=per_day[team_id],
                 replies=replies[team_id].overall,
                 first_time_people=first[team_id],
