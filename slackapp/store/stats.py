@@ -338,12 +338,12 @@ def _longest(found: dict[str, int], *, limit: int) -> tuple[tuple[str, int], ...
 #: days that met the goal lately (a row of settings alone for a team where nobody did).
 _KEPT_STREAKS_OF = (
     select(
-        Team.team_id,
         Team.streak_goal,
         Team.streak_days_mask,
         MemberDay.user_id,
         MemberDay.local_date,
         MemberDay.goal_run,
+        Team.team_id,  # last: each row goes to _streaks_from as it comes
     )
     .select_from(Team)
     .outerjoin(
@@ -374,9 +374,9 @@ def member_streaks_of(
     found: dict[str, tuple[tuple[str, int], ...]] = {}
     for goal, team_ids in by_goal.items():
         parameters = {"team_ids": team_ids, "since": since, "today": today, "goal": goal}
-        rows_of: dict[str, list[tuple[Any, ...]]] = {}
-        for team_id, *row in plain_rows(session, _KEPT_STREAKS_OF, parameters):
-            rows_of.setdefault(team_id, []).append(tuple(row))
+        rows_of: dict[str, list[Sequence[Any]]] = {}
+        for row in plain_rows(session, _KEPT_STREAKS_OF, parameters):
+            rows_of.setdefault(row[-1], []).append(row)
         for team_id in team_ids:
             daily_goal, work_days = teams[team_id]
             kept = _streaks_from(
@@ -428,16 +428,17 @@ def _kept_streaks(
 def _streaks_from(
     rows: Sequence[Sequence[Any]], *, today: date, goal: int, work_days: WorkDays
 ) -> dict[str, int] | None:
-    """Each member's streak from (goal, mask, user, day, run) rows: the settings the runs
+    """Each member's streak from (goal, mask, user, day, run, …) rows: the settings the runs
     follow beside the days members met the goal lately. None when they follow other settings
     (or there is no team row)."""
     basis = (rows[0][0], rows[0][1]) if rows else None
     if not _follows(basis, goal=goal, work_days=work_days):
         return None
     latest: dict[str, tuple[date, int]] = {}
-    for _, _, user_id, day, run in rows:
+    for row in rows:
+        user_id, day = row[2], row[3]
         if user_id is not None and (user_id not in latest or day > latest[user_id][0]):
-            latest[user_id] = (day, run)
+            latest[user_id] = (day, row[4])
     return {
         user_id: streak_as_of(day, run, today=today, work_days=work_days)
         for user_id, (day, run) in latest.items()
