@@ -371,6 +371,27 @@ def _git_commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
+#: Iterations of speed_check's loop.
+_SPEED_LOOP = 1_000_000
+
+
+def speed_check() -> float:
+    """Milliseconds of CPU a fixed pure-Python loop takes here, the best of three.
+
+    A virtual machine's speed drifts (here by half again within minutes, as its host gets
+    busy): the same check at the start and the end of a run says how fast the machine was
+    then, so that two runs' figures can be told apart from two machines' moods.
+    """
+    best = math.inf
+    for _ in range(3):
+        began = time.process_time()
+        total = 0
+        for n in range(_SPEED_LOOP):
+            total += n * n % 7
+        best = min(best, time.process_time() - began)
+    return best * 1000
+
+
 def run_facts(*, postgres: str | None) -> dict[str, str]:
     """Where and when this run happened: machine, load, software, databases, commit."""
     load = ", ".join(f"{n:.2f}" for n in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
@@ -385,6 +406,7 @@ def run_facts(*, postgres: str | None) -> dict[str, str]:
             f"SQLite {sqlite3.sqlite_version}"
         ),
         "commit": _git_commit(),
+        "speed check": f"{speed_check():.0f} ms at the start (a fixed Python loop: less is faster)",
     }
     if postgres:
         facts["software"] += f", {postgres}"

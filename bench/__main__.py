@@ -15,7 +15,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import Results, fanout, leaderboard, postgres_version, requests, run_facts
+from bench import (
+    Results,
+    fanout,
+    leaderboard,
+    postgres_version,
+    requests,
+    run_facts,
+    speed_check,
+)
 
 BENCHMARKS = ("requests", "boards", "fanout")
 DEFAULT_JSON = Path("var/bench.json")
@@ -185,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     results = run(args)
     results.facts["took"] = f"{time.perf_counter() - started:.0f} s"
+    results.facts["speed check"] += f", {speed_check():.0f} ms at the end"
     results.print()
     results.write_json(args.json)
     print(f"\nWritten to {args.json}.")
