@@ -99,6 +99,8 @@ _RECENT_ENTRIES = _recent_entries_query()
 def _recent_entries(
     session: Session, *, team_id: str, user_id: str, limit: int
 ) -> tuple[SavedConnection, ...]:
+    if limit == 0:  # /mystats shows none: no round trip to find that out
+        return ()
     # Plain rows: the ORM's identity map and loading cost more than the ten rows themselves.
     parameters = {"team_id": team_id, "user_id": user_id, "limit": limit}
     return tuple(saved_connection(row) for row in plain_rows(session, _RECENT_ENTRIES, parameters))

@@ -459,3 +459,18 @@ def test_a_streak_on_one_work_day_a_week_carries_over_the_six_days_off(
     # From the kept runs, nothing walked: the team's days, then the member's.
     days = [statement for statement in connection_selects if "member_days" in statement]
     assert len(days) == 2 and all("goal_run" in statement for statement in days), days
+
+
+def test_stats_without_recent_entries_read_no_entries(
+    db: Database, connection_selects: list[str]
+) -> None:
+    # /mystats shows no recent entries: its progress comes from the kept days alone, with no
+    # round trip to read zero entries.
+    with db.session_scope() as session:
+        add_team(session)
+        add_connections(session, 3, local_date=THURSDAY)
+    connection_selects.clear()
+    with db.read_scope() as session:
+        progress = stats(session, recent_limit=0)
+    assert (progress.today_count, progress.total_all_time, progress.recent) == (3, 3, ())
+    assert connection_selects and not any("connections" in sql for sql in connection_selects)
