@@ -390,7 +390,9 @@ def _settle(db: Database) -> None:
         # On the driver's connection: outside any transaction, or the log cannot be emptied.
         driver = connection.connection.driver_connection
         assert driver is not None
-        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            print("the write-ahead log could not be emptied after seeding", file=sys.stderr)
 
 
 def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
@@ -447,8 +449,8 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
                 "member_totals",
             ):
                 connection.execute(text(f"VACUUM (ANALYZE) {table}"))
-    _settle(db)
     seconds = time.perf_counter() - started
+    _settle(db)
     with db.session_scope() as session:
         team_rows = session.scalar(
             select(func.count()).select_from(Connection).where(Connection.team_id == TEAM_ID)

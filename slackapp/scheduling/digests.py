@@ -122,7 +122,7 @@ _NOTES_TEAMS_PER_READ = 32
 def _recent_notes_of_query(teams: int) -> CompoundSelect[*tuple[Any, ...]]:
     """Each of `teams` teams' recent notes (team_0, team_1, …), one after the other.
 
-    Each team's notes stop at its LIMIT, from the newest day's entries on its days index. A
+    Each team's notes stop at its LIMIT, read newest first off ix_connections_team_notes. A
     window function ranking every note of the period by team ranked all of a big team's week
     (8.6 ms for a team of 50 logging 2,400 entries a week, against 0.6 ms).
     """

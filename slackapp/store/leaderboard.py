@@ -245,42 +245,50 @@ def _counted_alone(
 
 #: A member row of _with_members (a count row has 0).
 _MEMBER_ROW = 1
-#: Each prebuilt count statement (all module-level, so their ids stay theirs) with the team's
-#: members beside it, with or without the team's first day, built once.
-_WITH_MEMBERS: dict[tuple[int, bool], CompoundSelect[*tuple[Any, ...]]] = {}
 
 
-def _with_members(
+def _members_beside(
     counted: Select[*tuple[Any, ...]], *, first_day: bool
 ) -> CompoundSelect[*tuple[Any, ...]]:
     """`counted`'s rows (user, counts…) and the team's members (user, name, zone) in one
     statement, one round trip: (kind, first day, user, name, zone, counts…), a member's counts
     empty. Every row carries the team's first logged day when `first_day` (an all-time board's
     goal starts there), else none."""
-    key = (id(counted), first_day)
-    statement = _WITH_MEMBERS.get(key)
-    if statement is None:
-        counts = counted.subquery("counts")
-        user_id, *sums = counts.c
-        first = _FIRST_LOGGED_DAY.scalar_subquery() if first_day else null().cast(Date)
-        statement = union_all(
-            select(
-                literal(_MEMBER_ROW),
-                first,
-                *_MEMBERS.selected_columns,
-                *(null().cast(Integer) for _ in sums),
-            ).where(Member.team_id == bindparam("team_id")),
-            select(
-                literal(1 - _MEMBER_ROW),
-                first,
-                user_id,
-                null().cast(String),
-                null().cast(String),
-                *sums,
-            ),
-        )
-        _WITH_MEMBERS[key] = statement
-    return statement
+    counts = counted.subquery("counts")
+    user_id, *sums = counts.c
+    first = _FIRST_LOGGED_DAY.scalar_subquery() if first_day else null().cast(Date)
+    return union_all(
+        select(
+            literal(_MEMBER_ROW),
+            first,
+            *_MEMBERS.selected_columns,
+            *(null().cast(Integer) for _ in sums),
+        ).where(Member.team_id == bindparam("team_id")),
+        select(
+            literal(1 - _MEMBER_ROW),
+            first,
+            user_id,
+            null().cast(String),
+            null().cast(String),
+            *sums,
+        ),
+    )
+
+
+#: _members_beside for each prebuilt count statement _counted_alone gives, built once. Keyed by
+#: the statements' ids: they live as long as the module, so no other object takes one of them.
+_WITH_MEMBERS = {
+    (id(counted), first_day): _members_beside(counted, first_day=first_day)
+    for counted in (_ALL_TIME, _IN_RANGE, _MONTH_TO_DATE)
+    for first_day in (False, True)
+}
+
+
+def _with_members(
+    counted: Select[*tuple[Any, ...]], *, first_day: bool
+) -> CompoundSelect[*tuple[Any, ...]]:
+    """The prebuilt _members_beside of `counted` (KeyError for a statement built per call)."""
+    return _WITH_MEMBERS[id(counted), first_day]
 
 
 def team_leaderboard(

@@ -240,7 +240,8 @@ def _team(column: QueryableAttribute[str], *, teams: bool) -> ColumnElement[bool
 
 
 def _kept_in_window() -> Select[*tuple[Any, ...]]:
-    """Per team, how many people in no merge have their third latest touch in the window."""
+    """Per team, how many people not merged into anyone (roots of merges included) have
+    their third latest touch on or after `start` and their latest on or before `end`."""
     return (
         select(Person.team_id, func.count().label("n"))
         .where(
@@ -295,8 +296,9 @@ def _merged_since() -> Select[*tuple[Any, ...]]:
     )
 
 
-#: How many people in no merge have their last three touches in the window, per team, from
-#: ix_people_team_touches alone.
+#: How many people not merged into anyone have their last three touches in the window, per
+#: team, from ix_people_team_touches alone (the roots of merges among them are counted with
+#: their groups instead: see _deepened_counted).
 _KEPT_IN_WINDOW = _kept_in_window()
 #: Those merged into someone and touched since `start` (one range on the partial index
 #: ix_people_team_merged_touches, which holds their kept touches), each with whom and how many
