@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,10 +54,13 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def sandbox(db: object, tmp_path: Path) -> Iterator[Sandbox]:
+def sandbox(db: object, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
     from slackapp.store.db import Database
 
     assert isinstance(db, Database)
+    # A failure's report carries the sandbox's story: every request the emulator sent the app,
+    # with its answer, and every Web API call the app made (INFO), beside the screenshots.
+    caplog.set_level(logging.INFO)
     with running_sandbox(db, tmp_path / "sandbox") as running:
         yield running
 
