@@ -10,6 +10,9 @@ handshake and a round trip or two. `KeptAliveWebClient` sends the same requests 
 What urllib promised, this keeps: an error while connecting or sending is a URLError (Slack
 never read the request, so it is safe to try again: see slack.posting), an error while waiting
 for the answer is not (Slack may have acted on it), and an HTTP error status is an HTTPError.
+It also closes a gap urllib left: an answer cut short or malformed comes from http.client as an
+error of its own, not an OSError, and passed every caller's handling of a dropped connection;
+here it is an UnreadableAnswer, an OSError meaning the same as one.
 An idle connection the server may have closed is never written to: it is dropped once idle for
 IDLE_SECONDS (below the idle timeouts servers use) or for less than what the server said it
 keeps, or when the server has already hung up (it reads as readable). That leaves a window of
@@ -27,11 +30,12 @@ import select
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
 from functools import cache
-from http.client import HTTPConnection, HTTPMessage, HTTPSConnection
+from http.client import HTTPConnection, HTTPException, HTTPMessage, HTTPSConnection
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
@@ -41,7 +45,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
 from slack_sdk.web.file_upload_v2_result import FileUploadV2Result
 
-__all__ = ["IDLE_SECONDS", "MAX_IDLE", "ConnectionPool", "KeptAliveWebClient", "shared_pool"]
+__all__ = [
+    "IDLE_SECONDS",
+    "MAX_IDLE",
+    "ConnectionPool",
+    "KeptAliveWebClient",
+    "UnreadableAnswer",
+    "shared_pool",
+]
 
 #: A connection idle longer than this is closed, not reused: below the idle timeouts servers
 #: use (5 s at Node.js and Apache, 60 s and more at load balancers and nginx), so that ours
@@ -52,6 +63,12 @@ IDLE_SECONDS = 4.0
 MAX_IDLE = 64
 
 _Key = tuple[str, str, int]
+
+
+class UnreadableAnswer(ConnectionError):
+    """A request was sent and its answer could not be read: cut short (IncompleteRead), not
+    HTTP (BadStatusLine) or too long a line (LineTooLong). http.client raises those as its own
+    errors, not OSError; as a dropped connection, the server may have acted on the request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +149,11 @@ class ConnectionPool:
             try:
                 # Connects first when it has to; either way, nothing of it was answered yet.
                 connection.request("POST", target, body=body, headers=dict(headers))
-            except OSError as error:
+            except (OSError, HTTPException) as error:
                 raise URLError(error) from error
-            response = connection.getresponse()
-            answer = Answer(response.status, response.reason, response.headers, response.read())
+            with _readable():
+                response = connection.getresponse()
+                answer = Answer(response.status, response.reason, response.headers, response.read())
         except BaseException:
             connection.close()
             raise
@@ -199,6 +217,15 @@ class ConnectionPool:
             old.close()
 
 
+@contextmanager
+def _readable() -> Iterator[None]:
+    """Reading an answer: http.client's own errors become UnreadableAnswer (an OSError)."""
+    try:
+        yield
+    except HTTPException as error:
+        raise UnreadableAnswer(f"{type(error).__name__}: {error}") from error
+
+
 def _keep_alive_timeout(headers: HTTPMessage) -> float | None:
     """The seconds a server says it keeps an idle connection ("Keep-Alive: timeout=5")."""
     for part in (headers.get("Keep-Alive") or "").split(","):
@@ -253,7 +280,9 @@ class KeptAliveWebClient(WebClient):
         # Through a proxy (the client's own, which slack_sdk also takes from HTTP(S)_PROXY),
         # as urllib does.
         if not (data is None or isinstance(data, bytes)) or self.proxy is not None:
-            return super()._perform_urllib_http_request_internal(url, req)
+            # urllib wraps what fails before the request is sent in URLError (an OSError).
+            with _readable():
+                return super()._perform_urllib_http_request_internal(url, req)
         answer = _checked(
             url,
             self.pool.post(
@@ -279,9 +308,10 @@ class KeptAliveWebClient(WebClient):
         ssl: ssl.SSLContext | None,
     ) -> FileUploadV2Result:
         if proxy is not None:
-            return super()._upload_file(
-                url=url, data=data, logger=logger, timeout=timeout, proxy=proxy, ssl=ssl
-            )
+            with _readable():
+                return super()._upload_file(
+                    url=url, data=data, logger=logger, timeout=timeout, proxy=proxy, ssl=ssl
+                )
         # The same request urllib made: the bytes, with the form type it adds to a bare POST.
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         answer = _checked(

@@ -264,6 +264,43 @@ def test_no_answer_in_time_is_an_unknown_outcome_never_resent(pool: ConnectionPo
     assert result.error is not None and OUTCOME_UNKNOWN in result.error
 
 
+def _cut_short(conn: socket.socket, wire: _Wire) -> None:
+    # Headers promising a body, half of it, then the server goes away.
+    if wire.read_request(conn):
+        conn.sendall(_answer()[: -len(OK_BODY) // 2])
+    conn.close()
+
+
+def _nonsense(conn: socket.socket, wire: _Wire) -> None:
+    # Something that is not HTTP where the status line should be.
+    if wire.read_request(conn):
+        conn.sendall(b"garbage, not a status line\r\n\r\n")
+    conn.close()
+
+
+def _header_too_long(conn: socket.socket, wire: _Wire) -> None:
+    if wire.read_request(conn):
+        conn.sendall(_answer(extra=f"X-Long: {'a' * 70_000}\r\n"))
+    conn.close()
+
+
+@pytest.mark.parametrize("serve", [_cut_short, _nonsense, _header_too_long])
+def test_an_answer_that_cannot_be_read_is_an_unknown_outcome_never_resent(
+    pool: ConnectionPool, serve: Callable[[socket.socket, _Wire], None]
+) -> None:
+    # http.client says so with its own errors (IncompleteRead, BadStatusLine, LineTooLong),
+    # which are not OSError: every caller that handles a dropped connection must see one.
+    with _wire(serve) as wire:
+        client = _client(wire.url, pool)
+        with pytest.raises(OSError) as raised:
+            pool.post(wire.url + "chat.postMessage", body=b"", headers={}, timeout=2)
+        assert not isinstance(raised.value, URLError)  # the request was sent: not safe to retry
+        result = post_scheduled(client, channel="C1", message=HELLO)
+        assert len(wire.requests) == 2
+    assert result.outcome is PostOutcome.FAILED
+    assert result.error is not None and OUTCOME_UNKNOWN in result.error
+
+
 def test_a_429_keeps_its_retry_after(pool: ConnectionPool) -> None:
     throttle = _answering(
         b'{"ok": false, "error": "ratelimited"}',
