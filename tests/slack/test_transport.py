@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import http.client
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -299,6 +300,20 @@ def test_an_answer_that_cannot_be_read_is_an_unknown_outcome_never_resent(
         assert len(wire.requests) == 2
     assert result.outcome is PostOutcome.FAILED
     assert result.error is not None and OUTCOME_UNKNOWN in result.error
+
+
+def test_a_request_http_client_would_not_send_is_safe_to_retry(
+    pool: ConnectionPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise http.client.CannotSendRequest("Request-sent")
+
+    with _wire(_keep_answering) as wire:
+        monkeypatch.setattr(http.client.HTTPConnection, "request", refuse)
+        result = post_scheduled(_client(wire.url, pool), channel="C1", message=HELLO)
+        assert wire.requests == []
+    assert result.outcome is PostOutcome.RETRY
+    assert result.error is not None and result.error.startswith("connection:")
 
 
 def test_a_429_keeps_its_retry_after(pool: ConnectionPool) -> None:
