@@ -347,6 +347,10 @@ def _name_people(db: Database) -> None:
     before it, so the App Home's recent people also meets merged handles.
     """
     with db.engine.begin() as connection:
+        if db.backend == "postgresql":
+            # Statistics for what was just loaded: without them PostgreSQL scans instead of
+            # looking people up (10,000 rows: 3 s here, 0.1 s with them).
+            connection.execute(text("ANALYZE connections"))
         connection.execute(
             text(
                 "INSERT INTO people (team_id, platform, handle_key, display, created_at) "
@@ -356,6 +360,8 @@ def _name_people(db: Database) -> None:
             ),
             {"team": TEAM_ID},
         )
+        if db.backend == "postgresql":
+            connection.execute(text("ANALYZE people"))
         connection.execute(
             text(
                 "UPDATE connections SET person_id = (SELECT people.id FROM people "
@@ -372,6 +378,10 @@ def _name_people(db: Database) -> None:
             ),
             {"team": TEAM_ID, "every": MERGED_EVERY},
         )
+        if db.backend == "postgresql":
+            # And again for the tallies' rebuild, which looks entries up by person.
+            connection.execute(text("ANALYZE connections"))
+            connection.execute(text("ANALYZE people"))
 
 
 def _settle(db: Database) -> None:
