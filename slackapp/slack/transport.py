@@ -219,10 +219,16 @@ class ConnectionPool:
 
 @contextmanager
 def _readable() -> Iterator[None]:
-    """Reading an answer: http.client's own errors become UnreadableAnswer (an OSError)."""
+    """Reading an answer: http.client's own errors become UnreadableAnswer (an OSError).
+
+    RemoteDisconnected (the server closed without answering) is one already, a
+    ConnectionResetError: it stays as it is, which listeners' clients retry once.
+    """
     try:
         yield
     except HTTPException as error:
+        if isinstance(error, OSError):
+            raise
         raise UnreadableAnswer(f"{type(error).__name__}: {error}") from error
 
 

@@ -13,6 +13,7 @@ from urllib.request import Request
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from slackapp.render.kit import Message
 from slackapp.sandbox.emulator.core import SlackEmulator
@@ -300,6 +301,29 @@ def test_an_answer_that_cannot_be_read_is_an_unknown_outcome_never_resent(
         assert len(wire.requests) == 2
     assert result.outcome is PostOutcome.FAILED
     assert result.error is not None and OUTCOME_UNKNOWN in result.error
+
+
+def test_a_connection_closed_without_an_answer_is_retried_once_by_a_listeners_client(
+    pool: ConnectionPool,
+) -> None:
+    def hang_up_on_the_first(conn: socket.socket, wire: _Wire) -> None:
+        if wire.accepted == 1:
+            if wire.read_request(conn):
+                conn.close()
+            return
+        _keep_answering(conn, wire)
+
+    # http.client's RemoteDisconnected is a ConnectionResetError too: it reaches the client as
+    # it is, and a listener's client (slack_sdk's ConnectionErrorRetryHandler) tries once more.
+    with _wire(hang_up_on_the_first) as wire:
+        client = KeptAliveWebClient(
+            token="xoxb-standin",
+            base_url=wire.url,
+            pool=pool,
+            retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        )
+        assert client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["ok"]
+        assert (wire.accepted, len(wire.requests)) == (2, 2)
 
 
 def test_a_request_http_client_would_not_send_is_safe_to_retry(
