@@ -348,8 +348,8 @@ def _name_people(db: Database) -> None:
     """
     with db.engine.begin() as connection:
         if db.backend == "postgresql":
-            # Statistics for what was just loaded: without them PostgreSQL scans instead of
-            # looking people up (10,000 rows: 3 s here, 0.1 s with them).
+            # Statistics for what was just loaded (here and below): without them PostgreSQL
+            # scans instead of looking up (naming 10,000 rows' people: 2.96 s, 0.39 with them).
             connection.execute(text("ANALYZE connections"))
         connection.execute(
             text(
@@ -439,7 +439,7 @@ def seed_connections(db: Database, *, rows: int, seed: int) -> Seeded:
     generated = generate_rows(rows=rows, seed=seed)
     if db.backend == "postgresql":
         _copy_postgres(db, generated)
-        method = "COPY, tallies rebuilt, then VACUUM (ANALYZE)"
+        method = "COPY, analyzed, tallies rebuilt, then VACUUM (ANALYZE)"
     else:
         _insert_core(db, generated)
         method = f"Core insert, {BATCH_ROWS:,} rows per executemany, tallies rebuilt"

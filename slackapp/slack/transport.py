@@ -17,9 +17,9 @@ An idle connection the server may have closed is never written to: it is dropped
 IDLE_SECONDS (below the idle timeouts servers use) or for less than what the server said it
 keeps, or when the server has already hung up (it reads as readable). That leaves a window of
 one network trip: a server that closes a connection just as a post goes out on it costs that
-post (its answer cannot be read, so it is never resent), as a connection dropped mid-answer
-always did. With a proxy configured (the client's own, which slack_sdk takes from
-HTTP(S)_PROXY), calls go through urllib as before.
+post (its answer cannot be read, so the scheduler never resends it; a listener's client tries
+once more), as a connection dropped mid-answer always did. With a proxy configured (the
+client's own, which slack_sdk takes from HTTP(S)_PROXY), calls go through urllib as before.
 """
 
 from __future__ import annotations
@@ -229,7 +229,8 @@ def _readable() -> Iterator[None]:
     except HTTPException as error:
         if isinstance(error, OSError):
             raise
-        raise UnreadableAnswer(f"{type(error).__name__}: {error}") from error
+        # What the server sent may be long and hold line breaks: a short, quoted piece of it.
+        raise UnreadableAnswer(f"{type(error).__name__}: {str(error)[:200]!r}") from error
 
 
 def _keep_alive_timeout(headers: HTTPMessage) -> float | None:
@@ -286,7 +287,9 @@ class KeptAliveWebClient(WebClient):
         # Through a proxy (the client's own, which slack_sdk also takes from HTTP(S)_PROXY),
         # as urllib does.
         if not (data is None or isinstance(data, bytes)) or self.proxy is not None:
-            # urllib wraps what fails before the request is sent in URLError (an OSError).
+            # urllib wraps OSError before the request is sent in URLError; an http.client error
+            # from urllib (a proxy's garbled answer to CONNECT, say) is taken, cautiously, as
+            # an unreadable answer: never resent.
             with _readable():
                 return super()._perform_urllib_http_request_internal(url, req)
         answer = _checked(

@@ -13,12 +13,17 @@ from urllib.request import Request
 
 import pytest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, FixedValueRetryIntervalCalculator
 
 from slackapp.render.kit import Message
 from slackapp.sandbox.emulator.core import SlackEmulator
 from slackapp.slack.posting import OUTCOME_UNKNOWN, PostOutcome, post_scheduled, upload_chart
-from slackapp.slack.transport import IDLE_SECONDS, ConnectionPool, KeptAliveWebClient
+from slackapp.slack.transport import (
+    IDLE_SECONDS,
+    ConnectionPool,
+    KeptAliveWebClient,
+    UnreadableAnswer,
+)
 
 HELLO = Message(text="Hello there")
 OK_BODY = b'{"ok": true, "channel": "C1", "ts": "1.000100"}'
@@ -303,6 +308,12 @@ def test_an_answer_that_cannot_be_read_is_an_unknown_outcome_never_resent(
     assert result.error is not None and OUTCOME_UNKNOWN in result.error
 
 
+#: A listener's client's handling of a dropped connection (slackapp.runtime.app), at once.
+_RETRY_ONCE = ConnectionErrorRetryHandler(
+    max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0)
+)
+
+
 def test_a_connection_closed_without_an_answer_is_retried_once_by_a_listeners_client(
     pool: ConnectionPool,
 ) -> None:
@@ -320,10 +331,23 @@ def test_a_connection_closed_without_an_answer_is_retried_once_by_a_listeners_cl
             token="xoxb-standin",
             base_url=wire.url,
             pool=pool,
-            retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+            retry_handlers=[_RETRY_ONCE],
         )
         assert client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["ok"]
         assert (wire.accepted, len(wire.requests)) == (2, 2)
+
+
+def test_a_listeners_client_never_resends_a_post_whose_answer_it_could_not_read(
+    pool: ConnectionPool,
+) -> None:
+    with _wire(_cut_short) as wire:
+        client = KeptAliveWebClient(
+            token="xoxb-standin", base_url=wire.url, pool=pool, retry_handlers=[_RETRY_ONCE]
+        )
+        with pytest.raises(UnreadableAnswer, match="IncompleteRead"):
+            client.chat_postMessage(channel="C1", text="once")
+        # Slack may have posted it: the retry a dropped connection gets would post it twice.
+        assert len(wire.requests) == 1
 
 
 def test_a_request_http_client_would_not_send_is_safe_to_retry(
