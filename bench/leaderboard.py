@@ -347,10 +347,6 @@ def _name_people(db: Database) -> None:
     before it, so the App Home's recent people also meets merged handles.
     """
     with db.engine.begin() as connection:
-        if db.backend == "postgresql":
-            # Statistics for what was just loaded (here and below): without them PostgreSQL
-            # scans instead of looking up (naming 10,000 rows' people: 2.96 s, 0.39 with them).
-            connection.execute(text("ANALYZE connections"))
         connection.execute(
             text(
                 "INSERT INTO people (team_id, platform, handle_key, display, created_at) "
@@ -361,6 +357,8 @@ def _name_people(db: Database) -> None:
             {"team": TEAM_ID},
         )
         if db.backend == "postgresql":
+            # Statistics for what was just loaded: without them PostgreSQL scans the people for
+            # every entry instead of looking each up (10,000 rows: 2.96 s, 0.2-0.4 with them).
             connection.execute(text("ANALYZE people"))
         connection.execute(
             text(

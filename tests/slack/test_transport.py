@@ -29,10 +29,23 @@ HELLO = Message(text="Hello there")
 OK_BODY = b'{"ok": true, "channel": "C1", "ts": "1.000100"}'
 
 
-def _client(url: str, pool: ConnectionPool, *, timeout: int = 5) -> KeptAliveWebClient:
-    # As the scheduler's: no retries of its own, so that each failure shows as it is.
+#: A listener's client's handling of a dropped connection (slackapp.runtime.app), at once.
+_RETRY_ONCE = ConnectionErrorRetryHandler(
+    max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0)
+)
+
+
+def _client(
+    url: str, pool: ConnectionPool, *, timeout: int = 5, listeners: bool = False
+) -> KeptAliveWebClient:
+    # As the scheduler's: no retries of its own, so that each failure shows as it is. A
+    # listener's client (`listeners=True`) retries a dropped connection once, at once.
     return KeptAliveWebClient(
-        token="xoxb-standin", base_url=url, timeout=timeout, pool=pool, retry_handlers=[]
+        token="xoxb-standin",
+        base_url=url,
+        timeout=timeout,
+        pool=pool,
+        retry_handlers=[_RETRY_ONCE] if listeners else [],
     )
 
 
@@ -308,12 +321,6 @@ def test_an_answer_that_cannot_be_read_is_an_unknown_outcome_never_resent(
     assert result.error is not None and OUTCOME_UNKNOWN in result.error
 
 
-#: A listener's client's handling of a dropped connection (slackapp.runtime.app), at once.
-_RETRY_ONCE = ConnectionErrorRetryHandler(
-    max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0)
-)
-
-
 def test_a_connection_closed_without_an_answer_is_retried_once_by_a_listeners_client(
     pool: ConnectionPool,
 ) -> None:
@@ -327,12 +334,7 @@ def test_a_connection_closed_without_an_answer_is_retried_once_by_a_listeners_cl
     # http.client's RemoteDisconnected is a ConnectionResetError too: it reaches the client as
     # it is, and a listener's client (slack_sdk's ConnectionErrorRetryHandler) tries once more.
     with _wire(hang_up_on_the_first) as wire:
-        client = KeptAliveWebClient(
-            token="xoxb-standin",
-            base_url=wire.url,
-            pool=pool,
-            retry_handlers=[_RETRY_ONCE],
-        )
+        client = _client(wire.url, pool, listeners=True)
         assert client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["ok"]
         assert (wire.accepted, len(wire.requests)) == (2, 2)
 
@@ -341,9 +343,7 @@ def test_a_listeners_client_never_resends_a_post_whose_answer_it_could_not_read(
     pool: ConnectionPool,
 ) -> None:
     with _wire(_cut_short) as wire:
-        client = KeptAliveWebClient(
-            token="xoxb-standin", base_url=wire.url, pool=pool, retry_handlers=[_RETRY_ONCE]
-        )
+        client = _client(wire.url, pool, listeners=True)
         with pytest.raises(UnreadableAnswer, match="IncompleteRead"):
             client.chat_postMessage(channel="C1", text="once")
         # Slack may have posted it: the retry a dropped connection gets would post it twice.
