@@ -31,6 +31,7 @@ from slackapp.slack.listening import (
     FollowUps,
     answer_failure,
 )
+from slackapp.slack.responding import TimedRespond
 from slackapp.slack.scopes import BOT_SCOPES
 from slackapp.slack.transport import KeptAliveWebClient
 from slackapp.slack.workspace import WORKSPACE, resolve_workspace
@@ -160,6 +161,7 @@ def build_app(
     logging.getLogger(_BOLT_VERIFICATION_LOGGER).setLevel(logging.WARNING)
     app.use(_trust_socket_mode)
     app.use(_kept_alive_client)
+    app.use(_timed_respond)
     app.use(_provide(deps, follow_ups))
     app.use(resolve_workspace)
     if settings.oauth:
@@ -193,6 +195,19 @@ def _kept_alive_client(context: BoltContext, next: Any) -> None:
             logger=plain.logger,
             retry_handlers=plain.retry_handlers,
         )
+    next()
+
+
+def _timed_respond(context: BoltContext, next: Any) -> None:
+    """Bolt's respond() waits 30 s for an answer from the response_url: ours waits as long as
+    a Web API call, and says when a reply was refused or lost (slack.responding)."""
+    client = context.client
+    context["respond"] = TimedRespond(
+        response_url=context.response_url,
+        timeout=WEB_API_TIMEOUT,
+        proxy=client.proxy if client is not None else None,
+        ssl=client.ssl if client is not None else None,
+    )
     next()
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from slackapp.render.widgets import notice
 from slackapp.slack.posting import tell_member
+from slackapp.slack.responding import ReplyNotDelivered
 from slackapp.store.db import DatabaseBusy, ReadsBusy
 
 log = logging.getLogger(__name__)
@@ -305,6 +306,17 @@ def report_failure(error: Exception, *, body: dict[str, Any], context: BoltConte
         log.error("failed on an unverified request; not answering it", exc_info=error)
         return
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
+    if isinstance(error, ReplyNotDelivered):
+        # Only the reply was lost (whatever the member changed was saved before the ack), and
+        # a report through the same response_url would only keep another thread waiting.
+        log.warning(
+            "reply to %s on %s for team %s not delivered: %s",
+            context.user_id,
+            kind,
+            context.team_id,
+            error,
+        )
+        return
     _log_failure(error, kind=kind, context=context)
     text = failure_text(error)
     message = notice(text, emoji=":warning:")

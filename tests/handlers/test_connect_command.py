@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
+from slackapp.runtime import app as app_module
 from slackapp.store.models import Connection
 from tests.support.blockkit import assert_valid_sent
 from tests.support.driver import SlackDriver, finish_listeners
@@ -102,6 +104,34 @@ def test_undo_removes_exactly_that_entry(slack: SlackDriver) -> None:
     assert undo.get("replace_original") is True
     assert "Removed" in undo["text"]
     assert [r.id for r in rows(slack)] == [second.id]
+
+
+def test_undo_whose_reply_hangs_is_done_and_not_reported_as_failed(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.response_to(slack.command("solve answered @a"))
+    [entry] = rows(slack)
+    slack.settle()
+    # Slack's response_url takes longer than the app waits for any Slack call.
+    monkeypatch.setattr(app_module, "WEB_API_TIMEOUT", 0.3)
+    slack.standin.slow("response_url", 2)
+    posted = len(
+        slack.standin.calls("chat.postEphemeral") + slack.standin.calls("chat.postMessage")
+    )
+
+    with caplog.at_level(logging.WARNING):
+        reply = slack.block_action("undo_connection", value=str(entry.id))
+        assert reply.status == 200
+        slack.settle(timeout=1.8)  # the reply was given up at 0.3 s, not waited on for 2
+
+    assert rows(slack) == []
+    assert "not delivered: no answer from the response_url within 0.3 s" in caplog.text
+    # Nobody is told "something went wrong" (the entry was removed, only its reply was lost),
+    # nor through the same URL, which would have kept the thread waiting again.
+    assert "listener failed" not in caplog.text
+    assert "could not tell" not in caplog.text
+    told = slack.standin.calls("chat.postEphemeral") + slack.standin.calls("chat.postMessage")
+    assert len(told) == posted
 
 
 def test_undo_of_someone_elses_entry_changes_nothing(slack: SlackDriver) -> None:

@@ -713,6 +713,10 @@ class SlackEmulator:
         params["_key"] = key
         call = RecordedCall("response_url", params, headers, body, None, at)
         with self._cond:
+            delay = self._faults.delay("response_url")
+        if delay:
+            time.sleep(delay)  # as a slow Web API method: outside the lock
+        with self._cond:
             injection = self._faults.take("response_url")
             self._log.record(call)
             status, text = 200, "ok"

@@ -1,0 +1,73 @@
+"""Replies through a response_url: Bolt's body, our timeout, refusals logged, losses named."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+import pytest
+from slack_bolt import Respond
+from slack_sdk.models.blocks import DividerBlock, SectionBlock
+
+from slackapp.sandbox.emulator import SlackEmulator
+from slackapp.slack.responding import ReplyNotDelivered, TimedRespond
+
+_SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Removed*"}}
+
+_REPLIES: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+    (("Removed",), {"blocks": [_SECTION], "replace_original": True}),
+    ((), {"delete_original": True}),
+    (("Only you see this",), {"response_type": "ephemeral", "blocks": []}),
+    (("Objects",), {"blocks": [SectionBlock(text="hi"), DividerBlock()], "unfurl_links": False}),
+    (({"text": "A whole message", "replace_original": False, "blocks": [_SECTION]},), {}),
+    (("In a thread",), {"thread_ts": "1700000000.000100", "metadata": {"event_type": "x"}}),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs"), _REPLIES)
+def test_a_reply_sends_what_bolts_respond_sends(
+    standin: SlackEmulator, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    Respond(response_url=standin.response_url("bolt"))(*args, **kwargs)
+    answer = TimedRespond(response_url=standin.response_url("ours"), timeout=5)(*args, **kwargs)
+
+    assert answer.status_code == 200
+    bolts, ours = standin.calls("response_url")
+    assert {**bolts.params, "_key": "ours"} == ours.params
+
+
+def test_a_reply_gives_up_at_its_timeout_not_at_bolts_30_seconds(standin: SlackEmulator) -> None:
+    standin.slow("response_url", 3)
+    respond = TimedRespond(response_url=standin.response_url(), timeout=0.3)
+
+    with pytest.raises(ReplyNotDelivered, match=r"within 0\.3 s"):
+        respond("Removed", replace_original=True)
+
+
+def test_a_reply_to_nobody_listening_is_not_delivered() -> None:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    respond = TimedRespond(response_url=f"http://127.0.0.1:{port}/response/x", timeout=1)
+
+    with pytest.raises(ReplyNotDelivered, match="URLError"):
+        respond("Removed")
+
+
+def test_a_refused_reply_is_logged_with_slacks_answer(
+    standin: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    standin.fail("response_url", "expired_url")
+    respond = TimedRespond(response_url=standin.response_url(), timeout=5)
+
+    with caplog.at_level(logging.WARNING, logger="slackapp.slack.responding"):
+        answer = respond("Removed", replace_original=True)
+
+    assert (answer.status_code, answer.body) == (404, "expired_url")
+    assert "refused (HTTP 404): expired_url" in caplog.text
+
+
+def test_a_request_without_a_response_url_is_refused_as_bolt_refuses_it() -> None:
+    with pytest.raises(ValueError, match="no response_url"):
+        TimedRespond(response_url=None, timeout=1)("hi")
