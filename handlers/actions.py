@@ -47,13 +47,18 @@ def undone(client: WebClient, respond: Respond, context: BoltContext) -> None:
     if not isinstance(outcome, Changed):
         return
     result = outcome.result
-    if result.status is ChangeStatus.DONE and result.connection is not None:
-        respond(replace_original=True, **undo_done(result.connection).as_kwargs())
-    else:
-        respond(replace_original=False, **change_refused(result.status).as_kwargs())
-    progress.after_change(
-        from_context(context), client, team_id=workspace_of(context), user_id=str(context.user_id)
-    )
+    try:
+        if result.status is ChangeStatus.DONE and result.connection is not None:
+            respond(replace_original=True, **undo_done(result.connection).as_kwargs())
+        else:
+            respond(replace_original=False, **change_refused(result.status).as_kwargs())
+    finally:  # the Home shows the change even when the reply could not be delivered
+        progress.after_change(
+            from_context(context),
+            client,
+            team_id=workspace_of(context),
+            user_id=str(context.user_id),
+        )
 
 
 def open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -179,10 +184,15 @@ def forgot(client: WebClient, respond: Respond, context: BoltContext) -> None:
         return
     if not isinstance(outcome, MemberData):
         return
-    respond(replace_original=True, **forgotten(outcome).as_kwargs())
-    progress.after_change(
-        from_context(context), client, team_id=workspace_of(context), user_id=str(context.user_id)
-    )
+    try:
+        respond(replace_original=True, **forgotten(outcome).as_kwargs())
+    finally:  # the Home empties even when the reply could not be delivered
+        progress.after_change(
+            from_context(context),
+            client,
+            team_id=workspace_of(context),
+            user_id=str(context.user_id),
+        )
 
 
 def forget_cancelled_reply(respond: Respond) -> None:

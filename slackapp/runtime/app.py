@@ -198,16 +198,23 @@ def _kept_alive_client(context: BoltContext, next: Any) -> None:
     next()
 
 
-def _timed_respond(context: BoltContext, next: Any) -> None:
-    """Bolt's respond() waits 30 s for an answer from the response_url: ours waits as long as
-    a Web API call, and says when a reply was refused or lost (slack.responding)."""
-    client = context.client
-    context["respond"] = TimedRespond(
-        response_url=context.response_url,
+def timed_respond(response_url: str | None, client: WebClient | None) -> TimedRespond:
+    """respond() for one request: Bolt's waits 30 s for an answer from the response_url and
+    resends once; ours waits as long as a Web API call, once, and says when a reply was
+    refused or lost (slack.responding). The web layer gives it to each request before Bolt's
+    own middleware, which may answer through it too (an uninstalled workspace, say)."""
+    return TimedRespond(
+        response_url=response_url,
         timeout=WEB_API_TIMEOUT,
         proxy=client.proxy if client is not None else None,
         ssl=client.ssl if client is not None else None,
     )
+
+
+def _timed_respond(context: BoltContext, next: Any) -> None:
+    """timed_respond for requests that came another way than the web layer (Socket Mode)."""
+    if not isinstance(context.get("respond"), TimedRespond):
+        context["respond"] = timed_respond(context.response_url, context.client)
     next()
 
 

@@ -18,6 +18,7 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 
+from slackapp.runtime.app import timed_respond
 from slackapp.runtime.shedding import queued_for
 from slackapp.runtime.verification import Refusal, decode_payload, verify
 from slackapp.slack.listening import BUSY_NOTHING_SAVED, VERIFIED, not_installed_in_form
@@ -103,6 +104,8 @@ def _slack(
         return _refuse(environ, Refusal(400, f"payload Bolt cannot read ({type(error).__name__})"))
     if not isinstance(cast(object, request.body), dict):
         return _refuse(environ, Refusal(400, "payload is not a JSON object"))
+    # Before Bolt's own middleware, which may answer through it (see runtime.app).
+    request.context["respond"] = timed_respond(request.context.response_url, app.client)
     if shed and not _setup_probe(request.body):
         return _busy(environ, request.body)
     answer = not_installed_in_form(request.body, app.dispatch(request))

@@ -7,9 +7,10 @@ puts the outcome in the context under OUTCOME, and answers Slack, so that whatev
 views.publish) run afterwards on `FollowUps`, a bounded pool: a crowd of slow Slack calls can
 fill it, but never delay an ack, and when it is full the app says so instead of queueing
 without end. `after_ack` wraps that work so that a failure there is logged with its cause and
-reported to the member, like a failure anywhere else. `later` does the same for a listener
-whose ack usually leaves nothing to do (a /connect log): it starts the work only when there is
-some, instead of Bolt copying every request for a lazy function that then returns.
+reported to the member, like a failure anywhere else; a reply that the response_url did not
+take is shown through the Web API instead (see slack.responding). `later` does the same for a
+listener whose ack usually leaves nothing to do (a /connect log): it starts the work only when
+there is some, instead of Bolt copying every request for a lazy function that then returns.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
+from slackapp.render.kit import Message
 from slackapp.render.widgets import notice
 from slackapp.slack.posting import tell_member
 from slackapp.slack.responding import ReplyNotDelivered
@@ -258,6 +260,32 @@ def answer_failure(
     return None
 
 
+def _reply_instead(error: ReplyNotDelivered, *, kind: str, context: BoltContext) -> None:
+    """A reply the response_url did not take, shown through the Web API instead.
+
+    Nothing else went wrong (whatever the member changed was saved before the ack), so they
+    see the reply itself, not "something went wrong"; a new message where it would have
+    replaced one. It may show twice if Slack took the first late. A reply that only deleted
+    the original has nothing to show.
+    """
+    log.warning(
+        "reply to %s on %s for team %s not delivered, sending it another way: %s",
+        context.user_id,
+        kind,
+        context.team_id,
+        error,
+    )
+    text, blocks = error.message.get("text"), error.message.get("blocks")
+    user_id = context.user_id
+    if not (text or blocks) or not user_id or not isinstance(context.client, WebClient):
+        return
+    message = Message(text=str(text or ""), blocks=list(blocks or []))
+    try:
+        tell_member(context.client, user_id=user_id, channel_id=context.channel_id, message=message)
+    except (SlackApiError, OSError) as send_error:
+        log.error("could not show %s the reply another way either: %s", user_id, send_error)
+
+
 def _log_failure(error: Exception, *, kind: str, context: BoltContext) -> None:
     if isinstance(error, DatabaseBusy):
         # Load shed on purpose: one line each, not a traceback per refused request.
@@ -300,22 +328,18 @@ def _json_response(payload: dict[str, Any]) -> BoltResponse:
 
 
 def report_failure(error: Exception, *, body: dict[str, Any], context: BoltContext) -> None:
-    """Log an unexpected failure with its cause, and tell the member if the request is verified."""
+    """Log an unexpected failure with its cause, and tell the member if the request is verified.
+
+    A reply that got no answer from the response_url (ReplyNotDelivered) is no such failure:
+    the reply itself goes to the member through the Web API.
+    """
     if context.get(VERIFIED) is not True:
         # Nothing from this body is trusted: not its response_url, ids, or even its type.
         log.error("failed on an unverified request; not answering it", exc_info=error)
         return
     kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
     if isinstance(error, ReplyNotDelivered):
-        # Only the reply was lost (whatever the member changed was saved before the ack), and
-        # a report through the same response_url would only keep another thread waiting.
-        log.warning(
-            "reply to %s on %s for team %s not delivered: %s",
-            context.user_id,
-            kind,
-            context.team_id,
-            error,
-        )
+        _reply_instead(error, kind=kind, context=context)
         return
     _log_failure(error, kind=kind, context=context)
     text = failure_text(error)

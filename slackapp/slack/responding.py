@@ -1,12 +1,13 @@
 """Replies through a request's response_url, bounded and accounted for like any Slack call.
 
 Bolt's `respond` posts with slack_sdk's WebhookClient at that client's own 30-second timeout,
-three times the Web API's here, and hands back Slack's refusal (an expired or used-up URL:
-a response_url takes 5 replies within 30 minutes) as an answer that no listener reads.
-`TimedRespond` sends the same body with the timeout it is given, logs a refusal, and turns a
-reply that could not be delivered (no answer in time, a dropped or garbled connection) into
-`ReplyNotDelivered`, so that the failure report knows the member's change itself went through
-and does not tell them otherwise, nor wait on the same URL again.
+three times the Web API's here, resends once after a connection error (a reply Slack may
+already show), and hands back Slack's refusal (an expired or used-up URL: a response_url takes
+5 replies within 30 minutes) as an answer that no listener reads. `TimedRespond` sends the
+same body once, with the timeout it is given; logs a refusal; and turns a reply that got no
+answer (none in time, a connection dropped, an answer that is not HTTP) into
+`ReplyNotDelivered`, which carries the message, so that the failure report can show it
+through the Web API instead of saying that something went wrong.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ _QUOTED = 200
 
 class ReplyNotDelivered(ConnectionError):
     """A reply through a response_url got no readable answer: Slack may or may not show it."""
+
+    def __init__(self, reason: str, *, message: dict[str, Any]) -> None:
+        super().__init__(reason)
+        #: The body that was sent: text, blocks and Slack's flags (replace_original, …).
+        self.message = message
 
 
 class TimedRespond(Respond):
@@ -63,23 +69,24 @@ class TimedRespond(Respond):
     ) -> WebhookResponse:
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
-        # The body Bolt's respond sends: empty lists of blocks or attachments left out, the
-        # client turning Block and Attachment objects into dicts and dropping what is None.
         if isinstance(text, dict):
-            message = dict(text)  # a whole message, as Bolt takes one
-        else:
-            message = {
-                "text": text,
-                "blocks": blocks or None,
-                "attachments": attachments or None,
-                "response_type": response_type,
-                "replace_original": replace_original,
-                "delete_original": delete_original,
-                "unfurl_links": unfurl_links,
-                "unfurl_media": unfurl_media,
-                "thread_ts": thread_ts,
-                "metadata": metadata,
-            }
+            return self(**text)  # a whole message: its keys are the arguments, as in Bolt
+        if not isinstance(text, str):
+            raise ValueError(f"The arg is unexpected type ({type(text)})")
+        # The body Bolt's respond sends: the text always, empty lists of blocks or attachments
+        # left out; the client turns Block and Attachment objects into dicts and drops Nones.
+        message: dict[str, Any] = {
+            "text": text,
+            "blocks": blocks or None,
+            "attachments": attachments or None,
+            "response_type": response_type,
+            "replace_original": replace_original,
+            "delete_original": delete_original,
+            "unfurl_links": unfurl_links,
+            "unfurl_media": unfurl_media,
+            "thread_ts": thread_ts,
+            "metadata": metadata,
+        }
         # WebhookClient's own timeout is an int in its signature; urllib takes any number.
         # Not a Web API client: a response_url needs no token and no scope.
         webhook = WebhookClient(
@@ -87,13 +94,17 @@ class TimedRespond(Respond):
             timeout=self.timeout,  # type: ignore[arg-type]
             proxy=self.proxy,
             ssl=self.ssl,
+            # Never resent: after a connection error Slack may already show the first one,
+            # and the wait stays one timeout.
+            retry_handlers=[],
         )
         try:
             answer = webhook.send_dict(message)
         except (OSError, HTTPException) as error:
             raise ReplyNotDelivered(
-                f"no answer from the response_url within {self.timeout:g} s or a broken one: "
-                f"{type(error).__name__}: {error}"
+                f"no answer from the response_url (timeout {self.timeout:g} s): "
+                f"{type(error).__name__}: {error}",
+                message={key: value for key, value in message.items() if value is not None},
             ) from error
         if answer.status_code != 200:
             log.warning(

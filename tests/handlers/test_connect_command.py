@@ -106,7 +106,7 @@ def test_undo_removes_exactly_that_entry(slack: SlackDriver) -> None:
     assert [r.id for r in rows(slack)] == [second.id]
 
 
-def test_undo_whose_reply_hangs_is_done_and_not_reported_as_failed(
+def test_undo_whose_reply_hangs_is_done_shown_another_way_and_on_the_home(
     slack: SlackDriver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack.response_to(slack.command("solve answered @a"))
@@ -115,9 +115,7 @@ def test_undo_whose_reply_hangs_is_done_and_not_reported_as_failed(
     # Slack's response_url takes longer than the app waits for any Slack call.
     monkeypatch.setattr(app_module, "WEB_API_TIMEOUT", 0.3)
     slack.standin.slow("response_url", 2)
-    posted = len(
-        slack.standin.calls("chat.postEphemeral") + slack.standin.calls("chat.postMessage")
-    )
+    published = len(slack.standin.calls("views.publish"))
 
     with caplog.at_level(logging.WARNING):
         reply = slack.block_action("undo_connection", value=str(entry.id))
@@ -125,13 +123,14 @@ def test_undo_whose_reply_hangs_is_done_and_not_reported_as_failed(
         slack.settle(timeout=1.8)  # the reply was given up at 0.3 s, not waited on for 2
 
     assert rows(slack) == []
-    assert "not delivered: no answer from the response_url within 0.3 s" in caplog.text
-    # Nobody is told "something went wrong" (the entry was removed, only its reply was lost),
-    # nor through the same URL, which would have kept the thread waiting again.
+    assert "not delivered, sending it another way: no answer from the response_url" in caplog.text
+    # The member sees the reply itself, ephemerally where they clicked, not "something went
+    # wrong": only the reply was lost. And their Home no longer lists the entry.
     assert "listener failed" not in caplog.text
-    assert "could not tell" not in caplog.text
-    told = slack.standin.calls("chat.postEphemeral") + slack.standin.calls("chat.postMessage")
-    assert len(told) == posted
+    (shown,) = slack.standin.calls("chat.postEphemeral")
+    assert (shown.params["channel"], shown.params["user"]) == ("C1", "U1")
+    assert "Removed" in shown.params["text"]
+    assert len(slack.standin.calls("views.publish")) == published + 1
 
 
 def test_undo_of_someone_elses_entry_changes_nothing(slack: SlackDriver) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 
+from slackapp.runtime import app as app_module
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.store.installations import BOTS_TABLE, INSTALLATIONS_TABLE
@@ -114,6 +116,28 @@ def test_a_workspace_that_never_installed_is_refused_and_nothing_is_saved(
         assert session.scalar(select(func.count()).select_from(Connection)) == 0
         assert session.get(Team, "T0NEVER") is None
     assert [c for c in standin.calls() if c.method in {"users.info", "chat.postMessage"}] == []
+
+
+def test_a_refusal_bolt_sends_before_the_ack_waits_no_longer_than_a_web_api_call(
+    oauth_app: SlackDriver,
+    standin: SlackEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Bolt's own authorization answers a workspace without an installation through the
+    # request's response_url, in the request's thread: with our timeout, not Bolt's 30 s.
+    install(oauth_app, team="T0ONE")
+    monkeypatch.setattr(app_module, "WEB_API_TIMEOUT", 0.3)
+    standin.slow("response_url", 2)
+    stranger = as_team(oauth_app, "T0NEVER")
+
+    with caplog.at_level(logging.WARNING):
+        reply = stranger.block_action("undo_connection", value="1")
+
+    assert reply.status == 200
+    # Answered before Slack even recorded the reply it was still waiting on.
+    assert standin.calls("response_url") == []
+    assert "not delivered, sending it another way" in caplog.text
 
 
 def test_a_cancelled_install_gets_a_friendly_page_and_installs_nothing(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
+import threading
+from http.client import RemoteDisconnected
 from typing import Any
 
 import pytest
@@ -21,6 +24,7 @@ _REPLIES: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
     (("Only you see this",), {"response_type": "ephemeral", "blocks": []}),
     (("Objects",), {"blocks": [SectionBlock(text="hi"), DividerBlock()], "unfurl_links": False}),
     (({"text": "A whole message", "replace_original": False, "blocks": [_SECTION]},), {}),
+    (({"blocks": [], "delete_original": True},), {}),
     (("In a thread",), {"thread_ts": "1700000000.000100", "metadata": {"event_type": "x"}}),
 ]
 
@@ -41,18 +45,49 @@ def test_a_reply_gives_up_at_its_timeout_not_at_bolts_30_seconds(standin: SlackE
     standin.slow("response_url", 3)
     respond = TimedRespond(response_url=standin.response_url(), timeout=0.3)
 
-    with pytest.raises(ReplyNotDelivered, match=r"within 0\.3 s"):
+    with pytest.raises(ReplyNotDelivered, match=r"timeout 0\.3 s"):
         respond("Removed", replace_original=True)
 
 
-def test_a_reply_to_nobody_listening_is_not_delivered() -> None:
+def test_a_reply_to_nobody_listening_is_not_delivered_and_carries_its_message() -> None:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
     respond = TimedRespond(response_url=f"http://127.0.0.1:{port}/response/x", timeout=1)
 
-    with pytest.raises(ReplyNotDelivered, match="URLError"):
-        respond("Removed")
+    with pytest.raises(ReplyNotDelivered, match="URLError") as lost:
+        respond("Removed", blocks=[_SECTION], replace_original=True)
+
+    assert lost.value.message == {"text": "Removed", "blocks": [_SECTION], "replace_original": True}
+
+
+def test_a_reply_whose_connection_drops_is_never_sent_again() -> None:
+    # Slack may show a reply whose answer never came back: Bolt's respond sends it once more.
+    requests: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/response/x"
+
+        done = threading.Event()
+
+        def hang_up_on_each() -> None:
+            server.settimeout(0.1)
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    connection, _ = server.accept()
+                    with connection:
+                        requests.append(connection.recv(65536))  # read, answer nothing
+
+        listener = threading.Thread(target=hang_up_on_each, daemon=True)
+        listener.start()
+        with pytest.raises(RemoteDisconnected):
+            Respond(response_url=url)("Removed")
+        with pytest.raises(ReplyNotDelivered, match="RemoteDisconnected"):
+            TimedRespond(response_url=url, timeout=1)("Removed")
+        done.set()
+        listener.join()
+
+    bolts, ours = 2, 1
+    assert len(requests) == bolts + ours
 
 
 def test_a_refused_reply_is_logged_with_slacks_answer(
@@ -68,6 +103,11 @@ def test_a_refused_reply_is_logged_with_slacks_answer(
     assert "refused (HTTP 404): expired_url" in caplog.text
 
 
-def test_a_request_without_a_response_url_is_refused_as_bolt_refuses_it() -> None:
+def test_what_bolt_refuses_is_refused() -> None:
     with pytest.raises(ValueError, match="no response_url"):
         TimedRespond(response_url=None, timeout=1)("hi")
+    respond = TimedRespond(response_url="http://127.0.0.1:9/response/x", timeout=1)
+    with pytest.raises(TypeError):
+        respond({"text": "hi", "colour": "red"})
+    with pytest.raises(ValueError, match="unexpected type"):
+        respond(42)  # type: ignore[arg-type]
