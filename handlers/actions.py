@@ -19,7 +19,7 @@ from slackapp.render.kit import FormContext
 from slackapp.render.relationships import people_board_message
 from slackapp.render.rights import forget_cancelled, forget_refused, forgotten
 from slackapp.render.settings import settings_modal, settings_refused_view
-from slackapp.slack.listening import OUTCOME, acknowledge, after_ack
+from slackapp.slack.listening import OUTCOME, acknowledge, after_ack, reply_then
 from slackapp.slack.posting import post_message
 from slackapp.slack.workspace import workspace_of
 from slackapp.usecases import board, connect, progress, rights, team_settings
@@ -47,18 +47,20 @@ def undone(client: WebClient, respond: Respond, context: BoltContext) -> None:
     if not isinstance(outcome, Changed):
         return
     result = outcome.result
-    try:
-        if result.status is ChangeStatus.DONE and result.connection is not None:
-            respond(replace_original=True, **undo_done(result.connection).as_kwargs())
-        else:
-            respond(replace_original=False, **change_refused(result.status).as_kwargs())
-    finally:  # the Home shows the change even when the reply could not be delivered
-        progress.after_change(
-            from_context(context),
-            client,
-            team_id=workspace_of(context),
-            user_id=str(context.user_id),
-        )
+    if result.status is ChangeStatus.DONE and result.connection is not None:
+        message, replace = undo_done(result.connection), True
+    else:
+        message, replace = change_refused(result.status), False
+    reply_then(
+        lambda: respond(replace_original=replace, **message.as_kwargs()),
+        lambda: _refresh_home(client, context),
+    )
+
+
+def _refresh_home(client: WebClient, context: BoltContext) -> None:
+    progress.after_change(
+        from_context(context), client, team_id=workspace_of(context), user_id=str(context.user_id)
+    )
 
 
 def open_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -184,15 +186,10 @@ def forgot(client: WebClient, respond: Respond, context: BoltContext) -> None:
         return
     if not isinstance(outcome, MemberData):
         return
-    try:
-        respond(replace_original=True, **forgotten(outcome).as_kwargs())
-    finally:  # the Home empties even when the reply could not be delivered
-        progress.after_change(
-            from_context(context),
-            client,
-            team_id=workspace_of(context),
-            user_id=str(context.user_id),
-        )
+    reply_then(
+        lambda: respond(replace_original=True, **forgotten(outcome).as_kwargs()),
+        lambda: _refresh_home(client, context),
+    )
 
 
 def forget_cancelled_reply(respond: Respond) -> None:

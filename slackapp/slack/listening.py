@@ -7,10 +7,11 @@ puts the outcome in the context under OUTCOME, and answers Slack, so that whatev
 views.publish) run afterwards on `FollowUps`, a bounded pool: a crowd of slow Slack calls can
 fill it, but never delay an ack, and when it is full the app says so instead of queueing
 without end. `after_ack` wraps that work so that a failure there is logged with its cause and
-reported to the member, like a failure anywhere else; a reply that the response_url did not
-take is shown through the Web API instead (see slack.responding). `later` does the same for a
-listener whose ack usually leaves nothing to do (a /connect log): it starts the work only when
-there is some, instead of Bolt copying every request for a lazy function that then returns.
+reported to the member, like a failure anywhere else; a reply that got no answer from the
+response_url is shown through the Web API instead where that can work (see _reply_instead).
+`later` does the same for a listener whose ack usually leaves nothing to do (a /connect log):
+it starts the work only when there is some, instead of Bolt copying every request for a lazy
+function that then returns.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
@@ -261,29 +261,64 @@ def answer_failure(
 
 
 def _reply_instead(error: ReplyNotDelivered, *, kind: str, context: BoltContext) -> None:
-    """A reply the response_url did not take, shown through the Web API instead.
+    """A reply the response_url gave no answer to, shown through the Web API instead.
 
-    Nothing else went wrong (whatever the member changed was saved before the ack), so they
-    see the reply itself, not "something went wrong"; a new message where it would have
-    replaced one. It may show twice if Slack took the first late. A reply that only deleted
-    the original has nothing to show.
+    The member sees the reply itself, not "something went wrong": the work was done, only its
+    reply was lost. It may show twice if Slack took the first late. In a channel, a reply
+    that would have replaced a message comes as a new ephemeral one. Nothing is sent where
+    that would mislead or cannot work: a reply that only deleted the original, one that
+    would have replaced a message in a DM (a follow-up card would come again as a new
+    message), or a request with no token (Bolt refusing a workspace without an installation).
     """
+    text, blocks = error.message.get("text"), error.message.get("blocks")
+    user_id, client = context.user_id, context.client
+    in_dm = not context.channel_id or context.channel_id.startswith("D")
+    if (
+        not (text or blocks)
+        or (error.message.get("replace_original") and in_dm)
+        or not user_id
+        or not context.token
+        or not isinstance(client, WebClient)
+    ):
+        log.warning(
+            "reply to %s on %s for team %s not delivered, nor sent another way: %s",
+            user_id,
+            kind,
+            context.team_id,
+            error,
+        )
+        return
     log.warning(
         "reply to %s on %s for team %s not delivered, sending it another way: %s",
-        context.user_id,
+        user_id,
         kind,
         context.team_id,
         error,
     )
-    text, blocks = error.message.get("text"), error.message.get("blocks")
-    user_id = context.user_id
-    if not (text or blocks) or not user_id or not isinstance(context.client, WebClient):
-        return
-    message = Message(text=str(text or ""), blocks=list(blocks or []))
     try:
-        tell_member(context.client, user_id=user_id, channel_id=context.channel_id, message=message)
-    except (SlackApiError, OSError) as send_error:
+        tell_member(
+            client,
+            user_id=user_id,
+            channel_id=context.channel_id,
+            message=Message(text=str(text or ""), blocks=list(blocks or [])),
+        )
+    except Exception as send_error:  # a failure report must not fail in turn
         log.error("could not show %s the reply another way either: %s", user_id, send_error)
+
+
+def reply_then(reply: Callable[[], object], then: Callable[[], None]) -> None:
+    """`reply()` (a respond), then `then()` (say, the Home's refresh), which runs even when
+    the reply was lost. The lost reply is what gets reported then: a failure of `then` after
+    it is only logged, so that the member is not told their saved change failed."""
+    try:
+        reply()
+    except ReplyNotDelivered:
+        try:
+            then()
+        except Exception:
+            log.exception("after a lost reply, the work that follows it failed too")
+        raise
+    then()
 
 
 def _log_failure(error: Exception, *, kind: str, context: BoltContext) -> None:
@@ -331,7 +366,7 @@ def report_failure(error: Exception, *, body: dict[str, Any], context: BoltConte
     """Log an unexpected failure with its cause, and tell the member if the request is verified.
 
     A reply that got no answer from the response_url (ReplyNotDelivered) is no such failure:
-    the reply itself goes to the member through the Web API.
+    the reply itself goes to the member through the Web API where that can work.
     """
     if context.get(VERIFIED) is not True:
         # Nothing from this body is trusted: not its response_url, ids, or even its type.
@@ -353,5 +388,5 @@ def report_failure(error: Exception, *, body: dict[str, Any], context: BoltConte
             tell_member(
                 context.client, user_id=user_id, channel_id=context.channel_id, message=message
             )
-    except (SlackApiError, OSError) as send_error:
+    except Exception as send_error:  # a failure report must not fail in turn
         log.error("could not tell %s about the failure: %s", user_id, send_error)

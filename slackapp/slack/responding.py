@@ -34,10 +34,11 @@ _QUOTED = 200
 class ReplyNotDelivered(ConnectionError):
     """A reply through a response_url got no readable answer: Slack may or may not show it."""
 
-    def __init__(self, reason: str, *, message: dict[str, Any]) -> None:
+    def __init__(self, reason: str, *, message: dict[str, Any] | None = None) -> None:
         super().__init__(reason)
         #: The body that was sent: text, blocks and Slack's flags (replace_original, …).
-        self.message = message
+        #: (Optional only so that the exception copies and pickles as exceptions do.)
+        self.message = message or {}
 
 
 class TimedRespond(Respond):

@@ -137,7 +137,9 @@ def test_a_refusal_bolt_sends_before_the_ack_waits_no_longer_than_a_web_api_call
     assert reply.status == 200
     # Answered before Slack even recorded the reply it was still waiting on.
     assert standin.calls("response_url") == []
-    assert "not delivered, sending it another way" in caplog.text
+    # Nor is it sent another way: without an installation there is no token to send it with.
+    assert "not delivered, nor sent another way" in caplog.text
+    assert standin.calls("chat.postEphemeral") == []
 
 
 def test_a_cancelled_install_gets_a_friendly_page_and_installs_nothing(
