@@ -200,9 +200,10 @@ def _kept_alive_client(context: BoltContext, next: Any) -> None:
 
 def timed_respond(response_url: str | None, client: WebClient | None) -> TimedRespond:
     """respond() for one request: Bolt's waits 30 s for an answer from the response_url and
-    resends once; ours waits as long as a Web API call, once, and says when a reply was
-    refused or lost (slack.responding). The web layer gives it to each request before Bolt's
-    own middleware, which may answer through it too (an uninstalled workspace, say)."""
+    resends once after a connection error; ours waits as long as a Web API call, sends once,
+    and says when a reply was refused or lost (slack.responding). The web layer gives it to
+    each request before Bolt's own middleware, which may answer through it too (an
+    uninstalled workspace, say)."""
     return TimedRespond(
         response_url=response_url,
         timeout=WEB_API_TIMEOUT,
