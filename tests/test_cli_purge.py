@@ -94,12 +94,14 @@ def test_yes_deletes_without_asking(
     assert main(["purge", "--team", "T2", "--yes"]) == 0
     out, _ = capsys.readouterr()
     lines = out.splitlines()
-    # The team, its member, 2 entries and their counts (per day, per month, all-time).
-    assert lines[0] == "Team T2 has 7 rows:"
+    # The team, its member, 2 entries, their counts (per day, per month, all-time) and the
+    # team's revision.
+    assert lines[0] == "Team T2 has 8 rows:"
     assert any(line.split() == ["connections", "2"] for line in lines)
     assert any(line.split() == ["member_days", "1"] for line in lines)
     assert any(line.split() == ["member_months", "1"] for line in lines)
-    assert lines[-1] == "Deleted 7 rows of team T2."
+    assert any(line.split() == ["team_revisions", "1"] for line in lines)
+    assert lines[-1] == "Deleted 8 rows of team T2."
     assert (rows(two_teams, "T1"), rows(two_teams, "T2")) == (4, 0)
 
 

@@ -368,7 +368,12 @@ def mark_retry(
             last_error=_short(f"gave up after {row.attempts} tries: {error}"),
         ):
             _never_shown(
-                session, delivery_id=delivery_id, kind=row.kind, day=row.local_date, error=error
+                session,
+                team_id=row.team_id,
+                delivery_id=delivery_id,
+                kind=row.kind,
+                day=row.local_date,
+                error=error,
             )
         return Status.FAILED
     _set(
@@ -393,18 +398,26 @@ def mark_failed(session: Session, *, delivery_id: int, error: str) -> bool:
         last_error=_short(error),
     )
     if failed:
-        kind, day = session.execute(
-            select(Delivery.kind, Delivery.local_date).where(Delivery.id == delivery_id)
+        team_id, kind, day = session.execute(
+            select(Delivery.team_id, Delivery.kind, Delivery.local_date).where(
+                Delivery.id == delivery_id
+            )
         ).one()
-        _never_shown(session, delivery_id=delivery_id, kind=kind, day=day, error=error)
+        _never_shown(
+            session, team_id=team_id, delivery_id=delivery_id, kind=kind, day=day, error=error
+        )
     return failed
 
 
-def _never_shown(session: Session, *, delivery_id: int, kind: str, day: date, error: str) -> None:
+def _never_shown(
+    session: Session, *, team_id: str, delivery_id: int, kind: str, day: date, error: str
+) -> None:
     """A delivery given up for good: if it was a follow-up DM that Slack certainly never showed,
     what it asked about is asked again the next morning, under that day's key."""
     if kind == DeliveryKind.FOLLOWUP.value and OUTCOME_UNKNOWN not in error:
-        ask_undelivered_again(session, delivery_id=delivery_id, day=day + timedelta(days=1))
+        ask_undelivered_again(
+            session, team_id=team_id, delivery_id=delivery_id, day=day + timedelta(days=1)
+        )
 
 
 def mark_skipped(session: Session, *, delivery_id: int, reason: str) -> bool:
@@ -453,6 +466,7 @@ def claim_retries(
         if late:
             _never_shown(
                 session,
+                team_id=row.team_id,
                 delivery_id=row.id,
                 kind=row.kind,
                 day=row.local_date,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS
 from slackapp.domain.entries import (
@@ -29,6 +29,7 @@ from slackapp.domain.team_settings import (
     mask_from_work_days,
 )
 from slackapp.domain.vocabulary import Platform, Principle
+from slackapp.store import revisions
 from slackapp.store.db import plain_rows
 from slackapp.store.followups import drop_follow_up_of
 from slackapp.store.models import Connection, Member, MemberDay, Team
@@ -101,6 +102,7 @@ _TEAM_AND_MEMBER = (
     select(Team, Member)
     .outerjoin(Member, and_(Member.team_id == Team.team_id, Member.user_id == bindparam("user_id")))
     .where(Team.team_id == bindparam("team_id"))
+    .options(undefer(Team.revision))
 )
 
 
@@ -118,7 +120,8 @@ def team_and_member(
 def ensure_team(
     session: Session, *, team_id: str, now: datetime, timezone: str, daily_goal: int
 ) -> Team:
-    """The team's row, created with defaults on first use."""
+    """The team's row, created with defaults on first use; the session's writes are for it."""
+    revisions.for_team(session, team_id)
     team = session.get(Team, team_id)
     if team is None:
         team = _new_team(team_id=team_id, now=now, timezone=timezone, daily_goal=daily_goal)

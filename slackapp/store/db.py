@@ -24,6 +24,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from slackapp.store import revisions
 from slackapp.store.watchdog import Watchdog
 
 #: How long SQLite waits for another writer's lock when no statement timeout bounds it
@@ -500,6 +501,7 @@ class Database:
         #: Read transactions take turns here, a few at once (see ReadGate).
         self.read_gate = ReadGate(read_places, wait=self.timeouts.pool)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        revisions.watch(self.engine, self._sessions)
         # A read scope sees one moment of the database, whatever commits while it reads: a
         # SQLite read transaction always does; on PostgreSQL each statement would otherwise
         # see its own (a team's settings from before a save and its kept runs from after).
@@ -545,6 +547,7 @@ class Database:
             session = self._sessions()
             try:
                 yield session
+                revisions.raise_revisions(session)
                 session.commit()
             except BaseException:
                 session.rollback()

@@ -230,12 +230,13 @@ def take_for_delivery(
     return items
 
 
-def ask_undelivered_again(session: Session, *, delivery_id: int, day: date) -> int:
+def ask_undelivered_again(session: Session, *, team_id: str, delivery_id: int, day: date) -> int:
     """The follow-ups a DM asked about, when that DM never reached its member: still open ones
     are asked about again from `day`, and the ask that never arrived is not counted."""
     result = session.execute(
         update(FollowUp)
         .where(
+            FollowUp.team_id == team_id,
             FollowUp.delivery_id == delivery_id,
             FollowUp.state == FollowUpState.OPEN.value,
             FollowUp.ask_on.is_(None),

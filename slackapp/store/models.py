@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -19,9 +20,10 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from slackapp.domain.calendar import DEFAULT_WORK_DAYS
 from slackapp.domain.entries import LINK_MAX_LENGTH, NOTE_MAX_LENGTH, WHO_MAX_LENGTH
@@ -75,6 +77,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class TeamRevision(Base):
+    """A number per team, raised by every write that may change what its App Homes show.
+
+    Kept apart from `teams`, whose row every entry holds shared while it is saved: raising a
+    number there would make two entries of one team wait for each other.
+    """
+
+    __tablename__ = "team_revisions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class Team(Base):
     """A workspace that installed Valueboard, with its team-wide settings."""
 
@@ -119,6 +134,15 @@ class Team(Base):
     # step); None until they are first worked out, and readers check them before trusting it.
     streak_goal: Mapped[int | None] = mapped_column(Integer)
     streak_days_mask: Mapped[int | None] = mapped_column(Integer)
+    # The team's revision (store.revisions), read only where asked for: a Home read at it,
+    # within the same quarter-hour, is still right. None until the team's first write.
+    revision: Mapped[int | None] = column_property(
+        select(TeamRevision.revision)
+        .where(TeamRevision.team_id == team_id)
+        .correlate_except(TeamRevision)
+        .scalar_subquery(),
+        deferred=True,
+    )
 
     __table_args__ = (
         CheckConstraint("daily_goal BETWEEN 1 AND 100", name="daily_goal_range"),

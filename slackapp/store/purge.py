@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
 from slackapp.store.db import Database
-from slackapp.store.models import Team
+from slackapp.store.models import Team, TeamRevision
 
 __all__ = [
     "PURGE_BATCH",
@@ -57,9 +57,12 @@ def team_tables(connection: Connection) -> list[Table]:
     reflected.reflect(bind=connection)
     scoped = [t for t in reversed(reflected.sorted_tables) if TEAM_COLUMN in t.c]
     # `teams` is the marker that a purge is still owed: it goes last, whatever points at it.
-    return [t for t in scoped if t.name != Team.__tablename__] + [
-        t for t in scoped if t.name == Team.__tablename__
-    ]
+    # Its revision just before it: each batch of the team's data raises it (store.revisions),
+    # which would give it a row again; a batch of `teams` itself finds no team to raise.
+    last = (TeamRevision.__tablename__, Team.__tablename__)
+    return [t for t in scoped if t.name not in last] + sorted(
+        (t for t in scoped if t.name in last), key=lambda t: last.index(t.name)
+    )
 
 
 def count_team_rows(session: Session, *, team_id: str) -> dict[str, int]:

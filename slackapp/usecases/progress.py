@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from slackapp.domain.board import Leaderboard
@@ -31,7 +35,7 @@ from slackapp.domain.team_settings import can_edit_settings, work_days_from_mask
 from slackapp.render.home import home_view
 from slackapp.slack.profiles import Profile, fetch_user, profile_of, remember
 from slackapp.store import connections as store
-from slackapp.store.db import ReadsBusy
+from slackapp.store.db import Database, ReadsBusy
 from slackapp.store.followups import open_follow_ups, reply_rates_between
 from slackapp.store.models import Member, Team
 from slackapp.store.people import recent_people
@@ -47,6 +51,9 @@ HOME_RECENT = 10
 HOME_BOARD_SIZE = 5
 #: How many of the member's recent people the App Home lists.
 HOME_PEOPLE = 5
+#: How many members' Home figures each process keeps per database (a few KB each).
+KEPT_HOMES = 4096
+QUARTER_HOUR_S = 15 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,62 @@ class HomeData:
     people: tuple[RecentPerson, ...] = ()
     #: The member's open follow-ups, soonest first: who they are waiting on.
     waiting: tuple[FollowUpItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _HomeFigures:
+    """What the App Home shows one member that comes from the database."""
+
+    stats: MemberStats
+    board: Leaderboard
+    people: tuple[RecentPerson, ...]
+    waiting: tuple[FollowUpItem, ...]
+
+
+class _KeptHomes:
+    """Members' Home figures, each with the stamp it holds for (see _stamp), the most recently
+    used `size` of them: served again while the stamp is the same."""
+
+    def __init__(self, size: int = KEPT_HOMES) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[str, str], tuple[Hashable, _HomeFigures]] = OrderedDict()
+
+    def get(self, key: tuple[str, str], stamp: Hashable | None) -> _HomeFigures | None:
+        if stamp is None:
+            return None
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None or found[0] != stamp:
+                return None
+            self._kept.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[str, str], stamp: Hashable | None, figures: _HomeFigures) -> None:
+        with self._lock:
+            if stamp is None:
+                self._kept.pop(key, None)
+                return
+            self._kept[key] = (stamp, figures)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+#: Each database's kept Homes (tests and the benchmarks open several in one process).
+_KEPT: weakref.WeakKeyDictionary[Database, _KeptHomes] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept_homes(db: Database) -> _KeptHomes:
+    with _KEPT_LOCK:
+        kept = _KEPT.get(db)
+        if kept is None:
+            kept = _KEPT[db] = _KeptHomes()
+        return kept
 
 
 class _Coalescer:
@@ -119,25 +182,74 @@ def _stats(
 
 
 def _home_data(
-    deps: Deps, session: Session, *, team: Team, member: Member | None, user_id: str
+    deps: Deps,
+    session: Session,
+    *,
+    team: Team,
+    member: Member | None,
+    user_id: str,
+    fresh: bool = False,
 ) -> HomeData:
     profile = profile_of(user_id, member, team)
-    stats = _stats(deps, session, team=team, profile=profile, recent_limit=HOME_RECENT)
-    board = team_board(
-        deps, session, team=team, caller_id=user_id, request=BoardRequest(), limit=HOME_BOARD_SIZE
-    )
+    stamp = _stamp(deps, team=team, profile=profile)
+    kept = _kept_homes(deps.db)
+    figures = None if fresh else kept.get((team.team_id, user_id), stamp)
+    if figures is None:
+        figures = _figures(deps, session, team=team, profile=profile)
+        kept.put((team.team_id, user_id), stamp, figures)
     may_edit = can_edit_settings(
         user_id=user_id, is_admin=profile.is_admin, admin_user_ids=deps.settings.admin_user_ids
     )
-    recent = recent_people(session, team_id=team.team_id, user_id=user_id, limit=HOME_PEOPLE)
-    waiting = open_follow_ups(session, team_id=team.team_id, user_id=user_id, limit=HOME_PEOPLE)
     return HomeData(
-        stats=stats,
-        board=board,
+        stats=figures.stats,
+        board=figures.board,
         profile=profile,
         may_edit_settings=may_edit,
-        people=tuple(recent),
-        waiting=tuple(waiting),
+        people=figures.people,
+        waiting=figures.waiting,
+    )
+
+
+def _figures(deps: Deps, session: Session, *, team: Team, profile: Profile) -> _HomeFigures:
+    user_id = profile.user_id
+    return _HomeFigures(
+        stats=_stats(deps, session, team=team, profile=profile, recent_limit=HOME_RECENT),
+        board=team_board(
+            deps,
+            session,
+            team=team,
+            caller_id=user_id,
+            request=BoardRequest(),
+            limit=HOME_BOARD_SIZE,
+        ),
+        people=tuple(
+            recent_people(session, team_id=team.team_id, user_id=user_id, limit=HOME_PEOPLE)
+        ),
+        waiting=tuple(
+            open_follow_ups(session, team_id=team.team_id, user_id=user_id, limit=HOME_PEOPLE)
+        ),
+    )
+
+
+def _stamp(deps: Deps, *, team: Team, profile: Profile) -> Hashable | None:
+    """What a member's Home figures hold for: the team's revision, and the quarter-hour.
+
+    Every write that may change them raises the revision (store.revisions). Time changes them
+    when a day ends: the member's own (their progress and streaks), the team's (the board's
+    week) or a teammate's (where they stand on it). Every time zone is a whole number of
+    quarter-hours from UTC, so days end only on a quarter-hour of UTC. None: not to be kept
+    (a team with no revision yet, or no row at all).
+    """
+    if team.revision is None or inspect(team).transient:
+        return None
+    now = deps.now()
+    return (
+        team.revision,
+        team.created_at,
+        int(now.timestamp()) // QUARTER_HOUR_S,
+        local_date(now, profile.zone),
+        profile.zone.key,
+        deps.settings.default_timezone,
     )
 
 
@@ -156,10 +268,16 @@ def my_stats(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> Pe
     return PersonalStats(stats=stats, profile=profile, replies=replies)
 
 
-def home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> HomeData:
-    """What the member's App Home shows: their progress and entries, and the team's top 5."""
+def home(
+    deps: Deps, client: WebClient, *, team_id: str, user_id: str, fresh: bool = False
+) -> HomeData:
+    """What the member's App Home shows: their progress and entries, and the team's top 5.
+
+    Served from what this process kept while nothing it shows has changed (see _stamp);
+    `fresh` reads it all again, as the first opening after a change does.
+    """
     with member_session(deps, client, team_id=team_id, user_id=user_id) as (session, team, member):
-        data = _home_data(deps, session, team=team, member=member, user_id=user_id)
+        data = _home_data(deps, session, team=team, member=member, user_id=user_id, fresh=fresh)
     return data
 
 
@@ -222,8 +340,7 @@ def _publish_loop(
             if data is None:
                 try:
                     with deps.db.read_scope() as session:
-                        team = deps.team_to_read(session, team_id)
-                        member = session.get(Member, (team_id, user_id))
+                        team, member = deps.member_to_read(session, team_id, user_id)
                         data = _home_data(deps, session, team=team, member=member, user_id=user_id)
                 except ReadsBusy as error:
                     # After a change the member was answered already; the Home is built again

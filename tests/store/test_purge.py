@@ -45,6 +45,8 @@ SEEDED = {
     "processed_events",
     "deliveries",
     "followups",
+    # Given its row by the first write of the seed (store.revisions).
+    "team_revisions",
 }
 
 

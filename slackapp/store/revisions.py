@@ -1,0 +1,181 @@
+"""Team revisions: a number per team, raised by every write that may change what its members'
+App Homes show, so that a Home read at the team's current revision can be served again.
+
+No use case has to remember it. Every INSERT, UPDATE and DELETE that SQLAlchemy runs passes an
+engine hook (`watch`) that notes which teams it wrote for: the `team_id` values among its
+parameters; when it has none (an update by primary key), the teams its unit of work said it is
+for (`for_team`, which `ensure_team` calls); and with neither, every team. Just before the unit
+of work commits, `raise_revisions` raises those teams' revisions in one statement of the same
+transaction, so a reader sees the new revision exactly when it sees the change. Writes to the
+tables no Home reads (the delivery ledger, processed events, Slack's installations) raise none.
+
+Writes made outside `Database.session_scope` (a migration, a script) raise no revision; a
+process started after them reads everything afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import BigInteger, BindParameter, Connection, Engine, event, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BinaryExpression, ColumnClause
+
+from slackapp.store.models import Team, TeamRevision
+
+log = logging.getLogger(__name__)
+
+#: Tables no App Home reads: writing to them changes no team's revision.
+UNSEEN_TABLES = frozenset(
+    {"deliveries", "processed_events", "alembic_version", TeamRevision.__tablename__}
+)
+#: The column that says whose a row is.
+TEAM_COLUMN = "team_id"
+#: slack_sdk's installation store keeps its tables under this prefix.
+_SLACK_TABLES = "slack_"
+#: In a connection's `info`: the teams written for in the current transaction.
+_WRITTEN = "valueboard_written_for"
+#: In a session's `info`: the teams its unit of work is for.
+_FOR = "valueboard_for_teams"
+#: Stands for "a write whose team is not known".
+_UNKNOWN = ""
+
+
+def watch(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    """Note, on each connection of `engine`, the teams its transaction writes for; and in each
+    of `sessions`, the teams of the objects it writes."""
+    event.listen(engine, "begin", _forget)
+    event.listen(engine, "after_cursor_execute", _noted)
+    event.listen(sessions, "before_flush", _flushed)
+
+
+def for_team(session: Session, team_id: str) -> None:
+    """Say that `session`'s unit of work is for `team_id`: a write of its that names no team
+    (an update by primary key) is then taken to be that team's, not every team's."""
+    session.info.setdefault(_FOR, set()).add(team_id)
+
+
+def raise_revisions(session: Session) -> None:
+    """Raise the revision of each team `session` wrote for; call it last before the commit."""
+    if not session.in_transaction():
+        return
+    session.flush()
+    connection = session.connection()
+    written: set[str] | None = connection.info.get(_WRITTEN)
+    if not written:
+        return
+    teams: set[str] | None = written - {_UNKNOWN}
+    if _UNKNOWN in written:
+        declared: set[str] | None = session.info.get(_FOR)
+        teams = None if not declared else written - {_UNKNOWN} | declared
+    if teams is None:
+        log.debug("a write named no team: every team's revision raised")
+    # Only teams that exist, so that a purged team gets no row back; in one order everywhere,
+    # so that two units of work never wait on each other's rows.
+    chosen = select(Team.team_id, literal(1, BigInteger)).order_by(Team.team_id)
+    if teams is not None:
+        chosen = chosen.where(Team.team_id.in_(sorted(teams)))
+    make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    connection.execute(
+        make(TeamRevision)
+        .from_select([TeamRevision.team_id, TeamRevision.revision], chosen)
+        .on_conflict_do_update(
+            index_elements=[TeamRevision.team_id],
+            set_={TeamRevision.revision: TeamRevision.revision + 1},
+        )
+    )
+    connection.info.pop(_WRITTEN, None)
+
+
+def _flushed(session: Session, _context: Any, _instances: Any) -> None:
+    # Rows the unit of work writes as objects: their own team, whatever the statement names.
+    for row in (*session.new, *session.dirty, *session.deleted):
+        team_id = getattr(row, TEAM_COLUMN, None)
+        if isinstance(team_id, str):
+            for_team(session, team_id)
+
+
+def _forget(connection: Connection) -> None:
+    connection.info.pop(_WRITTEN, None)
+
+
+def _noted(
+    connection: Connection,
+    _cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
+    if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+        return
+    keys = _team_keys(context.compiled)
+    if keys is None:
+        return
+    teams = {
+        team
+        for parameters in context.compiled_parameters or ()
+        for key, value in parameters.items()
+        # An expanding IN gives one parameter per value: team_id_1_1, team_id_1_2...
+        if key in keys or key.rpartition("_")[0] in keys
+        for team in _values(value)
+    }
+    written: set[str] = connection.info.setdefault(_WRITTEN, set())
+    written.update(teams or (_UNKNOWN,))
+
+
+#: Per compiled statement: the names of its parameters that hold a team id (None: a table no
+#: Home reads). SQLAlchemy caches compiled statements, so each is looked at once.
+_KEYS: weakref.WeakKeyDictionary[Any, frozenset[str] | None] = weakref.WeakKeyDictionary()
+
+
+def _team_keys(compiled: Any) -> frozenset[str] | None:
+    try:
+        return _KEYS[compiled]
+    except KeyError:
+        pass
+    except TypeError:  # not a compiled statement we can look into
+        return frozenset()
+    statement = getattr(compiled, "statement", None)
+    table = getattr(statement, "table", None)
+    name = getattr(table, "name", None)
+    keys: frozenset[str] | None
+    if isinstance(name, str) and (name in UNSEEN_TABLES or name.startswith(_SLACK_TABLES)):
+        keys = None
+    else:
+        keys = frozenset(_team_binds(compiled, statement))
+    _KEYS[compiled] = keys
+    return keys
+
+
+def _team_binds(compiled: Any, statement: Any) -> Iterator[str]:
+    # A row's own team_id (an ORM flush, an insert of dicts) goes by the column's name.
+    yield TEAM_COLUMN
+    bind_names = getattr(compiled, "bind_names", {})
+    # An insert's values, `.values(team_id=bindparam("b_team"))`.
+    for column, value in (getattr(statement, "_values", None) or {}).items():
+        if getattr(column, "name", column) == TEAM_COLUMN and isinstance(value, BindParameter):
+            yield bind_names.get(value, value.key)
+    # A comparison anywhere in the statement: `team_id = :b_team`, `team_id IN (...)`.
+    for element in visitors.iterate(statement):
+        if not isinstance(element, BinaryExpression):
+            continue
+        for column, value in ((element.left, element.right), (element.right, element.left)):
+            if (
+                isinstance(column, ColumnClause)
+                and column.name == TEAM_COLUMN
+                and isinstance(value, BindParameter)
+            ):
+                yield bind_names.get(value, value.key)
+
+
+def _values(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple | set | frozenset):
+        yield from (item for item in value if isinstance(item, str))

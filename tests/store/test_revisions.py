@@ -1,0 +1,211 @@
+"""Team revisions: every write that may change what a team's Homes show raises its revision,
+and only its own; writes to what no Home reads raise none; nothing rolled back raises any."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from slackapp.domain.entries import Draft
+from slackapp.domain.vocabulary import Principle
+from slackapp.store import connections as store
+from slackapp.store.db import Database
+from slackapp.store.events import claim_event
+from slackapp.store.migrate import upgrade
+from slackapp.store.models import Base, Connection, Delivery, Member, TeamRevision
+from tests.support.factories import add_connection, add_member, add_team
+
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+TODAY = date(2026, 11, 27)
+TEAMS = ("T1", "T2", "T3")
+
+
+def revisions(db: Database) -> dict[str, int]:
+    with db.read_scope() as session:
+        return dict(session.execute(select(TeamRevision.team_id, TeamRevision.revision)).all())
+
+
+@pytest.fixture
+def three(db: Database) -> dict[str, int]:
+    """Three teams of one member each, with an entry each; their revisions after that."""
+    with db.session_scope() as session:
+        for team_id in TEAMS:
+            add_team(session, team_id=team_id)
+            add_member(session, team_id=team_id, user_id="U1")
+            add_connection(session, team_id=team_id, user_id="U1")
+    before = revisions(db)
+    assert sorted(before) == list(TEAMS)
+    return before
+
+
+def raised(db: Database, before: dict[str, int]) -> set[str]:
+    after = revisions(db)
+    assert all(after[team] >= before[team] for team in before)
+    return {team for team in after if after[team] != before.get(team)}
+
+
+def test_a_write_raises_the_revision_of_its_own_team_only(
+    db: Database, three: dict[str, int]
+) -> None:
+    with db.session_scope() as session:
+        add_connection(session, team_id="T2", user_id="U1")
+    assert raised(db, three) == {"T2"}
+    # Once per unit of work, however many rows it wrote.
+    assert revisions(db)["T2"] == three["T2"] + 1
+
+
+def test_a_logged_entry_raises_its_team_as_the_app_logs_it(
+    db: Database, three: dict[str, int]
+) -> None:
+    with db.session_scope() as session:
+        store.ensure_team(session, team_id="T3", now=NOW, timezone="UTC", daily_goal=10)
+        store.log_connection(
+            session,
+            team_id="T3",
+            user_id="U1",
+            draft=Draft(principle=Principle.CARE, local_date=TODAY, note="thanked Sam"),
+            now=NOW,
+            daily_goal=10,
+            daily_cap=50,
+        )
+    assert raised(db, three) == {"T3"}
+
+
+def test_writes_to_what_no_home_reads_raise_nothing(db: Database, three: dict[str, int]) -> None:
+    with db.session_scope() as session:
+        claim_event(session, event_id="Ev1", team_id="T1", now=NOW)
+        session.add(
+            Delivery(
+                team_id="T1",
+                kind="nudge",
+                target="C1",
+                local_date=TODAY,
+                due_at=NOW,
+                status="sent",
+            )
+        )
+    assert raised(db, three) == set()
+
+
+def test_a_unit_of_work_that_reads_only_raises_nothing(db: Database, three: dict[str, int]) -> None:
+    with db.session_scope() as session:
+        session.scalars(select(Connection)).all()
+    assert raised(db, three) == set()
+
+
+def test_an_update_by_primary_key_counts_for_the_team_its_unit_of_work_is_for(
+    db: Database, three: dict[str, int]
+) -> None:
+    with db.read_scope() as session:
+        entry = session.scalars(select(Connection.id).where(Connection.team_id == "T1")).one()
+    with db.session_scope() as session:
+        store.ensure_team(session, team_id="T1", now=NOW, timezone="UTC", daily_goal=10)
+        session.execute(update(Connection).where(Connection.id == entry).values(note="edited"))
+    assert raised(db, three) == {"T1"}
+
+
+def test_an_update_naming_no_team_in_a_unit_of_work_for_none_raises_every_team(
+    db: Database, three: dict[str, int]
+) -> None:
+    with db.session_scope() as session:
+        session.execute(update(Connection).where(Connection.id > 0).values(note="everyone"))
+    assert raised(db, three) == set(TEAMS)
+
+
+def test_an_object_written_raises_its_own_team_whatever_the_unit_of_work_is_for(
+    db: Database, three: dict[str, int]
+) -> None:
+    with db.session_scope() as session:
+        store.ensure_team(session, team_id="T1", now=NOW, timezone="UTC", daily_goal=10)
+        member = session.get(Member, ("T2", "U1"))
+        assert member is not None
+        member.display_name = "Ana"  # updated by its primary key: no team in the statement
+    assert "T2" in raised(db, three)
+
+
+def test_a_write_to_a_list_of_teams_raises_each_of_them(
+    db: Database, three: dict[str, int]
+) -> None:
+    with db.session_scope() as session:
+        session.execute(
+            update(Member).where(Member.team_id.in_(["T1", "T3"])).values(display_name="Ana")
+        )
+    assert raised(db, three) == {"T1", "T3"}
+
+
+def test_a_rolled_back_unit_of_work_raises_nothing_and_leaves_nothing_behind(
+    db: Database, three: dict[str, int]
+) -> None:
+    with pytest.raises(RuntimeError), db.session_scope() as session:
+        add_connection(session, team_id="T1", user_id="U1")
+        raise RuntimeError("the member's request failed")
+    assert raised(db, three) == set()
+    # The next unit of work on the same pooled connection writes for T2 only.
+    with db.session_scope() as session:
+        add_connection(session, team_id="T2", user_id="U1")
+    assert raised(db, three) == {"T2"}
+
+
+def test_a_team_written_for_before_its_row_exists_gets_its_revision_once_it_does(
+    db: Database,
+) -> None:
+    with db.session_scope() as session:
+        claim_event(session, event_id="Ev1", team_id="T9", now=NOW)
+        add_member(session, team_id="T9", user_id="U1")  # a member row before the team's
+    assert "T9" not in revisions(db)  # no Home is kept for a team without a revision
+    with db.session_scope() as session:
+        store.ensure_team(session, team_id="T9", now=NOW, timezone="UTC", daily_goal=10)
+    assert revisions(db)["T9"] == 1
+
+
+def test_entries_of_one_team_saved_at_once_all_count_and_never_wait_on_each_other(
+    db: Database, three: dict[str, int]
+) -> None:
+    # On PostgreSQL every entry holds its team's row shared while it is saved: a revision kept
+    # on that row would make two entries deadlock when each raised it.
+    writers = 8
+    start = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def log(user_id: str) -> None:
+        try:
+            start.wait(10)
+            with db.session_scope() as session:
+                store.ensure_team(session, team_id="T1", now=NOW, timezone="UTC", daily_goal=10)
+                store.log_connection(
+                    session,
+                    team_id="T1",
+                    user_id=user_id,
+                    draft=Draft(principle=Principle.SOLVE, local_date=TODAY, note=user_id),
+                    now=NOW,
+                    daily_goal=10,
+                    daily_cap=50,
+                )
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=log, args=(f"U{n}",)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert revisions(db)["T1"] == three["T1"] + writers
+
+
+def test_the_migration_gives_every_existing_team_its_first_revision(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        upgrade(database, revision="0018")
+        with database.engine.begin() as connection:
+            connection.execute(
+                insert(Base.metadata.tables["teams"]),
+                [{"team_id": team_id, "created_at": NOW} for team_id in ("T1", "T2")],
+            )
+        upgrade(database)
+        assert revisions(database) == {"T1": 1, "T2": 1}
+    finally:
+        database.dispose()
