@@ -15,6 +15,7 @@ import pytest
 
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.slack.transport import shared_pool
+from slackapp.store import revisions
 from slackapp.store.db import Database
 from tests.support.databases import PostgresWorkerDatabase, SqliteTemplate
 from tests.support.driver import FakeClock, SlackDriver, finish_listeners, serve_app
@@ -82,6 +83,19 @@ def _no_connections_left() -> Iterator[None]:
     open to it are closed after the test (they would pile up, with their stand-in threads)."""
     yield
     shared_pool().close()
+
+
+@pytest.fixture(autouse=True)
+def _every_write_names_its_team(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No unit of work the app runs raises every team's revision (a write naming no team, in a
+    unit of work for none): correct, but it would make every team's Homes be read afresh."""
+    before = revisions.every_team_raises()
+    yield
+    if request.node.get_closest_marker("every_team") is None:
+        assert revisions.every_team_raises() == before, (
+            "a unit of work wrote without naming its team, so every team's revision was raised: "
+            "name the team in the statement, or say whose the unit of work is (for_team)"
+        )
 
 
 @pytest.fixture

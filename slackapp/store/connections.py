@@ -292,7 +292,7 @@ def _count_new(session: Session, row: Connection) -> None:
     """A new entry: its tallies, and its person's first day if it is their earliest."""
     _count(session, row, +1)
     if row.person_id is not None:
-        note_named(session, person_id=row.person_id, day=row.local_date)
+        note_named(session, team_id=row.team_id, person_id=row.person_id, day=row.local_date)
 
 
 def _repeat_status(existing: Connection, client_token: str | None) -> LogStatus:

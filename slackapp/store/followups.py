@@ -291,6 +291,7 @@ def answer_follow_up(
     current = FollowUp.due_date == asked_for if asked_for is not None else FollowUp.id.is_not(None)
     where = (
         FollowUp.id == follow_up_id,
+        FollowUp.team_id == team_id,
         FollowUp.state == FollowUpState.OPEN.value,
         current,
     )

@@ -56,9 +56,8 @@ def team_tables(connection: Connection) -> list[Table]:
     reflected = MetaData()
     reflected.reflect(bind=connection)
     scoped = [t for t in reversed(reflected.sorted_tables) if TEAM_COLUMN in t.c]
-    # `teams` is the marker that a purge is still owed: it goes last, whatever points at it.
-    # Its revision just before it: each batch of the team's data raises it (store.revisions),
-    # which would give it a row again; a batch of `teams` itself finds no team to raise.
+    # `teams` is the marker that a purge is still owed: it goes last, whatever points at it,
+    # with the team's revision (see purge_team).
     last = (TeamRevision.__tablename__, Team.__tablename__)
     return [t for t in scoped if t.name not in last] + sorted(
         (t for t in scoped if t.name in last), key=lambda t: last.index(t.name)
@@ -140,7 +139,12 @@ def purge_team(
     result = PurgeResult(team_id=team_id)
     with db.read_scope(take_turn=False) as session:  # reflecting every table: a long read
         tables = team_tables(session.connection())
+    revisions = next((t for t in tables if t.name == TeamRevision.__tablename__), None)
     for table in tables:
+        if table is revisions:
+            # Goes with the team's row, in its transaction: every batch before that raises the
+            # team's revision (store.revisions) and would give it a row again.
+            continue
         for column in _self_references(table):
             with db.session_scope() as session:
                 if not _still_due(session, team_id=team_id, uninstalled_before=uninstalled_before):
@@ -166,6 +170,12 @@ def purge_team(
                 )
                 gone = session.execute(delete(table).where(row_id.in_(chosen)))
                 count = int(getattr(gone, "rowcount", 0) or 0)
+                if count and table.name == Team.__tablename__ and revisions is not None:
+                    revised = session.execute(
+                        delete(revisions).where(revisions.c[TEAM_COLUMN] == team_id)
+                    )
+                    if revised_count := int(getattr(revised, "rowcount", 0) or 0):
+                        result.deleted[revisions.name] = revised_count
             if count:
                 result.deleted[table.name] = result.deleted.get(table.name, 0) + count
                 if on_batch is not None:

@@ -15,16 +15,20 @@ process started after them reads everything afresh.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, BindParameter, Connection, Engine, event, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import BinaryExpression, ColumnClause
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import BinaryExpression, ClauseElement, ColumnClause, TextClause
+from sqlalchemy.sql.selectable import CTE
 
 from slackapp.store.models import Team, TeamRevision
 
@@ -75,6 +79,9 @@ def raise_revisions(session: Session) -> None:
         teams = None if not declared else written - {_UNKNOWN} | declared
     if teams is None:
         log.debug("a write named no team: every team's revision raised")
+        global _every_team_raises
+        with _COUNTING:
+            _every_team_raises += 1
     # Only teams that exist, so that a purged team gets no row back; in one order everywhere,
     # so that two units of work never wait on each other's rows.
     chosen = select(Team.team_id, literal(1, BigInteger)).order_by(Team.team_id)
@@ -92,6 +99,17 @@ def raise_revisions(session: Session) -> None:
     connection.info.pop(_WRITTEN, None)
 
 
+_COUNTING = threading.Lock()
+_every_team_raises = 0
+
+
+def every_team_raises() -> int:
+    """How many units of work in this process raised every team's revision (a write that
+    named no team, in a unit of work for none): a test keeps requests from doing it."""
+    with _COUNTING:
+        return _every_team_raises
+
+
 def _flushed(session: Session, _context: Any, _instances: Any) -> None:
     # Rows the unit of work writes as objects: their own team, whatever the statement names.
     for row in (*session.new, *session.dirty, *session.deleted):
@@ -107,19 +125,24 @@ def _forget(connection: Connection) -> None:
 def _noted(
     connection: Connection,
     _cursor: Any,
-    _statement: str,
+    statement: str,
     _parameters: Any,
     context: Any,
     _executemany: bool,
 ) -> None:
-    if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+    if context is None:
         return
-    keys = _team_keys(context.compiled)
+    if context.isinsert or context.isupdate or context.isdelete:
+        keys = _team_keys(context.compiled)
+    elif context.compiled is None:  # SQL run as written (exec_driver_sql)
+        keys = frozenset() if _writes(statement) else None
+    else:  # a SELECT that may write (data-modifying CTEs), or text()
+        keys = _hidden_team_keys(context.compiled, statement)
     if keys is None:
         return
     teams = {
         team
-        for parameters in context.compiled_parameters or ()
+        for parameters in getattr(context, "compiled_parameters", None) or ()
         for key, value in parameters.items()
         # An expanding IN gives one parameter per value: team_id_1_1, team_id_1_2...
         if key in keys or key.rpartition("_")[0] in keys
@@ -129,28 +152,64 @@ def _noted(
     written.update(teams or (_UNKNOWN,))
 
 
-#: Per compiled statement: the names of its parameters that hold a team id (None: a table no
-#: Home reads). SQLAlchemy caches compiled statements, so each is looked at once.
+#: Per compiled statement: the names of its parameters that hold a team id (None: it writes
+#: nothing a Home reads). SQLAlchemy caches compiled statements, so each is looked at once.
 _KEYS: weakref.WeakKeyDictionary[Any, frozenset[str] | None] = weakref.WeakKeyDictionary()
+_MISSING = object()
+
+
+def _kept_keys(compiled: Any) -> object:
+    try:
+        return _KEYS.get(compiled, _MISSING)
+    except TypeError:  # not something a weak reference can point at: looked at every time
+        return _MISSING
+
+
+def _keep_keys(compiled: Any, keys: frozenset[str] | None) -> None:
+    with contextlib.suppress(TypeError):
+        _KEYS[compiled] = keys
 
 
 def _team_keys(compiled: Any) -> frozenset[str] | None:
-    try:
-        return _KEYS[compiled]
-    except KeyError:
-        pass
-    except TypeError:  # not a compiled statement we can look into
-        return frozenset()
+    """An INSERT, UPDATE or DELETE."""
+    found = _kept_keys(compiled)
+    if found is not _MISSING:
+        return cast("frozenset[str] | None", found)
     statement = getattr(compiled, "statement", None)
-    table = getattr(statement, "table", None)
-    name = getattr(table, "name", None)
-    keys: frozenset[str] | None
-    if isinstance(name, str) and (name in UNSEEN_TABLES or name.startswith(_SLACK_TABLES)):
-        keys = None
-    else:
-        keys = frozenset(_team_binds(compiled, statement))
-    _KEYS[compiled] = keys
+    keys = None if _unseen(statement) else frozenset(_team_binds(compiled, statement))
+    _keep_keys(compiled, keys)
     return keys
+
+
+def _hidden_team_keys(compiled: Any, sql: str) -> frozenset[str] | None:
+    """A statement SQLAlchemy does not count as a write that may still be one: a SELECT over
+    data-modifying CTEs (the tallies' upserts on PostgreSQL), or DML written out in text()."""
+    found = _kept_keys(compiled)
+    if found is not _MISSING:
+        return cast("frozenset[str] | None", found)
+    statement = getattr(compiled, "statement", None)
+    keys: frozenset[str] | None = None
+    if isinstance(statement, ClauseElement) and not isinstance(statement, TextClause):
+        writes = [
+            element.element
+            for element in visitors.iterate(statement)
+            if isinstance(element, CTE) and isinstance(element.element, UpdateBase)
+        ]
+        if any(not _unseen(write) for write in writes):
+            keys = frozenset(key for write in writes for key in _team_binds(compiled, write))
+    elif _writes(sql):
+        keys = frozenset()  # whose rows, only the SQL knows: taken as the unit of work's
+    _keep_keys(compiled, keys)
+    return keys
+
+
+def _writes(sql: str) -> bool:
+    return sql.lstrip()[:7].upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+
+
+def _unseen(statement: Any) -> bool:
+    name = getattr(getattr(statement, "table", None), "name", None)
+    return isinstance(name, str) and (name in UNSEEN_TABLES or name.startswith(_SLACK_TABLES))
 
 
 def _team_binds(compiled: Any, statement: Any) -> Iterator[str]:

@@ -179,7 +179,9 @@ def _note_named_statement() -> Update:
     seconds = or_(second.is_(None), day >= second)
     return (
         update(_PEOPLE_TABLE)
-        .where(_PEOPLE.id == bindparam("b_person"))
+        # The team as well as the id: a write that names its team raises only that team's
+        # revision (store.revisions).
+        .where(_PEOPLE.id == bindparam("b_person"), _PEOPLE.team_id == bindparam("b_team"))
         .values(
             {
                 first: case((or_(first.is_(None), day < first), day), else_=first),
@@ -263,12 +265,14 @@ def take_member_turn(session: Session, *, team_id: str, user_id: str) -> None:
         connection.execute(_MEMBER_TURN, {"b_member": _member_key(team_id, user_id)})
 
 
-def note_named(session: Session, *, person_id: int, day: date) -> None:
+def note_named(session: Session, *, team_id: str, person_id: int, day: date) -> None:
     """An entry naming the person on `day` was saved: it may be their first day, and it is
     among their latest three unless three are later."""
     # Always the UPDATE, never what this session loaded earlier: on PostgreSQL it waits for
     # another writer of the person's row and then works on the newest version of it.
-    session.connection().execute(_NOTE_NAMED, {"b_person": person_id, "b_day": day})
+    session.connection().execute(
+        _NOTE_NAMED, {"b_person": person_id, "b_team": team_id, "b_day": day}
+    )
     person = session.identity_map.get(identity_key(Person, person_id))
     if person is not None:
         session.expire(person, list(_NAMED_DATES))

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, update
 
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.scheduling.retention import purge_expired_teams
@@ -276,3 +276,18 @@ def test_several_processes_purging_at_once_delete_everything_once(
     assert sum(deleted) == 3 * sum(kept.values())
     with db.session_scope() as session:
         assert mismatches(session) == []
+
+
+def test_a_write_to_the_team_while_it_is_purged_leaves_no_revision_behind(db: Database) -> None:
+    # Every batch raises the team's revision (store.revisions), and so does any other write to
+    # the team meanwhile: the revision goes with the team's row, in its transaction, so that
+    # nothing gives it a row again once the team is gone.
+    seed(db, "T1")
+
+    def meanwhile(_table: str, _count: int) -> None:
+        with db.session_scope() as session:
+            session.execute(update(Team).where(Team.team_id == "T1").values(name="Still here"))
+
+    purge_team(db, team_id="T1", batch=2, on_batch=meanwhile)
+
+    assert counts(db, "T1") == dict.fromkeys(counts(db, "T1"), 0)

@@ -7,15 +7,17 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from slackapp.domain.entries import Draft
 from slackapp.domain.vocabulary import Principle
 from slackapp.store import connections as store
+from slackapp.store import revisions as revisions_module
 from slackapp.store.db import Database
 from slackapp.store.events import claim_event
 from slackapp.store.migrate import upgrade
 from slackapp.store.models import Base, Connection, Delivery, Member, TeamRevision
+from slackapp.store.tallies import count_entry
 from tests.support.factories import add_connection, add_member, add_team
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -107,12 +109,14 @@ def test_an_update_by_primary_key_counts_for_the_team_its_unit_of_work_is_for(
     assert raised(db, three) == {"T1"}
 
 
+@pytest.mark.every_team
 def test_an_update_naming_no_team_in_a_unit_of_work_for_none_raises_every_team(
     db: Database, three: dict[str, int]
 ) -> None:
     with db.session_scope() as session:
         session.execute(update(Connection).where(Connection.id > 0).values(note="everyone"))
     assert raised(db, three) == set(TEAMS)
+    assert revisions_module.every_team_raises() > 0
 
 
 def test_an_object_written_raises_its_own_team_whatever_the_unit_of_work_is_for(
@@ -209,3 +213,30 @@ def test_the_migration_gives_every_existing_team_its_first_revision(database_url
         assert revisions(database) == {"T1": 1, "T2": 1}
     finally:
         database.dispose()
+
+
+def test_a_tally_counted_on_its_own_raises_its_team(db: Database, three: dict[str, int]) -> None:
+    # On PostgreSQL the three tallies are one SELECT over data-modifying CTEs.
+    with db.session_scope() as session:
+        count_entry(
+            session, team_id="T2", user_id="U1", local_date=TODAY, principle="care", delta=1
+        )
+    assert raised(db, three) == {"T2"}
+
+
+def test_a_write_in_sql_as_written_counts_for_the_team_its_unit_of_work_is_for(
+    db: Database, three: dict[str, int]
+) -> None:
+    with db.session_scope() as session:
+        store.ensure_team(session, team_id="T3", now=NOW, timezone="UTC", daily_goal=10)
+        session.execute(
+            text("UPDATE members SET display_name = :name WHERE team_id = :team"),
+            {"name": "Ana", "team": "T3"},
+        )
+    assert raised(db, three) == {"T3"}
+    with db.session_scope() as session:
+        store.ensure_team(session, team_id="T1", now=NOW, timezone="UTC", daily_goal=10)
+        session.connection().exec_driver_sql(
+            "UPDATE members SET display_name = 'Ben' WHERE team_id = 'T1'"
+        )
+    assert raised(db, three) == {"T1", "T3"}

@@ -167,6 +167,7 @@ def test_member_days_follow_every_change_forget_me_and_purge_included(
     assert done >= {"log", "delete", "update", "redate", "forget", "purge"}, done
 
 
+@pytest.mark.every_team  # a rebuild of every team's tallies
 def test_rebuild_recomputes_tallies_from_the_rows(db: Database) -> None:
     with db.session_scope() as session:
         for n in range(5):

@@ -129,4 +129,4 @@ def name_person(session: Session, entry: Connection, person_id: int | None) -> N
     entry.person_id = person_id
     session.flush()
     if person_id is not None:
-        note_named(session, person_id=person_id, day=entry.local_date)
+        note_named(session, team_id=entry.team_id, person_id=person_id, day=entry.local_date)
