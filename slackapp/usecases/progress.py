@@ -8,6 +8,11 @@ in a channel, not on the Home, and the Home is built fresh when they open it (ap
 so the busiest path does one build per visit instead of one per log. Publishing is coalesced
 per member: while one Home is being built, further requests for it ask for one more build
 instead of each building their own.
+
+A Home's figures (progress, entries, the board, people, follow-ups) are kept per process and
+database with the team's revision and the quarter-hour they were read at (`_stamp`), and served
+again while both are the same: every write the Home could show raises the revision
+(store.revisions), and members' days end only on a quarter-hour of UTC.
 """
 
 from __future__ import annotations
