@@ -158,15 +158,19 @@ _KEYS: weakref.WeakKeyDictionary[Any, frozenset[str] | None] = weakref.WeakKeyDi
 _MISSING = object()
 
 
+_KEYS_LOCK = threading.Lock()
+
+
 def _kept_keys(compiled: Any) -> object:
     try:
-        return _KEYS.get(compiled, _MISSING)
+        with _KEYS_LOCK:
+            return _KEYS.get(compiled, _MISSING)
     except TypeError:  # not something a weak reference can point at: looked at every time
         return _MISSING
 
 
 def _keep_keys(compiled: Any, keys: frozenset[str] | None) -> None:
-    with contextlib.suppress(TypeError):
+    with _KEYS_LOCK, contextlib.suppress(TypeError):
         _KEYS[compiled] = keys
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
 
 from slackapp.domain.entries import Draft
 from slackapp.domain.vocabulary import Principle
@@ -43,6 +44,19 @@ def three(db: Database) -> dict[str, int]:
     return before
 
 
+def log_as_the_app_does(session: Session, *, team_id: str, user_id: str) -> None:
+    store.ensure_team(session, team_id=team_id, now=NOW, timezone="UTC", daily_goal=10)
+    store.log_connection(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        draft=Draft(principle=Principle.CARE, local_date=TODAY, note=f"{user_id} thanked Sam"),
+        now=NOW,
+        daily_goal=10,
+        daily_cap=50,
+    )
+
+
 def raised(db: Database, before: dict[str, int]) -> set[str]:
     after = revisions(db)
     assert all(after[team] >= before[team] for team in before)
@@ -63,16 +77,7 @@ def test_a_logged_entry_raises_its_team_as_the_app_logs_it(
     db: Database, three: dict[str, int]
 ) -> None:
     with db.session_scope() as session:
-        store.ensure_team(session, team_id="T3", now=NOW, timezone="UTC", daily_goal=10)
-        store.log_connection(
-            session,
-            team_id="T3",
-            user_id="U1",
-            draft=Draft(principle=Principle.CARE, local_date=TODAY, note="thanked Sam"),
-            now=NOW,
-            daily_goal=10,
-            daily_cap=50,
-        )
+        log_as_the_app_does(session, team_id="T3", user_id="U1")
     assert raised(db, three) == {"T3"}
 
 
@@ -178,16 +183,7 @@ def test_entries_of_one_team_saved_at_once_all_count_and_never_wait_on_each_othe
         try:
             start.wait(10)
             with db.session_scope() as session:
-                store.ensure_team(session, team_id="T1", now=NOW, timezone="UTC", daily_goal=10)
-                store.log_connection(
-                    session,
-                    team_id="T1",
-                    user_id=user_id,
-                    draft=Draft(principle=Principle.SOLVE, local_date=TODAY, note=user_id),
-                    now=NOW,
-                    daily_goal=10,
-                    daily_cap=50,
-                )
+                log_as_the_app_does(session, team_id="T1", user_id=user_id)
         except BaseException as error:
             failures.append(error)
 
