@@ -77,6 +77,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+#: The column that makes a table team-scoped: whose a row is.
+TEAM_COLUMN = "team_id"
+
+
 class TeamRevision(Base):
     """A number per team, raised by every write that may change what its App Homes show.
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnClause
 
 from slackapp.store.db import Database
-from slackapp.store.models import Team, TeamRevision
+from slackapp.store.models import TEAM_COLUMN, Team, TeamRevision
 
 __all__ = [
     "PURGE_BATCH",
@@ -31,8 +31,6 @@ __all__ = [
     "teams_due_for_purge",
 ]
 
-#: The column that makes a table team-scoped.
-TEAM_COLUMN = "team_id"
 #: Rows deleted per statement (and per transaction), so that no lock is held for long.
 PURGE_BATCH = 1000
 
@@ -56,12 +54,10 @@ def team_tables(connection: Connection) -> list[Table]:
     reflected = MetaData()
     reflected.reflect(bind=connection)
     scoped = [t for t in reversed(reflected.sorted_tables) if TEAM_COLUMN in t.c]
-    # `teams` is the marker that a purge is still owed: it goes last, whatever points at it,
-    # with the team's revision (see purge_team).
-    last = (TeamRevision.__tablename__, Team.__tablename__)
-    return [t for t in scoped if t.name not in last] + sorted(
-        (t for t in scoped if t.name in last), key=lambda t: last.index(t.name)
-    )
+    # `teams` is the marker that a purge is still owed: it goes last, whatever points at it.
+    return [t for t in scoped if t.name != Team.__tablename__] + [
+        t for t in scoped if t.name == Team.__tablename__
+    ]
 
 
 def count_team_rows(session: Session, *, team_id: str) -> dict[str, int]:

@@ -30,7 +30,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import BinaryExpression, ClauseElement, ColumnClause, TextClause
 from sqlalchemy.sql.selectable import CTE
 
-from slackapp.store.models import Team, TeamRevision
+from slackapp.store.models import TEAM_COLUMN, Team, TeamRevision
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 UNSEEN_TABLES = frozenset(
     {"deliveries", "processed_events", "alembic_version", TeamRevision.__tablename__}
 )
-#: The column that says whose a row is.
-TEAM_COLUMN = "team_id"
 #: slack_sdk's installation store keeps its tables under this prefix.
 _SLACK_TABLES = "slack_"
 #: In a connection's `info`: the teams written for in the current transaction.
