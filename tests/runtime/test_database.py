@@ -61,7 +61,7 @@ def test_health_is_503_within_seconds_when_postgres_accepts_but_never_answers(
         with served(standin, db, clock) as slack:
             status, body, elapsed = health(slack)
             assert (status, body) == (503, {"ok": False, "database": "down"})
-            assert elapsed < 5
+            assert elapsed < 10  # the deadline is 3 s; a hung check would take 30
             # Slack's requests still get their answer rather than hanging with the database.
             started = time.monotonic()
             reply = slack.command("help")
@@ -84,7 +84,7 @@ def test_health_check_gives_up_on_a_pooled_connection_that_froze(
         event.listen(slow.engine, "before_cursor_execute", frozen)
         status, _, elapsed = health(slack)
         assert status == 503
-        assert elapsed < 5
+        assert elapsed < 10  # the deadline is 3 s; a hung check would take 30
 
 
 @on_postgres
@@ -103,7 +103,7 @@ def test_health_recovers_without_a_restart_when_postgres_comes_back(
             proxy.hang()
             status, _, elapsed = health(slack)
             assert status == 503
-            assert elapsed < 5
+            assert elapsed < 10  # the deadline is 3 s; a hung check would take 30
             proxy.recover()
             deadline = time.monotonic() + 15
             while health(slack)[0] != 200:

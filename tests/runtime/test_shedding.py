@@ -150,9 +150,18 @@ def test_the_wait_is_the_queue_s_alone_and_read_per_thread() -> None:
     class Conn:
         pass
 
+    class Clock:
+        """time.monotonic, moved by hand: the request was queued at 100 and taken at 101."""
+
+        now = 101.0
+
+        def monotonic(self) -> float:
+            return self.now
+
+    clock = Clock()
     seen: dict[str, float] = {}
     conn = Conn()
-    setattr(conn, shedding._QUEUED_AT, time.monotonic() - 1.0)
+    setattr(conn, shedding._QUEUED_AT, 100.0)
 
     class Worker(shedding.QueueTimedWorker):
         def __init__(self) -> None:  # no gunicorn arbiter here: only the two overrides run
@@ -160,7 +169,7 @@ def test_the_wait_is_the_queue_s_alone_and_read_per_thread() -> None:
 
     def handled(_self: Any, _conn: Any) -> None:
         # A client slow to send its request, once a thread has it: not time in the queue.
-        time.sleep(0.3)
+        clock.now += 0.3
         seen["waited"] = shedding.queued_for()
         seen["elsewhere"] = _elsewhere()
 
@@ -173,8 +182,9 @@ def test_the_wait_is_the_queue_s_alone_and_read_per_thread() -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ThreadWorker, "handle", handled)
+        patch.setattr(shedding, "time", clock)
         Worker().handle(conn)
-    assert 1.0 <= seen["waited"] < 1.2
+    assert seen["waited"] == 1.0
     assert seen["elsewhere"] == 0.0  # another thread's request did not wait
     assert shedding.queued_for() == 0.0  # and nothing lingers after the request
 

@@ -13,6 +13,7 @@ from slackapp.scheduling.due import DeliveryKind, Due
 from slackapp.scheduling.ledger import Status
 from slackapp.store.db import Database
 from slackapp.store.models import Delivery
+from tests.support.databases import patient_gates
 
 NOW = datetime(2027, 3, 15, 13, 0, tzinfo=UTC)
 GRACE = timedelta(hours=2)
@@ -191,10 +192,11 @@ def test_concurrent_claimers_get_each_key_exactly_once(db: Database) -> None:
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with patient_gates(db):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
     assert errors == []
     assert sorted(target for target, _ in winners) == sorted(k.target for k in keys)
     with db.session_scope() as session:

@@ -65,12 +65,12 @@ def test_a_reply_to_nobody_listening_is_not_delivered_and_carries_its_message() 
 def _read_request(connection: socket.socket) -> bytes:
     """One whole HTTP request: closing with part of it unread would reset, not hang up."""
     received = b""
-    while b"\r\n\r\n" not in received:
-        received += connection.recv(65536)
+    while b"\r\n\r\n" not in received and (chunk := connection.recv(65536)):
+        received += chunk
     head, _, body = received.partition(b"\r\n\r\n")
     length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-    while length and len(body) < int(length[1]):
-        body += connection.recv(65536)
+    while length and len(body) < int(length[1]) and (chunk := connection.recv(65536)):
+        body += chunk
     return head + b"\r\n\r\n" + body
 
 
@@ -100,7 +100,8 @@ def test_a_reply_whose_connection_drops_is_never_sent_again() -> None:
                 TimedRespond(response_url=url, timeout=1)("Removed")
         finally:
             done.set()
-            listener.join()
+            listener.join(10)
+        assert not listener.is_alive()
 
     bolts, ours = 2, 1
     assert len(requests) == bolts + ours

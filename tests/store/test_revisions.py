@@ -19,6 +19,7 @@ from slackapp.store.events import claim_event
 from slackapp.store.migrate import upgrade
 from slackapp.store.models import Base, Connection, Delivery, Member, TeamRevision
 from slackapp.store.tallies import count_entry
+from tests.support.databases import patient_gates
 from tests.support.factories import add_connection, add_member, add_team
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -188,10 +189,11 @@ def test_entries_of_one_team_saved_at_once_all_count_and_never_wait_on_each_othe
             failures.append(error)
 
     threads = [threading.Thread(target=log, args=(f"U{n}",)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    with patient_gates(db):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
     assert failures == []
     assert revisions(db)["T1"] == three["T1"] + writers
 

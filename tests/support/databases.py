@@ -256,3 +256,26 @@ def prepared_statements(db: Database, *, like: str) -> int:
             {"like": like},
         ).scalar_one()
     return int(found)
+
+
+#: How long a turn at the gates may take in a test of correctness under contention.
+PATIENT_WAIT_S = 60.0
+
+
+@contextmanager
+def patient_gates(db: Database, wait: float = PATIENT_WAIT_S) -> Iterator[None]:
+    """Readers and writers wait up to `wait` s for a turn at `db`'s gates for the block.
+
+    For tests that pile up requests or writers to check what comes out of them, not how the app
+    sheds load: on a busy machine one turn can take longer than the gates' own few seconds, and
+    that test would see "busy, nothing saved" where it checks something else.
+    """
+    gates = [gate for gate in (db.read_gate, db.write_gate) if gate is not None]
+    before = [gate.wait for gate in gates]
+    for gate in gates:
+        gate.wait = wait
+    try:
+        yield
+    finally:
+        for gate, was in zip(gates, before, strict=True):
+            gate.wait = was
