@@ -27,7 +27,7 @@ from slackapp.slack.listening import BUSY_NOTHING_SAVED
 from slackapp.store.db import Database
 from slackapp.store.models import Connection
 from slackapp.usecases.deps import Deps
-from tests.support.driver import SIGNING_SECRET, FakeClock
+from tests.support.driver import SIGNING_SECRET, FakeClock, track_listeners
 from tests.support.served import FORM, slash_command
 
 LIMIT = 2.0
@@ -41,6 +41,7 @@ def _wsgi(standin: SlackEmulator, db: Database, clock: FakeClock, *, waited: flo
         database_url=db.url,
     )
     app = build_app(settings, deps=Deps(settings=settings, db=db, clock=clock))
+    track_listeners(app, db)  # the db fixture waits for its work after the acks
     return create_wsgi_app(app, db=db, queue_limit=LIMIT, waited=lambda: waited)
 
 

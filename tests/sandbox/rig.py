@@ -17,7 +17,7 @@ from slackapp.sandbox import seed
 from slackapp.sandbox.emulator import SlackEmulator
 from slackapp.store.db import Database
 from slackapp.usecases.deps import Deps
-from tests.support.driver import FakeClock
+from tests.support.driver import FakeClock, finish_listeners, track_listeners
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -71,6 +71,7 @@ def serve_against(emulator: SlackEmulator, *, db: Database, clock: FakeClock) ->
             default_timezone=seed.ADMIN.tz,
         )
         app = build_app(settings, deps=Deps(settings=settings, db=db, clock=clock))
+        track_listeners(app, db)
         server = make_server(
             "127.0.0.1",
             0,
@@ -86,3 +87,4 @@ def serve_against(emulator: SlackEmulator, *, db: Database, clock: FakeClock) ->
         finally:
             server.shutdown()
             server.server_close()
+            finish_listeners(db)

@@ -18,6 +18,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 
 from slackapp.config import Settings
@@ -393,6 +394,11 @@ def _message_in_ack(reply: Reply) -> list[RecordedCall]:
 _LISTENERS: weakref.WeakKeyDictionary[Database, list[Executor]] = weakref.WeakKeyDictionary()
 
 
+def track_listeners(app: App, db: Database) -> None:
+    """Have `finish_listeners(db)` wait for `app`'s work after its acks."""
+    _LISTENERS.setdefault(db, []).append(app.listener_runner.listener_executor)
+
+
 def finish_listeners(db: Database) -> None:
     """Wait for the work that apps served against `db` still do after their acks, and stop them.
 
@@ -445,7 +451,7 @@ def serve_app(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
-    _LISTENERS.setdefault(db, []).append(app.listener_runner.listener_executor)
+    track_listeners(app, db)
     port = server.server_address[1]
     driver = SlackDriver(
         url=f"http://127.0.0.1:{port}/slack/events",
