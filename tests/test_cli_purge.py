@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from slackapp.cli import main
 from slackapp.config import ConfigError, load_settings
 from slackapp.store.db import Database
-from slackapp.store.models import Connection, Member, Team
+from slackapp.store.models import Connection, Member, Team, TeamRevision
 from tests.support.factories import add_connection, add_member, add_team
 
 
@@ -94,15 +94,18 @@ def test_yes_deletes_without_asking(
     assert main(["purge", "--team", "T2", "--yes"]) == 0
     out, _ = capsys.readouterr()
     lines = out.splitlines()
-    # The team, its member, 2 entries, their counts (per day, per month, all-time) and the
-    # team's revision.
-    assert lines[0] == "Team T2 has 8 rows:"
+    # The team, its member, 2 entries, their counts (per day, per month, all-time); its
+    # revision, bookkeeping, is deleted but not counted.
+    assert lines[0] == "Team T2 has 7 rows:"
     assert any(line.split() == ["connections", "2"] for line in lines)
     assert any(line.split() == ["member_days", "1"] for line in lines)
     assert any(line.split() == ["member_months", "1"] for line in lines)
-    assert any(line.split() == ["team_revisions", "1"] for line in lines)
-    assert lines[-1] == "Deleted 8 rows of team T2."
+    assert not any("team_revisions" in line for line in lines)
+    assert lines[-1] == "Deleted 7 rows of team T2."
     assert (rows(two_teams, "T1"), rows(two_teams, "T2")) == (4, 0)
+    with two_teams.read_scope() as session:
+        parts = select(func.count()).where(TeamRevision.team_id == "T2")
+        assert session.scalar(parts) == 0
 
 
 @pytest.mark.parametrize(

@@ -213,6 +213,8 @@ def log_connection(
     before = day_count(session, team_id=team_id, user_id=user_id, day=draft.local_date)
     if before >= daily_cap:
         return result(LogStatus.CAP_REACHED, None, before)
+    # Before the first row another entry may be waiting for (the member's, the person's).
+    revisions.raise_first(session, team_id)
     if not member_saved:
         add_member(session, team_id=team_id, user_id=user_id, now=now)
     row = Connection(

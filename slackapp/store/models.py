@@ -20,6 +20,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    cast,
+    func,
     select,
     text,
 )
@@ -82,15 +84,19 @@ TEAM_COLUMN = "team_id"
 
 
 class TeamRevision(Base):
-    """A number per team, raised by every write that may change what its App Homes show.
+    """Part of a team's revision, the number raised by every write that may change what its
+    App Homes show: the revision is the sum of the team's parts (store.revisions).
 
     Kept apart from `teams`, whose row every entry holds shared while it is saved: raising a
-    number there would make two entries of one team wait for each other.
+    number there would make two entries of one team wait for each other. Kept in parts because
+    raising one locks it until the commit: with one number a team's entries committed one at a
+    time on PostgreSQL, each waiting out the one before's flush to disk.
     """
 
     __tablename__ = "team_revisions"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -141,7 +147,8 @@ class Team(Base):
     # The team's revision (store.revisions), read only where asked for: a Home read at it,
     # within the same quarter-hour, is still right. None until the team's first write.
     revision: Mapped[int | None] = column_property(
-        select(TeamRevision.revision)
+        # PostgreSQL sums bigints as numeric: cast back, so that the stamp is an int.
+        select(cast(func.sum(TeamRevision.revision), BigInteger))
         .where(TeamRevision.team_id == team_id)
         .correlate_except(TeamRevision)
         .scalar_subquery(),

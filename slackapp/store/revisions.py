@@ -6,7 +6,13 @@ engine hook (`watch`) that notes which teams it wrote for: the `team_id` values 
 parameters; when it has none (an update by primary key), the teams its unit of work said it is
 for (`for_team`, which `ensure_team` calls); and with neither, every team. Just before the unit
 of work commits, `raise_revisions` raises those teams' revisions in one statement of the same
-transaction, so a reader sees the new revision exactly when it sees the change. Writes to the
+transaction, so a reader sees the new revision exactly when it sees the change.
+
+A revision is kept in parts (`team_revisions.shard`) and read as their sum; each unit of work
+adds 1 to one part, picked at random on PostgreSQL. A raised part stays locked until the
+commit: with a single number, the entries of one team committed one after another, each
+waiting for the one before to reach the disk. The sum goes up with every commit, whichever
+part it raised, so a reader can never see the same sum before and after a change. Writes to the
 tables no Home reads (the delivery ledger, processed events, Slack's installations) raise none.
 
 Writes made outside `Database.session_scope` (a migration, a script) raise no revision; a
@@ -17,12 +23,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, BindParameter, Connection, Engine, event, literal, select
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Connection,
+    Engine,
+    Integer,
+    bindparam,
+    event,
+    literal,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import visitors
@@ -46,6 +63,8 @@ _WRITTEN = "valueboard_written_for"
 _FOR = "valueboard_for_teams"
 #: Stands for "a write whose team is not known".
 _UNKNOWN = ""
+#: In a connection's `info`: the teams whose revision the transaction raised early.
+_RAISED = "valueboard_raised_early"
 
 
 def watch(engine: Engine, sessions: sessionmaker[Session]) -> None:
@@ -60,6 +79,24 @@ def for_team(session: Session, team_id: str) -> None:
     """Say that `session`'s unit of work is for `team_id`: a write of its that names no team
     (an update by primary key) is then taken to be that team's, not every team's."""
     session.info.setdefault(_FOR, set()).add(team_id)
+
+
+def raise_first(session: Session, team_id: str) -> None:
+    """Raise `team_id`'s revision now rather than at the commit, for a unit of work that is
+    about to write for it and holds no row another unit of work may want yet.
+
+    On PostgreSQL a raised part stays locked to the commit, and the last statement before the
+    commit runs while the unit of work holds every row it wrote: an entry's person, say, which
+    every entry naming them waits for. Raised first, the part is no longer inside that wait.
+    Parts raised first and parts raised at the commit are never the same ones, so a unit of
+    work waiting for a part raised first holds none of the rows its holder may wait for.
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    connection.execute(
+        _raising(dialect, every=False), {"shard": _shard(dialect, first=True), "teams": [team_id]}
+    )
+    connection.info.setdefault(_RAISED, set()).add(team_id)
 
 
 def raise_revisions(session: Session) -> None:
@@ -80,21 +117,60 @@ def raise_revisions(session: Session) -> None:
         global _every_team_raises
         with _COUNTING:
             _every_team_raises += 1
-    # Only teams that exist, so that a purged team gets no row back; in one order everywhere,
-    # so that two units of work never wait on each other's rows.
-    chosen = select(Team.team_id, literal(1, BigInteger)).order_by(Team.team_id)
+    else:
+        teams -= connection.info.get(_RAISED, set())
+        if not teams:
+            connection.info.pop(_WRITTEN, None)
+            return
+    dialect = connection.dialect.name
+    parameters: dict[str, Any] = {"shard": _shard(dialect)}
     if teams is not None:
-        chosen = chosen.where(Team.team_id.in_(sorted(teams)))
-    make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(
-        make(TeamRevision)
-        .from_select([TeamRevision.team_id, TeamRevision.revision], chosen)
-        .on_conflict_do_update(
-            index_elements=[TeamRevision.team_id],
-            set_={TeamRevision.revision: TeamRevision.revision + 1},
-        )
-    )
+        parameters["teams"] = sorted(teams)
+    connection.execute(_raising(dialect, every=teams is None), parameters)
     connection.info.pop(_WRITTEN, None)
+
+
+#: How many parts a team's revision is kept in on PostgreSQL. A part stays locked from its
+#: raise to the commit, so two entries of a team wait for each other only when they raise the
+#: same part; the revision is read as the sum of at most this many rows. The first half is
+#: for raise_first, the second for raises at the commit. SQLite writes one transaction at a
+#: time: there it is one part.
+SHARDS = 32
+
+
+def _shard(dialect: str, *, first: bool = False) -> int:
+    if dialect != "postgresql":
+        return 0
+    half = SHARDS // 2
+    return random.randrange(half) + (0 if first else half)
+
+
+#: The statement raising the revisions, by dialect and whether for every team.
+_RAISING: dict[tuple[str, bool], Any] = {}
+
+
+def _raising(dialect: str, *, every: bool) -> Any:
+    """Add 1 to one part of each team's revision (a new part starts at 1): only teams that
+    exist, so that a purged team gets no row back; in one order everywhere, so that two units
+    of work raising the same part never wait on each other's rows."""
+    statement = _RAISING.get((dialect, every))
+    if statement is None:
+        chosen = select(Team.team_id, bindparam("shard", type_=Integer), literal(1, BigInteger))
+        if not every:
+            chosen = chosen.where(Team.team_id.in_(bindparam("teams", expanding=True)))
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _RAISING[(dialect, every)] = (
+            make(TeamRevision)
+            .from_select(
+                [TeamRevision.team_id, TeamRevision.shard, TeamRevision.revision],
+                chosen.order_by(Team.team_id),
+            )
+            .on_conflict_do_update(
+                index_elements=[TeamRevision.team_id, TeamRevision.shard],
+                set_={TeamRevision.revision: TeamRevision.revision + 1},
+            )
+        )
+    return statement
 
 
 _COUNTING = threading.Lock()
@@ -118,6 +194,7 @@ def _flushed(session: Session, _context: Any, _instances: Any) -> None:
 
 def _forget(connection: Connection) -> None:
     connection.info.pop(_WRITTEN, None)
+    connection.info.pop(_RAISED, None)
 
 
 def _noted(

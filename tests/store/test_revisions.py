@@ -17,7 +17,7 @@ from slackapp.store import revisions as revisions_module
 from slackapp.store.db import Database
 from slackapp.store.events import claim_event
 from slackapp.store.migrate import upgrade
-from slackapp.store.models import Base, Connection, Delivery, Member, TeamRevision
+from slackapp.store.models import Base, Connection, Delivery, Member, Team, TeamRevision
 from slackapp.store.tallies import count_entry
 from tests.support.databases import patient_gates
 from tests.support.factories import add_connection, add_member, add_team
@@ -28,8 +28,10 @@ TEAMS = ("T1", "T2", "T3")
 
 
 def revisions(db: Database) -> dict[str, int]:
+    """Each team's revision as the app reads it (the sum of its parts), for teams that have one."""
     with db.read_scope() as session:
-        return dict(session.execute(select(TeamRevision.team_id, TeamRevision.revision)).all())
+        rows = session.execute(select(Team.team_id, Team.revision)).all()
+    return {team_id: revision for team_id, revision in rows if revision is not None}
 
 
 @pytest.fixture
@@ -196,6 +198,43 @@ def test_entries_of_one_team_saved_at_once_all_count_and_never_wait_on_each_othe
             thread.join(30)
     assert failures == []
     assert revisions(db)["T1"] == three["T1"] + writers
+
+
+def parts_of(db: Database, team_id: str) -> set[int]:
+    with db.read_scope() as session:
+        return set(
+            session.scalars(select(TeamRevision.shard).where(TeamRevision.team_id == team_id))
+        )
+
+
+def test_a_revision_is_kept_in_parts_on_postgresql_and_rises_with_every_commit(
+    db: Database, three: dict[str, int]
+) -> None:
+    # Each unit of work raises one part of its team's revision, at random on PostgreSQL, so
+    # that entries of one team committing at once seldom lock the same row; the revision read
+    # is the sum. An entry raises its part first (the first half of the parts), before the
+    # rows other entries wait for; other writes at the commit (the second half), so that one
+    # waiting for a part never holds a row its holder waits for. SQLite writes one transaction
+    # at a time: one part.
+    writes = 40
+    fixtures = parts_of(db, "T1")  # raised at the commit
+    for n in range(writes):
+        with db.session_scope() as session:
+            log_as_the_app_does(session, team_id="T1", user_id=f"U{n}")
+            before = revisions(db)["T1"]
+        assert revisions(db)["T1"] == before + 1  # the commit, not the raise, shows it
+        with db.session_scope() as session:
+            add_connection(session, team_id="T2", user_id=f"U{n}")
+    assert revisions(db) == {**three, "T1": three["T1"] + writes, "T2": three["T2"] + writes}
+    half = revisions_module.SHARDS // 2
+    if db.backend == "postgresql":
+        # 40 picks of 16 parts all landing on one: a chance of 1 in 16**39.
+        first = parts_of(db, "T1") - fixtures
+        assert len(first) > 1 and first <= set(range(half))
+        later = parts_of(db, "T2")
+        assert len(later) > 1 and later <= set(range(half, 2 * half))
+    else:
+        assert parts_of(db, "T1") == parts_of(db, "T2") == {0}
 
 
 def test_the_migration_gives_every_existing_team_its_first_revision(database_url: str) -> None:

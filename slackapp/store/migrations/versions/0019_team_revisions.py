@@ -6,7 +6,9 @@ and the quarter-hour stay the same (store.revisions, usecases.progress). Every t
 a team created later gets its row with its first write.
 
 The number lives apart from `teams`: every entry holds its team's row shared while it is saved,
-so raising a number there would make two entries of one team wait for each other.
+so raising a number there would make two entries of one team wait for each other. It is kept in
+parts (`shard`), the revision being their sum: each unit of work raises one part, which stays
+locked until it commits, so entries of one team commit together rather than one at a time.
 
 Revision ID: 0019
 Revises: 0018
@@ -26,9 +28,12 @@ def upgrade() -> None:
     op.create_table(
         "team_revisions",
         sa.Column("team_id", sa.String(32), primary_key=True),
+        sa.Column("shard", sa.Integer(), primary_key=True),
         sa.Column("revision", sa.BigInteger(), nullable=False),
     )
-    op.execute("INSERT INTO team_revisions (team_id, revision) SELECT team_id, 1 FROM teams")
+    op.execute(
+        "INSERT INTO team_revisions (team_id, shard, revision) SELECT team_id, 0, 1 FROM teams"
+    )
 
 
 def downgrade() -> None:
