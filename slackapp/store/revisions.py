@@ -88,15 +88,24 @@ def raise_first(session: Session, team_id: str) -> None:
     On PostgreSQL a raised part stays locked to the commit, and the last statement before the
     commit runs while the unit of work holds every row it wrote: an entry's person, say, which
     every entry naming them waits for. Raised first, the part is no longer inside that wait.
-    Parts raised first and parts raised at the commit are never the same ones, so a unit of
-    work waiting for a part raised first holds none of the rows its holder may wait for.
+    The team's row is taken shared in the same statement, before the part, as every entry
+    takes it (store.tallies): a purge or a settings change, which take that row alone, are
+    waited for before the part is held, never while it is. Parts raised first and parts raised
+    at the commit are never the same ones, so a unit of work waiting for a part raised first
+    holds none of the rows its holder may wait for. Once per unit of work and team.
     """
     connection = session.connection()
+    raised: set[str] = connection.info.setdefault(_RAISED, set())
+    if team_id in raised:
+        return
     dialect = connection.dialect.name
-    connection.execute(
-        _raising(dialect, every=False), {"shard": _shard(dialect, first=True), "teams": [team_id]}
+    done = connection.execute(
+        _raising(dialect, every=False, first=True),
+        {"shard": _shard(dialect, first=True), "teams": [team_id]},
+        execution_options={"preserve_rowcount": True},  # an INSERT's count is kept on request
     )
-    connection.info.setdefault(_RAISED, set()).add(team_id)
+    if done.rowcount:  # a team without a row yet is raised at the commit, once it has one
+        raised.add(team_id)
 
 
 def raise_revisions(session: Session) -> None:
@@ -146,20 +155,23 @@ def _shard(dialect: str, *, first: bool = False) -> int:
 
 
 #: The statement raising the revisions, by dialect and whether for every team.
-_RAISING: dict[tuple[str, bool], Any] = {}
+_RAISING: dict[tuple[str, bool, bool], Any] = {}
 
 
-def _raising(dialect: str, *, every: bool) -> Any:
+def _raising(dialect: str, *, every: bool, first: bool = False) -> Any:
     """Add 1 to one part of each team's revision (a new part starts at 1): only teams that
     exist, so that a purged team gets no row back; in one order everywhere, so that two units
-    of work raising the same part never wait on each other's rows."""
-    statement = _RAISING.get((dialect, every))
+    of work raising the same part never wait on each other's rows. `first`: holding the
+    teams' rows shared (see raise_first)."""
+    statement = _RAISING.get((dialect, every, first))
     if statement is None:
         chosen = select(Team.team_id, bindparam("shard", type_=Integer), literal(1, BigInteger))
         if not every:
             chosen = chosen.where(Team.team_id.in_(bindparam("teams", expanding=True)))
+        if first:
+            chosen = chosen.with_for_update(read=True)  # SQLite has no row locks: nothing
         make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = _RAISING[(dialect, every)] = (
+        statement = _RAISING[(dialect, every, first)] = (
             make(TeamRevision)
             .from_select(
                 [TeamRevision.team_id, TeamRevision.shard, TeamRevision.revision],

@@ -4,6 +4,7 @@ and only its own; writes to what no Home reads raise none; nothing rolled back r
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -18,7 +19,8 @@ from slackapp.store.db import Database
 from slackapp.store.events import claim_event
 from slackapp.store.migrate import upgrade
 from slackapp.store.models import Base, Connection, Delivery, Member, Team, TeamRevision
-from slackapp.store.tallies import count_entry
+from slackapp.store.purge import purge_team
+from slackapp.store.tallies import count_entry, take_member_turn
 from tests.support.databases import patient_gates
 from tests.support.factories import add_connection, add_member, add_team
 
@@ -235,6 +237,85 @@ def test_a_revision_is_kept_in_parts_on_postgresql_and_rises_with_every_commit(
         assert len(later) > 1 and later <= set(range(half, 2 * half))
     else:
         assert parts_of(db, "T1") == parts_of(db, "T2") == {0}
+
+
+def test_an_entry_raising_first_raises_once_and_only_a_team_that_has_a_row(
+    db: Database, three: dict[str, int]
+) -> None:
+    # A unit of work logging several entries (the sandbox's sample history) raises once: a
+    # second part held for the rest of a long transaction could only be waited for.
+    with db.session_scope() as session:
+        for n in range(3):
+            log_as_the_app_does(session, team_id="T1", user_id=f"U{n}")
+    assert revisions(db)["T1"] == three["T1"] + 1
+    # A team whose row is not there yet is raised at the commit, once it has one.
+    with db.session_scope() as session:
+        revisions_module.raise_first(session, "T9")
+        add_team(session, team_id="T9")
+        add_connection(session, team_id="T9", user_id="U1")
+    assert revisions(db)["T9"] == 1
+
+
+def _waiting_for_a_lock(db: Database) -> bool:
+    with db.read_scope(take_turn=False) as session:
+        return bool(session.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+
+def test_an_entry_that_raised_first_and_a_purge_of_its_team_never_deadlock(
+    db: Database, three: dict[str, int]
+) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: nothing waits on a row")
+    # The entry takes its team's row shared with its part, so the purge, which takes the row
+    # alone for each batch, waits for the entry before it starts; had the entry held its part
+    # without the row, the purge would take the row, delete the team and then wait for the
+    # part, while the entry waited for the row to take its turn.
+    # Every part already there: raising one updates a row the purge then has to wait for.
+    with db.session_scope() as session:
+        session.execute(
+            insert(TeamRevision),
+            [
+                {"team_id": "T1", "shard": shard, "revision": 1}
+                for shard in range(revisions_module.SHARDS)
+                if shard not in parts_of(db, "T1")
+            ],
+        )
+    raised, go_on = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def entry() -> None:
+        try:
+            with db.session_scope() as session:
+                revisions_module.raise_first(session, "T1")
+                raised.set()
+                go_on.wait(10)
+                take_member_turn(session, team_id="T1", user_id="U1")
+        except BaseException as error:
+            failures.append(error)
+
+    def purge() -> None:
+        try:
+            purge_team(db, team_id="T1", batch=2)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=entry), threading.Thread(target=purge)]
+    threads[0].start()
+    assert raised.wait(10)
+    threads[1].start()
+    deadline = time.monotonic() + 10
+    while not _waiting_for_a_lock(db):  # the purge is waiting (for the entry)
+        assert time.monotonic() < deadline, "the purge never waited"
+        time.sleep(0.02)
+    go_on.set()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert "T1" not in revisions(db)
+    with db.read_scope() as session:
+        assert (
+            session.scalar(select(TeamRevision.shard).where(TeamRevision.team_id == "T1")) is None
+        )
 
 
 def test_the_migration_gives_every_existing_team_its_first_revision(database_url: str) -> None:
