@@ -89,8 +89,9 @@ class TeamRevision(Base):
 
     Kept apart from `teams`, whose row every entry holds shared while it is saved: raising a
     number there would make two entries of one team wait for each other. Kept in parts because
-    raising one locks it until the commit: with one number a team's entries committed one at a
-    time on PostgreSQL, each waiting out the one before's flush to disk.
+    raising one locks it until the commit, and an entry raises its part early in its
+    transaction (store.revisions): with one number, a team's entries would take turns for
+    the whole of theirs.
     """
 
     __tablename__ = "team_revisions"

@@ -10,9 +10,10 @@ transaction, so a reader sees the new revision exactly when it sees the change.
 
 A revision is kept in parts (`team_revisions.shard`) and read as their sum; each unit of work
 adds 1 to one part, picked at random on PostgreSQL. A raised part stays locked until the
-commit: with a single number, the entries of one team committed one after another, each
-waiting for the one before to reach the disk. The sum goes up with every commit, whichever
-part it raised, so a reader can never see the same sum before and after a change. Writes to the
+commit, and an entry raises its part early (`raise_first`): with a single number, the entries
+of one team would take turns for the whole of their transactions. The sum goes up with every
+commit, whichever part it raised, so a reader can never see the same sum before and after a
+change. Writes to the
 tables no Home reads (the delivery ledger, processed events, Slack's installations) raise none.
 
 Writes made outside `Database.session_scope` (a migration, a script) raise no revision; a
@@ -154,7 +155,7 @@ def _shard(dialect: str, *, first: bool = False) -> int:
     return random.randrange(half) + (0 if first else half)
 
 
-#: The statement raising the revisions, by dialect and whether for every team.
+#: The statement raising the revisions, by dialect, whether for every team and whether first.
 _RAISING: dict[tuple[str, bool, bool], Any] = {}
 
 

@@ -8,7 +8,7 @@ a team created later gets its row with its first write.
 The number lives apart from `teams`: every entry holds its team's row shared while it is saved,
 so raising a number there would make two entries of one team wait for each other. It is kept in
 parts (`shard`), the revision being their sum: each unit of work raises one part, which stays
-locked until it commits, so entries of one team commit together rather than one at a time.
+locked until it commits, so that entries of one team seldom wait for each other's.
 
 Revision ID: 0019
 Revises: 0018
