@@ -36,12 +36,7 @@ from slackapp.store.db import plain_rows
 from slackapp.store.followups import reply_rates_between, reply_rates_of
 from slackapp.store.leaderboard import boards_between
 from slackapp.store.models import NOTED, Connection
-from slackapp.store.relationships import (
-    first_time_people,
-    first_time_people_of,
-    relationships_deepened_of,
-    team_relationships_deepened,
-)
+from slackapp.store.relationships import digest_people_of
 from slackapp.store.stats import (
     daily_counts_of,
     member_streaks_of,
@@ -228,10 +223,13 @@ def build_digest(
             names=read.names[team_id],
             per_day=team_daily_counts(session, team_id=team_id, start=start, end=end),
             replies=reply_rates_between(session, team_id=team_id, start=start, end=end).overall,
-            first_time_people=first_time_people(session, team_id=team_id, start=start, end=end),
-            relationships_deepened=team_relationships_deepened(
-                session, team_id=team_id, start=_deepened_since(end), end=end
-            ),
+            people=digest_people_of(
+                session,
+                team_ids=[team_id],
+                first_start=start,
+                deepened_start=_deepened_since(end),
+                end=end,
+            )[team_id],
         ),
         team_id=team_id,
         kind=kind,
@@ -273,9 +271,12 @@ def build_digests(session: Session, wanted: Sequence[DigestWanted]) -> list[Dige
         notes = _recent_notes_of(session, team_ids=team_ids, start=start, end=end)
         per_day = daily_counts_of(session, team_ids=team_ids, start=start, end=end)
         replies = reply_rates_of(session, team_ids=team_ids, start=start, end=end)
-        first = first_time_people_of(session, team_ids=team_ids, start=start, end=end)
-        deepened = relationships_deepened_of(
-            session, team_ids=team_ids, start=_deepened_since(end), end=end
+        people = digest_people_of(
+            session,
+            team_ids=team_ids,
+            first_start=start,
+            deepened_start=_deepened_since(end),
+            end=end,
         )
         for index in indexes:
             team_id = wanted[index].team_id
@@ -286,8 +287,7 @@ def build_digests(session: Session, wanted: Sequence[DigestWanted]) -> list[Dige
                 names=boards.names[team_id],
                 per_day=per_day[team_id],
                 replies=replies[team_id].overall,
-                first_time_people=first[team_id],
-                relationships_deepened=deepened[team_id],
+                people=people[team_id],
             )
             digests[index] = _digest(
                 read, team_id=team_id, kind=kind, start=start, end=end, settings=settings[team_id]
@@ -314,8 +314,8 @@ class _Read:
     names: Mapping[str, str | None]
     per_day: dict[date, dict[Principle, int]]
     replies: ReplyRate
-    first_time_people: int
-    relationships_deepened: int
+    #: People new to the team in the period, and relationships deepened in the last 30 days.
+    people: tuple[int, int]
 
 
 def _digest(
@@ -363,6 +363,6 @@ def _digest(
         quiet_line=quiet_period_line(end) if board.team_total == 0 else None,
         next_tip=tip_for(next_day, principle=next_principle, salt=team_id),
         replies=read.replies,
-        first_time_people=read.first_time_people,
-        relationships_deepened=read.relationships_deepened,
+        first_time_people=read.people[0],
+        relationships_deepened=read.people[1],
     )

@@ -33,8 +33,9 @@ from slackapp.store import revisions
 from slackapp.store.db import plain_rows
 from slackapp.store.followups import drop_follow_up_of
 from slackapp.store.models import Connection, Member, MemberDay, Team
+from slackapp.store.named_dates import note_named, refresh_named_dates
 from slackapp.store.people import resolve_person
-from slackapp.store.tallies import count_entry, note_named, refresh_named_dates, take_member_turn
+from slackapp.store.tallies import count_entry, take_member_turn
 
 
 def _clean(text: str | None) -> str | None:

@@ -277,39 +277,35 @@ class Person(Base):
     merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The earliest local date of the entries naming this person row (None while none does),
-    # kept by store.tallies: who is new to the team in a week is a range on an index.
+    # kept by store.tallies.
     first_date: Mapped[date | None] = mapped_column(Date)
     # The local dates of the three latest entries naming this person row, newest first (two
-    # on one day give that day twice; None while fewer name them), kept by store.tallies: who
-    # was touched three times in a window that nobody has logged past is one range, on
-    # ix_people_team_touches (see store.relationships.team_relationships_deepened).
+    # on one day give that day twice; None while fewer name them), kept by store.tallies.
     touch_1: Mapped[date | None] = mapped_column(Date)
     touch_2: Mapped[date | None] = mapped_column(Date)
     touch_3: Mapped[date | None] = mapped_column(Date)
+    # The same four dates for the person as the team knows them: this row and every row merged
+    # into it (None on a row merged into another, whose dates count in its root's), kept by
+    # store.tallies. Who is new to the team in a week, and who was touched three times in a
+    # window that nobody has logged past, are then each one range on an index of its own.
+    group_first: Mapped[date | None] = mapped_column(Date)
+    group_touch_1: Mapped[date | None] = mapped_column(Date)
+    group_touch_2: Mapped[date | None] = mapped_column(Date)
+    group_touch_3: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("team_id", "platform", "handle_key"),
         Index("ix_people_team_handle", "team_id", "handle_key"),
         Index("ix_people_team_merged", "team_id", "merged_into", "id"),
-        Index("ix_people_team_first", "team_id", "first_date"),
-        Index("ix_people_team_touches", "team_id", "touch_3", "touch_1", "merged_into", "id"),
-        # Merged people by latest touch, with their other two: a digest's merged groups touched
-        # in the window, from the index alone (see store.relationships._MERGED_SINCE).
-        Index(
-            "ix_people_team_merged_touches",
-            "team_id",
-            "touch_1",
-            "merged_into",
-            "touch_2",
-            "touch_3",
-            sqlite_where=text("merged_into IS NOT NULL"),
-            postgresql_where=text("merged_into IS NOT NULL"),
-        ),
+        Index("ix_people_team_group_first", "team_id", "group_first"),
+        Index("ix_people_team_group_touches", "team_id", "group_touch_3", "group_touch_1"),
     )
 
 
 #: The columns of Person that keep its latest touches, newest first.
 KEPT_TOUCH_COLUMNS = ("touch_1", "touch_2", "touch_3")
+#: The same of the person as the team knows them (their row and every row merged into it).
+GROUP_TOUCH_COLUMNS = ("group_touch_1", "group_touch_2", "group_touch_3")
 #: MemberDay's column for each principle's count, in PRINCIPLE_ORDER (the principle's value).
 DAY_PRINCIPLE_COLUMNS = tuple(principle.value for principle in PRINCIPLE_ORDER)
 

@@ -36,6 +36,7 @@ from slackapp.domain.people import (
 from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store.db import plain_rows
 from slackapp.store.models import Connection, Person
+from slackapp.store.named_dates import refresh_groups
 
 #: How many people the "same person as…" menu offers (Slack allows 100 options).
 CANDIDATES = 50
@@ -325,6 +326,8 @@ def merge_people(session: Session, *, team_id: str, source_id: int, target_id: i
         .where(Person.team_id == team_id, Person.id.in_(moved))
         .values(merged_into=target.id)
     )
+    # The moved people's dates now count in the target's group.
+    refresh_groups(session, team_id=team_id, person_ids=[*moved, target.id])
     return Merge(source=_known(source), target=_known(target), moved=tuple(moved))
 
 
@@ -352,6 +355,8 @@ def unmerge_people(
             )
             .values(merged_into=source_id)
         )
+    # Two groups again: the source's (with whoever moved along with it) and the target's.
+    refresh_groups(session, team_id=team_id, person_ids=[source_id, *others, target])
     session.refresh(source)
     return _known(source)
 

@@ -8,37 +8,36 @@ People reached, for a team without merges, is counted by the database alone.
 
 from __future__ import annotations
 
-import functools
-import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     CompoundSelect,
     Date,
+    Integer,
     Select,
     and_,
     bindparam,
-    case,
     func,
+    literal_column,
     or_,
     select,
     true,
     union,
     union_all,
 )
-from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from slackapp.domain.relationships import RELATIONSHIP_TOUCHES
 from slackapp.domain.windows import Span
 from slackapp.store.db import plain_rows, unindexed
-from slackapp.store.models import KEPT_TOUCH_COLUMNS, Connection, Member, Person
+from slackapp.store.models import GROUP_TOUCH_COLUMNS, Connection, Member, Person
 
 __all__ = [
+    "digest_people_of",
     "first_time_people",
     "first_time_people_of",
     "member_names",
@@ -196,10 +195,10 @@ def team_relationships_deepened(
 ) -> int:
     """People the team touched `touches`+ times from `start` to `end` (the digest's line).
 
-    The same as relationships_deepened's team figure. For three touches, the people's kept
+    The same as relationships_deepened's team figure. For three touches, the groups' kept
     latest touches answer (see `relationships_deepened_of`); otherwise the database counts.
     """
-    if touches == len(KEPT_TOUCH_COLUMNS):
+    if touches == len(GROUP_TOUCH_COLUMNS):
         deepened = relationships_deepened_of(session, team_ids=[team_id], start=start, end=end)
         return deepened[team_id]
     merged = _merged(session, team_id=team_id)
@@ -232,155 +231,186 @@ def _counted_deepened(
     return sum(1 for n in by_root.values() if n >= touches)
 
 
-def _team(column: QueryableAttribute[str], *, teams: bool) -> ColumnElement[bool]:
-    """`column` is the one team's (`team_id`) or one of several teams' (`team_ids`)."""
-    if teams:
-        return column.in_(bindparam("team_ids", expanding=True))
-    return column == bindparam("team_id")
+def _teams(column: QueryableAttribute[str]) -> ColumnElement[bool]:
+    """`column` is one of the teams asked for (`team_ids`)."""
+    return column.in_(bindparam("team_ids", expanding=True))
 
 
-def _kept_in_window() -> Select[*tuple[Any, ...]]:
-    """Per team, how many people not merged into anyone (roots of merges included) have
-    their third latest touch on or after `start` and their latest on or before `end`."""
+def _kind(n: int) -> ColumnElement[int]:
+    """Which part of a union a row comes from: a number written into the statement."""
+    return literal_column(str(n), Integer)
+
+
+#: The parts of the people lines' union.
+_FIRST, _DEEPENED, _LATER = 0, 1, 2
+
+
+def _first_time_part(start: str) -> Select[*tuple[Any, ...]]:
+    """Per team, the people (as merged) whose group's first day is from `start` to `end`:
+    one range on ix_people_team_group_first."""
     return (
-        select(Person.team_id, func.count().label("n"))
+        select(_kind(_FIRST), Person.team_id, func.count())
         .where(
-            _team(Person.team_id, teams=True),
-            Person.touch_3 >= bindparam("start"),
-            Person.touch_1 <= bindparam("end"),
-            Person.merged_into.is_(None),
+            _teams(Person.team_id),
+            Person.group_first.between(bindparam(start, type_=Date), bindparam("end")),
         )
         .group_by(Person.team_id)
     )
 
 
+def _deepened_part(start: str) -> Select[*tuple[Any, ...]]:
+    """Per team, the people (as merged) whose group's third latest touch is on or after `start`
+    and its latest on or before `end`: one range on ix_people_team_group_touches."""
+    return (
+        select(_kind(_DEEPENED), Person.team_id, func.count())
+        .where(
+            _teams(Person.team_id),
+            Person.group_touch_3 >= bindparam(start, type_=Date),
+            Person.group_touch_1 <= bindparam("end"),
+        )
+        .group_by(Person.team_id)
+    )
+
+
+#: Per team, whether anyone was touched after `end`: the entries past it, on
+#: ix_connections_team_day_person (a digest's window ends today, so seldom any).
+_LATER_PART = (
+    select(_kind(_LATER), Connection.team_id, func.count())
+    .where(
+        _teams(Connection.team_id),
+        Connection.local_date > bindparam("end"),
+        unindexed(Connection.person_id).is_not(None),
+    )
+    .group_by(Connection.team_id)
+)
+_FIRST_TIME = _first_time_part("start")
+_PEOPLE_LINES = union_all(
+    _first_time_part("first_start"), _deepened_part("deepened_start"), _LATER_PART
+)
+_DEEPENED_LINE = union_all(_deepened_part("start"), _LATER_PART)
+
+
 #: Who was touched after the window ended: the entries past it, on ix_connections_team_day_person.
 #: Not DISTINCT, nor on an indexed person: either has SQLite walk every entry of the team.
 _TOUCHED_AFTER = select(Connection.team_id, Connection.person_id).where(
-    _team(Connection.team_id, teams=True),
+    _teams(Connection.team_id),
     Connection.local_date > bindparam("end"),
     unindexed(Connection.person_id).is_not(None),
 )
+#: Whom some people are merged into (or they themselves, merged into nobody).
+_ROOTS_OF = select(func.coalesce(Person.merged_into, Person.id)).where(
+    Person.team_id == bindparam("team_id"), Person.id.in_(bindparam("people", expanding=True))
+)
+#: The people of some groups (as (person, root)), by their roots.
+_GROUPS_OF = select(Person.id, func.coalesce(Person.merged_into, Person.id)).where(
+    Person.team_id == bindparam("team_id"),
+    or_(
+        Person.id.in_(bindparam("roots", expanding=True)),
+        Person.merged_into.in_(bindparam("roots", expanding=True)),
+    ),
+)
 
 
-def _kept_since(person: type[Person]) -> ColumnElement[int]:
-    """How many of `person`'s kept latest touches fall on or after `start` (0 to 3)."""
-    since: BindParameter[date] = bindparam("start", type_=Date)
-    counted = [
-        case((getattr(person, column) >= since, 1), else_=0) for column in KEPT_TOUCH_COLUMNS
-    ]
-    return functools.reduce(operator.add, counted)
+def _deepened_after(
+    session: Session, *, team_ids: Sequence[str], start: date, end: date
+) -> dict[str, int]:
+    """For teams with someone touched after `end`: their groups touched three times from
+    `start` to `end`, from their people's entries (ix_connections_person_recent). The
+    groups of nobody touched since are counted by _deepened_part (their latest touch is
+    on or before `end`); these are the others."""
+    later: dict[str, set[int]] = {team_id: set() for team_id in team_ids}
+    window = {"team_ids": list(team_ids), "end": end}
+    for team_id, person in plain_rows(session, _TOUCHED_AFTER, window):
+        if person is not None:
+            later[team_id].add(int(person))
+    deepened = dict.fromkeys(team_ids, 0)
+    for team_id, touched in later.items():
+        people_after = sorted(touched)
+        roots: set[int] = set()
+        for offset in range(0, len(people_after), _CHUNK):
+            found = plain_rows(
+                session,
+                _ROOTS_OF,
+                {"team_id": team_id, "people": people_after[offset : offset + _CHUNK]},
+            )
+            roots.update(int(root) for (root,) in found)
+        ordered = sorted(roots)
+        for offset in range(0, len(ordered), _CHUNK):
+            chunk = ordered[offset : offset + _CHUNK]
+            root_of = {
+                int(person): int(root)
+                for person, root in plain_rows(
+                    session, _GROUPS_OF, {"team_id": team_id, "roots": chunk}
+                )
+            }
+            people = sorted(root_of)
+            by_root: Counter[int] = Counter()
+            for part in range(0, len(people), _CHUNK):
+                rows = plain_rows(
+                    session,
+                    select(Connection.person_id, func.count())
+                    .where(
+                        Connection.team_id == team_id,
+                        Connection.person_id.in_(people[part : part + _CHUNK]),
+                        unindexed(Connection.local_date).between(start, end),
+                    )
+                    .group_by(Connection.person_id),
+                )
+                for person, n in rows:
+                    if person is not None:
+                        by_root[root_of[person]] += int(n)
+            deepened[team_id] += sum(1 for n in by_root.values() if n >= len(GROUP_TOUCH_COLUMNS))
+    return deepened
 
 
-def _merged_since() -> Select[*tuple[Any, ...]]:
-    root = aliased(Person, name="root")
-    return (
-        select(
-            Person.team_id,
-            Person.id,
-            Person.merged_into,
-            _kept_since(Person).label("own"),
-            _kept_since(root).label("roots"),
-            # Whether _KEPT_IN_WINDOW counts the root on its own.
-            case(
-                (and_(root.touch_3 >= bindparam("start"), root.touch_1 <= bindparam("end")), 1),
-                else_=0,
-            ).label("root_alone"),
-        )
-        .join(root, root.id == Person.merged_into)
-        .where(
-            _team(Person.team_id, teams=True),
-            Person.merged_into.is_not(None),
-            Person.touch_1 >= bindparam("start"),
-        )
-    )
+def _lines(
+    session: Session,
+    statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]],
+    window: Mapping[str, object],
+) -> dict[int, dict[str, int]]:
+    found: dict[int, dict[str, int]] = {_FIRST: {}, _DEEPENED: {}, _LATER: {}}
+    for kind, team_id, n in plain_rows(session, statement, window):
+        found[int(kind)][team_id] = int(n or 0)
+    return found
 
 
-#: How many people not merged into anyone have their last three touches in the window, per
-#: team, from ix_people_team_touches alone (the roots of merges among them are counted with
-#: their groups instead: see _deepened_counted).
-_KEPT_IN_WINDOW = _kept_in_window()
-#: Those merged into someone and touched since `start` (one range on the partial index
-#: ix_people_team_merged_touches, which holds their kept touches), each with whom and how many
-#: of both one's and the root's kept dates are since `start` (the root by its key), counted by
-#: the database: no dates come back to be parsed.
-_MERGED_SINCE = _merged_since()
-
-
-def _deepened_counted() -> Select[*tuple[Any, ...]]:
-    """Per team, _deepened_from's count where nobody was touched after the window: each
-    merged group's kept touches added up by the database, so one row comes back a team.
-
-    A group counts when its people's kept touches in the window, with its root's, reach three;
-    a root _KEPT_IN_WINDOW counted on its own is taken off (its group counts it instead).
-    """
-    merged = _MERGED_SINCE.subquery("merged")
-    groups = (
-        select(
-            merged.c.team_id,
-            (func.sum(merged.c.own) + func.max(merged.c.roots)).label("kept"),
-            func.max(merged.c.root_alone).label("root_alone"),
-        )
-        .group_by(merged.c.team_id, merged.c.merged_into)
-        .subquery("groups")
-    )
-    deepened = case((groups.c.kept >= len(KEPT_TOUCH_COLUMNS), 1), else_=0)
-    parts = union_all(
-        _KEPT_IN_WINDOW, select(groups.c.team_id, (deepened - groups.c.root_alone).label("n"))
-    ).subquery("parts")
-    return select(parts.c.team_id, func.sum(parts.c.n)).group_by(parts.c.team_id)
-
-
-_DEEPENED_COUNTED = _deepened_counted()
-
-
-def _deepened_from(
+def digest_people_of(
     session: Session,
     *,
-    team_id: str,
+    team_ids: Sequence[str],
+    first_start: date,
+    deepened_start: date,
+    end: date,
+) -> dict[str, tuple[int, int]]:
+    """The digest's two people lines for several teams, in one statement (and a few more for a
+    team with someone touched after `end`): people first touched from `first_start` to `end`
+    (first_time_people_of), and people touched three times from `deepened_start` to `end`
+    (relationships_deepened_of)."""
+    window = {
+        "team_ids": list(team_ids),
+        "first_start": first_start,
+        "deepened_start": deepened_start,
+        "end": end,
+    }
+    found = _lines(session, _PEOPLE_LINES, window)
+    deepened = _with_later(session, found, team_ids=team_ids, start=deepened_start, end=end)
+    return {team_id: (found[_FIRST].get(team_id, 0), deepened[team_id]) for team_id in team_ids}
+
+
+def _with_later(
+    session: Session,
+    found: dict[int, dict[str, int]],
+    *,
+    team_ids: Sequence[str],
     start: date,
     end: date,
-    touches: int,
-    later: set[int],
-    merged: Iterable[Sequence[Any]],
-    kept_in_window: int,
-) -> int:
-    """The count from who was touched after the window, the merged people touched since it
-    began (_MERGED_SINCE's rows, less the team) and _KEPT_IN_WINDOW's count."""
-    root_of: dict[int, int] = {}
-    kept: dict[int, int] = {}
-    # The roots of those groups that _KEPT_IN_WINDOW counts: they are counted with their
-    # group instead.
-    counted_alone: set[int] = set()
-    for person_id, into, own, roots, root_alone in merged:
-        root_of[person_id] = into
-        kept[person_id] = own
-        kept[into] = roots
-        if root_alone:
-            counted_alone.add(into)
-    in_window = {person_id: n for person_id, n in kept.items() if person_id not in later}
-    wanted = sorted(later)
-    for offset in range(0, len(wanted), _CHUNK):
-        # Each one's own entries (ix_connections_person_recent), their dates read from it.
-        rows = plain_rows(
-            session,
-            select(Connection.person_id, func.count())
-            .where(
-                Connection.team_id == team_id,
-                Connection.person_id.in_(wanted[offset : offset + _CHUNK]),
-                unindexed(Connection.local_date).between(start, end),
-            )
-            .group_by(Connection.person_id),
-        )
-        for found, n in rows:
-            if found is not None:
-                in_window[found] = int(n)
-    # Never below zero: every root in counted_alone is one _KEPT_IN_WINDOW counted.
-    alone = kept_in_window - len(counted_alone)
-    by_root: Counter[int] = Counter()
-    for person_id, n in in_window.items():
-        by_root[root_of.get(person_id, person_id)] += n
-    return alone + sum(1 for n in by_root.values() if n >= touches)
+) -> dict[str, int]:
+    deepened = {team_id: found[_DEEPENED].get(team_id, 0) for team_id in team_ids}
+    later = [team_id for team_id in team_ids if found[_LATER].get(team_id)]
+    if later:
+        for team_id, n in _deepened_after(session, team_ids=later, start=start, end=end).items():
+            deepened[team_id] += n
+    return deepened
 
 
 def relationships_deepened_of(
@@ -388,105 +418,31 @@ def relationships_deepened_of(
 ) -> dict[str, int]:
     """team_relationships_deepened (three touches) for several teams over the same dates.
 
-    Someone nobody has touched since `end` was touched three times in the window exactly when
-    their third latest touch is in it: a count on ix_people_team_touches. People in a merge
-    count together as whom they were merged into: each one's touches in the window, up to
-    three, are those of their latest three that fall in it, so only the groups with someone
-    touched in the window are added up (and their roots taken off the count). For the teams
-    with nobody touched since `end` (a digest's window ends today), the database does all that
-    and answers a number a team; for the others, the few people touched since are counted from
-    their entries and the groups added up here.
+    A person (as merged) nobody has touched since `end` was touched three times from `start`
+    to `end` exactly when their group's third latest touch is on or after `start`: a count
+    on ix_people_team_group_touches. Those touched since are counted from their entries.
     """
     window = {"team_ids": list(team_ids), "start": start, "end": end}
-    later: dict[str, set[int]] = {team_id: set() for team_id in team_ids}
-    for team_id, person in plain_rows(session, _TOUCHED_AFTER, window):
-        if person is not None:
-            later[team_id].add(person)
-    deepened = dict.fromkeys(team_ids, 0)
-    counted = [team_id for team_id in team_ids if not later[team_id]]
-    if counted:
-        for team_id, n in plain_rows(session, _DEEPENED_COUNTED, {**window, "team_ids": counted}):
-            deepened[team_id] = int(n or 0)
-    touched = [team_id for team_id in team_ids if later[team_id]]
-    if not touched:
-        return deepened
-    window = {**window, "team_ids": touched}
-    merged: dict[str, list[Sequence[Any]]] = {team_id: [] for team_id in touched}
-    for team_id, *row in plain_rows(session, _MERGED_SINCE, window):
-        merged[team_id].append(row)
-    alone = dict.fromkeys(touched, 0)
-    for team_id, n in plain_rows(session, _KEPT_IN_WINDOW, window):
-        alone[team_id] = int(n or 0)
-    for team_id in touched:
-        deepened[team_id] = _deepened_from(
-            session,
-            team_id=team_id,
-            start=start,
-            end=end,
-            touches=len(KEPT_TOUCH_COLUMNS),
-            later=later[team_id],
-            merged=merged[team_id],
-            kept_in_window=alone[team_id],
-        )
-    return deepened
-
-
-def _first_time_statement(*, teams: bool = False) -> Select[*tuple[Any, ...]]:
-    found = aliased(Person, name="found")
-    root = func.coalesce(found.merged_into, found.id)
-    earlier = (
-        # The root itself, by its key.
-        select(Person.id).where(
-            Person.id == root, unindexed(Person.first_date) < bindparam("start")
-        ),
-        # Whoever was merged into it (ix_people_team_merged).
-        select(Person.id).where(
-            Person.team_id == (found.team_id if teams else bindparam("team_id")),
-            Person.merged_into == root,
-            unindexed(Person.first_date) < bindparam("start"),
-        ),
-    )
-    where = (
-        _team(found.team_id, teams=teams),
-        found.first_date.between(bindparam("start"), bindparam("end")),
-        *(~before.exists() for before in earlier),
-    )
-    if teams:
-        return (
-            select(found.team_id, func.count(root.distinct())).where(*where).group_by(found.team_id)
-        )
-    return select(func.count(root.distinct())).where(*where)
-
-
-#: Who was first touched in the window, as whom they were merged into, unless someone of their
-#: group was touched before it: one range on ix_people_team_first, each found person's group
-#: looked up by key and on ix_people_team_merged. `first_date` is not looked up through an
-#: index there, or SQLite walks every person of the team touched before the window.
-_FIRST_TIME = _first_time_statement()
+    found = _lines(session, _DEEPENED_LINE, window)
+    return _with_later(session, found, team_ids=team_ids, start=start, end=end)
 
 
 def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
     """People the team touched from `start` to `end` and never before `start`.
 
-    Each person keeps their first day (`people.first_date`, kept as entries change); a merged
-    group's first day is the earliest of its people's. One statement, counted by the database.
+    A merged group is one person, whose first day is the earliest of its rows' (kept on its
+    root, `people.group_first`): one range on ix_people_team_group_first.
     """
-    window = {"team_id": team_id, "start": start, "end": end}
-    return int(plain_rows(session, _FIRST_TIME, window).scalar() or 0)
-
-
-_FIRST_TIME_OF = _first_time_statement(teams=True)
+    return first_time_people_of(session, team_ids=[team_id], start=start, end=end)[team_id]
 
 
 def first_time_people_of(
     session: Session, *, team_ids: Sequence[str], start: date, end: date
 ) -> dict[str, int]:
     """first_time_people for several teams over the same dates, in one statement."""
-    counts = dict.fromkeys(team_ids, 0)
     window = {"team_ids": list(team_ids), "start": start, "end": end}
-    for team_id, n in plain_rows(session, _FIRST_TIME_OF, window):
-        counts[team_id] = int(n or 0)
-    return counts
+    counted = _lines(session, _FIRST_TIME, window)[_FIRST]
+    return {team_id: counted.get(team_id, 0) for team_id in team_ids}
 
 
 def member_names(

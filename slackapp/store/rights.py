@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select,
 from sqlalchemy.orm import Session, aliased
 
 from slackapp.store.models import Base, Connection, Delivery, Person, Team
-from slackapp.store.tallies import hold_team, refresh_named_dates
+from slackapp.store.named_dates import refresh_named_dates
+from slackapp.store.tallies import hold_team
 
 __all__ = ["MemberRows", "count_member_rows", "forget_member", "member_tables"]
 

@@ -16,19 +16,15 @@ team's next entry works the runs out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import (
-    Date,
     FromClause,
     Insert,
-    ScalarSelect,
     Select,
     Table,
     Update,
-    and_,
     bindparam,
     case,
     delete,
@@ -42,22 +38,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from slackapp.domain.streaks import goal_runs, run_continues
 from slackapp.domain.team_settings import work_days_from_mask
-from slackapp.store.db import month_start, unindexed
+from slackapp.store.db import month_start
 from slackapp.store.models import (
     DAY_PRINCIPLE_COLUMNS,
-    KEPT_TOUCH_COLUMNS,
     MEMBER_DAY_PRINCIPLES,
     Connection,
     MemberDay,
     MemberMonth,
     MemberTotal,
-    Person,
     Team,
 )
+from slackapp.store.named_dates import named_date_mismatches, rebuild_named_dates
 
 _Counted = type[MemberDay] | type[MemberMonth] | type[MemberTotal]
 #: Each table's key columns, in the order its upsert binds them.
@@ -67,8 +61,6 @@ _KEYS: dict[_Counted, tuple[str, ...]] = {
     MemberTotal: ("team_id", "user_id", "principle"),
 }
 _UPSERTS: dict[tuple[str, _Counted], Insert] = {}
-#: People per statement when their first days are worked out again.
-_CHUNK = 500
 
 
 def _upsert_statement(dialect: str, table: _Counted) -> Insert:
@@ -157,49 +149,12 @@ def count_entry(
 
 
 # --------------------------------------------------------------------------------------------
-# People's first and latest days
+# Turns
 # --------------------------------------------------------------------------------------------
 
-
-_PEOPLE_TABLE = cast(Table, Person.__table__)
 _DAYS_TABLE = cast(Table, MemberDay.__table__)
-_PEOPLE = _PEOPLE_TABLE.c
 _DAYS = _DAYS_TABLE.c
-#: The dates a person row keeps of the entries naming it: the earliest, then the latest three
-#: (newest first; two entries on one day give that day twice).
-_NAMED_DATES = ("first_date", *KEPT_TOUCH_COLUMNS)
 
-
-def _note_named_statement() -> Update:
-    """One entry more on `b_day`: the day goes in its place among the kept dates (SET reads
-    the row as it was, in SQLite and PostgreSQL alike; an empty date is before any other)."""
-    day = bindparam("b_day", type_=Date())
-    first, newest, second, third = (_PEOPLE[name] for name in _NAMED_DATES)
-    tops = or_(newest.is_(None), day >= newest)
-    seconds = or_(second.is_(None), day >= second)
-    return (
-        update(_PEOPLE_TABLE)
-        # The team as well as the id: a write that names its team raises only that team's
-        # revision (store.revisions).
-        .where(_PEOPLE.id == bindparam("b_person"), _PEOPLE.team_id == bindparam("b_team"))
-        .values(
-            {
-                first: case((or_(first.is_(None), day < first), day), else_=first),
-                newest: case((tops, day), else_=newest),
-                second: case((tops, newest), (seconds, day), else_=second),
-                third: case(
-                    (or_(tops, seconds), second),
-                    (or_(third.is_(None), day > third), day),
-                    else_=third,
-                ),
-            }
-        )
-    )
-
-
-#: Statements run inside every entry's write (so inside SQLite's one-writer turn): built once,
-#: run as Core on the session's connection, without the ORM's statement work.
-_NOTE_NAMED = _note_named_statement()
 # PostgreSQL runs writers side by side, so every entry holds its team's row shared (FOR SHARE)
 # and its member's advisory lock to the end of its transaction, taken before it touches any of
 # the member's rows: a settings change (which updates the team's row) and a whole team's runs
@@ -265,88 +220,10 @@ def take_member_turn(session: Session, *, team_id: str, user_id: str) -> None:
         connection.execute(_MEMBER_TURN, {"b_member": _member_key(team_id, user_id)})
 
 
-def note_named(session: Session, *, team_id: str, person_id: int, day: date) -> None:
-    """An entry naming the person on `day` was saved: it may be their first day, and it is
-    among their latest three unless three are later."""
-    # Always the UPDATE, never what this session loaded earlier: on PostgreSQL it waits for
-    # another writer of the person's row and then works on the newest version of it.
-    session.connection().execute(
-        _NOTE_NAMED, {"b_person": person_id, "b_team": team_id, "b_day": day}
-    )
-    person = session.identity_map.get(identity_key(Person, person_id))
-    if person is not None:
-        session.expire(person, list(_NAMED_DATES))
-
-
-def _earliest_named() -> ScalarSelect[date]:
-    # The date kept off the index: else SQLite answers min() by walking the team's days in
-    # order until one names the person, instead of looking at the person's few entries.
-    return (
-        select(func.min(unindexed(Connection.local_date)))
-        .where(Connection.team_id == Person.team_id, Connection.person_id == Person.id)
-        .scalar_subquery()
-    )
-
-
-def _latest_named(place: int) -> ScalarSelect[date]:
-    """The date of the person's `place`-th latest entry (0: the latest), from their entries."""
-    # Ordered off the index for the same reason as _earliest_named.
-    return (
-        select(Connection.local_date)
-        .where(Connection.team_id == Person.team_id, Connection.person_id == Person.id)
-        .order_by(unindexed(Connection.local_date).desc())
-        .limit(1)
-        .offset(place)
-        .scalar_subquery()
-    )
-
-
-def _named_dates() -> dict[str, ScalarSelect[date]]:
-    """Every kept date of a person, worked out from their entries (for UPDATE ... SET)."""
-    return {
-        "first_date": _earliest_named(),
-        **{column: _latest_named(n) for n, column in enumerate(KEPT_TOUCH_COLUMNS)},
-    }
-
-
 def hold_team(session: Session, *, team_id: str) -> None:
     """Hold the team's row until the end of the transaction (PostgreSQL), as a settings change
     does: entries of the team under way finish first, and new ones wait."""
     session.execute(select(Team.team_id).where(Team.team_id == team_id).with_for_update())
-
-
-def refresh_named_dates(
-    session: Session, *, team_id: str, person_ids: Iterable[int | None]
-) -> None:
-    """Work these people's first and latest days out again from their entries, after entries
-    naming them went or moved (a look at ix_connections_person_recent each)."""
-    wanted = sorted({person for person in person_ids if person is not None})
-    if not wanted:
-        return
-    session.flush()
-    for offset in range(0, len(wanted), _CHUNK):
-        chunk = wanted[offset : offset + _CHUNK]
-        # The rows first, in id order (PostgreSQL; SQLite has one writer anyway): an UPDATE that
-        # waited for another writer's lock would check the row again but not its subqueries,
-        # and so miss the entries that writer committed (an entry logged during an undo kept the
-        # undone day as the person's latest). The UPDATE after the wait reads them all.
-        session.execute(
-            select(Person.id)
-            .where(Person.team_id == team_id, Person.id.in_(chunk))
-            .order_by(Person.id)
-            .with_for_update()
-        )
-        session.execute(
-            update(Person)
-            .where(Person.team_id == team_id, Person.id.in_(chunk))
-            .values(_named_dates())
-            .execution_options(synchronize_session=False)
-        )
-    for person_id in wanted:
-        # What this session remembers of them is out of date now (see note_named).
-        person = session.identity_map.get(identity_key(Person, person_id))
-        if person is not None:
-            session.expire(person, list(_NAMED_DATES))
 
 
 # --------------------------------------------------------------------------------------------
@@ -580,10 +457,7 @@ def rebuild(session: Session, *, team_id: str | None = None) -> None:
             ["team_id", "user_id", "month", "principle", "count"], per_month
         )
     )
-    people = update(Person).values(_named_dates())
-    if team_id is not None:
-        people = people.where(Person.team_id == team_id)
-    session.execute(people.execution_options(synchronize_session=False))
+    rebuild_named_dates(session, team_id=team_id)
     teams = (
         select(Team.team_id)
         if team_id is None
@@ -621,7 +495,7 @@ def mismatches(session: Session) -> list[str]:
             found.append(f"{label} differ at {differ}")
     found.extend(_day_mismatches(session))
     found.extend(_run_mismatches(session))
-    found.extend(_named_date_mismatches(session))
+    found.extend(named_date_mismatches(session))
     return found
 
 
@@ -648,27 +522,6 @@ def _day_mismatches(session: Session) -> list[str]:
         return []
     differ = sorted(set(counted.items()) ^ set(kept.items()))[:5]
     return [f"member days differ at {differ}"]
-
-
-def _named_date_mismatches(session: Session) -> list[str]:
-    """People whose kept first or latest days are not those of the entries naming them."""
-    found: list[str] = []
-    for column, expected in _named_dates().items():
-        kept = getattr(Person, column)
-        wrong = session.execute(
-            select(Person.id, kept, expected)
-            .where(
-                or_(
-                    and_(kept.is_(None), expected.is_not(None)),
-                    and_(kept.is_not(None), expected.is_(None)),
-                    kept != expected,
-                )
-            )
-            .limit(5)
-        ).all()
-        if wrong:
-            found.append(f"{column} of people differs at {[tuple(row) for row in wrong]}")
-    return found
 
 
 def _run_mismatches(session: Session) -> list[str]:

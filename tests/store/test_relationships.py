@@ -17,6 +17,7 @@ from slackapp.store.db import Database
 from slackapp.store.models import Connection, Person
 from slackapp.store.people import merge_people, resolve_person
 from slackapp.store.relationships import (
+    digest_people_of,
     first_time_people,
     people_reached,
     relationships_deepened,
@@ -76,12 +77,12 @@ def test_a_merged_person_counts_once_everywhere(db: Database) -> None:
         )
 
 
-def test_the_deepened_line_reads_people_off_their_indexes_on_sqlite(
+def test_the_digest_people_lines_read_people_off_their_indexes_on_sqlite(
     db: Database, captured_sql: list[tuple[str, Any]]
 ) -> None:
-    # Nobody touched after the window: one statement counts it all, people in no merge off
-    # ix_people_team_touches and merged people off ix_people_team_merged_touches, never the
-    # table (a merged person's touches were read row by row).
+    # Nobody touched after the window: one statement answers both lines, each a range on an
+    # index of the groups' dates, never the table (a merged group's rows were looked up one
+    # by one, person by person found).
     if db.backend != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     with db.session_scope() as session:
@@ -89,20 +90,26 @@ def test_the_deepened_line_reads_people_off_their_indexes_on_sqlite(
         on_x = touch(session, "@jane", Platform.TWITTER, date(2026, 3, 2))
         on_linkedin = touch(session, "jane-doe", Platform.LINKEDIN, date(2026, 3, 3))
         touch(session, "jane-doe", Platform.LINKEDIN, date(2026, 3, 4))
+        touch(session, "@sam", Platform.TWITTER, date(2026, 3, 4))
         merge_people(session, team_id="T1", source_id=on_linkedin, target_id=on_x)
     captured_sql.clear()
     with db.read_scope() as session:
-        deepened = team_relationships_deepened(
-            session, team_id="T1", start=date(2026, 3, 2), end=date(2026, 3, 8)
+        lines = digest_people_of(
+            session,
+            team_ids=["T1"],
+            first_start=date(2026, 3, 2),
+            deepened_start=date(2026, 2, 7),
+            end=date(2026, 3, 8),
         )
-    assert deepened == 1
-    ((sql, params),) = [(sql, p) for sql, p in captured_sql if "merged_into IS NOT NULL" in sql]
+    assert lines == {"T1": (2, 1)}
+    ((sql, params),) = [(sql, p) for sql, p in captured_sql if "people" in sql]
+    assert [sql for sql, _ in captured_sql if sql.startswith("SELECT")] == [sql], captured_sql
     with db.engine.connect() as connection:
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
     steps = [str(row[-1]) for row in plan if str(row[-1]).startswith("SEARCH people ")]
     assert len(steps) == 2, plan
-    assert "COVERING INDEX ix_people_team_touches" in steps[0], plan
-    assert "COVERING INDEX ix_people_team_merged_touches" in steps[1], plan
+    assert "COVERING INDEX ix_people_team_group_first" in steps[0], plan
+    assert "COVERING INDEX ix_people_team_group_touches" in steps[1], plan
 
 
 def _roots(session: Session) -> dict[int, int]:

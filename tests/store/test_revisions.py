@@ -21,7 +21,7 @@ from slackapp.store.migrate import upgrade
 from slackapp.store.models import Base, Connection, Delivery, Member, Team, TeamRevision
 from slackapp.store.purge import purge_team
 from slackapp.store.tallies import count_entry, take_member_turn
-from tests.support.databases import patient_gates
+from tests.support.databases import patient_gates, waiting_for_a_lock
 from tests.support.factories import add_connection, add_member, add_team
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -256,16 +256,6 @@ def test_an_entry_raising_first_raises_once_and_only_a_team_that_has_a_row(
     assert revisions(db)["T9"] == 1
 
 
-def _waiting_for_a_lock(db: Database) -> bool:
-    with db.read_scope(take_turn=False) as session:
-        # This worker's database alone: other workers' tests wait on locks of their own.
-        waiting = text(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(session.scalar(waiting))
-
-
 def test_an_entry_that_raised_first_and_a_purge_of_its_team_never_deadlock(
     db: Database, three: dict[str, int]
 ) -> None:
@@ -309,7 +299,7 @@ def test_an_entry_that_raised_first_and_a_purge_of_its_team_never_deadlock(
     assert raised.wait(10)
     threads[1].start()
     deadline = time.monotonic() + 10
-    while not _waiting_for_a_lock(db):  # the purge is waiting (for the entry)
+    while not waiting_for_a_lock(db):  # the purge is waiting (for the entry)
         assert time.monotonic() < deadline, "the purge never waited"
         time.sleep(0.02)
     go_on.set()

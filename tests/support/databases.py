@@ -279,3 +279,14 @@ def patient_gates(db: Database, wait: float = PATIENT_WAIT_S) -> Iterator[None]:
     finally:
         for gate, was in zip(gates, before, strict=True):
             gate.wait = was
+
+
+def waiting_for_a_lock(db: Database) -> bool:
+    """Whether a session of `db` (PostgreSQL) is waiting for a lock another one holds."""
+    with db.read_scope(take_turn=False) as session:
+        # This worker's database alone: other workers' tests wait on locks of their own.
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(session.scalar(waiting))

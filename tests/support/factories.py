@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.models import Connection, Member, Team
-from slackapp.store.tallies import count_entry, note_named
+from slackapp.store.named_dates import note_named
+from slackapp.store.tallies import count_entry
 
 #: A Friday, used when a test does not care which day something happened.
 DEFAULT_DAY = date(2026, 11, 27)
