@@ -33,15 +33,12 @@ from slackapp.domain.team_settings import DigestMode, TeamSettings
 from slackapp.domain.tips import principle_of_the_day, quiet_period_line, tip_for
 from slackapp.domain.vocabulary import Principle
 from slackapp.store.db import plain_rows
-from slackapp.store.followups import reply_rates_between, reply_rates_of
-from slackapp.store.leaderboard import boards_between
+from slackapp.store.digests import DigestCounts, digest_counts_of
+from slackapp.store.followups import reply_rates_of
+from slackapp.store.leaderboard import boards_from
 from slackapp.store.models import NOTED, Connection
-from slackapp.store.relationships import digest_people_of
 from slackapp.store.stats import (
-    daily_counts_of,
     member_streaks_of,
-    team_daily_counts,
-    team_member_streaks,
 )
 from slackapp.store.team_settings import get_settings
 
@@ -198,45 +195,8 @@ def build_digest(
     team's `settings` (read here unless given)."""
     if settings is None:
         settings = get_settings(session, team_id=team_id)
-    start, end = digest_period(kind, day=day)
-    # Every member's name, once, with the board: its rows, streak holders and note writers
-    # take theirs.
-    read = boards_between(
-        session,
-        period=_period(kind, start, end),
-        limit=TOP_COUNT,
-        teams={team_id: (settings.daily_goal, settings.work_days)},
-    )
-    streak_rows = team_member_streaks(
-        session,
-        team_id=team_id,
-        today=end,
-        daily_goal=settings.daily_goal,
-        work_days=settings.work_days,
-        limit=STREAK_COUNT,
-    )
-    return _digest(
-        _Read(
-            board=read.boards[team_id],
-            streaks=streak_rows,
-            notes=_recent_notes_of(session, team_ids=[team_id], start=start, end=end)[team_id],
-            names=read.names[team_id],
-            per_day=team_daily_counts(session, team_id=team_id, start=start, end=end),
-            replies=reply_rates_between(session, team_id=team_id, start=start, end=end).overall,
-            people=digest_people_of(
-                session,
-                team_ids=[team_id],
-                first_start=start,
-                deepened_start=_deepened_since(end),
-                end=end,
-            )[team_id],
-        ),
-        team_id=team_id,
-        kind=kind,
-        start=start,
-        end=end,
-        settings=settings,
-    )
+    (digest,) = build_digests(session, [DigestWanted(team_id, kind, day, settings)])
+    return digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,30 +224,29 @@ def build_digests(session: Session, wanted: Sequence[DigestWanted]) -> list[Dige
         settings = {wanted[i].team_id: wanted[i].settings for i in indexes}
         team_ids = list(settings)
         teams = {team_id: (s.daily_goal, s.work_days) for team_id, s in settings.items()}
-        boards = boards_between(
-            session, period=_period(kind, start, end), limit=TOP_COUNT, teams=teams
+        # Every member's name, once, with the board: its rows, streak holders and note
+        # writers take theirs.
+        counts = digest_counts_of(
+            session, team_ids=team_ids, start=start, end=end, deepened_start=_deepened_since(end)
+        )
+        boards = boards_from(
+            period=_period(kind, start, end),
+            limit=TOP_COUNT,
+            teams=teams,
+            names={team_id: counted.names for team_id, counted in counts.items()},
+            counts={team_id: counted.member_counts for team_id, counted in counts.items()},
         )
         streaks = member_streaks_of(session, today=end, teams=teams, limit=STREAK_COUNT)
         notes = _recent_notes_of(session, team_ids=team_ids, start=start, end=end)
-        per_day = daily_counts_of(session, team_ids=team_ids, start=start, end=end)
         replies = reply_rates_of(session, team_ids=team_ids, start=start, end=end)
-        people = digest_people_of(
-            session,
-            team_ids=team_ids,
-            first_start=start,
-            deepened_start=_deepened_since(end),
-            end=end,
-        )
         for index in indexes:
             team_id = wanted[index].team_id
             read = _Read(
-                board=boards.boards[team_id],
+                board=boards[team_id],
                 streaks=streaks[team_id],
                 notes=notes[team_id],
-                names=boards.names[team_id],
-                per_day=per_day[team_id],
+                counts=counts[team_id],
                 replies=replies[team_id].overall,
-                people=people[team_id],
             )
             digests[index] = _digest(
                 read, team_id=team_id, kind=kind, start=start, end=end, settings=settings[team_id]
@@ -311,11 +270,8 @@ class _Read:
     board: Leaderboard
     streaks: tuple[tuple[str, int], ...]
     notes: list[_Note]
-    names: Mapping[str, str | None]
-    per_day: dict[date, dict[Principle, int]]
+    counts: DigestCounts
     replies: ReplyRate
-    #: People new to the team in the period, and relationships deepened in the last 30 days.
-    people: tuple[int, int]
 
 
 def _digest(
@@ -327,7 +283,7 @@ def _digest(
     end: date,
     settings: TeamSettings,
 ) -> Digest:
-    board, names = read.board, read.names
+    board, names = read.board, read.counts.names
     next_day = _next_work_day(end, work_days=settings.work_days)
     next_principle = principle_of_the_day(next_day, work_days=settings.work_days)
     return Digest(
@@ -357,12 +313,12 @@ def _digest(
         highlights=_highlights(read.notes, names=names),
         days=tuple(
             DayCounts(day=d, counts=MappingProxyType(counts))
-            for d, counts in sorted(read.per_day.items())
+            for d, counts in sorted(read.counts.per_day.items())
         ),
         work_days=settings.work_days,
         quiet_line=quiet_period_line(end) if board.team_total == 0 else None,
         next_tip=tip_for(next_day, principle=next_principle, salt=team_id),
         replies=read.replies,
-        first_time_people=read.people[0],
-        relationships_deepened=read.people[1],
+        first_time_people=read.counts.first_time_people,
+        relationships_deepened=read.counts.relationships_deepened,
     )

@@ -446,64 +446,27 @@ def _board(
     )
 
 
-#: Several teams' members (kind 1: team, user, name) and their counts over one range of dates
-#: (kind 0: team, user, counts…), in one statement: a batch of digests.
-_MEMBERS_AND_COUNTS_OF: CompoundSelect[*tuple[Any, ...]] = union_all(
-    select(
-        literal(_MEMBER_ROW),
-        Member.team_id,
-        Member.user_id,
-        Member.display_name,
-        *(null().cast(Integer) for _ in _DAY_SUMS),
-    ).where(Member.team_id.in_(bindparam("team_ids", expanding=True))),
-    select(
-        literal(1 - _MEMBER_ROW),
-        MemberDay.team_id,
-        MemberDay.user_id,
-        null().cast(String),
-        *_DAY_SUMS,
-    )
-    .where(
-        MemberDay.team_id.in_(bindparam("team_ids", expanding=True)),
-        MemberDay.local_date.between(bindparam("start"), bindparam("end")),
-    )
-    .group_by(MemberDay.team_id, MemberDay.user_id),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class TeamBoards:
-    """Several teams' boards, and every member's cached display name for each team."""
-
-    boards: dict[str, Leaderboard]
-    names: dict[str, dict[str, str | None]]
-
-
-def boards_between(
-    session: Session, *, period: Period, limit: int, teams: Mapping[str, tuple[int, WorkDays]]
-) -> TeamBoards:
+def boards_from(
+    *,
+    period: Period,
+    limit: int,
+    teams: Mapping[str, tuple[int, WorkDays]],
+    names: Mapping[str, Mapping[str, str | None]],
+    counts: Mapping[str, Iterable[tuple[str, tuple[int, ...]]]],
+) -> dict[str, Leaderboard]:
     """Several teams' boards over `period`'s fixed dates, everyone on their team's day (as
-    team_leaderboard without `now`), and their members' names: one statement for them all.
+    team_leaderboard without `now`), from what was read for them (store.digests): each team's
+    members' names and their counts (in PRINCIPLE_ORDER) over the period.
 
     `teams` maps each team to its daily goal and work days.
     """
     if period.start is None:
-        raise ValueError("boards_between counts fixed dates")
-    parameters = {"team_ids": list(teams), "start": period.start, "end": period.end}
-    names: dict[str, dict[str, str | None]] = {team_id: {} for team_id in teams}
-    counts: dict[str, list[tuple[str, tuple[int, ...]]]] = {team_id: [] for team_id in teams}
-    for kind, team_id, user_id, display_name, *row in plain_rows(
-        session, _MEMBERS_AND_COUNTS_OF, parameters
-    ):
-        if kind == _MEMBER_ROW:
-            names[team_id][user_id] = display_name
-        else:
-            counts[team_id].append((user_id, tuple(int(n or 0) for n in row)))
+        raise ValueError("boards_from counts fixed dates")
     boards: dict[str, Leaderboard] = {}
     for team_id, (daily_goal, work_days) in teams.items():
         people = {
             user_id: _Person(display_name=name, today=period.end)
-            for user_id, name in names[team_id].items()
+            for user_id, name in names.get(team_id, {}).items()
         }
         boards[team_id] = _board(
             team_id=team_id,
@@ -515,7 +478,7 @@ def boards_between(
             work_days=work_days,
             live=False,
             people=people,
-            counts=counts[team_id],
+            counts=counts.get(team_id, ()),
             first_day=None,
         )
-    return TeamBoards(boards=boards, names=names)
+    return boards

@@ -15,10 +15,13 @@ deleted or moved, a merge and its undo work the dates out again from the entries
 (`refresh_named_dates`, `refresh_groups`); `rebuild_named_dates` does it for a whole team and
 `named_date_mismatches` checks them all against the entries.
 
-On PostgreSQL a person's row is always locked before their root's: an entry updates its person
-and then the root; working dates out again locks the people, then their roots in id order.
-A group worked out again from rows that an entry under way has updated but not committed misses
-that entry's day, which the entry then adds to the root (it waits for the root's lock).
+On PostgreSQL, rows are locked in one order: the people merged into someone, then the roots,
+each by id. An entry updates its person and then their root; working dates out again after an
+entry went or moved locks the people merged into someone, then the roots, before it reads. A
+group worked out again from rows that an entry under way has updated but not committed misses
+that entry's day, which the entry then adds to the root (it waits for the root's lock). A merge
+and its undo take the team's row alone first (store.people), so no entry of the team is under
+way while they change who is merged into whom, and they take turns with each other.
 """
 
 from __future__ import annotations
@@ -176,54 +179,76 @@ def refresh_named_dates(
     session: Session, *, team_id: str, person_ids: Iterable[int | None]
 ) -> None:
     """Work these people's dates out again from their entries, after entries naming them went
-    or moved (a look at ix_connections_person_recent each), and then their groups'."""
+    or moved (a look at ix_connections_person_recent each), and then their groups'.
+
+    The caller holds the team's row, shared at least (as every change of an entry does), so no
+    merge changes who is merged into whom meanwhile."""
     wanted = sorted({person for person in person_ids if person is not None})
     if not wanted:
         return
     session.flush()
+    root_of = _roots_of(session, team_id=team_id, person_ids=wanted)
+    roots = sorted(set(root_of.values()))
+    # The rows first (PostgreSQL; SQLite has one writer anyway): an UPDATE that waited for
+    # another writer's lock would check the row again but not its subqueries, and so miss the
+    # entries that writer committed (an entry logged during an undo kept the undone day as the
+    # person's latest). The UPDATE after the wait reads them all. In the order every entry
+    # takes them (its person, then their root): the people merged into someone, then the
+    # roots, each by id; an edit naming a root's merged handle instead of the root would
+    # otherwise take the root first, and meet an entry holding the handle and waiting for it.
+    _lock(session, team_id=team_id, person_ids=[p for p in wanted if root_of.get(p, p) != p])
+    _lock(session, team_id=team_id, person_ids=roots)
     for offset in range(0, len(wanted), _CHUNK):
-        chunk = wanted[offset : offset + _CHUNK]
-        # The rows first, in id order (PostgreSQL; SQLite has one writer anyway): an UPDATE that
-        # waited for another writer's lock would check the row again but not its subqueries,
-        # and so miss the entries that writer committed (an entry logged during an undo kept the
-        # undone day as the person's latest). The UPDATE after the wait reads them all. FOR NO
-        # KEY UPDATE for the reason given in _set_groups.
-        session.execute(
-            select(Person.id)
-            .where(Person.team_id == team_id, Person.id.in_(chunk))
-            .order_by(Person.id)
-            .with_for_update(key_share=True)
-        )
         session.execute(
             update(Person)
-            .where(Person.team_id == team_id, Person.id.in_(chunk))
+            .where(Person.team_id == team_id, Person.id.in_(wanted[offset : offset + _CHUNK]))
             .values(_named_dates())
             .execution_options(synchronize_session=False)
         )
     _expire(session, wanted, _NAMED_DATES)
-    refresh_groups(session, team_id=team_id, person_ids=wanted)
+    _set_groups(session, team_id=team_id, roots=roots, merged=[])
+
+
+def _roots_of(session: Session, *, team_id: str, person_ids: Sequence[int]) -> dict[int, int]:
+    """Whom each of these people is merged into, or themselves (the roots of their groups)."""
+    found: dict[int, int] = {}
+    for offset in range(0, len(person_ids), _CHUNK):
+        rows = session.execute(
+            select(Person.id, Person.merged_into).where(
+                Person.team_id == team_id, Person.id.in_(person_ids[offset : offset + _CHUNK])
+            )
+        )
+        found.update((person_id, into or person_id) for person_id, into in rows)
+    return found
+
+
+def _lock(session: Session, *, team_id: str, person_ids: Sequence[int]) -> None:
+    """Hold these people's rows to the end of the transaction, taken in id order.
+
+    FOR NO KEY UPDATE, as an UPDATE of their dates takes: FOR UPDATE would also wait for an
+    entry that merely names one of them (its foreign key holds the row KEY SHARE) while that
+    entry waits to update the same row, held here: a deadlock."""
+    ordered = sorted(person_ids)
+    for offset in range(0, len(ordered), _CHUNK):
+        session.connection().execute(
+            select(_PEOPLE.id)
+            .where(_PEOPLE.team_id == team_id, _PEOPLE.id.in_(ordered[offset : offset + _CHUNK]))
+            .order_by(_PEOPLE.id)
+            .with_for_update(key_share=True)
+        )
 
 
 def refresh_groups(session: Session, *, team_id: str, person_ids: Iterable[int]) -> None:
-    """Work out again the group dates of these people's groups (after their own dates, or who
-    is merged into whom, changed): kept on each group's root, none on the others."""
+    """Work out again the group dates of these people's groups, after who is merged into whom
+    changed: kept on each group's root, none on the others. The caller holds the team's row
+    alone (store.people), so no entry of the team is under way."""
     wanted = sorted(set(person_ids))
     if not wanted:
         return
     session.flush()
-    roots: set[int] = set()
-    merged: list[int] = []
-    for offset in range(0, len(wanted), _CHUNK):
-        rows = session.execute(
-            select(Person.id, Person.merged_into).where(
-                Person.team_id == team_id, Person.id.in_(wanted[offset : offset + _CHUNK])
-            )
-        )
-        for person_id, into in rows:
-            roots.add(person_id if into is None else into)
-            if into is not None:
-                merged.append(person_id)
-    _set_groups(session, team_id=team_id, roots=sorted(roots), merged=merged)
+    root_of = _roots_of(session, team_id=team_id, person_ids=wanted)
+    merged = [person for person, root in root_of.items() if root != person]
+    _set_groups(session, team_id=team_id, roots=sorted(set(root_of.values())), merged=merged)
 
 
 _SET_GROUP = (
@@ -245,17 +270,9 @@ def _set_groups(
     values: list[dict[str, Any]] = []
     for offset in range(0, len(roots), _CHUNK):
         chunk = list(roots[offset : offset + _CHUNK])
-        # The roots first, in id order: an entry under way in one of these groups either
-        # committed its day before (and it is read below) or adds it after (see the module).
-        # FOR NO KEY UPDATE, as an UPDATE of the dates takes: FOR UPDATE would also wait for
-        # an entry that merely names one of them (its foreign key holds the row KEY SHARE)
-        # while that entry waits to update the same row here, held by this merge: a deadlock.
-        connection.execute(
-            select(_PEOPLE.id)
-            .where(_PEOPLE.team_id == team_id, _PEOPLE.id.in_(chunk))
-            .order_by(_PEOPLE.id)
-            .with_for_update(key_share=True)
-        )
+        # The roots first: an entry under way in one of these groups either committed its
+        # day before (and it is read below) or adds it after (see the module).
+        _lock(session, team_id=team_id, person_ids=chunk)
         rows = connection.execute(
             select(_PEOPLE.id, _PEOPLE.merged_into, *(_PEOPLE[name] for name in _NAMED_DATES))
             .where(

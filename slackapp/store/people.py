@@ -37,6 +37,7 @@ from slackapp.domain.vocabulary import PRINCIPLE_ORDER, Platform, Principle
 from slackapp.store.db import plain_rows
 from slackapp.store.models import Connection, Person
 from slackapp.store.named_dates import refresh_groups
+from slackapp.store.tallies import hold_team
 
 #: How many people the "same person as…" menu offers (Slack allows 100 options).
 CANDIDATES = 50
@@ -89,12 +90,14 @@ def _id_by_key(session: Session, *, team_id: str, key: PersonKey) -> int | None:
     return plain_rows(session, _ID_BY_KEY, parameters).scalar()
 
 
-def _root(session: Session, *, team_id: str, person_id: int) -> Person | None:
-    row = session.get(Person, person_id)
+def _root(session: Session, *, team_id: str, person_id: int, fresh: bool = False) -> Person | None:
+    """Whom the person is as the team knows them (`fresh`: read again, whatever this session
+    loaded before)."""
+    row = session.get(Person, person_id, populate_existing=fresh)
     if row is None or row.team_id != team_id:
         return None
     if row.merged_into is not None:
-        return session.get(Person, row.merged_into)
+        return session.get(Person, row.merged_into, populate_existing=fresh)
     return row
 
 
@@ -316,8 +319,13 @@ def _candidates(
 
 def merge_people(session: Session, *, team_id: str, source_id: int, target_id: int) -> Merge | None:
     """Record that `source` (and everyone merged into it) is the same person as `target`."""
-    source = _root(session, team_id=team_id, person_id=source_id)
-    target = _root(session, team_id=team_id, person_id=target_id)
+    # The team's entries under way finish first and new ones wait (as for a settings change):
+    # an entry updates its person's row and then its group's root, and a merge takes roots
+    # and the people merged into them in another order, so the two must not meet. Merges of
+    # one team take turns too, and each sees whom the others merged.
+    hold_team(session, team_id=team_id)
+    source = _root(session, team_id=team_id, person_id=source_id, fresh=True)
+    target = _root(session, team_id=team_id, person_id=target_id, fresh=True)
     if source is None or target is None or source.id == target.id:
         return None
     moved = [source.id, *(p.id for p in _members(session, team_id=team_id, root_id=source.id))]
@@ -335,7 +343,8 @@ def unmerge_people(
     session: Session, *, team_id: str, source_id: int, moved: Sequence[int]
 ) -> Known | None:
     """Undo a merge: `source` stands alone again, with the people that moved along with it."""
-    source = session.get(Person, source_id)
+    hold_team(session, team_id=team_id)  # as merge_people does
+    source = session.get(Person, source_id, populate_existing=True)
     if source is None or source.team_id != team_id or source.merged_into is None:
         return None
     target = source.merged_into

@@ -11,23 +11,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Date,
-    Integer,
-    Select,
     and_,
     bindparam,
+    case,
     func,
-    literal_column,
     or_,
     select,
     true,
     union,
-    union_all,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
 
@@ -37,9 +33,11 @@ from slackapp.store.db import plain_rows, unindexed
 from slackapp.store.models import GROUP_TOUCH_COLUMNS, Connection, Member, Person
 
 __all__ = [
-    "digest_people_of",
+    "deepened_after",
+    "deepened_counts",
     "first_time_people",
     "first_time_people_of",
+    "first_time_where",
     "member_names",
     "member_zones",
     "people_reached",
@@ -236,70 +234,53 @@ def _teams(column: QueryableAttribute[str]) -> ColumnElement[bool]:
     return column.in_(bindparam("team_ids", expanding=True))
 
 
-def _kind(n: int) -> ColumnElement[int]:
-    """Which part of a union a row comes from: a number written into the statement."""
-    return literal_column(str(n), Integer)
+def first_time_where(
+    start: ColumnElement[date], end: ColumnElement[date]
+) -> tuple[ColumnElement[bool], ...]:
+    """People (as merged) whose group's first day is from `start` to `end`: one range on
+    ix_people_team_group_first (a row merged into another keeps no group dates)."""
+    return (Person.group_first.between(start, end),)
 
 
-#: The parts of the people lines' union.
-_FIRST, _DEEPENED, _LATER = 0, 1, 2
+def deepened_counts(
+    start: ColumnElement[date], end: ColumnElement[date]
+) -> tuple[tuple[ColumnElement[int], ColumnElement[int]], tuple[ColumnElement[bool], ...]]:
+    """Per team (grouped by the caller), over people (as merged) whose group's third latest
+    touch is on or after `start` (one range on ix_people_team_group_touches): how many were
+    touched three times from `start` to `end` and nobody touched since, and how many were
+    touched after `end` as well, whom deepened_after counts from their entries.
+
+    A group whose third latest touch is before `start` has at most two since, so whether or
+    not anyone touched it after `end`, it was not touched three times in the window. Returns
+    the two counts and the WHERE clause."""
+    done = func.sum(case((Person.group_touch_1 <= end, 1), else_=0))
+    later = func.sum(case((Person.group_touch_1 > end, 1), else_=0))
+    return (done, later), (Person.group_touch_3.between(start, _NO_LATER),)
 
 
-def _first_time_part(start: str) -> Select[*tuple[Any, ...]]:
-    """Per team, the people (as merged) whose group's first day is from `start` to `end`:
-    one range on ix_people_team_group_first."""
-    return (
-        select(_kind(_FIRST), Person.team_id, func.count())
-        .where(
-            _teams(Person.team_id),
-            Person.group_first.between(bindparam(start, type_=Date), bindparam("end")),
-        )
-        .group_by(Person.team_id)
-    )
+#: An upper bound no date passes. Bounded on both sides, the range reads to PostgreSQL as a
+#: narrow one whatever its dates, so after a few runs it keeps one plan for the statement
+#: (the same one) instead of planning it afresh at every run: "on or after" alone reads as a
+#: third of the team's people to a plan made before the dates are known.
+_NO_LATER = bindparam("no_later", date.max, type_=Date)
 
 
-def _deepened_part(start: str) -> Select[*tuple[Any, ...]]:
-    """Per team, the people (as merged) whose group's third latest touch is on or after `start`
-    and its latest on or before `end`: one range on ix_people_team_group_touches."""
-    return (
-        select(_kind(_DEEPENED), Person.team_id, func.count())
-        .where(
-            _teams(Person.team_id),
-            Person.group_touch_3 >= bindparam(start, type_=Date),
-            Person.group_touch_1 <= bindparam("end"),
-        )
-        .group_by(Person.team_id)
-    )
-
-
-#: Per team, whether anyone was touched after `end`: the entries past it, on
-#: ix_connections_team_day_person (a digest's window ends today, so seldom any).
-_LATER_PART = (
-    select(_kind(_LATER), Connection.team_id, func.count())
-    .where(
-        _teams(Connection.team_id),
-        Connection.local_date > bindparam("end"),
-        unindexed(Connection.person_id).is_not(None),
-    )
-    .group_by(Connection.team_id)
+_END = bindparam("end", type_=Date)
+#: Per team, the people first touched from `start` to `end`.
+_FIRST_TIME = (
+    select(Person.team_id, func.count())
+    .where(_teams(Person.team_id), *first_time_where(bindparam("start"), _END))
+    .group_by(Person.team_id)
 )
-_FIRST_TIME = _first_time_part("start")
-_PEOPLE_LINES = union_all(
-    _first_time_part("first_start"), _deepened_part("deepened_start"), _LATER_PART
+_COUNTS, _SINCE = deepened_counts(bindparam("start", type_=Date), _END)
+#: Per team, the people touched three times from `start` to `end` (nobody touched since),
+#: and those touched since `start` and after `end`.
+_DEEPENED = (
+    select(Person.team_id, *_COUNTS).where(_teams(Person.team_id), *_SINCE).group_by(Person.team_id)
 )
-_DEEPENED_LINE = union_all(_deepened_part("start"), _LATER_PART)
-
-
-#: Who was touched after the window ended: the entries past it, on ix_connections_team_day_person.
-#: Not DISTINCT, nor on an indexed person: either has SQLite walk every entry of the team.
-_TOUCHED_AFTER = select(Connection.team_id, Connection.person_id).where(
-    _teams(Connection.team_id),
-    Connection.local_date > bindparam("end"),
-    unindexed(Connection.person_id).is_not(None),
-)
-#: Whom some people are merged into (or they themselves, merged into nobody).
-_ROOTS_OF = select(func.coalesce(Person.merged_into, Person.id)).where(
-    Person.team_id == bindparam("team_id"), Person.id.in_(bindparam("people", expanding=True))
+#: The groups (by their roots) touched three times or more since `start` and after `end`.
+_TOUCHED_AFTER = select(Person.team_id, Person.id).where(
+    _teams(Person.team_id), *_SINCE, Person.group_touch_1 > _END
 )
 #: The people of some groups (as (person, root)), by their roots.
 _GROUPS_OF = select(Person.id, func.coalesce(Person.merged_into, Person.id)).where(
@@ -311,30 +292,19 @@ _GROUPS_OF = select(Person.id, func.coalesce(Person.merged_into, Person.id)).whe
 )
 
 
-def _deepened_after(
+def deepened_after(
     session: Session, *, team_ids: Sequence[str], start: date, end: date
 ) -> dict[str, int]:
-    """For teams with someone touched after `end`: their groups touched three times from
-    `start` to `end`, from their people's entries (ix_connections_person_recent). The
-    groups of nobody touched since are counted by _deepened_part (their latest touch is
-    on or before `end`); these are the others."""
-    later: dict[str, set[int]] = {team_id: set() for team_id in team_ids}
-    window = {"team_ids": list(team_ids), "end": end}
-    for team_id, person in plain_rows(session, _TOUCHED_AFTER, window):
-        if person is not None:
-            later[team_id].add(int(person))
+    """The groups touched three times from `start` to `end` that someone also touched after
+    `end` (the others are counted by deepened_counts): from their people's entries in the
+    window (ix_connections_person_recent). A digest's window ends today, so seldom any."""
+    roots: dict[str, list[int]] = {team_id: [] for team_id in team_ids}
+    window = {"team_ids": list(team_ids), "start": start, "end": end}
+    for team_id, root in plain_rows(session, _TOUCHED_AFTER, window):
+        roots[team_id].append(int(root))
     deepened = dict.fromkeys(team_ids, 0)
-    for team_id, touched in later.items():
-        people_after = sorted(touched)
-        roots: set[int] = set()
-        for offset in range(0, len(people_after), _CHUNK):
-            found = plain_rows(
-                session,
-                _ROOTS_OF,
-                {"team_id": team_id, "people": people_after[offset : offset + _CHUNK]},
-            )
-            roots.update(int(root) for (root,) in found)
-        ordered = sorted(roots)
+    for team_id, touched in roots.items():
+        ordered = sorted(touched)
         for offset in range(0, len(ordered), _CHUNK):
             chunk = ordered[offset : offset + _CHUNK]
             root_of = {
@@ -363,56 +333,6 @@ def _deepened_after(
     return deepened
 
 
-def _lines(
-    session: Session,
-    statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]],
-    window: Mapping[str, object],
-) -> dict[int, dict[str, int]]:
-    found: dict[int, dict[str, int]] = {_FIRST: {}, _DEEPENED: {}, _LATER: {}}
-    for kind, team_id, n in plain_rows(session, statement, window):
-        found[int(kind)][team_id] = int(n or 0)
-    return found
-
-
-def digest_people_of(
-    session: Session,
-    *,
-    team_ids: Sequence[str],
-    first_start: date,
-    deepened_start: date,
-    end: date,
-) -> dict[str, tuple[int, int]]:
-    """The digest's two people lines for several teams, in one statement (and a few more for a
-    team with someone touched after `end`): people first touched from `first_start` to `end`
-    (first_time_people_of), and people touched three times from `deepened_start` to `end`
-    (relationships_deepened_of)."""
-    window = {
-        "team_ids": list(team_ids),
-        "first_start": first_start,
-        "deepened_start": deepened_start,
-        "end": end,
-    }
-    found = _lines(session, _PEOPLE_LINES, window)
-    deepened = _with_later(session, found, team_ids=team_ids, start=deepened_start, end=end)
-    return {team_id: (found[_FIRST].get(team_id, 0), deepened[team_id]) for team_id in team_ids}
-
-
-def _with_later(
-    session: Session,
-    found: dict[int, dict[str, int]],
-    *,
-    team_ids: Sequence[str],
-    start: date,
-    end: date,
-) -> dict[str, int]:
-    deepened = {team_id: found[_DEEPENED].get(team_id, 0) for team_id in team_ids}
-    later = [team_id for team_id in team_ids if found[_LATER].get(team_id)]
-    if later:
-        for team_id, n in _deepened_after(session, team_ids=later, start=start, end=end).items():
-            deepened[team_id] += n
-    return deepened
-
-
 def relationships_deepened_of(
     session: Session, *, team_ids: Sequence[str], start: date, end: date
 ) -> dict[str, int]:
@@ -420,11 +340,20 @@ def relationships_deepened_of(
 
     A person (as merged) nobody has touched since `end` was touched three times from `start`
     to `end` exactly when their group's third latest touch is on or after `start`: a count
-    on ix_people_team_group_touches. Those touched since are counted from their entries.
+    on ix_people_team_group_touches (deepened_counts). Those touched since are counted from
+    their entries (deepened_after).
     """
     window = {"team_ids": list(team_ids), "start": start, "end": end}
-    found = _lines(session, _DEEPENED_LINE, window)
-    return _with_later(session, found, team_ids=team_ids, start=start, end=end)
+    deepened = dict.fromkeys(team_ids, 0)
+    later: list[str] = []
+    for team_id, done, after in plain_rows(session, _DEEPENED, window):
+        deepened[team_id] = int(done or 0)
+        if after:
+            later.append(team_id)
+    if later:
+        for team_id, n in deepened_after(session, team_ids=later, start=start, end=end).items():
+            deepened[team_id] += n
+    return deepened
 
 
 def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
@@ -440,9 +369,11 @@ def first_time_people_of(
     session: Session, *, team_ids: Sequence[str], start: date, end: date
 ) -> dict[str, int]:
     """first_time_people for several teams over the same dates, in one statement."""
+    counts = dict.fromkeys(team_ids, 0)
     window = {"team_ids": list(team_ids), "start": start, "end": end}
-    counted = _lines(session, _FIRST_TIME, window)[_FIRST]
-    return {team_id: counted.get(team_id, 0) for team_id in team_ids}
+    for team_id, n in plain_rows(session, _FIRST_TIME, window):
+        counts[team_id] = int(n or 0)
+    return counts
 
 
 def member_names(

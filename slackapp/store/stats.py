@@ -69,10 +69,10 @@ def _member_principle_counts(
 ) -> dict[Principle, int]:
     parameters = {"team_id": team_id, "user_id": user_id, "start": start, "end": end}
     row = plain_rows(session, _WEEK_COUNTS, parameters).one()
-    return _principle_counts([row])
+    return principle_counts([row])
 
 
-def _principle_counts(rows: Iterable[Sequence[Any]]) -> dict[Principle, int]:
+def principle_counts(rows: Iterable[Sequence[Any]]) -> dict[Principle, int]:
     """Each principle's total over rows of counts in PRINCIPLE_ORDER (NULL counts as 0)."""
     counts = zero_counts()
     for row in rows:
@@ -127,7 +127,7 @@ def member_stats(
     if kept is not None:
         streaks, per_day, total_all_time, recent = kept
         # The week began at most six days ago, within the eight days the kept days cover.
-        week_counts = _principle_counts(counts for day, counts in recent.items() if day >= start)
+        week_counts = principle_counts(counts for day, counts in recent.items() if day >= start)
     else:
         # Every day the member logged, once: their days up to today and, summed, their
         # all-time total (the per-day counts hold every entry, as the per-principle totals do).
@@ -264,43 +264,18 @@ def team_daily_counts(
     """Count the team's connections per date and principle; every date in range is present."""
     if start > end:
         return {}
-    result = _zero_days(start, end)
+    result = zero_days(start, end)
     rows = plain_rows(session, _TEAM_DAYS, {"team_id": team_id, "start": start, "end": end})
     for day, *counts in rows:
-        result[day] = _principle_counts([counts])
+        result[day] = principle_counts([counts])
     return result
 
 
-def _zero_days(start: date, end: date) -> dict[date, dict[Principle, int]]:
+def zero_days(start: date, end: date) -> dict[date, dict[Principle, int]]:
     # Zero-filled so a chart gets one bar per day, quiet days included.
     return {
         start + timedelta(days=offset): zero_counts() for offset in range((end - start).days + 1)
     }
-
-
-_TEAMS_DAYS = (
-    select(MemberDay.team_id, MemberDay.local_date, *_PRINCIPLE_SUMS)
-    .where(
-        MemberDay.team_id.in_(bindparam("team_ids", expanding=True)),
-        MemberDay.local_date.between(bindparam("start"), bindparam("end")),
-    )
-    .group_by(MemberDay.team_id, MemberDay.local_date)
-)
-
-
-def daily_counts_of(
-    session: Session, *, team_ids: Sequence[str], start: date, end: date
-) -> dict[str, dict[date, dict[Principle, int]]]:
-    """team_daily_counts for several teams over the same dates, in one statement."""
-    if start > end:
-        return {team_id: {} for team_id in team_ids}
-    result = {team_id: _zero_days(start, end) for team_id in team_ids}
-    rows = plain_rows(
-        session, _TEAMS_DAYS, {"team_ids": list(team_ids), "start": start, "end": end}
-    )
-    for team_id, day, *counts in rows:
-        result[team_id][day] = _principle_counts([counts])
-    return result
 
 
 def team_member_streaks(

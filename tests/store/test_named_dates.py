@@ -6,7 +6,9 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,13 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.domain.entries import Draft
+from slackapp.domain.people import Merge
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.connections import delete_connection, update_connection
 from slackapp.store.db import Database
+from slackapp.store.digests import digest_counts_of
 from slackapp.store.models import Connection, Person
 from slackapp.store.named_dates import named_date_mismatches, rebuild_named_dates
 from slackapp.store.people import merge_people, resolve_person, unmerge_people
-from slackapp.store.relationships import digest_people_of
+from slackapp.store.relationships import first_time_people, team_relationships_deepened
 from slackapp.store.rights import forget_member
 from tests.support.databases import patient_gates, waiting_for_a_lock
 from tests.support.factories import add_connection, add_team, name_person
@@ -53,7 +57,9 @@ def _roots(session: Session) -> dict[int, int]:
     return {person: root or person for person, root in rows}
 
 
-def _expected(session: Session, *, first_start: date, deepened_start: date, end: date) -> tuple[int, int]:
+def _expected(
+    session: Session, *, first_start: date, deepened_start: date, end: date
+) -> tuple[int, int]:
     """The two lines counted from every entry, one by one."""
     roots = _roots(session)
     entries = [
@@ -131,17 +137,32 @@ def test_every_change_keeps_the_dates_and_the_digest_lines_true(db: Database, se
             for offset in (-3, 5, 20, 33, 39, 45):
                 end = FIRST + timedelta(days=offset)
                 first_start, deepened_start = end - timedelta(days=6), end - timedelta(days=29)
-                lines = digest_people_of(
+                counts = digest_counts_of(
                     session,
                     team_ids=["T1", "T2"],
-                    first_start=first_start,
-                    deepened_start=deepened_start,
+                    start=first_start,
                     end=end,
+                    deepened_start=deepened_start,
                 )
+                lines = {
+                    team_id: (team.first_time_people, team.relationships_deepened)
+                    for team_id, team in counts.items()
+                }
                 assert lines["T1"] == _expected(
                     session, first_start=first_start, deepened_start=deepened_start, end=end
                 ), (offset, kinds)
                 assert lines["T2"] == (0, 0)
+                # The same lines on their own, as other readers take them.
+                assert (
+                    first_time_people(session, team_id="T1", start=first_start, end=end)
+                    == (lines["T1"][0])
+                )
+                assert (
+                    team_relationships_deepened(
+                        session, team_id="T1", start=deepened_start, end=end
+                    )
+                    == lines["T1"][1]
+                )
     # Every kind of change came up (the seeds are fixed: this guards the test itself).
     assert {"log", "delete", "edit", "merge"} <= set(kinds), kinds
 
@@ -235,17 +256,25 @@ def test_entries_of_one_group_while_it_merges_keep_its_dates(db: Database) -> No
             failures.append(error)
 
     def merge() -> None:
+        # Groups grow (a group with people merged into it merged again) and come apart, last
+        # merge first.
+        rng = random.Random(99)
+        done: list[Merge] = []
         try:
-            for n in range(15):
+            for _ in range(30):
                 with db.session_scope() as session:
-                    done = merge_people(
-                        session, team_id="T1", source_id=people[1 + n % 3], target_id=people[0]
-                    )
-                with db.session_scope() as session:
-                    if done is not None:
+                    if done and (len(done) == 3 or rng.random() < 0.4):
+                        last = done.pop()
                         unmerge_people(
-                            session, team_id="T1", source_id=done.moved[0], moved=done.moved
+                            session, team_id="T1", source_id=last.moved[0], moved=last.moved
                         )
+                    else:
+                        source, target = rng.sample(people, 2)
+                        merged = merge_people(
+                            session, team_id="T1", source_id=source, target_id=target
+                        )
+                        if merged is not None:
+                            done.append(merged)
         except BaseException as error:  # pragma: no cover - reported below
             failures.append(error)
 
@@ -376,3 +405,136 @@ def test_the_migration_keeps_every_groups_dates(database_url: str) -> None:
         4: (_day(6), _day(6), None, None),
         5: (None, None, None, None),
     }
+
+
+def _group_of_three(db: Database) -> dict[str, int]:
+    """@a, @b and @c, each named once; @b merged into @a (the oldest)."""
+    with db.session_scope() as session:
+        add_team(session)
+        ids = {}
+        for n, who in enumerate(("@a", "@b", "@c")):
+            entry = add_connection(session, who=who, local_date=_day(n))
+            person = resolve_person(session, team_id="T1", who=who, platform=None, now=NOW)
+            name_person(session, entry, person)
+            assert person is not None
+            ids[who] = person
+        merge_people(session, team_id="T1", source_id=ids["@b"], target_id=ids["@a"])
+    return ids
+
+
+def _between_an_entrys_two_rows(db: Database, *, person_id: int, then: Callable[[], None]) -> None:
+    """Save an entry naming `person_id` (merged into someone) and, once it has updated the
+    person's row and before it updates their root's, run `then` in another thread until it
+    waits for a lock; then let the entry go on. Whatever `then` raises is raised here."""
+    failures: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            then()
+        except BaseException as error:  # pragma: no cover - raised below
+            failures.append(error)
+
+    thread = threading.Thread(target=other)
+
+    def before(
+        connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        if isinstance(parameters, dict) and "b_root" in parameters and not thread.is_alive():
+            thread.start()
+            deadline = time.monotonic() + 10
+            while not waiting_for_a_lock(db):
+                assert time.monotonic() < deadline, "the other change never waited"
+                time.sleep(0.02)
+
+    with patient_gates(db):
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            with db.session_scope() as session:
+                entry = add_connection(session, local_date=_day(30))
+                name_person(session, entry, person_id)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+        thread.join(30)
+    assert thread.ident is not None, "the entry never updated a root"
+    assert failures == []
+
+
+def test_a_merge_of_a_group_waits_for_an_entry_naming_one_of_its_people(db: Database) -> None:
+    # The entry holds @b's row and is about to update @a's (its root); merging @a's group
+    # into @c takes @a and @b too. Had the merge taken @a first, each would wait for the other.
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing meets")
+    ids = _group_of_three(db)
+
+    def merge() -> None:
+        with db.session_scope() as session:
+            assert merge_people(session, team_id="T1", source_id=ids["@a"], target_id=ids["@c"])
+
+    _between_an_entrys_two_rows(db, person_id=ids["@b"], then=merge)
+    with db.read_scope() as session:
+        assert named_date_mismatches(session) == []
+        assert _roots(session) == {ids["@a"]: ids["@c"], ids["@b"]: ids["@c"], ids["@c"]: ids["@c"]}
+
+
+def test_an_edit_to_a_merged_handle_waits_for_an_entry_naming_it(db: Database) -> None:
+    # An edit that moves an entry from @a to @b (merged into @a) works out both again: it takes
+    # @b before @a, as the entry does, instead of @a (the lower id) first.
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing meets")
+    ids = _group_of_three(db)
+    with db.session_scope() as session:
+        other = add_connection(session, user_id="U2", who="@a", local_date=_day(5))
+        name_person(session, other, ids["@a"])
+        other_id = other.id
+
+    def edit() -> None:
+        draft = Draft(principle=Principle.CARE, local_date=_day(6), who="@b")
+        with db.session_scope() as session:
+            update_connection(
+                session, team_id="T1", user_id="U2", connection_id=other_id, draft=draft, now=NOW
+            )
+
+    _between_an_entrys_two_rows(db, person_id=ids["@b"], then=edit)
+    with db.read_scope() as session:
+        assert named_date_mismatches(session) == []
+
+
+def test_two_merges_at_once_make_no_chain(db: Database) -> None:
+    # @c into @d while @a's group (with @b) goes into @c: each merge takes the team's row
+    # alone, so the second sees what the first did, and nobody ends up merged into someone
+    # who is merged.
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing meets")
+    ids = _group_of_three(db)
+    with db.session_scope() as session:
+        extra = add_connection(session, who="@d", local_date=_day(9))
+        person = resolve_person(session, team_id="T1", who="@d", platform=None, now=NOW)
+        name_person(session, extra, person)
+        assert person is not None
+        ids["@d"] = person
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def merge(source: str, target: str) -> None:
+        try:
+            barrier.wait(10)
+            with db.session_scope() as session:
+                merge_people(session, team_id="T1", source_id=ids[source], target_id=ids[target])
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    threads = [
+        threading.Thread(target=merge, args=("@c", "@d")),
+        threading.Thread(target=merge, args=("@a", "@c")),
+    ]
+    with patient_gates(db):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert failures == []
+    with db.read_scope() as session:
+        assert named_date_mismatches(session) == []
+        roots = _roots(session)
+        # Nobody is merged into someone who is merged: every root is its own root.
+        assert all(roots[root] == root for root in roots.values()), roots

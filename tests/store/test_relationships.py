@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from slackapp.domain.vocabulary import Platform
 from slackapp.store.db import Database
+from slackapp.store.digests import digest_counts_of
 from slackapp.store.models import Connection, Person
 from slackapp.store.people import merge_people, resolve_person
 from slackapp.store.relationships import (
-    digest_people_of,
     first_time_people,
     people_reached,
     relationships_deepened,
@@ -80,9 +80,9 @@ def test_a_merged_person_counts_once_everywhere(db: Database) -> None:
 def test_the_digest_people_lines_read_people_off_their_indexes_on_sqlite(
     db: Database, captured_sql: list[tuple[str, Any]]
 ) -> None:
-    # Nobody touched after the window: one statement answers both lines, each a range on an
-    # index of the groups' dates, never the table (a merged group's rows were looked up one
-    # by one, person by person found).
+    # Nobody touched after the window: the digest's one statement answers both lines, each a
+    # range on an index of the groups' dates, never the table (a merged group's rows were
+    # looked up one by one, person by person found).
     if db.backend != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     with db.session_scope() as session:
@@ -94,14 +94,14 @@ def test_the_digest_people_lines_read_people_off_their_indexes_on_sqlite(
         merge_people(session, team_id="T1", source_id=on_linkedin, target_id=on_x)
     captured_sql.clear()
     with db.read_scope() as session:
-        lines = digest_people_of(
+        (counts,) = digest_counts_of(
             session,
             team_ids=["T1"],
-            first_start=date(2026, 3, 2),
-            deepened_start=date(2026, 2, 7),
+            start=date(2026, 3, 2),
             end=date(2026, 3, 8),
-        )
-    assert lines == {"T1": (2, 1)}
+            deepened_start=date(2026, 2, 7),
+        ).values()
+    assert (counts.first_time_people, counts.relationships_deepened) == (2, 1)
     ((sql, params),) = [(sql, p) for sql, p in captured_sql if "people" in sql]
     assert [sql for sql, _ in captured_sql if sql.startswith("SELECT")] == [sql], captured_sql
     with db.engine.connect() as connection:
