@@ -408,6 +408,13 @@ def redate(session: Session, *, connection_id: int, day: date) -> bool:
     row = session.get(Connection, connection_id)
     if row is None or row.local_date == day:
         return False
+    # The member's turn before the entry's row, as every other change of an entry takes them
+    # (an Undo of this entry meanwhile would otherwise wait for its row while this waited for
+    # the turn), then the entry as the change before this one left it.
+    take_member_turn(session, team_id=row.team_id, user_id=row.user_id)
+    row = session.get(Connection, connection_id, populate_existing=True)
+    if row is None or row.local_date == day:
+        return False
     old = row.local_date
     try:
         with session.begin_nested():

@@ -277,10 +277,10 @@ class Person(Base):
     merged_into: Mapped[int | None] = mapped_column(Integer, ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The earliest local date of the entries naming this person row (None while none does),
-    # kept by store.tallies.
+    # kept by store.named_dates.
     first_date: Mapped[date | None] = mapped_column(Date)
     # The local dates of the three latest entries naming this person row, newest first (two
-    # on one day give that day twice; None while fewer name them), kept by store.tallies.
+    # on one day give that day twice; None while fewer name them), kept by store.named_dates.
     touch_1: Mapped[date | None] = mapped_column(Date)
     touch_2: Mapped[date | None] = mapped_column(Date)
     touch_3: Mapped[date | None] = mapped_column(Date)

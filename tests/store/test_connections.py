@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,13 +21,16 @@ from slackapp.store.connections import (
     _repeat_status,
     delete_connection,
     log_connection,
+    redate,
     team_and_member,
     update_connection,
 )
 from slackapp.store.db import Database
 from slackapp.store.events import claim_event, forget_events
 from slackapp.store.models import Connection, ProcessedEvent
-from tests.support.factories import add_member, add_team
+from slackapp.store.tallies import mismatches, take_member_turn
+from tests.support.databases import patient_gates, waiting_for_a_lock
+from tests.support.factories import add_connection, add_member, add_team
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 27)
@@ -202,3 +207,40 @@ def test_team_and_member_read_together(
     selects = [sql for sql, _ in captured_sql if sql.lstrip().upper().startswith("SELECT")]
     # One round trip where the team has a row (the usual case).
     assert len(selects) == (1 if team_row else 2)
+
+
+def test_a_date_fix_waits_for_the_members_turn_before_it_takes_the_entry(db: Database) -> None:
+    # The after-ack date fix (redate) and an Undo of the same entry: the Undo takes the
+    # member's turn and then deletes the row. Had the fix taken the row first, each would
+    # wait for the other. It takes the turn first, and then finds the entry gone.
+    if db.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: nothing meets")
+    with db.session_scope() as session:
+        add_team(session)
+        entry = add_connection(session, local_date=date(2026, 3, 4))
+        entry_id = entry.id
+    answers: list[bool] = []
+    failures: list[BaseException] = []
+
+    def fix_the_date() -> None:
+        try:
+            with db.session_scope() as session:
+                answers.append(redate(session, connection_id=entry_id, day=date(2026, 3, 5)))
+        except BaseException as error:  # pragma: no cover - reported below
+            failures.append(error)
+
+    thread = threading.Thread(target=fix_the_date)
+    with patient_gates(db), db.session_scope() as session:
+        take_member_turn(session, team_id="T1", user_id="U1")  # the Undo's turn
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not waiting_for_a_lock(db):
+            assert time.monotonic() < deadline, "the date fix never waited"
+            time.sleep(0.02)
+        result = delete_connection(session, team_id="T1", user_id="U1", connection_id=entry_id)
+        assert result.status is ChangeStatus.DONE
+    thread.join(30)
+    assert failures == []
+    assert answers == [False]
+    with db.read_scope() as session:
+        assert mismatches(session) == []
