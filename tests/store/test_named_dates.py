@@ -52,6 +52,12 @@ def _touch(session: Session, rng: random.Random, *, people: int = 12) -> None:
     name_person(session, entry, person)
 
 
+def _group_dates(session: Session) -> dict[int, tuple[date | None, ...]]:
+    """Every person's kept group dates: first day, then the latest three."""
+    columns = (Person.group_first, Person.group_touch_1, Person.group_touch_2, Person.group_touch_3)
+    return {person: tuple(dates) for person, *dates in session.execute(select(Person.id, *columns))}
+
+
 def _roots(session: Session) -> dict[int, int]:
     rows = session.execute(select(Person.id, Person.merged_into).where(Person.team_id == "T1"))
     return {person: root or person for person, root in rows}
@@ -179,23 +185,12 @@ def test_a_group_keeps_the_dates_of_all_its_people(db: Database) -> None:
             ids[who] = person
         merge_people(session, team_id="T1", source_id=ids["@b"], target_id=ids["@a"])
         merge_people(session, team_id="T1", source_id=ids["@c"], target_id=ids["@a"])
-        rows = {
-            person_id: dates
-            for person_id, *dates in session.execute(
-                select(
-                    Person.id,
-                    Person.group_first,
-                    Person.group_touch_1,
-                    Person.group_touch_2,
-                    Person.group_touch_3,
-                )
-            )
-        }
+        rows = _group_dates(session)
 
     # The root keeps the group's earliest day and its latest three (a day twice, twice); the
     # people merged into it keep none.
-    assert rows[ids["@a"]] == [_day(1), _day(12), _day(9), _day(7)]
-    assert rows[ids["@b"]] == rows[ids["@c"]] == [None] * 4
+    assert rows[ids["@a"]] == (_day(1), _day(12), _day(9), _day(7))
+    assert rows[ids["@b"]] == rows[ids["@c"]] == (None,) * 4
 
 
 def test_rebuilding_finds_what_the_changes_kept(db: Database) -> None:
@@ -384,18 +379,7 @@ def test_the_migration_keeps_every_groups_dates(database_url: str) -> None:
             )
         upgrade(database)
         with database.read_scope() as session:
-            kept = {
-                person: tuple(dates)
-                for person, *dates in session.execute(
-                    select(
-                        Person.id,
-                        Person.group_first,
-                        Person.group_touch_1,
-                        Person.group_touch_2,
-                        Person.group_touch_3,
-                    )
-                )
-            }
+            kept = _group_dates(session)
     finally:
         database.dispose()
     assert kept == {
