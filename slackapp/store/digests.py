@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Date,
     Integer,
     Select,
@@ -92,7 +93,7 @@ def _counted(
     )
 
 
-def _statement() -> Any:
+def _statement() -> CompoundSelect[*tuple[Any, ...]]:
     sums = [func.sum(column) for column in MEMBER_DAY_PRINCIPLES]
     in_period = MemberDay.local_date.between(bindparam("start"), bindparam("end"))
     end = bindparam("end", type_=Date)
