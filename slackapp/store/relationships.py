@@ -14,7 +14,6 @@ from datetime import date
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Date,
     and_,
     bindparam,
@@ -23,7 +22,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
 
@@ -35,15 +33,11 @@ from slackapp.store.models import GROUP_TOUCH_COLUMNS, Connection, Member, Perso
 __all__ = [
     "deepened_after",
     "deepened_counts",
-    "first_time_people",
-    "first_time_people_of",
     "first_time_where",
     "member_names",
     "member_zones",
     "people_reached",
     "relationships_deepened",
-    "relationships_deepened_of",
-    "team_relationships_deepened",
 ]
 
 _CHUNK = 500
@@ -182,53 +176,6 @@ def relationships_deepened(
     return dict(deepened), sum(1 for n in by_team.values() if n >= touches)
 
 
-def _merged_groups(team_id: str) -> CompoundSelect[tuple[int]]:
-    """Every person row of the team in a merge: those merged, and those merged into."""
-    merged = (Person.team_id == team_id, Person.merged_into.is_not(None))
-    return union(select(Person.id).where(*merged), select(Person.merged_into).where(*merged))
-
-
-def team_relationships_deepened(
-    session: Session, *, team_id: str, start: date, end: date, touches: int = RELATIONSHIP_TOUCHES
-) -> int:
-    """People the team touched `touches`+ times from `start` to `end` (the digest's line).
-
-    The same as relationships_deepened's team figure. For three touches, the groups' kept
-    latest touches answer (see `relationships_deepened_of`); otherwise the database counts.
-    """
-    if touches == len(GROUP_TOUCH_COLUMNS):
-        deepened = relationships_deepened_of(session, team_ids=[team_id], start=start, end=end)
-        return deepened[team_id]
-    merged = _merged(session, team_id=team_id)
-    return _counted_deepened(
-        session, team_id=team_id, start=start, end=end, touches=touches, merged=merged
-    )
-
-
-def _counted_deepened(
-    session: Session, *, team_id: str, start: date, end: date, touches: int, merged: dict[int, int]
-) -> int:
-    """One GROUP BY over the window on ix_connections_team_day_person. Only people in a merge
-    come back to be added up by whom they were merged into."""
-    person = unindexed(Connection.person_id)
-    per_person = (
-        select(person, func.count()).where(*_in_window(team_id, start, end)).group_by(person)
-    )
-    if not merged:
-        enough = per_person.having(func.count() >= touches).subquery()
-        return int(session.scalar(select(func.count()).select_from(enough)) or 0)
-    rows = plain_rows(
-        session,
-        per_person.having(
-            or_(func.count() >= touches, person.in_(_merged_groups(team_id).scalar_subquery()))
-        ),
-    )
-    by_root: Counter[int] = Counter()
-    for person_id, n in rows:
-        by_root[merged.get(person_id, person_id)] += int(n)
-    return sum(1 for n in by_root.values() if n >= touches)
-
-
 def _teams(column: QueryableAttribute[str]) -> ColumnElement[bool]:
     """`column` is one of the teams asked for (`team_ids`)."""
     return column.in_(bindparam("team_ids", expanding=True))
@@ -266,18 +213,7 @@ _NO_LATER = bindparam("no_later", date.max, type_=Date)
 
 
 _END = bindparam("end", type_=Date)
-#: Per team, the people first touched from `start` to `end`.
-_FIRST_TIME = (
-    select(Person.team_id, func.count())
-    .where(_teams(Person.team_id), *first_time_where(bindparam("start"), _END))
-    .group_by(Person.team_id)
-)
-_COUNTS, _SINCE = deepened_counts(bindparam("start", type_=Date), _END)
-#: Per team, the people touched three times from `start` to `end` (nobody touched since),
-#: and those touched since `start` and after `end`.
-_DEEPENED = (
-    select(Person.team_id, *_COUNTS).where(_teams(Person.team_id), *_SINCE).group_by(Person.team_id)
-)
+_, _SINCE = deepened_counts(bindparam("start", type_=Date), _END)
 #: The groups (by their roots) touched three times or more since `start` and after `end`.
 _TOUCHED_AFTER = select(Person.team_id, Person.id).where(
     _teams(Person.team_id), *_SINCE, Person.group_touch_1 > _END
@@ -331,49 +267,6 @@ def deepened_after(
                         by_root[root_of[person]] += int(n)
             deepened[team_id] += sum(1 for n in by_root.values() if n >= len(GROUP_TOUCH_COLUMNS))
     return deepened
-
-
-def relationships_deepened_of(
-    session: Session, *, team_ids: Sequence[str], start: date, end: date
-) -> dict[str, int]:
-    """team_relationships_deepened (three touches) for several teams over the same dates.
-
-    A person (as merged) nobody has touched since `end` was touched three times from `start`
-    to `end` exactly when their group's third latest touch is on or after `start`: a count
-    on ix_people_team_group_touches (deepened_counts). Those touched since are counted from
-    their entries (deepened_after).
-    """
-    window = {"team_ids": list(team_ids), "start": start, "end": end}
-    deepened = dict.fromkeys(team_ids, 0)
-    later: list[str] = []
-    for team_id, done, after in plain_rows(session, _DEEPENED, window):
-        deepened[team_id] = int(done or 0)
-        if after:
-            later.append(team_id)
-    if later:
-        for team_id, n in deepened_after(session, team_ids=later, start=start, end=end).items():
-            deepened[team_id] += n
-    return deepened
-
-
-def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
-    """People the team touched from `start` to `end` and never before `start`.
-
-    A merged group is one person, whose first day is the earliest of its rows' (kept on its
-    root, `people.group_first`): one range on ix_people_team_group_first.
-    """
-    return first_time_people_of(session, team_ids=[team_id], start=start, end=end)[team_id]
-
-
-def first_time_people_of(
-    session: Session, *, team_ids: Sequence[str], start: date, end: date
-) -> dict[str, int]:
-    """first_time_people for several teams over the same dates, in one statement."""
-    counts = dict.fromkeys(team_ids, 0)
-    window = {"team_ids": list(team_ids), "start": start, "end": end}
-    for team_id, n in plain_rows(session, _FIRST_TIME, window):
-        counts[team_id] = int(n or 0)
-    return counts
 
 
 def member_names(

@@ -1,4 +1,4 @@
-"""A member's personal progress, and the per-day team counts that digests and streak boards use."""
+"""A member's personal progress and the team's goal streaks, and the per-day counts digests read."""
 
 from __future__ import annotations
 
@@ -244,31 +244,6 @@ def _streak(latest: tuple[date, int] | None, *, today: date, work_days: WorkDays
     if latest is None:
         return 0
     return streak_as_of(latest[0], latest[1], today=today, work_days=work_days)
-
-
-#: The team's count per day and principle over a span (ix_member_days_team_day). Built once,
-#: as are the digest's other statements: for a small team building one cost more than running it.
-_TEAM_DAYS = (
-    select(MemberDay.local_date, *_PRINCIPLE_SUMS)
-    .where(
-        MemberDay.team_id == bindparam("team_id"),
-        MemberDay.local_date.between(bindparam("start"), bindparam("end")),
-    )
-    .group_by(MemberDay.local_date)
-)
-
-
-def team_daily_counts(
-    session: Session, *, team_id: str, start: date, end: date
-) -> dict[date, dict[Principle, int]]:
-    """Count the team's connections per date and principle; every date in range is present."""
-    if start > end:
-        return {}
-    result = zero_days(start, end)
-    rows = plain_rows(session, _TEAM_DAYS, {"team_id": team_id, "start": start, "end": end})
-    for day, *counts in rows:
-        result[day] = principle_counts([counts])
-    return result
 
 
 def zero_days(start: date, end: date) -> dict[date, dict[Principle, int]]:

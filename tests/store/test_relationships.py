@@ -18,14 +18,28 @@ from slackapp.store.digests import digest_counts_of
 from slackapp.store.models import Connection, Person
 from slackapp.store.people import merge_people, resolve_person
 from slackapp.store.relationships import (
-    first_time_people,
     people_reached,
     relationships_deepened,
-    team_relationships_deepened,
 )
 from tests.support.factories import add_connection, add_team, name_person
 
 NOW = datetime(2026, 3, 5, 15, tzinfo=UTC)
+
+
+def first_time_people(session: Session, *, team_id: str, start: date, end: date) -> int:
+    """The digest's "new people" line over `start`..`end`, as the digest reads it."""
+    counts = digest_counts_of(
+        session, team_ids=[team_id], start=start, end=end, deepened_start=start
+    )
+    return counts[team_id].first_time_people
+
+
+def team_relationships_deepened(session: Session, *, team_id: str, start: date, end: date) -> int:
+    """The digest's "relationships deepened" line over `start`..`end`, as the digest reads it."""
+    counts = digest_counts_of(
+        session, team_ids=[team_id], start=start, end=end, deepened_start=start
+    )
+    return counts[team_id].relationships_deepened
 
 
 def touch(session: Session, who: str, platform: Platform, day: date, user: str = "U1") -> int:

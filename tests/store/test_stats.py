@@ -16,7 +16,7 @@ from slackapp.domain.streaks import Streaks
 from slackapp.domain.team_settings import work_days_from_mask
 from slackapp.domain.vocabulary import Platform, Principle
 from slackapp.store.db import Database
-from slackapp.store.stats import daily_counts, member_stats, team_daily_counts, team_member_streaks
+from slackapp.store.stats import daily_counts, member_stats, team_member_streaks
 from tests.support.factories import add_connection, add_connections, add_team
 
 THURSDAY = date(2026, 11, 19)
@@ -243,36 +243,6 @@ def test_daily_counts_group_by_day_up_to_until(db: Database) -> None:
         result = daily_counts(session, team_id="T1", user_id="U1", until=THURSDAY)
 
     assert result == {date(2026, 11, 17): 3, THURSDAY: 1}
-
-
-def test_team_daily_counts_fill_every_day_and_principle(db: Database) -> None:
-    with db.session_scope() as session:
-        add_team(session)
-        add_team(session, team_id="T2")
-        add_connections(session, 2, user_id="U1", principle=Principle.CARE, local_date=MONDAY)
-        add_connections(session, 1, user_id="U2", principle=Principle.CARE, local_date=MONDAY)
-        add_connections(session, 1, user_id="U2", principle=Principle.SOLVE, local_date=MONDAY)
-        add_connections(session, 4, user_id="U1", local_date=date(2026, 11, 25))
-        add_connections(session, 3, user_id="U1", local_date=date(2026, 11, 22))  # before start
-        add_connections(session, 3, user_id="U1", local_date=date(2026, 11, 26))  # after end
-        add_connections(session, 6, team_id="T2", user_id="U1", local_date=MONDAY)
-
-        result = team_daily_counts(session, team_id="T1", start=MONDAY, end=date(2026, 11, 25))
-
-    zero = dict.fromkeys(Principle, 0)
-    assert result == {
-        MONDAY: {**zero, Principle.CARE: 3, Principle.SOLVE: 1},
-        date(2026, 11, 24): zero,
-        date(2026, 11, 25): {**zero, Principle.SOLVE: 4},
-    }
-    assert list(result) == sorted(result)
-
-
-def test_team_daily_counts_with_start_after_end_is_empty(db: Database) -> None:
-    with db.session_scope() as session:
-        add_team(session)
-        add_connection(session, local_date=MONDAY)
-        assert team_daily_counts(session, team_id="T1", start=MONDAY, end=THURSDAY) == {}
 
 
 @pytest.fixture
